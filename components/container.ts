@@ -1,0 +1,92 @@
+// Turns a ContainerSpec into a docker.Container (+ its volumes): the one place that knows how the
+// lakehouse runs a service on Docker.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { LABELS } from "./settings";
+import { ContainerSpec } from "./specs/types";
+
+export interface ServiceContainerArgs {
+    spec: ContainerSpec;
+    /** Docker container name; fixed, so replacements delete first. */
+    containerName: string;
+    /** Name of the stack's docker network. */
+    network: pulumi.Input<string>;
+    /** Values for spec.secretEnv keys and upload placeholders, as Pulumi secrets. */
+    secrets?: Record<string, pulumi.Input<string>>;
+    /** Replaces `${PLACEHOLDER}` in uploads with a secret's value: placeholder -> secret key. */
+    uploadSecrets?: Record<string, string>;
+    /** Name of the component that owns the container, for the lakehouse.component label. */
+    component: string;
+    /** Keep volumes when the stack is destroyed. */
+    keepVolumes: boolean;
+    /** Seconds `wait: true` waits for the healthcheck on create. */
+    waitTimeoutSeconds: number;
+}
+
+export interface ServiceContainer {
+    container: docker.Container;
+    volumes: docker.Volume[];
+}
+
+export function serviceContainer(
+    name: string,
+    args: ServiceContainerArgs,
+    opts: pulumi.CustomResourceOptions & { dependsOn?: pulumi.Resource[] },
+): ServiceContainer {
+    const { spec } = args;
+    const secrets = args.secrets ?? {};
+    const labels = [
+        { label: LABELS.role, value: spec.role },
+        { label: LABELS.component, value: args.component },
+    ];
+    const volumes = spec.volumes.map((v) => new docker.Volume(`${name}-${v.role}`, {
+        name: `${args.containerName}-${v.role}`,
+        labels: [...labels, { label: LABELS.keep, value: String(args.keepVolumes) }],
+    }, { ...opts, retainOnDelete: args.keepVolumes }));
+
+    const plainEnv = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
+    const secretEnvEntries = Object.entries(spec.secretEnv);
+    const envs: pulumi.Input<string[]> = secretEnvEntries.length === 0
+        ? plainEnv
+        : pulumi.secret(pulumi.all(secretEnvEntries.map(([env, key]) => pulumi.interpolate`${env}=${requireSecret(secrets, key)}`))
+            .apply((secretEnv) => [...plainEnv, ...secretEnv].sort()));
+
+    const uploads = spec.uploads.map((u) => {
+        const placeholders = Object.entries(args.uploadSecrets ?? {}).filter(([p]) => u.content.includes(p));
+        if (placeholders.length === 0) return { file: u.file, content: u.content };
+        const content = pulumi.all(placeholders.map(([, key]) => requireSecret(secrets, key))).apply((values) =>
+            placeholders.reduce((text, [p], i) => text.split(p).join(values[i]), u.content));
+        return { file: u.file, content: pulumi.secret(content) };
+    });
+
+    const container = new docker.Container(name, {
+        name: args.containerName,
+        hostname: spec.hostname,
+        image: spec.image,
+        envs,
+        command: spec.command,
+        entrypoints: spec.entrypoint,
+        labels,
+        ports: spec.ports.map((p) => ({ internal: p.internal, external: p.external, ip: p.ip, protocol: "tcp" })),
+        healthcheck: spec.healthcheck,
+        volumes: spec.volumes.map((v, i) => ({ volumeName: volumes[i].name, containerPath: v.containerPath })),
+        uploads,
+        networksAdvanced: [{ name: args.network, aliases: [spec.hostname] }],
+        restart: "unless-stopped",
+        wait: true,
+        waitTimeout: args.waitTimeoutSeconds,
+        mustRun: true,
+    }, {
+        ...opts,
+        // Names and host ports are fixed: the old container must go before its replacement starts.
+        deleteBeforeReplace: true,
+        dependsOn: [...(opts.dependsOn ?? []), ...volumes],
+    });
+    return { container, volumes };
+}
+
+function requireSecret(secrets: Record<string, pulumi.Input<string>>, key: string): pulumi.Input<string> {
+    const value = secrets[key];
+    if (value === undefined) throw new Error(`internal: no secret named ${key} was given to serviceContainer`);
+    return value;
+}

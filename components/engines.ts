@@ -1,0 +1,101 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { LakehouseComponent } from "./base";
+import { IcebergCatalog } from "./catalog";
+import { serviceContainer } from "./container";
+import { ServiceArgs, definedOnly, resolveService } from "./service";
+import {
+    CatalogConnection, SECRET_PLACEHOLDER, SPARK_UI_PORT, TRINO_PORT, sparkSpec, trinoSpec, validateCatalogName,
+} from "./specs/engines";
+import { ObjectStorage } from "./storage";
+import { ICEBERG_VERSION, SCALA_VERSION, SPARK_VERSION } from "./versions";
+
+/** What both engines need to reach the shared catalog and its files. */
+export interface EngineArgs extends ServiceArgs {
+    catalog: IcebergCatalog;
+    storage: ObjectStorage;
+    /** Catalog name inside the engine. Default: "minio" (keeps the seed's minio.test_db.iceberg_table). */
+    catalogName?: string;
+}
+
+const UPLOAD_SECRETS = { [SECRET_PLACEHOLDER.accessKey]: "accessKey", [SECRET_PLACEHOLDER.secretKey]: "secretKey" };
+
+function connection(args: EngineArgs, catalogName: string): CatalogConnection {
+    return {
+        catalogName: validateCatalogName(catalogName),
+        catalogUri: args.catalog.uri,
+        warehouse: args.catalog.warehouse,
+        s3Endpoint: args.storage.internalEndpoint,
+    };
+}
+
+/** Maven packages the official Spark image fetches at start; local images carry these jars. */
+export function sparkPackages(): string[] {
+    const sparkMinor = SPARK_VERSION.split(".").slice(0, 2).join(".");
+    return [
+        `org.apache.iceberg:iceberg-spark-runtime-${sparkMinor}_${SCALA_VERSION}:${ICEBERG_VERSION}`,
+        `org.apache.iceberg:iceberg-aws-bundle:${ICEBERG_VERSION}`,
+        `org.apache.spark:spark-sql-kafka-0-10_${SCALA_VERSION}:${SPARK_VERSION}`,
+    ];
+}
+
+export interface SparkArgs extends EngineArgs {
+    /** DNS name on the stack's network. Default: "spark". */
+    hostname?: string;
+    /** Host port of the Spark UI of jobs run in the container. Default: 4040. */
+    uiHostPort?: number;
+}
+
+/** A Spark client container configured for the Iceberg REST catalog on MinIO (spark-sql, spark-submit). */
+export class Spark extends LakehouseComponent {
+    public readonly container: docker.Container;
+    public readonly containerName: string;
+    public readonly catalogName: string;
+
+    constructor(name: string, args: SparkArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lakehouse:compute:Spark", name, opts);
+        const a = { hostname: "spark", uiHostPort: SPARK_UI_PORT, catalogName: "minio", ...definedOnly(args), ...resolveService("spark", args) };
+        const spec = this.spec(() => sparkSpec({
+            image: a.image, hostname: a.hostname, catalog: connection(args, a.catalogName),
+            packages: a.imageSet === "official" ? sparkPackages() : [], uiHostPort: a.uiHostPort, bindIp: a.bindIp,
+        }));
+        this.containerName = `${a.namePrefix}-${a.hostname}`;
+        this.container = serviceContainer(this.childName("container"), {
+            spec, containerName: this.containerName, network: a.network, component: name,
+            keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
+            secrets: { accessKey: args.storage.accessKey, secretKey: args.storage.secretKey }, uploadSecrets: UPLOAD_SECRETS,
+        }, this.childOpts({ dependsOn: [args.catalog.container] })).container;
+        this.catalogName = a.catalogName;
+        this.registerOutputs({ containerName: this.containerName, catalogName: this.catalogName });
+    }
+}
+
+export interface TrinoArgs extends EngineArgs {
+    /** DNS name on the stack's network. Default: "trino". */
+    hostname?: string;
+    /** Host port of the HTTP API. Default: 8080. */
+    hostPort?: number;
+}
+
+/** Trino with an Iceberg catalog over the shared REST catalog on MinIO. */
+export class Trino extends LakehouseComponent {
+    public readonly container: docker.Container;
+    public readonly url: string;
+    public readonly catalogName: string;
+
+    constructor(name: string, args: TrinoArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lakehouse:compute:Trino", name, opts);
+        const a = { hostname: "trino", hostPort: TRINO_PORT, catalogName: "minio", ...definedOnly(args), ...resolveService("trino", args) };
+        const spec = this.spec(() => trinoSpec({
+            image: a.image, hostname: a.hostname, catalog: connection(args, a.catalogName), hostPort: a.hostPort, bindIp: a.bindIp,
+        }));
+        this.container = serviceContainer(this.childName("container"), {
+            spec, containerName: `${a.namePrefix}-${a.hostname}`, network: a.network, component: name,
+            keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
+            secrets: { accessKey: args.storage.accessKey, secretKey: args.storage.secretKey }, uploadSecrets: UPLOAD_SECRETS,
+        }, this.childOpts({ dependsOn: [args.catalog.container] })).container;
+        this.url = `http://${a.bindIp}:${a.hostPort}`;
+        this.catalogName = a.catalogName;
+        this.registerOutputs({ url: this.url, catalogName: this.catalogName });
+    }
+}

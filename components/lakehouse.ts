@@ -1,0 +1,127 @@
+import * as pulumi from "@pulumi/pulumi";
+import { LakehouseComponent } from "./base";
+import { IcebergCatalog, IcebergCatalogArgs } from "./catalog";
+import { DebeziumConnect, DebeziumConnectArgs } from "./connect";
+import { Spark, SparkArgs, Trino, TrinoArgs } from "./engines";
+import { KafkaCluster, KafkaClusterArgs } from "./kafka";
+import { MySqlSource, MySqlSourceArgs } from "./mysql";
+import { Network } from "./network";
+import { PostgresSource, PostgresSourceArgs } from "./postgres";
+import { ServiceArgs } from "./service";
+import { ObjectStorage, ObjectStorageArgs } from "./storage";
+import { KafkaTopics, TopicSpec } from "./topics";
+import { ImageSet } from "./versions";
+
+/** Per-service settings: the service's own args, without what Lakehouse wires itself. */
+type Own<T, Wired extends keyof T = never> = Omit<T, "network" | Wired> & Partial<Pick<ServiceArgs, "image">>;
+
+export interface LakehouseArgs {
+    /** Pinned official images (default) or the images scripts/images.sh builds. Default: "official". */
+    imageSet?: ImageSet;
+    /** Host address every published port binds to. Default: "127.0.0.1". */
+    bindIp?: string;
+    /** Prefix of container, volume and network names. Default: "lakehouse". */
+    namePrefix?: string;
+    /** Keep data volumes and buckets on `pulumi destroy`. Default: false. */
+    keepVolumes?: boolean;
+    /** Seconds each container may take to become healthy. Default: 300. */
+    waitTimeoutSeconds?: number;
+    kafka?: Own<KafkaClusterArgs>;
+    connect?: Own<DebeziumConnectArgs, "kafka">;
+    /** The Postgres source, or false for none. Default: customer_db with public.users. */
+    postgres?: Own<PostgresSourceArgs> | false;
+    /** The MySQL source, or false for none. Default: sales and hr. */
+    mysql?: Own<MySqlSourceArgs> | false;
+    storage?: Own<ObjectStorageArgs>;
+    catalog?: Own<IcebergCatalogArgs, "storage">;
+    spark?: Own<SparkArgs, "storage" | "catalog">;
+    trino?: Own<TrinoArgs, "storage" | "catalog">;
+    /** Debezium topic prefixes. Default: { postgres: "dbserver1", mysql: "mysqlserver1" } (the seed's). */
+    topicPrefixes?: { postgres?: string; mysql?: string };
+    /** Extra topics beside the CDC topics the lakehouse declares for every captured table. */
+    topics?: TopicSpec[];
+}
+
+export const DEFAULT_TOPIC_PREFIXES = { postgres: "dbserver1", mysql: "mysqlserver1" };
+
+/** The CDC topics of the captured tables, declared so their replication follows the brokers. */
+export function cdcTopics(
+    prefixes: { postgres: string; mysql: string },
+    postgres: { schema: string; name: string }[],
+    mysql: { schema: string; name: string }[],
+): TopicSpec[] {
+    return [
+        ...postgres.map((t) => ({ name: `${prefixes.postgres}.${t.schema}.${t.name}` })),
+        ...mysql.map((t) => ({ name: `${prefixes.mysql}.${t.schema}.${t.name}` })),
+        // Debezium's MySQL schema history must keep every record, in order.
+        ...(mysql.length > 0 ? [{ name: `${prefixes.mysql}.schema-history`, config: { "retention.ms": "-1", "cleanup.policy": "delete" } }] : []),
+    ];
+}
+
+/**
+ * The whole CDC lakehouse from one typed args object: network, sources, Kafka, Connect, topics, MinIO
+ * with buckets, the Iceberg REST catalog, Spark and Trino, created in dependency order so that no
+ * provider or command talks to a service before its healthcheck passes.
+ */
+export class Lakehouse extends LakehouseComponent {
+    public readonly network: Network;
+    public readonly kafka: KafkaCluster;
+    public readonly connect: DebeziumConnect;
+    public readonly topics: KafkaTopics;
+    public readonly postgres?: PostgresSource;
+    public readonly mysql?: MySqlSource;
+    public readonly storage: ObjectStorage;
+    public readonly catalog: IcebergCatalog;
+    public readonly spark: Spark;
+    public readonly trino: Trino;
+    public readonly topicPrefixes: { postgres: string; mysql: string };
+    /** Endpoints on the host, for outputs and docs. */
+    public readonly endpoints: Record<string, pulumi.Input<string>>;
+
+    constructor(name: string, args: LakehouseArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        super("lakehouse:index:Lakehouse", name, opts);
+        const namePrefix = args.namePrefix ?? "lakehouse";
+        this.network = new Network(this.childName("network"), { networkName: namePrefix }, { parent: this });
+        const common: ServiceArgs = {
+            network: this.network.name,
+            imageSet: args.imageSet,
+            bindIp: args.bindIp,
+            namePrefix,
+            keepVolumes: args.keepVolumes,
+            waitTimeoutSeconds: args.waitTimeoutSeconds,
+        };
+        const child = { parent: this };
+
+        this.kafka = new KafkaCluster(this.childName("kafka"), { ...common, ...args.kafka }, child);
+        this.connect = new DebeziumConnect(this.childName("connect"), { ...common, ...args.connect, kafka: this.kafka }, child);
+        if (args.postgres !== false) {
+            this.postgres = new PostgresSource(this.childName("postgres"), { ...common, ...args.postgres }, child);
+        }
+        if (args.mysql !== false) {
+            this.mysql = new MySqlSource(this.childName("mysql"), { ...common, ...args.mysql }, child);
+        }
+        this.topicPrefixes = { ...DEFAULT_TOPIC_PREFIXES, ...args.topicPrefixes };
+        this.topics = new KafkaTopics(this.childName("topics"), {
+            cluster: this.kafka,
+            topics: [
+                ...cdcTopics(this.topicPrefixes, this.postgres?.tables ?? [], this.mysql?.tables ?? []),
+                ...(args.topics ?? []),
+            ],
+        }, child);
+
+        this.storage = new ObjectStorage(this.childName("storage"), { ...common, ...args.storage }, child);
+        this.catalog = new IcebergCatalog(this.childName("catalog"), { ...common, ...args.catalog, storage: this.storage }, child);
+        const engines = { storage: this.storage, catalog: this.catalog };
+        this.spark = new Spark(this.childName("spark"), { ...common, ...args.spark, ...engines }, child);
+        this.trino = new Trino(this.childName("trino"), { ...common, ...args.trino, ...engines }, child);
+
+        this.endpoints = {
+            kafka: this.kafka.hostBootstrapServers.join(","),
+            connect: this.connect.url,
+            minio: `http://${this.storage.hostEndpoint}`,
+            icebergCatalog: this.catalog.hostUri,
+            trino: this.trino.url,
+        };
+        this.registerOutputs({ endpoints: this.endpoints });
+    }
+}

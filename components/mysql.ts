@@ -1,0 +1,124 @@
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { LakehouseComponent } from "./base";
+import { serviceContainer } from "./container";
+import { passwordOrGenerated } from "./secrets";
+import { ServiceArgs, definedOnly, resolveService } from "./service";
+import { MYSQL_PORT, mySqlSetupSql, mySqlSpec, mysqlCommand } from "./specs/mysql";
+import { TableSpec, validateTable } from "./specs/postgres";
+import { SpecError, requireIdentifier } from "./specs/types";
+
+/** Which server speaks the MySQL protocol: Oracle MySQL (official image) or MariaDB (local image). */
+export type MySqlFlavour = "mysql" | "mariadb";
+
+export interface MySqlSourceArgs extends ServiceArgs {
+    /** DNS name on the stack's network. Default: "db-mysql". */
+    hostname?: string;
+    /** Databases captured by CDC. Default: ["sales", "hr"]. */
+    databases?: string[];
+    /** Binlog server id, unique among servers and connectors. Default: 1. */
+    serverId?: number;
+    /** Root password (a config secret). Default: generated. */
+    rootPassword?: pulumi.Input<string>;
+    /** User Debezium logs in as. Default: "debezium". */
+    cdcUser?: string;
+    /** Password of the CDC user. Default: generated. */
+    cdcPassword?: pulumi.Input<string>;
+    /** Tables to declare (schema = database). Default: sales.orders and hr.employees. */
+    tables?: TableSpec[];
+    /** Host port. Default: 3306. */
+    hostPort?: number;
+    /** Server flavour. Default: "mariadb" with the local image set, "mysql" with the official one. */
+    flavour?: MySqlFlavour;
+}
+
+export const DEFAULT_MYSQL_TABLES: TableSpec[] = [
+    {
+        schema: "sales", name: "orders",
+        columns: [
+            { name: "id", type: "int", notNull: true },
+            { name: "customer_id", type: "int" },
+            { name: "amount", type: "decimal(10,2)" },
+            { name: "status", type: "varchar(32)" },
+        ],
+        primaryKey: ["id"],
+    },
+    {
+        schema: "hr", name: "employees",
+        columns: [
+            { name: "id", type: "int", notNull: true },
+            { name: "name", type: "varchar(128)" },
+            { name: "department", type: "varchar(64)" },
+        ],
+        primaryKey: ["id"],
+    },
+];
+
+const DEFAULTS = {
+    hostname: "db-mysql",
+    databases: ["sales", "hr"],
+    serverId: 1,
+    cdcUser: "debezium",
+    tables: DEFAULT_MYSQL_TABLES,
+    hostPort: MYSQL_PORT,
+};
+
+/** A MySQL (or MariaDB) CDC source: row binlog with full images, a unique server id, the CDC user. */
+export class MySqlSource extends LakehouseComponent {
+    public readonly container: docker.Container;
+    public readonly hostname: string;
+    public readonly port = MYSQL_PORT;
+    public readonly databases: string[];
+    public readonly serverId: number;
+    public readonly flavour: MySqlFlavour;
+    public readonly cdcUser: string;
+    public readonly cdcPassword: pulumi.Output<string>;
+    public readonly rootPassword: pulumi.Output<string>;
+    public readonly tables: TableSpec[];
+    /** Setup done (databases, user, tables): what connectors wait for. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: MySqlSourceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lakehouse:source:MySqlSource", name, opts);
+        const a = { ...DEFAULTS, ...definedOnly(args), ...resolveService("mysql", args) };
+        const spec = this.spec(() => mySqlSpec({
+            image: a.image, hostname: a.hostname, databases: a.databases, serverId: a.serverId,
+            hostPort: a.hostPort, bindIp: a.bindIp,
+        }));
+        const tables = this.spec(() => a.tables.map((t, i) => {
+            validateTable(`tables[${i}]`, t);
+            if (!a.databases.includes(t.schema)) {
+                throw new SpecError(`tables[${i}].schema`, `names database ${t.schema}, which is not in databases (${a.databases.join(", ")})`);
+            }
+            return t;
+        }));
+        this.spec(() => requireIdentifier("mysql.cdcUser", a.cdcUser));
+
+        this.rootPassword = passwordOrGenerated(this.childName("root-password"), args.rootPassword, this.childOpts());
+        this.cdcPassword = passwordOrGenerated(this.childName("cdc-password"), args.cdcPassword, this.childOpts());
+        const containerName = `${a.namePrefix}-${a.hostname}`;
+        const { container } = serviceContainer(this.childName("container"), {
+            spec, containerName, network: a.network, component: name, keepVolumes: a.keepVolumes,
+            waitTimeoutSeconds: a.waitTimeoutSeconds, secrets: { rootPassword: this.rootPassword },
+        }, this.childOpts());
+        this.container = container;
+
+        const setup = new command.local.Command(this.childName("setup"), {
+            create: mysqlCommand(containerName),
+            environment: { MYSQL_PWD: this.rootPassword },
+            stdin: pulumi.secret(this.cdcPassword.apply((pw) => mySqlSetupSql(a.databases, a.cdcUser, pw, tables))),
+            triggers: [container.id],
+            logging: "stderr",
+        }, this.childOpts({ dependsOn: [container] }));
+
+        this.ready = [setup];
+        this.hostname = a.hostname;
+        this.databases = a.databases;
+        this.serverId = a.serverId;
+        this.flavour = args.flavour ?? (a.imageSet === "local" ? "mariadb" : "mysql");
+        this.cdcUser = a.cdcUser;
+        this.tables = tables;
+        this.registerOutputs({ hostname: this.hostname, databases: this.databases, flavour: this.flavour });
+    }
+}

@@ -1,0 +1,140 @@
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { LakehouseComponent } from "./base";
+import { serviceContainer } from "./container";
+import { passwordOrGenerated } from "./secrets";
+import { ServiceArgs, definedOnly, resolveService } from "./service";
+import {
+    POSTGRES_PORT, TableSpec, postgresCdcRoleSql, postgresSpec, postgresTableSql, psqlCommand,
+    replicaIdentitySql, validateTable,
+} from "./specs/postgres";
+import { SpecError, requireIdentifier } from "./specs/types";
+
+export interface PostgresSourceArgs extends ServiceArgs {
+    /** DNS name on the stack's network; connectors use it as database.hostname. Default: "db-postgres". */
+    hostname?: string;
+    /** Database captured by CDC. Default: "customer_db". */
+    database?: string;
+    /** Superuser created by the image. Default: "admin". */
+    adminUser?: string;
+    /** Superuser password (a config secret). Default: generated. */
+    adminPassword?: pulumi.Input<string>;
+    /** Role Debezium logs in as (LOGIN REPLICATION). Default: "debezium". */
+    cdcUser?: string;
+    /** Password of the CDC role. Default: generated. */
+    cdcPassword?: pulumi.Input<string>;
+    /** Tables to declare and capture. Default: `public.users` (id, name, email). */
+    tables?: TableSpec[];
+    /** Host port of the database. Default: 5432. */
+    hostPort?: number;
+    /** max_replication_slots. Default: 10. */
+    maxReplicationSlots?: number;
+    /** max_wal_senders. Default: 10. */
+    maxWalSenders?: number;
+}
+
+/** The seed's table. */
+export const DEFAULT_POSTGRES_TABLES: TableSpec[] = [{
+    schema: "public",
+    name: "users",
+    columns: [
+        { name: "id", type: "integer", notNull: true },
+        { name: "name", type: "text" },
+        { name: "email", type: "text" },
+    ],
+    primaryKey: ["id"],
+    replicaIdentityFull: true,
+}];
+
+const DEFAULTS = {
+    hostname: "db-postgres",
+    database: "customer_db",
+    adminUser: "admin",
+    cdcUser: "debezium",
+    tables: DEFAULT_POSTGRES_TABLES,
+    hostPort: POSTGRES_PORT,
+    maxReplicationSlots: 10,
+    maxWalSenders: 10,
+};
+
+/**
+ * A PostgreSQL CDC source: `wal_level=logical`, declared tables, REPLICA IDENTITY FULL per table as a
+ * resource of its own (create sets FULL, delete restores DEFAULT), and a CDC role with its grants.
+ */
+export class PostgresSource extends LakehouseComponent {
+    public readonly container: docker.Container;
+    public readonly hostname: string;
+    public readonly port = POSTGRES_PORT;
+    public readonly database: string;
+    public readonly cdcUser: string;
+    public readonly cdcPassword: pulumi.Output<string>;
+    public readonly adminPassword: pulumi.Output<string>;
+    public readonly tables: TableSpec[];
+    /** Resolves once tables, grants and replica identities exist: what connectors wait for. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: PostgresSourceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lakehouse:source:PostgresSource", name, opts);
+        const a = { ...DEFAULTS, ...definedOnly(args), ...resolveService("postgres", args) };
+        const tables = this.spec(() => {
+            const seen = new Set<string>();
+            return a.tables.map((t, i) => {
+                validateTable(`tables[${i}]`, t);
+                const key = `${t.schema}.${t.name}`;
+                if (seen.has(key)) throw new SpecError(`tables[${i}]`, `declares ${key} twice`);
+                seen.add(key);
+                return t;
+            });
+        });
+        const spec = this.spec(() => postgresSpec({
+            image: a.image, hostname: a.hostname, database: a.database, adminUser: a.adminUser,
+            hostPort: a.hostPort, bindIp: a.bindIp, maxReplicationSlots: a.maxReplicationSlots, maxWalSenders: a.maxWalSenders,
+        }));
+        this.spec(() => requireIdentifier("postgres.cdcUser", a.cdcUser));
+
+        this.adminPassword = passwordOrGenerated(this.childName("admin-password"), args.adminPassword, this.childOpts());
+        this.cdcPassword = passwordOrGenerated(this.childName("cdc-password"), args.cdcPassword, this.childOpts());
+        const containerName = `${a.namePrefix}-${a.hostname}`;
+        const { container } = serviceContainer(this.childName("container"), {
+            spec, containerName, network: a.network, component: name, keepVolumes: a.keepVolumes,
+            waitTimeoutSeconds: a.waitTimeoutSeconds, secrets: { adminPassword: this.adminPassword },
+        }, this.childOpts());
+        this.container = container;
+
+        const psql = psqlCommand(containerName, a.adminUser, a.database);
+        // Reruns when the container is replaced, so a fresh database gets its role again.
+        const cdcRole = new command.local.Command(this.childName("cdc-role"), {
+            create: psql,
+            stdin: pulumi.secret(pulumi.output(this.cdcPassword).apply((pw) => postgresCdcRoleSql(a.database, a.adminUser, a.cdcUser, pw))),
+            triggers: [container.id],
+            logging: "stderr",
+        }, this.childOpts({ dependsOn: [container] }));
+
+        this.ready = [cdcRole];
+        for (const table of tables) {
+            const id = `${table.schema}-${table.name}`;
+            const ddl = new command.local.Command(this.childName(`table-${id}`), {
+                create: psql,
+                stdin: postgresTableSql(table, a.cdcUser),
+                triggers: [container.id],
+                logging: "stderr",
+            }, this.childOpts({ dependsOn: [cdcRole] }));
+            this.ready.push(ddl);
+            if (table.replicaIdentityFull ?? true) {
+                this.ready.push(new command.local.Command(this.childName(`replica-identity-${id}`), {
+                    create: `${psql} <<'SQL'\n${replicaIdentitySql(table, "FULL")}\nSQL`,
+                    delete: `${psql} <<'SQL'\n${replicaIdentitySql(table, "DEFAULT")}\nSQL`,
+                    triggers: [container.id],
+                    logging: "stderr",
+                }, this.childOpts({ dependsOn: [ddl] })));
+            }
+        }
+
+        this.hostname = a.hostname;
+        this.database = a.database;
+        this.cdcUser = a.cdcUser;
+        this.tables = tables;
+        this.registerOutputs({ hostname: this.hostname, database: this.database, cdcUser: this.cdcUser });
+    }
+}

@@ -1,0 +1,163 @@
+// Setting names shared by the spec builders and the policy pack. No Pulumi import here: the
+// policy pack reads these constants without pulling in any component class.
+
+/** Docker label keys the components put on every container, so policies can recognise roles. */
+export const LABELS = {
+    /** The service role of a container, one of {@link ROLES}. */
+    role: "lakehouse.role",
+    /** The Pulumi stack-level name of the component that owns the container. */
+    component: "lakehouse.component",
+    /** Set to "true" on volumes that `pulumi destroy` keeps. */
+    keep: "lakehouse.keep",
+} as const;
+
+/** Values of the {@link LABELS.role} label. */
+export const ROLES = {
+    kafkaBroker: "kafka-broker",
+    connect: "kafka-connect",
+    postgres: "postgres",
+    mysql: "mysql",
+    minio: "minio",
+    icebergCatalog: "iceberg-catalog",
+    spark: "spark",
+    sparkJob: "spark-job",
+    trino: "trino",
+} as const;
+export type Role = (typeof ROLES)[keyof typeof ROLES];
+
+/**
+ * Kafka broker settings whose replication must follow the broker count, as the apache/kafka image's
+ * environment variables (KAFKA_FOO_BAR -> foo.bar). Kafka's own defaults are 3 (and 2 for min ISR),
+ * which a single broker can never satisfy.
+ */
+export const KAFKA_INTERNAL_REPLICATION = {
+    offsets: "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
+    transactionStateLog: "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+    shareCoordinatorState: "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR",
+    defaultReplication: "KAFKA_DEFAULT_REPLICATION_FACTOR",
+} as const;
+
+/** Kafka broker min-ISR settings, each paired with the replication factor it must not exceed. */
+export const KAFKA_INTERNAL_MIN_ISR = {
+    KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: KAFKA_INTERNAL_REPLICATION.transactionStateLog,
+    KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR: KAFKA_INTERNAL_REPLICATION.shareCoordinatorState,
+    KAFKA_MIN_INSYNC_REPLICAS: KAFKA_INTERNAL_REPLICATION.defaultReplication,
+} as const;
+
+/**
+ * Kafka Connect storage-topic replication, as the Debezium Connect image reads it: only the
+ * CONNECT_-prefixed names reach the worker config.
+ */
+export const CONNECT_STORAGE_REPLICATION = {
+    config: "CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR",
+    offset: "CONNECT_OFFSET_STORAGE_REPLICATION_FACTOR",
+    status: "CONNECT_STATUS_STORAGE_REPLICATION_FACTOR",
+} as const;
+
+/** Un-prefixed names that the Debezium Connect image silently ignores (the seed relied on them). */
+export const CONNECT_IGNORED_VARIABLES = [
+    "CONFIG_STORAGE_REPLICATION_FACTOR",
+    "OFFSET_STORAGE_REPLICATION_FACTOR",
+    "STATUS_STORAGE_REPLICATION_FACTOR",
+] as const;
+
+/** Debezium connector classes. */
+export const CONNECTOR_CLASSES = {
+    postgres: "io.debezium.connector.postgresql.PostgresConnector",
+    mysql: "io.debezium.connector.mysql.MySqlConnector",
+    mariadb: "io.debezium.connector.mariadb.MariaDbConnector",
+} as const;
+
+/** Kafka topic config key that bounds acknowledged writes; must not exceed the replication factor. */
+export const TOPIC_MIN_ISR = "min.insync.replicas";
+
+/** Credentials that must never reach a non-development stack. */
+export const DEFAULT_CREDENTIALS = [
+    { user: "minioadmin", password: "minioadmin" },
+    { user: "admin", password: "admin" },
+    { user: "root", password: "root" },
+    { user: "postgres", password: "postgres" },
+] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Added for the policy pack (issue 6). Defaults are the upstream ones that apply when a setting
+// is absent, so a policy can judge an omitted setting as well as a wrong one.
+
+/** Kafka's own defaults for the settings above, used by the broker when its environment omits them. */
+export const KAFKA_REPLICATION_DEFAULTS: Readonly<Record<string, number>> = {
+    KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: 3,
+    KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: 3,
+    KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR: 3,
+    KAFKA_DEFAULT_REPLICATION_FACTOR: 1,
+    KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: 2,
+    KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR: 2,
+    KAFKA_MIN_INSYNC_REPLICAS: 1,
+};
+
+/** Kafka Connect's default replication factor for its config, offset and status topics. */
+export const CONNECT_STORAGE_REPLICATION_DEFAULT = 3;
+
+/** Debezium connector config keys that decide whether capture can work at all. */
+export const DEBEZIUM_CONFIG = {
+    connectorClass: "connector.class",
+    hostname: "database.hostname",
+    user: "database.user",
+    password: "database.password",
+    pluginName: "plugin.name",
+    slotName: "slot.name",
+    serverId: "database.server.id",
+    schemaHistoryTopic: "schema.history.internal.kafka.topic",
+} as const;
+
+/** Debezium's defaults for the keys above, and the one logical decoding plugin stock Postgres ships. */
+export const DEBEZIUM_DEFAULTS = {
+    pluginName: "decoderbufs",
+    slotName: "debezium",
+    postgresPlugin: "pgoutput",
+} as const;
+
+/** Pre-2.0 Debezium keys that no longer work, each with the key that replaced it. */
+export const DEBEZIUM_REMOVED_CONFIG: Readonly<Record<string, string>> = {
+    "database.server.name": "topic.prefix",
+    "database.history.kafka.topic": "schema.history.internal.kafka.topic",
+    "database.history.kafka.bootstrap.servers": "schema.history.internal.kafka.bootstrap.servers",
+};
+
+/** Postgres server settings (given as `-c name=value`) that logical decoding needs, with defaults. */
+export const POSTGRES_SERVER_SETTINGS = {
+    walLevel: "wal_level",
+    maxReplicationSlots: "max_replication_slots",
+    maxWalSenders: "max_wal_senders",
+} as const;
+export const POSTGRES_SERVER_DEFAULTS = { wal_level: "replica", max_replication_slots: 10, max_wal_senders: 10 } as const;
+export const POSTGRES_WAL_LEVEL_LOGICAL = "logical";
+
+/** MySQL/MariaDB server options (given as `--name=value`) that Debezium's binlog reader needs. */
+export const MYSQL_SERVER_OPTIONS = {
+    serverId: "server-id",
+    logBin: "log-bin",
+    binlogFormat: "binlog-format",
+    binlogRowImage: "binlog-row-image",
+} as const;
+/** MySQL 8 and MariaDB both start with server id 1 and full row images; MariaDB's format default is MIXED. */
+export const MYSQL_SERVER_DEFAULTS = { serverId: 1, binlogRowImage: "FULL" } as const;
+export const MYSQL_BINLOG_FORMAT_ROW = "ROW";
+export const MYSQL_BINLOG_ROW_IMAGE_FULL = "FULL";
+
+/** MinIO's root credential variables. */
+export const MINIO_ENV = { rootUser: "MINIO_ROOT_USER", rootPassword: "MINIO_ROOT_PASSWORD" } as const;
+
+/**
+ * Environment variables that carry a service's credentials: a user variable (or a fixed user when the
+ * image has one) paired with a password variable, and the user the image assumes when unset.
+ */
+export const CREDENTIAL_ENVS: readonly { user?: string; fixedUser?: string; password: string; defaultUser?: string }[] = [
+    { user: MINIO_ENV.rootUser, password: MINIO_ENV.rootPassword, defaultUser: "minioadmin" },
+    { user: "POSTGRES_USER", password: "POSTGRES_PASSWORD", defaultUser: "postgres" },
+    { fixedUser: "root", password: "MYSQL_ROOT_PASSWORD" },
+    { fixedUser: "root", password: "MARIADB_ROOT_PASSWORD" },
+    { user: "MYSQL_USER", password: "MYSQL_PASSWORD" },
+];
+
+/** Host addresses a published port may bind to unless a stack allows more (loopback only). */
+export const DEFAULT_ALLOWED_HOST_IPS = ["127.0.0.1"] as const;

@@ -1,0 +1,45 @@
+// The Iceberg REST catalog (apache/iceberg-rest-fixture's contract: CATALOG_FOO_BAR -> foo.bar,
+// `__` -> `-`), its state on a volume so it survives a container replacement.
+import { ROLES } from "../settings";
+import { S3_REGION } from "./storage";
+import { ContainerSpec, healthcheck, requirePort } from "./types";
+
+export interface CatalogSpecArgs {
+    image: string;
+    hostname: string;
+    /** Internal S3 endpoint, e.g. http://minio:9000. */
+    s3Endpoint: string;
+    warehouseBucket: string;
+    hostPort: number;
+    bindIp: string;
+}
+
+export const CATALOG_PORT = 8181;
+
+export function catalogSpec(args: CatalogSpecArgs): ContainerSpec {
+    requirePort("catalog.hostPort", args.hostPort);
+    return {
+        hostname: args.hostname,
+        image: args.image,
+        role: ROLES.icebergCatalog,
+        env: {
+            CATALOG_WAREHOUSE: `s3://${args.warehouseBucket}/`,
+            CATALOG_IO__IMPL: "org.apache.iceberg.aws.s3.S3FileIO",
+            CATALOG_S3_ENDPOINT: args.s3Endpoint,
+            CATALOG_S3_PATH__STYLE__ACCESS: "true",
+            // The fixture's default catalog database lives in /tmp; keep it on the volume instead.
+            CATALOG_URI: "jdbc:sqlite:file:/var/lib/iceberg/catalog.db",
+            AWS_REGION: S3_REGION,
+        },
+        secretEnv: { AWS_ACCESS_KEY_ID: "accessKey", AWS_SECRET_ACCESS_KEY: "secretKey" },
+        ports: [{ internal: CATALOG_PORT, external: args.hostPort, ip: args.bindIp }],
+        healthcheck: healthcheck(["CMD-SHELL", `curl -fsS http://localhost:${CATALOG_PORT}/v1/config >/dev/null`], "10s"),
+        volumes: [{ role: "data", containerPath: "/var/lib/iceberg" }],
+        uploads: [],
+    };
+}
+
+/** The catalog's URL inside the stack's network. */
+export function catalogUri(hostname: string): string {
+    return `http://${hostname}:${CATALOG_PORT}`;
+}

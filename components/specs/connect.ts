@@ -1,0 +1,59 @@
+// Kafka Connect with Debezium, as quay.io/debezium/connect's environment contract.
+import { CONNECT_STORAGE_REPLICATION, ROLES } from "../settings";
+import { internalReplication } from "./kafka";
+import { ContainerSpec, SpecError, healthcheck, requirePort } from "./types";
+
+export interface ConnectSpecArgs {
+    image: string;
+    hostname: string;
+    /** Internal bootstrap servers, e.g. `kafka-1:19092`. */
+    bootstrapServers: string;
+    brokerCount: number;
+    groupId: string;
+    /** Prefix of the worker's config, offset and status storage topics. */
+    storageTopicPrefix: string;
+    hostPort: number;
+    bindIp: string;
+    /** Replication of the storage topics; derived from brokerCount unless given. */
+    storageReplicationFactor?: number;
+}
+
+export const CONNECT_PORT = 8083;
+
+export function connectSpec(args: ConnectSpecArgs): ContainerSpec {
+    requirePort("connect.hostPort", args.hostPort);
+    const derived = internalReplication(args.brokerCount).replicationFactor;
+    const rf = args.storageReplicationFactor ?? derived;
+    if (!Number.isInteger(rf) || rf < 1 || rf > args.brokerCount) {
+        throw new SpecError(
+            "connect.storageReplicationFactor",
+            `must be a whole number from 1 to brokerCount (${args.brokerCount}), got ${rf}`,
+        );
+    }
+    if (!/^[A-Za-z0-9._-]+$/.test(args.storageTopicPrefix)) {
+        throw new SpecError("connect.storageTopicPrefix", `must be a legal Kafka topic prefix, got ${JSON.stringify(args.storageTopicPrefix)}`);
+    }
+    return {
+        hostname: args.hostname,
+        image: args.image,
+        role: ROLES.connect,
+        env: {
+            BOOTSTRAP_SERVERS: args.bootstrapServers,
+            GROUP_ID: args.groupId,
+            CONFIG_STORAGE_TOPIC: `${args.storageTopicPrefix}_configs`,
+            OFFSET_STORAGE_TOPIC: `${args.storageTopicPrefix}_offsets`,
+            STATUS_STORAGE_TOPIC: `${args.storageTopicPrefix}_statuses`,
+            // Only the CONNECT_-prefixed names reach the worker; the un-prefixed ones are ignored.
+            [CONNECT_STORAGE_REPLICATION.config]: String(rf),
+            [CONNECT_STORAGE_REPLICATION.offset]: String(rf),
+            [CONNECT_STORAGE_REPLICATION.status]: String(rf),
+            CONNECT_REST_ADVERTISED_HOST_NAME: args.hostname,
+            CONNECT_TOPIC_CREATION_ENABLE: "true",
+        },
+        secretEnv: {},
+        ports: [{ internal: CONNECT_PORT, external: args.hostPort, ip: args.bindIp }],
+        healthcheck: healthcheck(["CMD-SHELL", `curl -fsS http://localhost:${CONNECT_PORT}/health >/dev/null`], "20s", 60),
+        volumes: [],
+        uploads: [],
+    };
+}
