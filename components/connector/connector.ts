@@ -1,0 +1,88 @@
+// The Connector resource: a Kafka Connect connector as a Pulumi custom resource, through the dynamic
+// provider in ./provider.ts (no maintained Pulumi provider for the Connect REST API exists).
+import * as pulumi from "@pulumi/pulumi";
+import { connectorProvider } from "./provider";
+
+/** Arguments of {@link Connector}; typed so the outputs of the Lakehouse's services flow straight in. */
+export interface ConnectorArgs {
+    /** Base URL of the Kafka Connect REST API as the Pulumi program sees it, e.g. `http://127.0.0.1:8083`. */
+    connectUrl: pulumi.Input<string>;
+    /** Connector name on the worker; it is the resource id, and changing it replaces the connector (delete first). */
+    name: pulumi.Input<string>;
+    /**
+     * Plain settings (`connector.class` required). Only these keys are compared in diffs: keys the worker
+     * adds never cause one. A key that looks like a secret (`*password*`, `*secret*`, ...) fails `check`.
+     */
+    config: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /**
+     * Secret settings (database passwords). Always stored as a Pulumi secret, merged into the HTTP body
+     * only, and never returned as an output: state keeps their key names and a salted digest (itself a
+     * secret) so a changed password still shows as an update. Default: none.
+     */
+    secretConfig?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** How long create and update wait for the connector and every task to be RUNNING. Default 300. */
+    waitTimeoutSeconds?: pulumi.Input<number>;
+    /**
+     * On delete, stop the connector and reset its offsets first (`PUT /connectors/{name}/stop`, then
+     * `DELETE /connectors/{name}/offsets`, Kafka ≥ 3.6), so a connector recreated under the same name
+     * takes a fresh snapshot. For development stacks; a Postgres replication slot is not dropped.
+     * Default false.
+     */
+    resetOffsetsOnDelete?: pulumi.Input<boolean>;
+    /**
+     * Validate through `PUT /connector-plugins/{class}/config/validate` during `check` when the worker
+     * answers (Debezium also tests the database connection there). Set false when the source itself
+     * changes in the same update, e.g. a password rotation. Default true.
+     */
+    validate?: pulumi.Input<boolean>;
+}
+
+/** Type token module of the resource: `pulumi-nodejs:dynamic/lakehouse:Connector`. */
+export const CONNECTOR_TYPE = { module: "lakehouse", type: "Connector" } as const;
+
+/**
+ * A Kafka Connect connector. Create and update `PUT /connectors/{name}/config` and wait until the
+ * connector and every task are RUNNING (failing with the task's trace); delete tolerates a 404.
+ * Requests retry with bounded backoff on 409 (rebalance) and on refused connections.
+ */
+export class Connector extends pulumi.dynamic.Resource {
+    /** The REST API base URL used for the last create, update or read. */
+    declare readonly connectUrl: pulumi.Output<string>;
+    /** The connector name (also the resource id). */
+    declare readonly name: pulumi.Output<string>;
+    /** The user's plain settings, with their live values after a refresh. */
+    declare readonly config: pulumi.Output<Record<string, string>>;
+    /** Names of the secret settings (never their values). */
+    declare readonly secretConfigKeys: pulumi.Output<string[]>;
+    /** Salted digest of the secret settings (a Pulumi secret). */
+    declare readonly secretConfigDigest: pulumi.Output<string>;
+    /** Connector state at the last create, update or refresh, e.g. RUNNING. */
+    declare readonly connectorState: pulumi.Output<string>;
+    /** Task states, by task id. */
+    declare readonly taskStates: pulumi.Output<string[]>;
+    /** The worker running the connector. */
+    declare readonly workerId: pulumi.Output<string>;
+    /** `source` or `sink`. */
+    declare readonly connectorType: pulumi.Output<string>;
+
+    constructor(name: string, args: ConnectorArgs, opts?: pulumi.CustomResourceOptions) {
+        const props = {
+            connectUrl: args.connectUrl,
+            name: args.name,
+            config: args.config,
+            // A plain password handed in by mistake still becomes a secret.
+            secretConfig: args.secretConfig === undefined ? undefined : pulumi.secret(args.secretConfig),
+            waitTimeoutSeconds: args.waitTimeoutSeconds,
+            resetOffsetsOnDelete: args.resetOffsetsOnDelete,
+            validate: args.validate,
+            secretConfigKeys: undefined,
+            secretConfigDigest: undefined,
+            connectorState: undefined,
+            taskStates: undefined,
+            workerId: undefined,
+            connectorType: undefined,
+        };
+        const secretOutputs = { additionalSecretOutputs: ["secretConfig", "secretConfigDigest"] };
+        super(connectorProvider, name, props, pulumi.mergeOptions(opts, secretOutputs), CONNECTOR_TYPE.module, CONNECTOR_TYPE.type);
+    }
+}

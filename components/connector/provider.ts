@@ -1,0 +1,593 @@
+// The Kafka Connect dynamic provider. Pulumi serializes the provider object and every function it
+// reaches by closure, so this module imports nothing at run time (types only), requires axios and
+// crypto inside functions, captures no secret, and builds every HTTP body from an allow-list.
+import type * as pulumi from "@pulumi/pulumi";
+
+/** Inputs as the provider receives them (after `check`: every config value a string). */
+export interface ConnectorInputs {
+    connectUrl: string;
+    name: string;
+    config: Record<string, string>;
+    secretConfig?: Record<string, string>;
+    waitTimeoutSeconds?: number;
+    resetOffsetsOnDelete?: boolean;
+    validate?: boolean;
+}
+
+/** Outputs the provider returns and Pulumi stores: never a secret value. */
+export interface ConnectorOutputs {
+    connectUrl: string;
+    name: string;
+    /** Only the keys the user gave, with their live values after `read`. */
+    config: Record<string, string>;
+    /** Names of the secret settings, never their values. */
+    secretConfigKeys: string[];
+    /** `scrypt:<salt>:<hash>` of the secret settings, so a changed password shows as a diff; "" if none. */
+    secretConfigDigest: string;
+    waitTimeoutSeconds: number;
+    resetOffsetsOnDelete: boolean;
+    validate: boolean;
+    /** Connector state from `GET /connectors/{name}/status` (RUNNING, PAUSED, STOPPED, ...). */
+    connectorState: string;
+    /** Task states, by task id. */
+    taskStates: string[];
+    /** Worker running the connector. */
+    workerId: string;
+    /** `source` or `sink`. */
+    connectorType: string;
+}
+
+/** Bounded exponential backoff. */
+export interface RetryPolicy {
+    /** First delay. Default 250 ms. */
+    initialDelayMs: number;
+    /** Largest delay between two attempts. Default 5 s. */
+    maxDelayMs: number;
+    /** Give up once this much time has passed since the first attempt. Default 120 s. */
+    maxElapsedMs: number;
+}
+
+/** One retried request, reported to {@link ConnectorProviderOptions.onRetry}. */
+export interface RetryEvent {
+    method: string;
+    path: string;
+    /** The attempt that failed, from 1. */
+    attempt: number;
+    /** Why: an HTTP status (`409`) or a network error code (`ECONNREFUSED`). */
+    reason: string;
+    delayMs: number;
+}
+
+/** Tuning of the provider; the defaults suit a local Connect worker. */
+export interface ConnectorProviderOptions {
+    /** Backoff on 409, 502-504 and refused connections. */
+    retry?: Partial<RetryPolicy>;
+    /** Interval between two status polls. Default 1000 ms. */
+    pollIntervalMs?: number;
+    /** Consecutive all-RUNNING polls needed (a restart after PUT can still show the old state). Default 2. */
+    stablePolls?: number;
+    /** Timeout of one HTTP request. Default 30 s. */
+    requestTimeoutMs?: number;
+    /** Timeout of the validation request in `check` (no retry there). Default 10 s. */
+    checkTimeoutMs?: number;
+    /** Called on every retry, e.g. to log or count them. Must be serializable if set. */
+    onRetry?: (event: RetryEvent) => void;
+}
+
+/** Defaults of the resource inputs that are optional. */
+const CONNECTOR_DEFAULTS = { waitTimeoutSeconds: 300, resetOffsetsOnDelete: false, validate: true };
+
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // Pulumi's marker for a value unknown during preview
+const CONNECTOR_CLASS_KEY = "connector.class";
+const NAME_KEY = "name";
+const SECRET_LOOKING_KEY = /password|secret|jaas\.config|credential|token|sslkey$|\.key$/i;
+const RETRY_STATUS = [409, 502, 503, 504];
+const RETRY_CODES = ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"];
+const TRACE_LIMIT = 6000;
+
+interface Settings {
+    retry: RetryPolicy;
+    pollIntervalMs: number;
+    stablePolls: number;
+    requestTimeoutMs: number;
+    checkTimeoutMs: number;
+    onRetry?: (event: RetryEvent) => void;
+}
+
+/** A request context: where, and which values to redact from anything shown. */
+interface Context {
+    url: string;
+    secrets: string[];
+    settings: Settings;
+}
+
+interface HttpResult {
+    status: number;
+    data: any;
+}
+
+/** An error of the Connect REST API (or of the network), already redacted. */
+class ConnectError extends Error {
+    constructor(message: string, readonly status?: number, readonly code?: string) {
+        super(message);
+    }
+}
+
+function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function isUnknown(value: unknown): boolean {
+    if (value === UNKNOWN) return true;
+    if (value !== null && typeof value === "object") return Object.values(value).some(isUnknown);
+    return false;
+}
+
+/** Replace every secret value in a text by `***`; applied to everything that leaves the provider. */
+function redact(text: string, secrets: string[]): string {
+    let result = text;
+    for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+        if (secret.length > 0) result = result.split(secret).join("***");
+    }
+    return result;
+}
+
+function errorCodes(error: any): string[] {
+    const codes = [error?.code, error?.cause?.code];
+    for (const inner of error?.errors ?? error?.cause?.errors ?? []) codes.push(inner?.code);
+    return codes.filter((code) => typeof code === "string");
+}
+
+function connectMessage(data: any): string {
+    if (data && typeof data === "object" && typeof data.message === "string") return data.message;
+    if (typeof data === "string" && data.length > 0) return data.slice(0, 500);
+    return "";
+}
+
+/** One HTTP exchange with the worker; never throws on an HTTP status, only on network errors. */
+async function send(ctx: Context, method: string, path: string, body?: unknown, timeoutMs?: number): Promise<HttpResult> {
+    const axios = require("axios");
+    try {
+        const response = await axios.request({
+            baseURL: ctx.url.replace(/\/+$/, ""),
+            url: path,
+            method,
+            data: body,
+            timeout: timeoutMs ?? ctx.settings.requestTimeoutMs,
+            headers: { Accept: "application/json", "Content-Type": "application/json" },
+            proxy: false, // the worker is on loopback or the project's network, never behind a proxy
+            validateStatus: () => true,
+        });
+        return { status: response.status, data: response.data };
+    } catch (error: any) {
+        // Never rethrow axios' error: its config holds the request body, secrets included.
+        const code = errorCodes(error)[0] ?? "ENETWORK";
+        throw new ConnectError(`${method} ${ctx.url}${path}: ${code}`, undefined, code);
+    }
+}
+
+function retryable(error: ConnectError | undefined, result: HttpResult | undefined): string | undefined {
+    if (error) return error.code && RETRY_CODES.includes(error.code) ? error.code : undefined;
+    if (result && RETRY_STATUS.includes(result.status)) return String(result.status);
+    return undefined;
+}
+
+/**
+ * Sends a request, retrying with bounded exponential backoff (with jitter) on 409 (rebalance, stale
+ * config), 502-504 and refused or reset connections (a worker still starting). Returns the last
+ * response, or throws the last network error, once the policy's time is spent.
+ */
+async function request(ctx: Context, method: string, path: string, body?: unknown): Promise<HttpResult> {
+    const policy = ctx.settings.retry;
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+        let error: ConnectError | undefined;
+        let result: HttpResult | undefined;
+        try {
+            result = await send(ctx, method, path, body);
+        } catch (e) {
+            error = e as ConnectError;
+        }
+        const reason = retryable(error, result);
+        if (reason === undefined) {
+            if (error) throw error;
+            return result!;
+        }
+        const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1));
+        const delayMs = Math.round(base / 2 + (Math.random() * base) / 2);
+        if (Date.now() - started + delayMs > policy.maxElapsedMs) {
+            if (error) throw new ConnectError(`${error.message} (gave up after ${attempt} attempts)`, undefined, error.code);
+            return result!;
+        }
+        ctx.settings.onRetry?.({ method, path, attempt, reason, delayMs });
+        await sleep(delayMs);
+    }
+}
+
+/** Throws a redacted error for an unexpected status. */
+function expectStatus(ctx: Context, what: string, result: HttpResult, ok: number[]): void {
+    if (ok.includes(result.status)) return;
+    const detail = connectMessage(result.data);
+    throw new ConnectError(redact(`${what}: HTTP ${result.status}${detail ? `: ${detail}` : ""}`, ctx.secrets), result.status);
+}
+
+function connectorPath(name: string, suffix = ""): string {
+    return `/connectors/${encodeURIComponent(name)}${suffix}`;
+}
+
+function settingsOf(options: ConnectorProviderOptions): Settings {
+    return {
+        retry: { initialDelayMs: 250, maxDelayMs: 5000, maxElapsedMs: 120000, ...options.retry },
+        pollIntervalMs: options.pollIntervalMs ?? 1000,
+        stablePolls: options.stablePolls ?? 2,
+        requestTimeoutMs: options.requestTimeoutMs ?? 30000,
+        checkTimeoutMs: options.checkTimeoutMs ?? 10000,
+        onRetry: options.onRetry,
+    };
+}
+
+function stringMap(value: unknown): Record<string, string> {
+    const result: Record<string, string> = {};
+    for (const [key, item] of Object.entries((value ?? {}) as Record<string, unknown>)) result[key] = String(item);
+    return result;
+}
+
+/** The request body: the user's keys, the secret keys and the name, nothing else (an allow-list). */
+function requestBody(inputs: ConnectorInputs): Record<string, string> {
+    const body: Record<string, string> = {};
+    for (const [key, value] of Object.entries(inputs.config)) body[key] = String(value);
+    for (const [key, value] of Object.entries(inputs.secretConfig ?? {})) body[key] = String(value);
+    body[NAME_KEY] = inputs.name;
+    return body;
+}
+
+/** Digest of the secret settings with a salt, so state can tell a password change without holding it. */
+export function secretDigest(secretConfig: Record<string, string> | undefined, salt?: string): string {
+    const keys = Object.keys(secretConfig ?? {}).sort();
+    if (keys.length === 0) return "";
+    const crypto = require("crypto");
+    const useSalt = salt ?? crypto.randomBytes(16).toString("base64");
+    const canonical = JSON.stringify(keys.map((key) => [key, String(secretConfig![key])]));
+    return `scrypt:${useSalt}:${crypto.scryptSync(canonical, useSalt, 32).toString("base64")}`;
+}
+
+function saltOf(digest: string | undefined): string | undefined {
+    const parts = (digest ?? "").split(":");
+    return parts.length === 3 && parts[0] === "scrypt" ? parts[1] : undefined;
+}
+
+function sameMap(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+    const left = a ?? {};
+    const right = b ?? {};
+    const keys = new Set([...Object.keys(left), ...Object.keys(right)]);
+    for (const key of keys) {
+        if (!(key in left) || !(key in right) || String(left[key]) !== String(right[key])) return false;
+    }
+    return true;
+}
+
+function secretsUnchanged(olds: Partial<ConnectorOutputs>, news: ConnectorInputs): boolean {
+    const newKeys = Object.keys(news.secretConfig ?? {}).sort();
+    const oldKeys = [...(olds.secretConfigKeys ?? [])].sort();
+    if (JSON.stringify(newKeys) !== JSON.stringify(oldKeys)) return false;
+    if (newKeys.length === 0) return true;
+    const salt = saltOf(olds.secretConfigDigest);
+    return salt !== undefined && secretDigest(news.secretConfig, salt) === olds.secretConfigDigest;
+}
+
+/**
+ * The diff: a new name replaces (delete first: slot names, server ids and history topics are unique
+ * per connector); the config compares only the keys the user gave, so keys the worker adds never show.
+ */
+export function diffConnector(olds: Partial<ConnectorOutputs>, news: ConnectorInputs): pulumi.dynamic.DiffResult {
+    const replaces: string[] = [];
+    const changed: string[] = [];
+    if (isUnknown(news.name) || olds.name !== news.name) replaces.push("name");
+    if (isUnknown(news.config) || !sameMap(olds.config, stringMap(news.config))) changed.push("config");
+    if (isUnknown(news.secretConfig) || !secretsUnchanged(olds, news)) changed.push("secretConfig");
+    if (isUnknown(news.connectUrl) || olds.connectUrl !== news.connectUrl) changed.push("connectUrl");
+    const options = ["waitTimeoutSeconds", "resetOffsetsOnDelete", "validate"] as const;
+    for (const option of options) {
+        const oldValue = olds[option] ?? CONNECTOR_DEFAULTS[option];
+        const newValue = news[option] ?? CONNECTOR_DEFAULTS[option];
+        if (isUnknown(newValue) || oldValue !== newValue) changed.push(option);
+    }
+    return {
+        changes: replaces.length + changed.length > 0,
+        replaces,
+        deleteBeforeReplace: replaces.length > 0,
+    };
+}
+
+/**
+ * Local validation of the inputs, as check failures ({property, reason}); a secret value never
+ * appears in a reason. Returns the inputs normalised (config values as strings).
+ */
+export function validateInputs(news: any): { inputs: any; failures: pulumi.dynamic.CheckFailure[] } {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    const inputs = { ...news };
+    if (!isUnknown(news.connectUrl)) {
+        let valid = typeof news.connectUrl === "string";
+        try {
+            valid = valid && ["http:", "https:"].includes(new URL(news.connectUrl).protocol);
+        } catch {
+            valid = false;
+        }
+        if (!valid) failures.push({ property: "connectUrl", reason: "must be an http(s) URL of the Kafka Connect REST API" });
+    }
+    if (!isUnknown(news.name) && (typeof news.name !== "string" || !/^[^/\\\s\x00-\x1f][^/\\\x00-\x1f]*$/.test(news.name))) {
+        failures.push({ property: "name", reason: "must be a non-empty connector name without slashes or control characters" });
+    }
+    if (news.config === null || typeof news.config !== "object" || Array.isArray(news.config)) {
+        failures.push({ property: "config", reason: "must be a map of setting names to strings" });
+    } else if (!isUnknown(news.config)) {
+        inputs.config = {};
+        for (const [key, value] of Object.entries(news.config)) {
+            if (value !== null && typeof value === "object") {
+                failures.push({ property: `config["${key}"]`, reason: "must be a string, number or boolean" });
+            } else {
+                inputs.config[key] = String(value);
+            }
+            if (SECRET_LOOKING_KEY.test(key)) {
+                failures.push({ property: `config["${key}"]`, reason: "looks like a secret: pass it in secretConfig, which never reaches state" });
+            }
+        }
+        if (!(CONNECTOR_CLASS_KEY in news.config)) {
+            failures.push({ property: `config["${CONNECTOR_CLASS_KEY}"]`, reason: "is required" });
+        }
+        if (NAME_KEY in news.config && !isUnknown(news.name) && news.config[NAME_KEY] !== news.name) {
+            failures.push({ property: `config["${NAME_KEY}"]`, reason: "must equal the connector name (or be left out)" });
+        }
+    }
+    if (news.secretConfig !== undefined && news.secretConfig !== null && !isUnknown(news.secretConfig)) {
+        if (typeof news.secretConfig !== "object" || Array.isArray(news.secretConfig)) {
+            failures.push({ property: "secretConfig[*]", reason: "must be a map of setting names to strings" });
+        } else {
+            inputs.secretConfig = {};
+            for (const [key, value] of Object.entries(news.secretConfig)) {
+                if (value !== null && typeof value === "object") {
+                    failures.push({ property: `secretConfig["${key}"]`, reason: "must be a string" });
+                } else {
+                    inputs.secretConfig[key] = String(value);
+                }
+                if (inputs.config && key in inputs.config) {
+                    failures.push({ property: `secretConfig["${key}"]`, reason: "is also in config: give each setting once" });
+                }
+            }
+        }
+    }
+    const w = news.waitTimeoutSeconds;
+    if (w !== undefined && !isUnknown(w) && !(typeof w === "number" && w > 0 && Number.isFinite(w))) {
+        failures.push({ property: "waitTimeoutSeconds", reason: "must be a positive number of seconds" });
+    }
+    for (const flag of ["resetOffsetsOnDelete", "validate"]) {
+        if (news[flag] !== undefined && !isUnknown(news[flag]) && typeof news[flag] !== "boolean") {
+            failures.push({ property: flag, reason: "must be a boolean" });
+        }
+    }
+    return { inputs, failures };
+}
+
+/**
+ * Validation by the worker: `PUT /connector-plugins/{class}/config/validate`, one failure per field
+ * error. Skipped (no failure) when the worker cannot be reached, so a preview before Connect exists
+ * still works.
+ */
+async function validateRemotely(ctx: Context, inputs: ConnectorInputs): Promise<pulumi.dynamic.CheckFailure[]> {
+    const connectorClass = inputs.config[CONNECTOR_CLASS_KEY];
+    const path = `/connector-plugins/${encodeURIComponent(connectorClass)}/config/validate`;
+    let result: HttpResult;
+    try {
+        result = await send(ctx, "PUT", path, requestBody(inputs), ctx.settings.checkTimeoutMs);
+    } catch {
+        return [];
+    }
+    if (result.status >= 500 || result.status === 409) return [];
+    if (result.status !== 200) {
+        const detail = connectMessage(result.data) || `HTTP ${result.status}`;
+        return [{ property: `config["${CONNECTOR_CLASS_KEY}"]`, reason: redact(`the worker rejected it: ${detail}`, ctx.secrets) }];
+    }
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    for (const entry of result.data?.configs ?? []) {
+        const field = entry?.value?.name;
+        const errors: string[] = entry?.value?.errors ?? [];
+        if (typeof field !== "string" || errors.length === 0) continue;
+        const group = inputs.secretConfig && field in inputs.secretConfig ? "secretConfig" : "config";
+        failures.push({ property: `${group}["${field}"]`, reason: redact(errors.join("; "), ctx.secrets) });
+    }
+    return failures;
+}
+
+interface Status {
+    connector?: { state?: string; worker_id?: string; trace?: string };
+    tasks?: { id: number; state: string; worker_id?: string; trace?: string }[];
+    type?: string;
+}
+
+function describe(status: Status | undefined): string {
+    if (!status) return "no status yet";
+    const tasks = (status.tasks ?? []).map((t) => `task ${t.id} ${t.state}`).join(", ");
+    return `connector ${status.connector?.state ?? "?"}${tasks ? `, ${tasks}` : ", no task yet"}`;
+}
+
+function trimTrace(trace: string | undefined): string {
+    if (!trace) return "(no trace)";
+    return trace.length > TRACE_LIMIT ? `${trace.slice(0, TRACE_LIMIT)}\n... (trace truncated)` : trace;
+}
+
+/**
+ * Polls the status until the connector and every task are RUNNING on `stablePolls` consecutive polls.
+ * Throws with the trace as soon as the connector or a task is FAILED, or when the time is up.
+ */
+async function waitUntilRunning(ctx: Context, name: string, timeoutSeconds: number): Promise<Status> {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    let stable = 0;
+    let last: Status | undefined;
+    for (;;) {
+        const result = await request(ctx, "GET", connectorPath(name, "/status"));
+        if (result.status === 200) {
+            last = result.data as Status;
+            if (last.connector?.state === "FAILED") {
+                throw new ConnectError(redact(`connector ${name} FAILED on ${last.connector.worker_id}:\n${trimTrace(last.connector.trace)}`, ctx.secrets));
+            }
+            const failed = (last.tasks ?? []).find((task) => task.state === "FAILED");
+            if (failed) {
+                throw new ConnectError(redact(`connector ${name}: task ${failed.id} FAILED on ${failed.worker_id}:\n${trimTrace(failed.trace)}`, ctx.secrets));
+            }
+            const tasks = last.tasks ?? [];
+            const running = last.connector?.state === "RUNNING" && tasks.length > 0 && tasks.every((t) => t.state === "RUNNING");
+            stable = running ? stable + 1 : 0;
+            if (stable >= ctx.settings.stablePolls) return last;
+        } else if (result.status !== 404) {
+            expectStatus(ctx, `GET status of connector ${name}`, result, [200]);
+        }
+        if (Date.now() + ctx.settings.pollIntervalMs > deadline) {
+            throw new ConnectError(`connector ${name} not RUNNING within ${timeoutSeconds}s (${describe(last)})`);
+        }
+        await sleep(ctx.settings.pollIntervalMs);
+    }
+}
+
+/** Polls the status until the connector reports `state` (used before resetting offsets). */
+async function waitUntilState(ctx: Context, name: string, state: string, timeoutSeconds: number): Promise<void> {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    let last: Status | undefined;
+    for (;;) {
+        const result = await request(ctx, "GET", connectorPath(name, "/status"));
+        if (result.status === 200) {
+            last = result.data as Status;
+            if (last.connector?.state === state && (last.tasks ?? []).length === 0) return;
+        }
+        if (Date.now() + ctx.settings.pollIntervalMs > deadline) {
+            throw new ConnectError(`connector ${name} not ${state} within ${timeoutSeconds}s (${describe(last)})`);
+        }
+        await sleep(ctx.settings.pollIntervalMs);
+    }
+}
+
+function outputsOf(inputs: ConnectorInputs, digest: string, status: Status | undefined): ConnectorOutputs {
+    return {
+        connectUrl: inputs.connectUrl,
+        name: inputs.name,
+        config: stringMap(inputs.config),
+        secretConfigKeys: Object.keys(inputs.secretConfig ?? {}).sort(),
+        secretConfigDigest: digest,
+        waitTimeoutSeconds: inputs.waitTimeoutSeconds ?? CONNECTOR_DEFAULTS.waitTimeoutSeconds,
+        resetOffsetsOnDelete: inputs.resetOffsetsOnDelete ?? CONNECTOR_DEFAULTS.resetOffsetsOnDelete,
+        validate: inputs.validate ?? CONNECTOR_DEFAULTS.validate,
+        connectorState: status?.connector?.state ?? "UNKNOWN",
+        taskStates: (status?.tasks ?? []).slice().sort((a, b) => a.id - b.id).map((task) => task.state),
+        workerId: status?.connector?.worker_id ?? "",
+        connectorType: status?.type ?? "",
+    };
+}
+
+function contextOf(settings: Settings, url: string, secretConfig?: Record<string, string>): Context {
+    return { url, secrets: Object.values(secretConfig ?? {}).map(String), settings };
+}
+
+/**
+ * PUTs the config and waits for RUNNING. When the PUT succeeded but the connector does not run, the
+ * error carries the id and outputs, so Pulumi keeps the connector in state and retries the update.
+ */
+async function apply(settings: Settings, inputs: ConnectorInputs, digest: string): Promise<ConnectorOutputs> {
+    const ctx = contextOf(settings, inputs.connectUrl, inputs.secretConfig);
+    const put = await request(ctx, "PUT", connectorPath(inputs.name, "/config"), requestBody(inputs));
+    expectStatus(ctx, `PUT config of connector ${inputs.name}`, put, [200, 201]);
+    try {
+        const status = await waitUntilRunning(ctx, inputs.name, inputs.waitTimeoutSeconds ?? CONNECTOR_DEFAULTS.waitTimeoutSeconds);
+        return outputsOf(inputs, digest, status);
+    } catch (error: any) {
+        const message = redact(String(error?.message ?? error), ctx.secrets);
+        throw Object.assign(new Error(message), { id: inputs.name, properties: outputsOf(inputs, digest, undefined), reasons: [message] });
+    }
+}
+
+/**
+ * Creates the provider. `connectorProvider` is the instance the {@link Connector} resource uses; tests
+ * create their own with shorter delays and an `onRetry` counter.
+ */
+export function createConnectorProvider(options: ConnectorProviderOptions = {}): pulumi.dynamic.ResourceProvider {
+    const settings = settingsOf(options);
+    return {
+        async check(olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
+            const { inputs, failures } = validateInputs(news);
+            if (failures.length === 0 && inputs.validate !== false && !isUnknown(inputs)) {
+                const ctx = contextOf(settings, inputs.connectUrl, inputs.secretConfig);
+                failures.push(...(await validateRemotely(ctx, inputs)));
+            }
+            return { inputs, failures };
+        },
+
+        async diff(id: string, olds: any, news: any): Promise<pulumi.dynamic.DiffResult> {
+            return diffConnector(olds, news);
+        },
+
+        async create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
+            const outs = await apply(settings, inputs, secretDigest(inputs.secretConfig));
+            return { id: inputs.name, outs };
+        },
+
+        async update(id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
+            const unchanged = olds.connectUrl === news.connectUrl && sameMap(olds.config, news.config) && secretsUnchanged(olds, news);
+            const digest = secretsUnchanged(olds, news) ? olds.secretConfigDigest : secretDigest(news.secretConfig);
+            if (unchanged) {
+                // Only provider options changed: a PUT would restart the connector for nothing.
+                const ctx = contextOf(settings, news.connectUrl, news.secretConfig);
+                const status = await waitUntilRunning(ctx, news.name, news.waitTimeoutSeconds ?? CONNECTOR_DEFAULTS.waitTimeoutSeconds);
+                return { outs: outputsOf(news, digest, status) };
+            }
+            return { outs: await apply(settings, news, digest) };
+        },
+
+        async read(id: string, props: any): Promise<pulumi.dynamic.ReadResult> {
+            const name: string = props?.name ?? id;
+            if (!props?.connectUrl) throw new Error(`connector ${name}: reading needs connectUrl in its state`);
+            const ctx = contextOf(settings, props.connectUrl);
+            const live = await request(ctx, "GET", connectorPath(name, "/config"));
+            if (live.status === 404) return { id: "", props: {} };
+            // The live config holds the secret values: keep them out of every message.
+            ctx.secrets = (props.secretConfigKeys ?? []).filter((k: string) => k in (live.data ?? {})).map((k: string) => String(live.data[k]));
+            expectStatus(ctx, `GET config of connector ${name}`, live, [200]);
+            const config: Record<string, string> = {};
+            for (const key of Object.keys(props.config ?? {})) {
+                if (key in live.data) config[key] = String(live.data[key]);
+            }
+            const secretKeys: string[] = props.secretConfigKeys ?? [];
+            let digest = "";
+            if (secretKeys.length > 0) {
+                const liveSecrets: Record<string, string> = {};
+                for (const key of secretKeys) if (key in live.data) liveSecrets[key] = String(live.data[key]);
+                const complete = Object.keys(liveSecrets).length === secretKeys.length;
+                digest = complete ? secretDigest(liveSecrets, saltOf(props.secretConfigDigest)) : "missing";
+            }
+            const statusResult = await request(ctx, "GET", connectorPath(name, "/status"));
+            const status = statusResult.status === 200 ? (statusResult.data as Status) : undefined;
+            const outs = outputsOf({ ...props, name, config, secretConfig: undefined }, digest, status);
+            outs.secretConfigKeys = secretKeys;
+            return { id: name, props: outs };
+        },
+
+        async delete(id: string, props: any): Promise<void> {
+            const name: string = props?.name ?? id;
+            const ctx = contextOf(settings, props.connectUrl);
+            if (props.resetOffsetsOnDelete) {
+                // Offsets outlive a delete: without the reset a recreated connector skips its snapshot.
+                const stop = await request(ctx, "PUT", connectorPath(name, "/stop"));
+                if (stop.status === 404) return;
+                expectStatus(ctx, `PUT stop of connector ${name}`, stop, [200, 202, 204]);
+                await waitUntilState(ctx, name, "STOPPED", props.waitTimeoutSeconds ?? CONNECTOR_DEFAULTS.waitTimeoutSeconds);
+                const reset = await request(ctx, "DELETE", connectorPath(name, "/offsets"));
+                expectStatus(ctx, `DELETE offsets of connector ${name}`, reset, [200, 202, 204]);
+            }
+            const deleted = await request(ctx, "DELETE", connectorPath(name));
+            expectStatus(ctx, `DELETE connector ${name}`, deleted, [200, 202, 204, 404]);
+        },
+    };
+}
+
+/** The provider instance every {@link Connector} resource shares (default tuning). */
+const connectorProvider = createConnectorProvider();
+// Exported by name list, not `export const`: TypeScript would rewrite references to `exports.X`,
+// and the closure serializer would then capture this whole module.
+export { CONNECTOR_DEFAULTS, connectorProvider };
