@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# Builds the project's local images, all FROM the locally made Debian base (scripts/base-image.sh),
+# from package registries only: Debian packages, Maven Central jars, PyPI wheels, Go modules.
+#
+#   bash scripts/images.sh                 # every image, in dependency/priority order
+#   bash scripts/images.sh kafka connect   # only these
+#   FORCE=1 bash scripts/images.sh spark   # rebuild even when unchanged
+#
+# Tags: pulumi-lakehouse/<service>:<version from versions.json localImages>. An image is skipped when
+# its tag exists with the same `lakehouse.hash` label: a hash of images/<service>/**, the service's
+# pinned versions and the base image id. Downloads are cached in $CACHE/downloads (outside git) and
+# copied into a throw-away build context in $CACHE/contexts/<service>.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ALL=(postgres kafka connect minio iceberg-rest mysql spark trino)
+DL="$CACHE/downloads"
+mkdir -p "$DL" "$CACHE/contexts" "$CACHE/logs" "$CACHE/maven"
+
+v() { version "localImages.$1"; }
+
+# ---- Maven Central ---------------------------------------------------------------------------------
+# maven_deps NAME COORD...: resolves COORDs (g:a:v) with their runtime dependencies into $DL/NAME/*.jar
+# through a generated pom. Stamped by the coordinate list, so a version change re-resolves.
+maven_deps() {
+  local name="$1"; shift
+  local out="$DL/$name" stamp="$DL/$name.stamp" want="$*"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  log "maven: resolving $name ($want)"
+  local dir="$CACHE/maven/$name"; mkdir -p "$dir"; rm -rf "$out"
+  {
+    echo '<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>'
+    echo "<groupId>local.pulumi-lakehouse</groupId><artifactId>$name</artifactId><version>1</version><packaging>pom</packaging><dependencies>"
+    local c g a ver
+    for c in "$@"; do
+      IFS=: read -r g a ver <<<"$c"
+      echo "<dependency><groupId>$g</groupId><artifactId>$a</artifactId><version>$ver</version></dependency>"
+    done
+    echo '</dependencies></project>'
+  } >"$dir/pom.xml"
+  mvn -B -q -f "$dir/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$out" >"$CACHE/logs/maven-$name.log" 2>&1 || die "maven $name failed: $CACHE/logs/maven-$name.log"
+  echo "$want" >"$stamp"
+}
+
+# maven_file NAME COORD: one artifact without dependencies (g:a:v[:type[:classifier]]) into $DL/NAME/.
+maven_file() {
+  local name="$1" coord="$2" out="$DL/$1"
+  mkdir -p "$out"
+  local stamp="$out/.$(echo "$coord" | tr ':/' '__').done"
+  [ -f "$stamp" ] && return 0
+  log "maven: $coord"
+  mvn -B -q dependency:copy -Dartifact="$coord" -DoutputDirectory="$out" -Dmdep.overWriteReleases=true \
+    >"$CACHE/logs/maven-$name.log" 2>&1 || die "maven $coord failed: $CACHE/logs/maven-$name.log"
+  touch "$stamp"
+}
+
+# ---- per-service downloads, copied into the build context ------------------------------------------
+KAFKA_LOG4J="org.apache.logging.log4j"
+kafka_coords() {
+  local k; k="$(v kafka)"
+  echo "org.apache.kafka:kafka_$(v scala):$k org.apache.kafka:kafka-tools:$k \
+org.apache.kafka:connect-runtime:$k org.apache.kafka:connect-json:$k org.apache.kafka:connect-transforms:$k \
+org.apache.kafka:connect-mirror:$k \
+$KAFKA_LOG4J:log4j-slf4j2-impl:$(v log4j) $KAFKA_LOG4J:log4j-core:$(v log4j) org.slf4j:slf4j-api:$(v slf4j)"
+}
+
+prepare_postgres() { :; }
+prepare_mysql() { :; }
+
+prepare_kafka() {
+  # shellcheck disable=SC2046
+  maven_deps "kafka-$(v kafka)" $(kafka_coords)
+  mkdir -p "$1/libs"; cp -l "$DL/kafka-$(v kafka)"/*.jar "$1/libs/" 2>/dev/null || cp "$DL/kafka-$(v kafka)"/*.jar "$1/libs/"
+  # Drop an old slf4j 1.x that a transitive dependency drags in; 2.x is pinned above.
+  rm -f "$1"/libs/slf4j-api-1.*.jar
+}
+
+prepare_connect() {
+  prepare_kafka "$1"
+  local d; d="$(v debezium)"
+  mkdir -p "$1/plugins"
+  for c in postgres mysql mariadb; do
+    maven_file "debezium-$d" "io.debezium:debezium-connector-$c:$d:tar.gz:plugin"
+    cp "$DL/debezium-$d/debezium-connector-$c-$d-plugin.tar.gz" "$1/plugins/"
+  done
+}
+
+prepare_minio() {
+  local mod; mod="$(v minioModule)"
+  local bin="$DL/minio-$mod/minio"
+  if [ ! -x "$bin" ]; then
+    log "go: building github.com/minio/minio@$mod (CGO_ENABLED=0)"
+    mkdir -p "$DL/minio-$mod"
+    local stamp; stamp="$(echo "$mod" | sed -E 's/^v0\.0\.0-([0-9]{4})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})-([0-9a-f]{12})$/\1-\2-\3T\4:\5:\6Z \7/')"
+    local ts="${stamp% *}" commit="${stamp#* }"
+    ( export GOPATH="$CACHE/go" GOMODCACHE="$CACHE/go/pkg/mod" CGO_ENABLED=0 GOTOOLCHAIN=local GOBIN="$DL/minio-$mod"
+      nice go install -p 1 -trimpath -ldflags "-s -w \
+        -X github.com/minio/minio/cmd.Version=$ts \
+        -X github.com/minio/minio/cmd.ReleaseTag=$(v minio) \
+        -X github.com/minio/minio/cmd.CommitID=$commit" "github.com/minio/minio@$mod" ) \
+      >"$CACHE/logs/go-minio.log" 2>&1 || die "minio build failed: $CACHE/logs/go-minio.log"
+  fi
+  cp "$bin" "$1/minio"
+}
+
+prepare_iceberg-rest() {
+  local i; i="$(v iceberg)"
+  maven_file "iceberg-$i" "org.apache.iceberg:iceberg-open-api:$i:jar:test-fixtures-runtime"
+  cp "$DL/iceberg-$i/iceberg-open-api-$i-test-fixtures-runtime.jar" "$1/iceberg-rest-fixture.jar"
+  maven_file "iceberg-$i" "org.xerial:sqlite-jdbc:$(v sqliteJdbc)"
+  cp "$DL/iceberg-$i/sqlite-jdbc-$(v sqliteJdbc).jar" "$1/sqlite-jdbc.jar"
+}
+
+prepare_spark() {
+  local i s sv sc; i="$(v iceberg)"; s="$(v spark)"; sv="${s%.*}"; sc="$(v scala)"
+  maven_file "iceberg-$i" "org.apache.iceberg:iceberg-spark-runtime-${sv}_$sc:$i"
+  maven_file "iceberg-$i" "org.apache.iceberg:iceberg-aws-bundle:$i"
+  maven_deps "spark-sql-kafka-$s" "org.apache.spark:spark-sql-kafka-0-10_$sc:$s"
+  mkdir -p "$1/jars"
+  cp "$DL/iceberg-$i/iceberg-spark-runtime-${sv}_$sc-$i.jar" "$DL/iceberg-$i/iceberg-aws-bundle-$i.jar" "$1/jars/"
+  # Only the Kafka source and its direct client: pyspark already ships the rest of Spark's classpath.
+  cp "$DL/spark-sql-kafka-$s"/spark-sql-kafka-0-10_*.jar "$DL/spark-sql-kafka-$s"/spark-token-provider-kafka-0-10_*.jar \
+     "$DL/spark-sql-kafka-$s"/kafka-clients-*.jar "$DL/spark-sql-kafka-$s"/commons-pool2-*.jar "$1/jars/"
+  local wheels="$DL/pyspark-$s"
+  if [ ! -f "$wheels/.done" ]; then
+    log "pypi: pyspark==$s"
+    mkdir -p "$wheels"
+    python3 -m pip download -q --no-deps --no-binary :none: -d "$wheels" "pyspark==$s" "py4j==$(v py4j)" \
+      >"$CACHE/logs/pip-pyspark.log" 2>&1 || die "pip download failed: $CACHE/logs/pip-pyspark.log"
+    touch "$wheels/.done"
+  fi
+  mkdir -p "$1/dist"; cp "$wheels"/* "$1/dist/"
+}
+
+prepare_trino() {
+  local t; t="$(v trino)"
+  maven_file "trino-$t" "io.trino:trino-server-core:$t:tar.gz"
+  maven_file "trino-$t" "io.trino:trino-iceberg:$t:zip"
+  cp "$DL/trino-$t/trino-server-core-$t.tar.gz" "$DL/trino-$t/trino-iceberg-$t.zip" "$1/"
+}
+
+# ---- build -----------------------------------------------------------------------------------------
+tag_of() {
+  case "$1" in
+    postgres) echo "pulumi-lakehouse/postgres:$(v postgres)" ;;
+    mysql) echo "pulumi-lakehouse/mysql:$(v mariadb)" ;;
+    kafka) echo "pulumi-lakehouse/kafka:$(v kafka)" ;;
+    connect) echo "pulumi-lakehouse/connect:$(v debezium)" ;;
+    minio) echo "pulumi-lakehouse/minio:$(v minio)" ;;
+    iceberg-rest) echo "pulumi-lakehouse/iceberg-rest:$(v iceberg)" ;;
+    spark) echo "pulumi-lakehouse/spark:$(v spark)" ;;
+    trino) echo "pulumi-lakehouse/trino:$(v trino)" ;;
+    *) die "unknown image $1 (known: ${ALL[*]})" ;;
+  esac
+}
+
+# The Debian suite an image builds on: bookworm, but Trino needs Java 25, which Debian has in trixie.
+suite_of() { case "$1" in trino) v trinoDebian ;; *) v debian ;; esac; }
+
+build_args() {
+  # Every pinned version is passed to every Dockerfile that declares the ARG; undeclared ones are ignored.
+  node -e "const l=require('$ROOT/versions.json').localImages; for (const [k,v] of Object.entries(l)) if (typeof v==='string' && !k.startsWith('\$')) console.log('--build-arg=' + k.toUpperCase() + '=' + v)"
+}
+
+build_one() {
+  local svc="$1" tag; tag="$(tag_of "$svc")"
+  local src="$ROOT/images/$svc"; [ -d "$src" ] || die "no images/$svc"
+  local suite; suite="$(suite_of "$svc")"
+  bash "$ROOT/scripts/base-image.sh" "$suite"
+  local base_id; base_id="$(docker image inspect -f '{{.Id}}' "pulumi-lakehouse/debian:$suite")"
+  local hash; hash="$( { (cd "$src" && find . -type f | LC_ALL=C sort | xargs sha256sum); \
+      node -p "JSON.stringify(require('$ROOT/versions.json').localImages)"; echo "$base_id"; } | sha256sum | cut -c1-16)"
+  local have; have="$(docker image inspect -f '{{ index .Config.Labels "lakehouse.hash" }}' "$tag" 2>/dev/null || true)"
+  if [ "$have" = "$hash" ] && [ "${FORCE:-0}" != 1 ]; then log "$tag is up to date ($hash)"; return 0; fi
+  local ctx="$CACHE/contexts/$svc"; rm -rf "$ctx"; mkdir -p "$ctx"; cp -a "$src/." "$ctx/"
+  "prepare_$svc" "$ctx"
+  log "building $tag"
+  local t0=$SECONDS args; mapfile -t args < <(build_args)
+  DOCKER_BUILDKIT=0 docker build --label "lakehouse.hash=$hash" --label "lakehouse.service=$svc" \
+    --build-arg "BASE=pulumi-lakehouse/debian:$suite" "${args[@]}" -t "$tag" "$ctx" >"$CACHE/logs/build-$svc.log" 2>&1 \
+    || { tail -30 "$CACHE/logs/build-$svc.log" >&2; die "build of $tag failed: $CACHE/logs/build-$svc.log"; }
+  rm -rf "$ctx"
+  log "built $tag in $((SECONDS - t0))s ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}'))"
+}
+
+bash "$ROOT/scripts/docker.sh"
+for svc in "${@:-${ALL[@]}}"; do build_one "$svc"; done
