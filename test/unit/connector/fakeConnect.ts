@@ -1,0 +1,108 @@
+// An in-process stand-in for the Kafka Connect REST API on 127.0.0.1, with scripted failures, so the
+// provider's HTTP, retry and wait logic run for real (axios, sockets) without a worker.
+import * as http from "http";
+import { AddressInfo } from "net";
+
+export interface TaskStatus { id: number; state: string; worker_id: string; trace?: string }
+export interface FakeStatus { connector: { state: string; worker_id: string; trace?: string }; tasks: TaskStatus[]; type: string }
+
+export interface RecordedRequest { method: string; path: string; body: any }
+
+/** A fake worker: connectors in memory, plus knobs that script what the next requests see. */
+export class FakeConnect {
+    readonly requests: RecordedRequest[] = [];
+    readonly connectors = new Map<string, { config: Record<string, string>; state: string; offsets: boolean }>();
+    /** Answer this many next requests (any path) with 409. */
+    conflicts = 0;
+    /** Answer every request with 409. */
+    alwaysConflict = false;
+    /** Statuses to serve, in order, before the default (RUNNING with one RUNNING task). */
+    statusScript: Array<FakeStatus | 404> = [];
+    /** Keys a real worker adds to the config it returns. */
+    workerAddedKeys: Record<string, string> = { "errors.retry.timeout": "0", "key.converter": "org.apache.kafka.connect.json.JsonConverter" };
+    /** Answer PUT config with this status and body instead of storing it. */
+    putFailure?: { status: number; body: any };
+    /** Validation response for PUT /connector-plugins/{class}/config/validate. */
+    validation: (cls: string, body: Record<string, string>) => { status: number; body: any } = () => ({ status: 200, body: { error_count: 0, configs: [] } });
+    private server?: http.Server;
+    port = 0;
+
+    get url(): string { return `http://127.0.0.1:${this.port}`; }
+
+    async start(port = 0): Promise<this> {
+        this.server = http.createServer((req, res) => this.handle(req, res));
+        await new Promise<void>((resolve, reject) => {
+            this.server!.once("error", reject);
+            this.server!.listen(port, "127.0.0.1", () => resolve());
+        });
+        this.port = (this.server.address() as AddressInfo).port;
+        return this;
+    }
+
+    async stop(): Promise<void> {
+        if (!this.server) return;
+        this.server.closeAllConnections();
+        await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+        this.server = undefined;
+    }
+
+    private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+        let raw = "";
+        req.on("data", (chunk) => (raw += chunk));
+        req.on("end", () => {
+            const body = raw ? JSON.parse(raw) : undefined;
+            const path = req.url ?? "/";
+            this.requests.push({ method: req.method ?? "", path, body });
+            const reply = (status: number, data?: unknown) => {
+                res.writeHead(status, { "Content-Type": "application/json" });
+                res.end(data === undefined ? undefined : JSON.stringify(data));
+            };
+            if (this.alwaysConflict || this.conflicts > 0) {
+                this.conflicts = Math.max(0, this.conflicts - 1);
+                return reply(409, { error_code: 409, message: "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)" });
+            }
+            const validate = path.match(/^\/connector-plugins\/([^/]+)\/config\/validate$/);
+            if (validate && req.method === "PUT") {
+                const answer = this.validation(decodeURIComponent(validate[1]), body);
+                return reply(answer.status, answer.body);
+            }
+            const match = path.match(/^\/connectors\/([^/]+)(\/[a-z]+)?$/);
+            if (!match) return reply(404, { error_code: 404, message: "not found" });
+            const name = decodeURIComponent(match[1]);
+            const sub = match[2] ?? "";
+            const existing = this.connectors.get(name);
+            const notFound = () => reply(404, { error_code: 404, message: `Connector ${name} not found` });
+            if (req.method === "PUT" && sub === "/config") {
+                if (this.putFailure) return reply(this.putFailure.status, this.putFailure.body);
+                this.connectors.set(name, { config: body, state: "RUNNING", offsets: true });
+                return reply(existing ? 200 : 201, { name, config: body, tasks: [], type: "source" });
+            }
+            if (!existing) return notFound();
+            if (req.method === "GET" && sub === "/config") return reply(200, { ...this.workerAddedKeys, ...existing.config });
+            if (req.method === "GET" && sub === "/status") {
+                const next = this.statusScript.shift();
+                if (next === 404) return notFound();
+                if (next) return reply(200, { name, ...next });
+                const tasks = existing.state === "STOPPED" ? [] : [{ id: 0, state: existing.state, worker_id: "fake:8083" }];
+                return reply(200, { name, connector: { state: existing.state, worker_id: "fake:8083" }, tasks, type: "source" });
+            }
+            if (req.method === "PUT" && sub === "/stop") { existing.state = "STOPPED"; return reply(204); }
+            if (req.method === "DELETE" && sub === "/offsets") {
+                if (existing.state !== "STOPPED") return reply(400, { error_code: 400, message: "Connectors must be in the STOPPED state" });
+                existing.offsets = false;
+                return reply(200, { message: "The offsets for this connector have been reset successfully" });
+            }
+            if (req.method === "DELETE" && sub === "") { this.connectors.delete(name); return reply(204); }
+            return reply(405, { error_code: 405, message: "method not allowed" });
+        });
+    }
+}
+
+/** A port on 127.0.0.1 that nothing listens on (yet). */
+export async function freePort(): Promise<number> {
+    const server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+}
