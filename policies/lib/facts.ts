@@ -1,0 +1,248 @@
+// Plain facts about the stack's resources, read once from the policy server's arguments. The checks
+// take these facts, never the server's objects, so unit tests can build them by hand.
+
+import { DEBEZIUM_CONFIG, LABELS } from "../../components/settings";
+import { isUnknown, Known, readProp, UNKNOWN } from "./known";
+
+/** Pulumi type tokens of the resources the pack inspects. */
+export const RESOURCE_TYPES = {
+    container: "docker:index/container:Container",
+    remoteImage: "docker:index/remoteImage:RemoteImage",
+    topic: "kafka:index/topic:Topic",
+    dynamic: "pulumi-nodejs:dynamic:Resource",
+} as const;
+
+/** The part of a policy resource the pack needs; matches both ResourceValidationArgs and PolicyResource. */
+export interface ResourceLike {
+    type: string;
+    urn: string;
+    name: string;
+    props: Record<string, unknown>;
+}
+
+/** Identifies a resource in messages. */
+export interface ResourceRef {
+    urn: string;
+    name: string;
+}
+
+/** A container's environment: known entries by name, and whether some entries are unknown at preview. */
+export interface EnvVars {
+    values: ReadonlyMap<string, string>;
+    /** True when the list, or an entry of it, is unknown: an absent name may then still be set. */
+    opaque: boolean;
+}
+
+export type Lookup<T> = { state: "set"; value: T } | { state: "unset" } | { state: "unknown" };
+
+export interface PortFacts {
+    internal: Known<number | undefined>;
+    external: Known<number | undefined>;
+    ip: Known<string | undefined>;
+}
+
+export interface ContainerFacts extends ResourceRef {
+    role: Known<string | undefined>;
+    component: Known<string | undefined>;
+    /** Known DNS names of the container: its `hostname`, `name` and network aliases. */
+    hostnames: string[];
+    env: EnvVars;
+    /** Server arguments; an element (or the whole list) may be unknown. */
+    command: Known<Known<string>[]>;
+    image: Known<string | undefined>;
+    ports: Known<PortFacts[]>;
+}
+
+export interface TopicFacts extends ResourceRef {
+    topicName: Known<string | undefined>;
+    replicationFactor: Known<unknown>;
+    config: Known<Record<string, unknown>>;
+}
+
+export interface ConnectorFacts extends ResourceRef {
+    connectorName: Known<string | undefined>;
+    config: Record<string, unknown>;
+    /** Secret half of the config (kept apart by the connector resource); never printed. */
+    secretConfig: Record<string, unknown>;
+}
+
+export interface StackFacts {
+    containers: ContainerFacts[];
+    topics: TopicFacts[];
+    connectors: ConnectorFacts[];
+}
+
+function asString(value: unknown): Known<string | undefined> {
+    if (isUnknown(value)) {
+        return UNKNOWN;
+    }
+    if (value === undefined || value === null) {
+        return undefined;
+    }
+    return String(value);
+}
+
+function asNumber(value: unknown): Known<number | undefined> {
+    if (isUnknown(value)) {
+        return UNKNOWN;
+    }
+    if (value === undefined || value === null || value === "") {
+        return undefined;
+    }
+    return Number(value);
+}
+
+function asRecord(value: unknown): Known<Record<string, unknown>> {
+    if (isUnknown(value)) {
+        return UNKNOWN;
+    }
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function asList(value: unknown): Known<unknown[]> {
+    if (isUnknown(value)) {
+        return UNKNOWN;
+    }
+    return Array.isArray(value) ? value : [];
+}
+
+/** Parses Docker's `KEY=VALUE` list; a later entry wins, as in Docker. */
+export function parseEnv(value: unknown): EnvVars {
+    const list = asList(value);
+    if (isUnknown(list)) {
+        return { values: new Map(), opaque: true };
+    }
+    const values = new Map<string, string>();
+    let opaque = false;
+    for (const entry of list) {
+        if (isUnknown(entry) || typeof entry !== "string") {
+            opaque = true;
+            continue;
+        }
+        const separator = entry.indexOf("=");
+        if (separator > 0) {
+            values.set(entry.slice(0, separator), entry.slice(separator + 1));
+        }
+    }
+    return { values, opaque };
+}
+
+export function lookupEnv(env: EnvVars, key: string): Lookup<string> {
+    const value = env.values.get(key);
+    if (value !== undefined) {
+        return { state: "set", value };
+    }
+    return env.opaque ? { state: "unknown" } : { state: "unset" };
+}
+
+function labelValue(labels: Known<unknown[]>, key: string): Known<string | undefined> {
+    if (isUnknown(labels)) {
+        return UNKNOWN;
+    }
+    let sawUnknown = false;
+    for (const entry of labels) {
+        const record = asRecord(entry);
+        if (isUnknown(record) || isUnknown(record.label)) {
+            sawUnknown = true;
+            continue;
+        }
+        if (record.label === key) {
+            return asString(record.value);
+        }
+    }
+    return sawUnknown ? UNKNOWN : undefined;
+}
+
+export function containerFacts(resource: ResourceLike): ContainerFacts {
+    const props = resource.props;
+    const labels = asList(readProp(props, "labels"));
+    const hostnames: string[] = [];
+    for (const key of ["hostname", "name"]) {
+        const value = asString(readProp(props, key));
+        if (typeof value === "string" && value !== "") {
+            hostnames.push(value);
+        }
+    }
+    const networks = asList(readProp(props, "networksAdvanced"));
+    if (!isUnknown(networks)) {
+        for (const network of networks) {
+            const record = asRecord(network);
+            const aliases = isUnknown(record) ? [] : asList(record.aliases);
+            if (!isUnknown(aliases)) {
+                hostnames.push(...aliases.filter((alias): alias is string => typeof alias === "string"));
+            }
+        }
+    }
+    const command = asList(readProp(props, "command"));
+    const ports = asList(readProp(props, "ports"));
+    return {
+        urn: resource.urn,
+        name: resource.name,
+        role: labelValue(labels, LABELS.role),
+        component: labelValue(labels, LABELS.component),
+        hostnames,
+        env: parseEnv(readProp(props, "envs")),
+        command: isUnknown(command) ? UNKNOWN : command.map((arg) => (isUnknown(arg) ? UNKNOWN : String(arg))),
+        image: asString(readProp(props, "image")),
+        ports: isUnknown(ports)
+            ? UNKNOWN
+            : ports.map((port) => {
+                  const record = asRecord(port);
+                  if (isUnknown(record)) {
+                      return { internal: UNKNOWN, external: UNKNOWN, ip: UNKNOWN };
+                  }
+                  return { internal: asNumber(record.internal), external: asNumber(record.external), ip: asString(record.ip) };
+              }),
+    };
+}
+
+export function topicFacts(resource: ResourceLike): TopicFacts {
+    return {
+        urn: resource.urn,
+        name: resource.name,
+        topicName: asString(readProp(resource.props, "name")),
+        replicationFactor: readProp(resource.props, "replicationFactor"),
+        config: asRecord(readProp(resource.props, "config")),
+    };
+}
+
+/**
+ * A dynamic resource is a connector when its config names a connector class. A connector whose whole
+ * config is unknown cannot be recognised (documented in the README).
+ */
+export function connectorFacts(resource: ResourceLike): ConnectorFacts | undefined {
+    const config = asRecord(readProp(resource.props, "config"));
+    if (isUnknown(config) || config[DEBEZIUM_CONFIG.connectorClass] === undefined) {
+        return undefined;
+    }
+    const secretConfig = asRecord(readProp(resource.props, "secretConfig"));
+    return {
+        urn: resource.urn,
+        name: resource.name,
+        connectorName: asString(readProp(resource.props, "name")),
+        config,
+        secretConfig: isUnknown(secretConfig) ? {} : secretConfig,
+    };
+}
+
+export function stackFacts(resources: readonly ResourceLike[]): StackFacts {
+    const facts: StackFacts = { containers: [], topics: [], connectors: [] };
+    for (const resource of resources) {
+        if (resource.type === RESOURCE_TYPES.container) {
+            facts.containers.push(containerFacts(resource));
+        } else if (resource.type === RESOURCE_TYPES.topic) {
+            facts.topics.push(topicFacts(resource));
+        } else if (resource.type === RESOURCE_TYPES.dynamic) {
+            const connector = connectorFacts(resource);
+            if (connector) {
+                facts.connectors.push(connector);
+            }
+        }
+    }
+    return facts;
+}
+
+/** Containers with the given role label. A container whose role label is unknown is reported apart. */
+export function withRole(containers: readonly ContainerFacts[], role: string): ContainerFacts[] {
+    return containers.filter((container) => container.role === role);
+}

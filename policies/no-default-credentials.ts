@@ -1,0 +1,93 @@
+// Policy 5a (hygiene): no service runs with a well-known default credential.
+
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { CREDENTIAL_ENVS, DEBEZIUM_CONFIG, DEFAULT_CREDENTIALS, MINIO_ENV, ROLES } from "../components/settings";
+import { connectorFacts, containerFacts, lookupEnv, ResourceLike, RESOURCE_TYPES } from "./lib/facts";
+import { isUnknown } from "./lib/known";
+import { CheckResult, reportAll, violation, Violation } from "./lib/report";
+
+/** A credential the check could not judge because its password is unknown at preview. */
+export interface SkippedCredential {
+    urn: string;
+    name: string;
+    setting: string;
+}
+
+export interface CredentialsResult extends CheckResult {
+    /** Passwords unknown at preview (generated, or computed from outputs): their check is skipped. */
+    skipped: SkippedCredential[];
+}
+
+const DEFAULT_PASSWORDS = new Set<string>(DEFAULT_CREDENTIALS.map((pair) => pair.password));
+const ALLOWED = "a password that is not a well-known default (a Pulumi config secret or a generated password)";
+
+function describePair(user: string | undefined, password: string): string {
+    const pair = DEFAULT_CREDENTIALS.find((candidate) => candidate.password === password && candidate.user === user);
+    return pair ? `the default ${pair.user}/${pair.password}` : `the well-known default password "${password}"${user === undefined ? "" : ` (user "${user}")`}`;
+}
+
+/**
+ * A container or connector whose password is one of the well-known defaults (DEFAULT_CREDENTIALS)
+ * is a violation. A password unknown at preview is skipped and listed, never passed silently.
+ */
+export function checkDefaultCredentials(resource: ResourceLike): CredentialsResult {
+    const violations: Violation[] = [];
+    const skipped: SkippedCredential[] = [];
+    if (resource.type === RESOURCE_TYPES.container) {
+        const container = containerFacts(resource);
+        for (const credential of CREDENTIAL_ENVS) {
+            const password = lookupEnv(container.env, credential.password);
+            if (password.state === "unknown") {
+                // An unknown entry hides its name too: note the skip where this password is expected.
+                const userVisible = credential.user !== undefined && container.env.values.has(credential.user);
+                const minioRoot = credential.password === MINIO_ENV.rootPassword && container.role === ROLES.minio;
+                if (userVisible || minioRoot) {
+                    skipped.push({ urn: container.urn, name: container.name, setting: credential.password });
+                }
+                continue;
+            }
+            if (password.state !== "set" || !DEFAULT_PASSWORDS.has(password.value)) {
+                continue;
+            }
+            let user: string | undefined = credential.fixedUser;
+            if (credential.user) {
+                const lookup = lookupEnv(container.env, credential.user);
+                user = lookup.state === "set" ? lookup.value : lookup.state === "unset" ? credential.defaultUser : undefined;
+            }
+            violations.push(violation(container, credential.password, describePair(user, password.value), ALLOWED));
+        }
+        return { violations, skipped, notApplicable: undefined };
+    }
+    if (resource.type === RESOURCE_TYPES.dynamic) {
+        const connector = connectorFacts(resource);
+        if (!connector) {
+            return { violations, skipped, notApplicable: "not a connector" };
+        }
+        const password = connector.secretConfig[DEBEZIUM_CONFIG.password] ?? connector.config[DEBEZIUM_CONFIG.password];
+        const user = connector.config[DEBEZIUM_CONFIG.user] ?? connector.secretConfig[DEBEZIUM_CONFIG.user];
+        if (isUnknown(password)) {
+            skipped.push({ urn: connector.urn, name: connector.name, setting: DEBEZIUM_CONFIG.password });
+        } else if (typeof password === "string" && DEFAULT_PASSWORDS.has(password)) {
+            violations.push(violation(connector, DEBEZIUM_CONFIG.password, describePair(typeof user === "string" ? user : undefined, password), ALLOWED));
+        }
+        return { violations, skipped };
+    }
+    return { violations, skipped, notApplicable: "not a container or connector" };
+}
+
+export const noDefaultCredentials: ResourceValidationPolicy = {
+    name: "no-default-credentials",
+    description:
+        "No container or connector uses a well-known default credential (minioadmin/minioadmin, admin/admin, ...). " +
+        "Advisory on dev, mandatory elsewhere (see policies/README.md). Passwords unknown at preview are skipped " +
+        "and listed by the preview-unknowns policy.",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    validateResource: (args, reportViolation) => {
+        const result = checkDefaultCredentials(args);
+        reportAll(result.violations, reportViolation);
+        if (result.notApplicable) {
+            args.notApplicable(result.notApplicable);
+        }
+    },
+};
