@@ -42,7 +42,7 @@ export function serviceContainer(
     const volumes = spec.volumes.map((v) => new docker.Volume(`${name}-${v.role}`, {
         name: `${args.containerName}-${v.role}`,
         labels: [...labels, { label: LABELS.keep, value: String(args.keepVolumes) }],
-    }, { ...opts, retainOnDelete: args.keepVolumes }));
+    }, { parent: opts.parent, retainOnDelete: args.keepVolumes }));
 
     const plainEnv = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
     const secretEnvEntries = Object.entries(spec.secretEnv);

@@ -14,3 +14,4 @@ export * from "./storage";
 export * from "./topics";
 export * from "./versions";
 export * as specs from "./specs";
+export * from "./config";

@@ -1,0 +1,259 @@
+// Every component under pulumi.runtime.setMocks: resources, key inputs, ordering edges, validation.
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    DebeziumConnect, IcebergCatalog, KafkaCluster, KafkaTopics, Lakehouse, MySqlSource, Network, ObjectStorage,
+    PostgresSource, Spark, Trino,
+} from "../../components";
+import { MOCK_GENERATED, RecordedResource, construct, envOf, isSecret, labelOf, named, ofType } from "./support/mocks";
+
+const CONTAINER = "docker:index/container:Container";
+const COMMAND = "command:local:Command";
+const net = { network: "lakehouse" };
+
+async function constructFails(build: () => unknown): Promise<{ error: Error; records: RecordedResource[] }> {
+    let error: Error | undefined;
+    const records = await construct(() => {
+        try { build(); } catch (e) { error = e as Error; }
+    });
+    assert.ok(error, "construction should have failed");
+    return { error: error!, records };
+}
+
+describe("components", () => {
+    it("Network makes one bridge network named as asked", async () => {
+        const r = await construct(() => new Network("net", { networkName: "lakehouse-dev" }));
+        const [n] = ofType(r, "docker:index/network:Network");
+        assert.strictEqual(n.inputs.name, "lakehouse-dev");
+        assert.strictEqual(n.inputs.driver, "bridge");
+        assert.strictEqual(n.parent, "net");
+    });
+
+    describe("every service container", () => {
+        let records: RecordedResource[];
+        before(async () => { records = await construct(() => new Lakehouse("lh", { kafka: { brokerCount: 3 } })); });
+
+        it("has a healthcheck, waits for it, binds ports to 127.0.0.1 and deletes before replacing", () => {
+            const containers = ofType(records, CONTAINER);
+            assert.strictEqual(containers.length, 10, containers.map((c) => c.name).join());
+            for (const c of containers) {
+                assert.ok(c.inputs.healthcheck?.tests?.length > 0, `${c.name} healthcheck`);
+                assert.strictEqual(c.inputs.wait, true, `${c.name} wait`);
+                assert.strictEqual(c.opts.deleteBeforeReplace, true, `${c.name} deleteBeforeReplace`);
+                for (const p of c.inputs.ports) assert.strictEqual(p.ip, "127.0.0.1", `${c.name} port ${p.external}`);
+                assert.ok(labelOf(c, "lakehouse.role"), `${c.name} role label`);
+            }
+        });
+
+        it("parents every resource under its component", () => {
+            for (const r of records.filter((x) => !x.type.startsWith("pulumi:pulumi:Stack"))) {
+                if (r.name === "lh") continue;
+                assert.ok(r.parent, `${r.type} ${r.name} has no parent`);
+            }
+        });
+
+        it("pins every image to a tag", () => {
+            for (const c of ofType(records, CONTAINER)) assert.match(c.inputs.image, /:[^:/]+$/, c.name);
+            for (const c of ofType(records, CONTAINER)) assert.doesNotMatch(c.inputs.image, /:latest$/, c.name);
+        });
+    });
+
+    describe("KafkaCluster", () => {
+        it("makes one broker container per broker, and a plaintext provider that waits for all of them", async () => {
+            const r = await construct(() => new KafkaCluster("kafka", { ...net, brokerCount: 3 }));
+            const brokers = ofType(r, CONTAINER);
+            assert.deepStrictEqual(brokers.map((b) => b.inputs.name).sort(), ["lakehouse-kafka-1", "lakehouse-kafka-2", "lakehouse-kafka-3"]);
+            for (const b of brokers) assert.strictEqual(envOf(b).KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR, "3");
+            const [provider] = ofType(r, "pulumi:providers:kafka");
+            assert.strictEqual(provider.inputs.tlsEnabled, "false");
+            assert.deepStrictEqual(provider.dependsOn.sort(), ["kafka-broker-1", "kafka-broker-2", "kafka-broker-3"]);
+            assert.strictEqual(JSON.parse(provider.inputs.bootstrapServers).length, 3);
+        });
+
+        it("fails at construction, naming brokerCount, and creates nothing", async () => {
+            const { error, records } = await constructFails(() => new KafkaCluster("kafka", { ...net, brokerCount: 0 }));
+            assert.ok(error instanceof pulumi.ResourceError);
+            assert.match(error.message, /kafka: invalid brokerCount: must be a whole number from 1 to 9, got 0/);
+            assert.strictEqual(ofType(records, CONTAINER).length, 0);
+        });
+    });
+
+    describe("KafkaTopics", () => {
+        it("creates topics through the cluster's provider, after its brokers", async () => {
+            const r = await construct(() => {
+                const cluster = new KafkaCluster("kafka", { ...net, brokerCount: 3 });
+                new KafkaTopics("topics", { cluster, topics: [{ name: "orders", partitions: 6 }] });
+            });
+            const [topic] = ofType(r, "kafka:index/topic:Topic");
+            assert.strictEqual(topic.inputs.name, "orders");
+            assert.strictEqual(topic.inputs.replicationFactor, 3);
+            assert.strictEqual(topic.inputs.partitions, 6);
+            assert.deepStrictEqual(topic.inputs.config, { "min.insync.replicas": "2" });
+            assert.strictEqual(topic.provider, "kafka-provider");
+            assert.ok(topic.dependsOn.includes("kafka-broker-3"));
+        });
+
+        it("rejects a topic replication factor above brokerCount, naming the field", async () => {
+            const { error, records } = await constructFails(() => {
+                const cluster = new KafkaCluster("kafka", { ...net, brokerCount: 1 });
+                new KafkaTopics("topics", { cluster, topics: [{ name: "orders", replicationFactor: 3 }] });
+            });
+            assert.match(error.message, /topics: invalid topics\[0\]\.replicationFactor: 3 is above brokerCount \(1\)/);
+            assert.strictEqual(ofType(records, "kafka:index/topic:Topic").length, 0);
+        });
+    });
+
+    describe("DebeziumConnect", () => {
+        it("sets CONNECT_ storage replication from the brokers and starts after them", async () => {
+            const r = await construct(() => {
+                const kafka = new KafkaCluster("kafka", { ...net, brokerCount: 3 });
+                new DebeziumConnect("connect", { ...net, kafka });
+            });
+            const c = named(r, "connect-container");
+            const env = envOf(c);
+            assert.strictEqual(env.CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR, "3");
+            assert.strictEqual(env.BOOTSTRAP_SERVERS, "kafka-1:19092,kafka-2:19092,kafka-3:19092");
+            assert.ok(!("CONFIG_STORAGE_REPLICATION_FACTOR" in env));
+            assert.deepStrictEqual(c.dependsOn.sort(), ["kafka-broker-1", "kafka-broker-2", "kafka-broker-3"]);
+        });
+
+        it("rejects storage replication above brokerCount", async () => {
+            const { error } = await constructFails(() => {
+                const kafka = new KafkaCluster("kafka", { ...net, brokerCount: 1 });
+                new DebeziumConnect("connect", { ...net, kafka, storageReplicationFactor: 3 });
+            });
+            assert.match(error.message, /connect: invalid connect\.storageReplicationFactor/);
+        });
+    });
+
+    describe("PostgresSource", () => {
+        let r: RecordedResource[];
+        before(async () => { r = await construct(() => new PostgresSource("pg", { ...net })); });
+
+        it("runs customer_db with wal_level=logical, password only in a secret env", async () => {
+            const c = named(r, "pg-container");
+            assert.ok(c.inputs.command.includes("wal_level=logical"));
+            assert.strictEqual(envOf(c).POSTGRES_DB, "customer_db");
+            assert.strictEqual(envOf(c).POSTGRES_PASSWORD, MOCK_GENERATED);
+            assert.strictEqual(isSecret(c, "envs"), true);
+        });
+
+        it("declares REPLICA IDENTITY FULL per table as its own resource: FULL on create, DEFAULT on delete", () => {
+            const ri = named(r, "pg-replica-identity-public-users");
+            assert.match(ri.inputs.create, /ALTER TABLE public\.users REPLICA IDENTITY FULL;/);
+            assert.match(ri.inputs.delete, /ALTER TABLE public\.users REPLICA IDENTITY DEFAULT;/);
+            assert.deepStrictEqual(ri.dependsOn, ["pg-table-public-users"]);
+        });
+
+        it("creates the CDC role after the container is healthy, with the password only in secret stdin", async () => {
+            const role = named(r, "pg-cdc-role");
+            assert.deepStrictEqual(role.dependsOn, ["pg-container"]);
+            assert.match(role.inputs.stdin, /CREATE ROLE debezium LOGIN REPLICATION/);
+            assert.strictEqual(isSecret(role, "stdin"), true);
+            assert.ok(!role.inputs.create.includes(MOCK_GENERATED));
+            assert.deepStrictEqual(named(r, "pg-table-public-users").dependsOn, ["pg-cdc-role"]);
+        });
+
+        it("rejects a table without a primary key before creating anything", async () => {
+            const { error, records } = await constructFails(() => new PostgresSource("pg", {
+                ...net, tables: [{ schema: "public", name: "t", columns: [{ name: "a", type: "int" }], primaryKey: [] }],
+            }));
+            assert.match(error.message, /pg: invalid tables\[0\]\.primaryKey/);
+            assert.strictEqual(records.filter((x) => x.type !== "lakehouse:source:PostgresSource" && x.type !== "pulumi:pulumi:Stack").length, 0);
+        });
+
+        it("uses a configured password instead of generating one", async () => {
+            const r2 = await construct(() => new PostgresSource("pg", { ...net, adminPassword: "from-config" }));
+            assert.strictEqual(envOf(named(r2, "pg-container")).POSTGRES_PASSWORD, "from-config");
+            assert.throws(() => named(r2, "pg-admin-password"));
+        });
+    });
+
+    describe("MySqlSource", () => {
+        it("runs row binlog with its server id and sets up sales, hr and the CDC user after start", async () => {
+            const r = await construct(() => new MySqlSource("my", { ...net, serverId: 42 }));
+            const c = named(r, "my-container");
+            assert.deepStrictEqual(c.inputs.command, ["--server-id=42", "--log-bin=mysql-bin", "--binlog-format=ROW", "--binlog-row-image=FULL"]);
+            const setup = named(r, "my-setup");
+            assert.deepStrictEqual(setup.dependsOn, ["my-container"]);
+            assert.match(setup.inputs.stdin, /CREATE DATABASE IF NOT EXISTS hr;/);
+            assert.strictEqual(isSecret(setup, "stdin"), true);
+        });
+
+        it("rejects a table in an undeclared database", async () => {
+            const { error } = await constructFails(() => new MySqlSource("my", {
+                ...net, databases: ["sales"], tables: [{ schema: "hr", name: "t", columns: [{ name: "id", type: "int" }], primaryKey: ["id"] }],
+            }));
+            assert.match(error.message, /my: invalid tables\[0\]\.schema: names database hr/);
+        });
+
+        it("picks MariaDB with the local image set", async () => {
+            let src: MySqlSource | undefined;
+            await construct(() => { src = new MySqlSource("my", { ...net, imageSet: "local" }); });
+            assert.strictEqual(src!.flavour, "mariadb");
+        });
+    });
+
+    describe("ObjectStorage, IcebergCatalog, Spark and Trino", () => {
+        let r: RecordedResource[];
+        before(async () => {
+            r = await construct(() => {
+                const storage = new ObjectStorage("s3", { ...net });
+                const catalog = new IcebergCatalog("cat", { ...net, storage });
+                new Spark("spark", { ...net, storage, catalog });
+                new Trino("trino", { ...net, storage, catalog });
+            });
+        });
+
+        it("creates the warehouse and spark-test buckets through a MinIO provider that waits for MinIO", () => {
+            const buckets = ofType(r, "minio:index/s3Bucket:S3Bucket");
+            assert.deepStrictEqual(buckets.map((b) => b.inputs.bucket).sort(), ["spark-test", "warehouse"]);
+            for (const b of buckets) assert.strictEqual(b.provider, "s3-provider");
+            assert.deepStrictEqual(named(r, "s3-provider").dependsOn, ["s3-container"]);
+        });
+
+        it("starts the catalog after the warehouse bucket, with its database on a volume", () => {
+            const c = named(r, "cat-container");
+            assert.ok(c.dependsOn.includes("s3-bucket-warehouse"));
+            assert.deepStrictEqual(c.inputs.volumes.map((v: any) => v.containerPath), ["/var/lib/iceberg"]);
+        });
+
+        it("writes the engines' catalog files with the S3 secret filled in, as secrets", async () => {
+            const trino = named(r, "trino-container");
+            const upload = trino.inputs.uploads[0];
+            assert.strictEqual(upload.file, "/etc/trino/catalog/minio.properties");
+            assert.match(upload.content, new RegExp(`s3\\.aws-secret-key=${MOCK_GENERATED}`));
+            assert.strictEqual(isSecret(trino, "uploads"), true);
+            const spark = named(r, "spark-container");
+            assert.match(spark.inputs.uploads[0].content, /spark\.sql\.catalog\.minio\.uri http:\/\/iceberg-rest:8181/);
+            assert.match(spark.inputs.uploads[0].content, /spark\.jars\.packages org\.apache\.iceberg:iceberg-spark-runtime-/);
+        });
+
+        it("rejects a bucket name S3 would refuse", async () => {
+            const { error } = await constructFails(() => new ObjectStorage("s3", { ...net, buckets: ["Bad_Bucket"] }));
+            assert.match(error.message, /s3: invalid buckets\[0\]: must be a valid S3 bucket name/);
+        });
+    });
+
+    describe("Lakehouse", () => {
+        it("declares a CDC topic for every captured table plus the MySQL schema history", async () => {
+            const r = await construct(() => new Lakehouse("lh"));
+            assert.deepStrictEqual(ofType(r, "kafka:index/topic:Topic").map((t) => t.inputs.name).sort(), [
+                "dbserver1.public.users", "mysqlserver1.hr.employees", "mysqlserver1.sales.orders", "mysqlserver1.schema-history",
+            ]);
+        });
+
+        it("leaves a source out when it is set to false", async () => {
+            const r = await construct(() => new Lakehouse("lh", { mysql: false }));
+            assert.strictEqual(ofType(r, "lakehouse:source:MySqlSource").length, 0);
+            assert.ok(!ofType(r, "kafka:index/topic:Topic").some((t) => t.inputs.name.startsWith("mysqlserver1")));
+        });
+
+        it("lets the user's args win over the defaults", async () => {
+            const r = await construct(() => new Lakehouse("lh", { namePrefix: "x", bindIp: "127.0.0.2", postgres: { hostPort: 15432 } }));
+            const pg = named(r, "lh-postgres-container");
+            assert.strictEqual(pg.inputs.name, "x-db-postgres");
+            assert.deepStrictEqual(pg.inputs.ports.map((p: any) => [p.ip, p.external]), [["127.0.0.2", 15432]]);
+        });
+    });
+});

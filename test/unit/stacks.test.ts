@@ -1,0 +1,103 @@
+// The program (index.ts) under each stack file: one broker vs three, and a golden snapshot of the
+// dev stack's resource graph so an infrastructure change shows up as a readable diff in review.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { MOCK_GENERATED, RecordedResource, construct, envOf, ofType } from "./support/mocks";
+
+const ROOT = path.resolve(__dirname, "../..");
+const GOLDEN = path.join(__dirname, "golden", "dev-stack.txt");
+
+function stackConfig(stack: string): Record<string, string> {
+    const file = YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
+    return Object.fromEntries(Object.entries(file.config ?? {}).map(([k, v]) => [k, String(v)]));
+}
+
+/** Runs index.ts afresh under mocks with a stack's config. */
+async function runProgram(stack: string): Promise<RecordedResource[]> {
+    return construct(() => {
+        delete require.cache[require.resolve(path.join(ROOT, "index.ts"))];
+        require(path.join(ROOT, "index.ts"));
+    }, stackConfig(stack));
+}
+
+/** A secret env list stays readable: only the values of credential variables are masked. */
+function maskEnv(envs: string[]): string[] {
+    return envs.map((e) => (/^[A-Z_]*(PASSWORD|SECRET|ACCESS_KEY|ROOT_USER)[A-Z_]*=/.test(e) ? `${e.split("=")[0]}=[secret]` : e));
+}
+
+/** One line per resource: type, name, parent, dependsOn and inputs, secrets masked, sorted. */
+export function renderGraph(records: RecordedResource[]): string {
+    const mask = (r: RecordedResource) => Object.fromEntries(Object.entries(r.inputs)
+        .filter(([k]) => !k.startsWith("__"))
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, !r.secretInputs.has(k) ? v : k === "envs" ? maskEnv(v as string[]) : "[secret]"]));
+    return records
+        .filter((r) => r.type !== "pulumi:pulumi:Stack")
+        .sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name))
+        .map((r) => [
+            `${r.type} ${r.name}`,
+            `  parent: ${r.parent ?? "-"}${r.dependsOn.length ? `  dependsOn: ${[...r.dependsOn].sort().join(", ")}` : ""}${r.provider ? `  provider: ${r.provider}` : ""}`,
+            ...Object.entries(mask(r)).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
+        ].join("\n"))
+        .join("\n") + "\n";
+}
+
+describe("stacks", () => {
+    let dev: RecordedResource[];
+    let prod: RecordedResource[];
+    before(async () => {
+        dev = await runProgram("dev");
+        prod = await runProgram("prod");
+    });
+
+    it("dev runs one broker with every internal replication setting at 1, on the local images", () => {
+        const brokers = ofType(dev, "docker:index/container:Container").filter((c) => c.name.includes("broker"));
+        assert.strictEqual(brokers.length, 1);
+        const env = envOf(brokers[0]);
+        for (const k of ["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR"]) {
+            assert.strictEqual(env[k], "1", k);
+        }
+        for (const c of ofType(dev, "docker:index/container:Container")) assert.match(c.inputs.image, /^pulumi-lakehouse\//);
+    });
+
+    it("prod runs three brokers with RF 3 and min ISR 2, topics included, on the official images", () => {
+        const brokers = ofType(prod, "docker:index/container:Container").filter((c) => c.name.includes("broker"));
+        assert.strictEqual(brokers.length, 3);
+        for (const b of brokers) {
+            assert.strictEqual(envOf(b).KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR, "3");
+            assert.strictEqual(envOf(b).KAFKA_MIN_INSYNC_REPLICAS, "2");
+            assert.doesNotMatch(b.inputs.image, /^pulumi-lakehouse\//);
+        }
+        for (const t of ofType(prod, "kafka:index/topic:Topic")) {
+            assert.strictEqual(t.inputs.replicationFactor, 3, t.name);
+            assert.strictEqual(t.inputs.config["min.insync.replicas"], "2", t.name);
+        }
+        const connect = ofType(prod, "docker:index/container:Container").find((c) => c.name.endsWith("connect-container"))!;
+        assert.strictEqual(envOf(connect).CONNECT_STATUS_STORAGE_REPLICATION_FACTOR, "3");
+    });
+
+    it("prod keeps volumes on destroy and uses no default credentials", () => {
+        for (const v of ofType(prod, "docker:index/volume:Volume")) assert.strictEqual(v.opts.retainOnDelete, true, v.name);
+        const minio = ofType(prod, "docker:index/container:Container").find((c) => c.name.endsWith("storage-container"))!;
+        assert.notStrictEqual(envOf(minio).MINIO_ROOT_USER, "minioadmin");
+        assert.notStrictEqual(envOf(minio).MINIO_ROOT_PASSWORD, "minioadmin");
+    });
+
+    it("never puts a password in a plain (non-secret) input", () => {
+        for (const r of [...dev, ...prod]) {
+            for (const [k, v] of Object.entries(r.inputs)) {
+                if (r.secretInputs.has(k)) continue;
+                assert.ok(!JSON.stringify(v).includes(MOCK_GENERATED), `${r.type} ${r.name} input ${k} holds a password in plain`);
+            }
+        }
+    });
+
+    it("matches the golden snapshot of the dev stack's resource graph (UPDATE_GOLDEN=1 rewrites it)", () => {
+        const actual = renderGraph(dev);
+        if (process.env.UPDATE_GOLDEN === "1") fs.writeFileSync(GOLDEN, actual);
+        assert.ok(fs.existsSync(GOLDEN), `missing ${GOLDEN}: run UPDATE_GOLDEN=1 npm run test:unit and review it`);
+        assert.strictEqual(actual, fs.readFileSync(GOLDEN, "utf8"));
+    });
+});
