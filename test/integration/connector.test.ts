@@ -1,0 +1,278 @@
+// The connector provider against a real Kafka broker, a real Connect worker with Debezium and a real
+// Postgres, all from the project's local images, on a user-defined Docker network with every port on
+// 127.0.0.1. The provider's functions are called directly (a full `pulumi up` is tested elsewhere).
+import * as assert from "assert";
+import { execFile } from "child_process";
+import { randomBytes } from "crypto";
+import * as net from "net";
+import * as path from "path";
+import { promisify } from "util";
+import { Consumer, Kafka, logLevel } from "kafkajs";
+import { Client } from "pg";
+import { createConnectorProvider, postgresConnector, RetryEvent } from "../../components/connector";
+import { CONNECT_STORAGE_REPLICATION, KAFKA_INTERNAL_MIN_ISR, KAFKA_INTERNAL_REPLICATION } from "../../components/settings";
+
+const run = promisify(execFile);
+const versions = require(path.resolve(__dirname, "../../versions.json"));
+const IMAGES = {
+    postgres: `pulumi-lakehouse/postgres:${versions.localImages.postgres}`,
+    kafka: `pulumi-lakehouse/kafka:${versions.localImages.kafka}`,
+    connect: `pulumi-lakehouse/connect:${versions.localImages.debezium}`,
+};
+
+// --- a small Docker helper (test/support/docker.ts did not exist when this was written) -----------
+async function docker(...args: string[]): Promise<string> {
+    const { stdout } = await run("docker", args, { maxBuffer: 64 * 1024 * 1024 });
+    return stdout.trim();
+}
+
+async function hostPort(container: string, port: number): Promise<number> {
+    const mapping = await docker("port", container, `${port}/tcp`);
+    return Number(mapping.split("\n")[0].split(":").pop());
+}
+
+async function freePort(): Promise<number> {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+        try {
+            const value = await probe();
+            if (value !== undefined) return value;
+        } catch (error) {
+            lastError = error;
+        }
+        await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error(`${what} not ready within ${timeoutMs / 1000}s${lastError ? `: ${lastError}` : ""}`);
+}
+// -------------------------------------------------------------------------------------------------
+
+interface ChangeEvent { op: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null }
+
+describe("Connector provider against Kafka Connect with Debezium and Postgres", function () {
+    this.timeout(600000);
+    const id = `${process.pid}-${randomBytes(3).toString("hex")}`;
+    const network = `lh-connector-it-${id}`;
+    const names = { postgres: `lh-cit-postgres-${id}`, kafka: `lh-cit-kafka-${id}`, connect: `lh-cit-connect-${id}` };
+    const password = `pw-${randomBytes(12).toString("hex")}`;
+    const topic = "dbserver1.public.users";
+    const retries: RetryEvent[] = [];
+    const provider = createConnectorProvider({ pollIntervalMs: 500, onRetry: (event) => retries.push(event) });
+    const events: ChangeEvent[] = [];
+    let connectUrl = "";
+    let pg: Client;
+    let kafka: Kafka;
+    let consumer: Consumer | undefined;
+    let created: { id: string; outs: any };
+    const spec = () => postgresConnector({
+        hostname: names.postgres,
+        user: "admin",
+        password,
+        dbname: "customer_db",
+        tables: ["users"],
+        extraConfig: { "heartbeat.interval.ms": "5000" },
+    });
+    const inputs = (overrides: Record<string, unknown> = {}): any => ({ connectUrl, ...spec(), waitTimeoutSeconds: 180, ...overrides });
+
+    async function waitForEvent(what: string, predicate: (e: ChangeEvent) => boolean, timeoutMs = 60000): Promise<ChangeEvent> {
+        return until(what, timeoutMs, async () => events.find(predicate));
+    }
+
+    before(async function () {
+        const images = await docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "pulumi-lakehouse/*");
+        const missing = Object.values(IMAGES).filter((image) => !images.split("\n").includes(image));
+        if (missing.length > 0) throw new Error(`local images missing (run scripts/images.sh): ${missing.join(", ")}`);
+
+        await docker("network", "create", network);
+        await docker("run", "-d", "--name", names.postgres, "--network", network, "-p", "127.0.0.1::5432",
+            "-e", "POSTGRES_USER=admin", "-e", `POSTGRES_PASSWORD=${password}`, "-e", "POSTGRES_DB=customer_db",
+            IMAGES.postgres, "postgres", "-c", "wal_level=logical", "-c", "max_replication_slots=10", "-c", "max_wal_senders=10");
+
+        const kafkaPort = await freePort(); // the host listener's port must equal its advertised port
+        const replication = [...Object.values(KAFKA_INTERNAL_REPLICATION), ...Object.keys(KAFKA_INTERNAL_MIN_ISR)].flatMap((v) => ["-e", `${v}=1`]);
+        await docker("run", "-d", "--name", names.kafka, "--network", network, "-p", `127.0.0.1:${kafkaPort}:${kafkaPort}`,
+            "-e", "KAFKA_NODE_ID=1", "-e", "KAFKA_PROCESS_ROLES=broker,controller",
+            "-e", `KAFKA_CONTROLLER_QUORUM_VOTERS=1@${names.kafka}:29093`,
+            "-e", `KAFKA_LISTENERS=CONTROLLER://:29093,PLAINTEXT://:19092,PLAINTEXT_HOST://:${kafkaPort}`,
+            "-e", `KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://${names.kafka}:19092,PLAINTEXT_HOST://127.0.0.1:${kafkaPort}`,
+            "-e", "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PLAINTEXT_HOST:PLAINTEXT",
+            "-e", "KAFKA_INTER_BROKER_LISTENER_NAME=PLAINTEXT", "-e", "KAFKA_CONTROLLER_LISTENER_NAMES=CONTROLLER",
+            "-e", "KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS=0", "-e", `CLUSTER_ID=${randomBytes(16).toString("base64url")}`,
+            ...replication, IMAGES.kafka);
+
+        const pgPort = await hostPort(names.postgres, 5432);
+        pg = await until("postgres", 120000, async () => {
+            const client = new Client({ host: "127.0.0.1", port: pgPort, user: "admin", password, database: "customer_db" });
+            client.on("error", () => undefined);
+            await client.connect();
+            await client.query("SELECT 1");
+            return client;
+        });
+        await pg.query("CREATE TABLE public.users (id serial PRIMARY KEY, name text NOT NULL, email text, city text)");
+        await pg.query("ALTER TABLE public.users REPLICA IDENTITY FULL");
+        await pg.query("INSERT INTO public.users (name, email, city) VALUES ('ada', 'ada@example.org', 'London')");
+
+        kafka = new Kafka({ clientId: "connector-it", brokers: [`127.0.0.1:${kafkaPort}`], logLevel: logLevel.NOTHING });
+        await until("kafka", 120000, async () => {
+            const admin = kafka.admin();
+            await admin.connect();
+            await admin.listTopics();
+            await admin.disconnect();
+            return true;
+        });
+
+        // Connect starts last and is not awaited: the first create has to wait for it (refused connections).
+        await docker("run", "-d", "--name", names.connect, "--network", network, "-p", "127.0.0.1::8083",
+            "-e", `BOOTSTRAP_SERVERS=${names.kafka}:19092`, "-e", "GROUP_ID=connector-it",
+            "-e", "CONFIG_STORAGE_TOPIC=connect_configs", "-e", "OFFSET_STORAGE_TOPIC=connect_offsets",
+            "-e", "STATUS_STORAGE_TOPIC=connect_statuses", "-e", "CONNECT_OFFSET_FLUSH_INTERVAL_MS=1000",
+            ...Object.values(CONNECT_STORAGE_REPLICATION).flatMap((v) => ["-e", `${v}=1`]),
+            IMAGES.connect);
+        connectUrl = `http://127.0.0.1:${await hostPort(names.connect, 8083)}`;
+    });
+
+    after(async function () {
+        await consumer?.disconnect().catch(() => undefined);
+        await pg?.end().catch(() => undefined);
+        if (process.env.KEEP_CONTAINERS !== "1") {
+            await docker("rm", "-f", "-v", ...Object.values(names)).catch(() => undefined);
+            await docker("network", "rm", network).catch(() => undefined);
+        }
+    });
+
+    it("creates the connector while the worker starts (refused connections retried) and reaches RUNNING", async () => {
+        const started = Date.now();
+        created = await provider.create(inputs());
+        console.log(`      create: ${Date.now() - started} ms, ${retries.length} retries (${[...new Set(retries.map((r) => r.reason))].join(", ")})`);
+        assert.strictEqual(created.id, "inventory-connector");
+        assert.strictEqual(created.outs.connectorState, "RUNNING");
+        assert.deepStrictEqual(created.outs.taskStates, ["RUNNING"]);
+        assert.ok(retries.some((r) => r.reason === "ECONNREFUSED" || r.reason === "ECONNRESET" || r.reason === "503"), JSON.stringify(retries));
+    });
+
+    it("streams an insert into public.users to dbserver1.public.users", async () => {
+        await until(`topic ${topic}`, 60000, async () => {
+            const admin = kafka.admin();
+            await admin.connect();
+            const topics = await admin.listTopics();
+            await admin.disconnect();
+            return topics.includes(topic) ? true : undefined;
+        });
+        consumer = kafka.consumer({ groupId: `connector-it-${id}` });
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+        await consumer.run({
+            eachMessage: async ({ message }) => {
+                if (!message.value) return; // tombstone
+                const value = JSON.parse(message.value.toString());
+                events.push(value.payload ?? value);
+            },
+        });
+        await waitForEvent("snapshot of ada", (e) => e.op === "r" && e.after?.name === "ada");
+        await pg.query("INSERT INTO public.users (name, email, city) VALUES ('grace', 'grace@example.org', 'Arlington')");
+        const insert = await waitForEvent("insert of grace", (e) => e.op === "c" && e.after?.name === "grace");
+        assert.deepStrictEqual(insert.after, { id: 2, name: "grace", email: "grace@example.org", city: "Arlington" });
+    });
+
+    it("with REPLICA IDENTITY FULL, an update's before carries every column", async () => {
+        await pg.query("UPDATE public.users SET city = 'Paris' WHERE name = 'ada'");
+        const update = await waitForEvent("update of ada", (e) => e.op === "u" && e.after?.name === "ada");
+        assert.deepStrictEqual(update.before, { id: 1, name: "ada", email: "ada@example.org", city: "London" });
+        assert.deepStrictEqual(update.after, { id: 1, name: "ada", email: "ada@example.org", city: "Paris" });
+    });
+
+    it("keeps the password out of the outputs of create and read, and read shows no diff for worker-added keys", async () => {
+        const read = await provider.read!(created.id, created.outs);
+        assert.strictEqual(read.id, "inventory-connector");
+        for (const outs of [created.outs, read.props]) {
+            assert.ok(!JSON.stringify(outs).includes(password), JSON.stringify(outs));
+            assert.deepStrictEqual(outs.secretConfigKeys, ["database.password"]);
+        }
+        const live = await fetch(`${connectUrl}/connectors/inventory-connector/config`).then((r) => r.json());
+        assert.strictEqual(live["database.password"], password, "the worker itself does hold the password");
+        assert.ok(Object.keys(live).length > Object.keys(read.props.config).length, "the worker adds keys (name at least)");
+        assert.deepStrictEqual(await provider.diff!(created.id, read.props, inputs()), { changes: false, replaces: [], deleteBeforeReplace: false });
+    });
+
+    it("passes check for a valid config and fails it with the field's message for an invalid one", async () => {
+        const valid = await provider.check!({}, inputs());
+        assert.deepStrictEqual(valid.failures, []);
+        const invalid = await provider.check!({}, inputs({ config: { ...spec().config, "snapshot.mode": "bogus", "topic.prefix": "" } }));
+        console.log(`      check failures: ${JSON.stringify(invalid.failures)}`);
+        const properties = invalid.failures!.map((f) => f.property);
+        assert.ok(properties.includes('config["snapshot.mode"]'), JSON.stringify(invalid.failures));
+        assert.ok(properties.includes('config["topic.prefix"]'), JSON.stringify(invalid.failures));
+        for (const failure of invalid.failures!) assert.ok(failure.reason.length > 0);
+        const wrongPassword = await provider.check!({}, inputs({ secretConfig: { "database.password": `${password}-wrong` } }));
+        console.log(`      check failures (wrong password): ${JSON.stringify(wrongPassword.failures)}`);
+        assert.ok(wrongPassword.failures!.length > 0, "Debezium tests the connection during validation");
+        assert.ok(!JSON.stringify(wrongPassword.failures).includes(password));
+    });
+
+    it("updates a config change in place (same id) and the change takes effect", async () => {
+        const news = inputs({ config: { ...spec().config, "column.exclude.list": "public.users.email" } });
+        assert.deepStrictEqual(await provider.diff!(created.id, created.outs, news), { changes: true, replaces: [], deleteBeforeReplace: false });
+        const updated = await provider.update!(created.id, created.outs, news);
+        assert.strictEqual(updated.outs.name, created.id);
+        assert.strictEqual(updated.outs.connectorState, "RUNNING");
+        assert.strictEqual(updated.outs.config["column.exclude.list"], "public.users.email");
+        const read = await provider.read!(created.id, updated.outs);
+        assert.strictEqual(read.id, created.id);
+        await pg.query("INSERT INTO public.users (name, email, city) VALUES ('linus', 'linus@example.org', 'Helsinki')");
+        const insert = await waitForEvent("insert of linus", (e) => e.op === "c" && e.after?.name === "linus");
+        assert.ok(!("email" in insert.after!), `email excluded after the update: ${JSON.stringify(insert.after)}`);
+        created = { id: created.id, outs: updated.outs };
+    });
+
+    it("retries 409s from concurrent updates and converges to RUNNING", async () => {
+        const before = retries.length;
+        const values = [6000, 7000, 8000, 9000, 10000, 11000];
+        const results = await Promise.all(values.map((ms) =>
+            provider.update!(created.id, created.outs, inputs({ config: { ...created.outs.config, "heartbeat.interval.ms": String(ms) } }))));
+        const conflicts = retries.slice(before).filter((r) => r.reason === "409");
+        console.log(`      concurrent updates: ${conflicts.length} retried 409s (${retries.slice(before).map((r) => `${r.method} ${r.path.split("/").pop()} ${r.reason}`).join("; ")})`);
+        assert.ok(conflicts.length > 0, "the worker answered at least one 409, which was retried");
+        for (const result of results) assert.strictEqual(result.outs.connectorState, "RUNNING");
+        const live = await fetch(`${connectUrl}/connectors/inventory-connector/config`).then((r) => r.json());
+        assert.ok(values.map(String).includes(live["heartbeat.interval.ms"]));
+        created = { id: created.id, outs: results[0].outs };
+    });
+
+    it("fails create with the task's trace when a task is FAILED (a second connector on the same slot)", async () => {
+        const duplicate = inputs({
+            name: "inventory-duplicate",
+            waitTimeoutSeconds: 120,
+            config: { ...spec().config, "topic.prefix": "dbserver9", "slot.max.retries": "1", "slot.retry.delay.ms": "500" },
+        });
+        const error: any = await provider.create(duplicate).then(() => undefined, (e) => e);
+        assert.ok(error, "create must fail");
+        console.log(`      ${error.message.split("\n").slice(0, 2).join(" | ")}`);
+        assert.match(error.message, /inventory-duplicate: task 0 FAILED on .*:\n/);
+        assert.match(error.message, /replication slot/i);
+        assert.ok(!error.message.includes(password));
+        assert.strictEqual(error.id, "inventory-duplicate", "the id travels with the error so Pulumi keeps it in state");
+        await provider.delete!(error.id, error.properties);
+    });
+
+    it("deletes with an offset reset, and a connector recreated under the same name snapshots again", async () => {
+        const snapshotsBefore = events.filter((e) => e.op === "r").length;
+        await provider.delete!(created.id, { ...created.outs, resetOffsetsOnDelete: true });
+        const gone = await fetch(`${connectUrl}/connectors/inventory-connector`);
+        assert.strictEqual(gone.status, 404);
+        assert.strictEqual((await provider.read!(created.id, created.outs)).id, "");
+        await provider.delete!(created.id, created.outs); // 404 counts as gone
+
+        created = await provider.create(inputs());
+        await until("a fresh snapshot", 60000, async () => (events.filter((e) => e.op === "r").length >= snapshotsBefore + 3 ? true : undefined));
+        await provider.delete!(created.id, created.outs);
+        assert.strictEqual((await fetch(`${connectUrl}/connectors`).then((r) => r.json())).length, 0);
+    });
+});
