@@ -71,7 +71,7 @@ describe("Connector provider against Kafka Connect with Debezium and Postgres", 
     let pg: Client;
     let kafka: Kafka;
     let consumer: Consumer | undefined;
-    let created: { id: string; outs: any };
+    let created: { id: string; outs?: any };
     const spec = () => postgresConnector({
         hostname: names.postgres,
         user: "admin",

@@ -46,7 +46,7 @@ describe("connector provider closure serialization", () => {
 describe("Connector resource", () => {
     it("registers as a dynamic resource with the secret input wrapped and secret outputs declared", async () => {
         const seen: { type: string; inputs: any }[] = [];
-        let opts: pulumi.ResourceOptions | undefined;
+        let opts: pulumi.CustomResourceOptions | undefined;
         let secretConfigIsSecret: boolean | undefined;
         pulumi.runtime.setMocks({
             newResource: (args) => {
@@ -58,8 +58,8 @@ describe("Connector resource", () => {
         await pulumi.runtime.runInPulumiStack(async () => {
             pulumi.runtime.registerStackTransformation((args) => {
                 if (args.type.endsWith(":Connector")) {
-                    opts = args.opts;
-                    void (args.props.secretConfig as pulumi.Output<unknown>).isSecret.then((s: boolean) => (secretConfigIsSecret = s));
+                    opts = args.opts as pulumi.CustomResourceOptions;
+                    void (args.props.secretConfig as any).isSecret.then((s: boolean) => (secretConfigIsSecret = s));
                 }
                 return undefined;
             });
