@@ -19,6 +19,7 @@ export interface LakehouseConfig {
     mysqlCdcPassword?: pulumi.Output<string>;
     minioRootUser?: string;
     minioRootPassword?: pulumi.Output<string>;
+    resetConnectorOffsetsOnDelete?: boolean;
 }
 
 export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): LakehouseConfig {
@@ -40,6 +41,7 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
         mysqlCdcPassword: config.getSecret("mysqlCdcPassword"),
         minioRootUser: config.get("minioRootUser"),
         minioRootPassword: config.getSecret("minioRootPassword"),
+        resetConnectorOffsetsOnDelete: config.getBoolean("resetConnectorOffsetsOnDelete"),
     };
 }
 
@@ -54,5 +56,6 @@ export function lakehouseArgsFromConfig(c: LakehouseConfig): LakehouseArgs {
         postgres: { adminPassword: c.postgresAdminPassword, cdcPassword: c.postgresCdcPassword },
         mysql: { rootPassword: c.mysqlRootPassword, cdcPassword: c.mysqlCdcPassword },
         storage: { rootUser: c.minioRootUser, rootPassword: c.minioRootPassword },
+        connectors: { resetOffsetsOnDelete: c.resetConnectorOffsetsOnDelete },
     };
 }

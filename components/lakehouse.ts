@@ -2,12 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { LakehouseComponent } from "./base";
 import { IcebergCatalog, IcebergCatalogArgs } from "./catalog";
 import { DebeziumConnect, DebeziumConnectArgs } from "./connect";
+import { Connector, mySqlConnector, postgresConnector } from "./connector";
 import { Spark, SparkArgs, Trino, TrinoArgs } from "./engines";
 import { KafkaCluster, KafkaClusterArgs } from "./kafka";
 import { MySqlSource, MySqlSourceArgs } from "./mysql";
 import { Network } from "./network";
 import { PostgresSource, PostgresSourceArgs } from "./postgres";
 import { ServiceArgs } from "./service";
+import { SpecError } from "./specs/types";
 import { ObjectStorage, ObjectStorageArgs } from "./storage";
 import { KafkaTopics, TopicSpec } from "./topics";
 import { ImageSet } from "./versions";
@@ -40,9 +42,40 @@ export interface LakehouseArgs {
     topicPrefixes?: { postgres?: string; mysql?: string };
     /** Extra topics beside the CDC topics the lakehouse declares for every captured table. */
     topics?: TopicSpec[];
+    /** The Debezium connectors of the sources. */
+    connectors?: LakehouseConnectorArgs;
+}
+
+export interface LakehouseConnectorArgs {
+    /** Register a connector per source. Default: true. */
+    enabled?: boolean;
+    /** Postgres connector name. Default: "inventory-connector" (the seed's). */
+    postgresName?: string;
+    /** MySQL connector name. Default: "mysql-connector" ("mariadb-connector" on MariaDB). */
+    mySqlName?: string;
+    /** The MySQL connector's `database.server.id`; must differ from the server's own. Default: 184054. */
+    mySqlServerId?: number;
+    /** Seconds create and update wait for RUNNING. Default: 300. */
+    waitTimeoutSeconds?: number;
+    /** Stop and reset offsets on delete, so a recreated connector snapshots again (dev stacks). Default: false. */
+    resetOffsetsOnDelete?: boolean;
 }
 
 export const DEFAULT_TOPIC_PREFIXES = { postgres: "dbserver1", mysql: "mysqlserver1" };
+
+/** The MySQL connector's schema history topic: one per connector, declared with infinite retention. */
+export function schemaHistoryTopic(mysqlPrefix: string): string {
+    return `${mysqlPrefix}.schema-history`;
+}
+
+/** The connector builders throw plain errors; name the field they came from. */
+function asSpecError<T>(field: string, build: () => T): T {
+    try {
+        return build();
+    } catch (err) {
+        throw new SpecError(field, (err as Error).message);
+    }
+}
 
 /** The CDC topics of the captured tables, declared so their replication follows the brokers. */
 export function cdcTopics(
@@ -54,7 +87,7 @@ export function cdcTopics(
         ...postgres.map((t) => ({ name: `${prefixes.postgres}.${t.schema}.${t.name}` })),
         ...mysql.map((t) => ({ name: `${prefixes.mysql}.${t.schema}.${t.name}` })),
         // Debezium's MySQL schema history must keep every record, in order.
-        ...(mysql.length > 0 ? [{ name: `${prefixes.mysql}.schema-history`, config: { "retention.ms": "-1", "cleanup.policy": "delete" } }] : []),
+        ...(mysql.length > 0 ? [{ name: schemaHistoryTopic(prefixes.mysql), config: { "retention.ms": "-1", "cleanup.policy": "delete" } }] : []),
     ];
 }
 
@@ -75,6 +108,8 @@ export class Lakehouse extends LakehouseComponent {
     public readonly spark: Spark;
     public readonly trino: Trino;
     public readonly topicPrefixes: { postgres: string; mysql: string };
+    public readonly postgresConnector?: Connector;
+    public readonly mySqlConnector?: Connector;
     /** Endpoints on the host, for outputs and docs. */
     public readonly endpoints: Record<string, pulumi.Input<string>>;
 
@@ -108,6 +143,37 @@ export class Lakehouse extends LakehouseComponent {
                 ...(args.topics ?? []),
             ],
         }, child);
+
+        const c = { enabled: true, mySqlServerId: 184054, ...args.connectors };
+        if (c.enabled) {
+            const connectorOpts = (ready: pulumi.Resource[]) => ({
+                parent: this,
+                dependsOn: [this.connect.container, ...this.kafka.brokers, this.topics, ...ready],
+            });
+            const common = { connectUrl: this.connect.url, waitTimeoutSeconds: c.waitTimeoutSeconds, resetOffsetsOnDelete: c.resetOffsetsOnDelete };
+            const pg = this.postgres;
+            if (pg) {
+                const spec = this.spec(() => asSpecError("connectors.postgres", () => postgresConnector({
+                    name: c.postgresName, hostname: pg.hostname, port: pg.port, user: pg.cdcUser, password: pg.cdcPassword,
+                    dbname: pg.database, topicPrefix: this.topicPrefixes.postgres,
+                    schemas: [...new Set(pg.tables.map((t) => t.schema))], tables: pg.tables.map((t) => `${t.schema}.${t.name}`),
+                })));
+                this.postgresConnector = new Connector(this.childName("postgres-connector"), { ...common, ...spec }, connectorOpts(pg.ready));
+            }
+            const my = this.mysql;
+            if (my) {
+                if (c.mySqlServerId === my.serverId) {
+                    this.invalid("connectors.mySqlServerId", `must differ from the MySQL server's own server id (${my.serverId})`);
+                }
+                const spec = this.spec(() => asSpecError("connectors.mysql", () => mySqlConnector({
+                    name: c.mySqlName, flavour: my.flavour, hostname: my.hostname, port: my.port, user: my.cdcUser,
+                    password: my.cdcPassword, serverId: c.mySqlServerId, topicPrefix: this.topicPrefixes.mysql,
+                    databases: my.databases, tables: my.tables.map((t) => `${t.schema}.${t.name}`),
+                    bootstrapServers: this.kafka.internalBootstrapServers, schemaHistoryTopic: schemaHistoryTopic(this.topicPrefixes.mysql),
+                })));
+                this.mySqlConnector = new Connector(this.childName("mysql-connector"), { ...common, ...spec }, connectorOpts(my.ready));
+            }
+        }
 
         this.storage = new ObjectStorage(this.childName("storage"), { ...common, ...args.storage }, child);
         this.catalog = new IcebergCatalog(this.childName("catalog"), { ...common, ...args.catalog, storage: this.storage }, child);

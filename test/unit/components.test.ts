@@ -39,7 +39,7 @@ describe("components", () => {
             for (const c of containers) {
                 assert.ok(c.inputs.healthcheck?.tests?.length > 0, `${c.name} healthcheck`);
                 assert.strictEqual(c.inputs.wait, true, `${c.name} wait`);
-                assert.strictEqual(c.opts.deleteBeforeReplace, true, `${c.name} deleteBeforeReplace`);
+                assert.strictEqual((c.opts as pulumi.CustomResourceOptions).deleteBeforeReplace, true, `${c.name} deleteBeforeReplace`);
                 for (const p of c.inputs.ports) assert.strictEqual(p.ip, "127.0.0.1", `${c.name} port ${p.external}`);
                 assert.ok(labelOf(c, "lakehouse.role"), `${c.name} role label`);
             }
@@ -255,5 +255,36 @@ describe("components", () => {
             assert.strictEqual(pg.inputs.name, "x-db-postgres");
             assert.deepStrictEqual(pg.inputs.ports.map((p: any) => [p.ip, p.external]), [["127.0.0.2", 15432]]);
         });
+    });
+});
+
+describe("Lakehouse connectors", () => {
+    let r: RecordedResource[];
+    before(async () => { r = await construct(() => new Lakehouse("lh", { imageSet: "local" })); });
+
+    it("registers the seed's inventory-connector after Connect, Kafka, the topics and the Postgres setup", () => {
+        const c = named(r, "lh-postgres-connector");
+        assert.strictEqual(c.inputs.name, "inventory-connector");
+        assert.strictEqual(c.inputs.config["plugin.name"], "pgoutput");
+        assert.strictEqual(c.inputs.config["topic.prefix"], "dbserver1");
+        assert.strictEqual(c.inputs.config["database.hostname"], "db-postgres");
+        for (const dep of ["lh-connect-container", "lh-kafka-broker-1", "lh-topics", "lh-postgres-replica-identity-public-users", "lh-postgres-cdc-role"]) {
+            assert.ok(c.dependsOn.includes(dep), `missing edge to ${dep}: ${c.dependsOn}`);
+        }
+        assert.ok(isSecret(c, "secretConfig"));
+        assert.ok(!JSON.stringify(c.inputs.config).includes(MOCK_GENERATED));
+    });
+
+    it("uses MariaDB's connector with the local images, a server id of its own and the declared history topic", () => {
+        const c = named(r, "lh-mysql-connector");
+        assert.strictEqual(c.inputs.config["connector.class"], "io.debezium.connector.mariadb.MariaDbConnector");
+        assert.strictEqual(c.inputs.config["database.server.id"], "184054");
+        assert.strictEqual(c.inputs.config["schema.history.internal.kafka.topic"], "mysqlserver1.schema-history");
+        assert.ok(c.dependsOn.includes("lh-mysql-setup"));
+    });
+
+    it("rejects a connector server id equal to the MySQL server's", async () => {
+        const { error } = await constructFails(() => new Lakehouse("lh", { connectors: { mySqlServerId: 1 } }));
+        assert.match(error.message, /lh: invalid connectors\.mySqlServerId: must differ from the MySQL server's own server id \(1\)/);
     });
 });
