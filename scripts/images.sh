@@ -76,10 +76,12 @@ prepare_kafka() {
 }
 
 prepare_connect() {
-  prepare_kafka "$1"
-  local d; d="$(v debezium)"
+  local c d
   mkdir -p "$1/plugins"
   for c in postgres mysql mariadb; do
+    # Maven Central has no MariaDB connector after 3.5.0.Final (its metadata lists none for 3.6.x), so
+    # that plugin has a pin of its own; plugin.path isolation keeps it apart from the 3.6 ones.
+    d="$(v debezium)"; [ "$c" = mariadb ] && d="$(v debeziumMariadb)"
     maven_file "debezium-$d" "io.debezium:debezium-connector-$c:$d:tar.gz:plugin"
     cp "$DL/debezium-$d/debezium-connector-$c-$d-plugin.tar.gz" "$1/plugins/"
   done
@@ -162,12 +164,20 @@ build_args() {
   node -e "const l=require('$ROOT/versions.json').localImages; for (const [k,v] of Object.entries(l)) if (typeof v==='string' && !k.startsWith('\$')) console.log('--build-arg=' + k.toUpperCase() + '=' + v)"
 }
 
+# An image built on another of ours (rather than on the Debian base directly).
+parent_of() { case "$1" in connect) echo kafka ;; esac; }
+
 build_one() {
   local svc="$1" tag; tag="$(tag_of "$svc")"
   local src="$ROOT/images/$svc"; [ -d "$src" ] || die "no images/$svc"
   local suite; suite="$(suite_of "$svc")"
   bash "$ROOT/scripts/base-image.sh" "$suite"
   local base_id; base_id="$(docker image inspect -f '{{.Id}}' "pulumi-lakehouse/debian:$suite")"
+  local parent; parent="$(parent_of "$svc")"
+  if [ -n "$parent" ]; then
+    build_one "$parent"
+    base_id="$(docker image inspect -f '{{.Id}}' "$(tag_of "$parent")")"
+  fi
   local hash; hash="$( { (cd "$src" && find . -type f | LC_ALL=C sort | xargs sha256sum); \
       node -p "JSON.stringify(require('$ROOT/versions.json').localImages)"; echo "$base_id"; } | sha256sum | cut -c1-16)"
   local have; have="$(docker image inspect -f '{{ index .Config.Labels "lakehouse.hash" }}' "$tag" 2>/dev/null || true)"
@@ -177,7 +187,7 @@ build_one() {
   log "building $tag"
   local t0=$SECONDS args; mapfile -t args < <(build_args)
   DOCKER_BUILDKIT=0 docker build --label "lakehouse.hash=$hash" --label "lakehouse.service=$svc" \
-    --build-arg "BASE=pulumi-lakehouse/debian:$suite" "${args[@]}" -t "$tag" "$ctx" >"$CACHE/logs/build-$svc.log" 2>&1 \
+    --build-arg "BASE=pulumi-lakehouse/debian:$suite" --build-arg "KAFKA_IMAGE=$(tag_of kafka)" "${args[@]}" -t "$tag" "$ctx" >"$CACHE/logs/build-$svc.log" 2>&1 \
     || { tail -30 "$CACHE/logs/build-$svc.log" >&2; die "build of $tag failed: $CACHE/logs/build-$svc.log"; }
   rm -rf "$ctx"
   log "built $tag in $((SECONDS - t0))s ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}'))"
