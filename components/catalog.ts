@@ -7,7 +7,7 @@ import { CATALOG_PORT, catalogSpec, catalogUri } from "./specs/catalog";
 import { ObjectStorage } from "./storage";
 
 export interface IcebergCatalogArgs extends ServiceArgs {
-    /** The MinIO holding the warehouse; the catalog waits for its warehouse bucket. */
+    /** The MinIO holding the warehouse; the catalog waits for its warehouse bucket. Required. */
     storage: ObjectStorage;
     /** DNS name on the stack's network. Default: "iceberg-rest". */
     hostname?: string;

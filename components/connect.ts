@@ -7,7 +7,7 @@ import { ServiceArgs, definedOnly, resolveService } from "./service";
 import { CONNECT_PORT, connectSpec } from "./specs/connect";
 
 export interface DebeziumConnectArgs extends ServiceArgs {
-    /** The Kafka cluster the worker stores its state in and writes change events to. */
+    /** The Kafka cluster the worker stores its state in and writes change events to. Required. */
     kafka: KafkaCluster;
     /** DNS name on the stack's network. Default: "connect". */
     hostname?: string;

@@ -12,7 +12,9 @@ import { ICEBERG_VERSION, SCALA_VERSION, SPARK_VERSION } from "./versions";
 
 /** What both engines need to reach the shared catalog and its files. */
 export interface EngineArgs extends ServiceArgs {
+    /** The shared Iceberg REST catalog. Required. */
     catalog: IcebergCatalog;
+    /** The MinIO holding the warehouse files. Required. */
     storage: ObjectStorage;
     /** Catalog name inside the engine. Default: "minio" (keeps the seed's minio.test_db.iceberg_table). */
     catalogName?: string;

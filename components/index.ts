@@ -15,3 +15,4 @@ export * from "./topics";
 export * from "./versions";
 export * as specs from "./specs";
 export * from "./config";
+export * from "./connector";

@@ -28,21 +28,27 @@ export interface LakehouseArgs {
     keepVolumes?: boolean;
     /** Seconds each container may take to become healthy. Default: 300. */
     waitTimeoutSeconds?: number;
+    /** Kafka settings (see KafkaClusterArgs). Default: one broker on 127.0.0.1:9092. */
     kafka?: Own<KafkaClusterArgs>;
+    /** Kafka Connect settings (see DebeziumConnectArgs). Default: REST API on 127.0.0.1:8083. */
     connect?: Own<DebeziumConnectArgs, "kafka">;
     /** The Postgres source, or false for none. Default: customer_db with public.users. */
     postgres?: Own<PostgresSourceArgs> | false;
     /** The MySQL source, or false for none. Default: sales and hr. */
     mysql?: Own<MySqlSourceArgs> | false;
+    /** MinIO settings (see ObjectStorageArgs). Default: buckets warehouse and spark-test. */
     storage?: Own<ObjectStorageArgs>;
+    /** Iceberg REST catalog settings (see IcebergCatalogArgs). Default: on 127.0.0.1:8181. */
     catalog?: Own<IcebergCatalogArgs, "storage">;
+    /** Spark settings (see SparkArgs). Default: catalog `minio`. */
     spark?: Own<SparkArgs, "storage" | "catalog">;
+    /** Trino settings (see TrinoArgs). Default: catalog `minio` on 127.0.0.1:8080. */
     trino?: Own<TrinoArgs, "storage" | "catalog">;
     /** Debezium topic prefixes. Default: { postgres: "dbserver1", mysql: "mysqlserver1" } (the seed's). */
     topicPrefixes?: { postgres?: string; mysql?: string };
-    /** Extra topics beside the CDC topics the lakehouse declares for every captured table. */
+    /** Extra topics beside the CDC topics the lakehouse declares for every captured table. Default: none. */
     topics?: TopicSpec[];
-    /** The Debezium connectors of the sources. */
+    /** The Debezium connectors of the sources (see LakehouseConnectorArgs). Default: one per source. */
     connectors?: LakehouseConnectorArgs;
 }
 

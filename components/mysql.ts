@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LakehouseComponent } from "./base";
+import { MySqlFlavour } from "./connector/builders";
 import { serviceContainer } from "./container";
 import { passwordOrGenerated } from "./secrets";
 import { ServiceArgs, definedOnly, resolveService } from "./service";
@@ -9,8 +10,6 @@ import { MYSQL_PORT, mySqlSetupSql, mySqlSpec, mysqlCommand } from "./specs/mysq
 import { TableSpec, validateTable } from "./specs/postgres";
 import { SpecError, requireIdentifier } from "./specs/types";
 
-/** Which server speaks the MySQL protocol: Oracle MySQL (official image) or MariaDB (local image). */
-export type MySqlFlavour = "mysql" | "mariadb";
 
 export interface MySqlSourceArgs extends ServiceArgs {
     /** DNS name on the stack's network. Default: "db-mysql". */

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ImageSet, Service, imageFor } from "./versions";
 
 export interface ServiceArgs {
-    /** Name of the docker network the service joins (from the `Network` component). */
+    /** Name of the docker network the service joins (from the `Network` component). Required. */
     network: pulumi.Input<string>;
     /** Pinned official images (default) or the locally built ones. Default: "official". */
     imageSet?: ImageSet;

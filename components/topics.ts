@@ -7,18 +7,20 @@ import { SpecError } from "./specs/types";
 
 /** One Kafka topic. */
 export interface TopicSpec {
+    /** Topic name. Required. */
     name: string;
     /** Default: 1. Partitions can only grow. */
     partitions?: number;
     /** Default: the cluster's internal replication factor (1 on one broker, 3 from three). */
     replicationFactor?: number;
-    /** Topic configs; `min.insync.replicas` defaults to the cluster's min ISR. */
+    /** Topic configs; `min.insync.replicas` defaults to the cluster's min ISR. Default: {}. */
     config?: Record<string, string>;
 }
 
 export interface KafkaTopicsArgs {
-    /** The cluster the topics live on; its provider is used and its brokers are waited for. */
+    /** The cluster the topics live on; its provider is used and its brokers are waited for. Required. */
     cluster: KafkaCluster;
+    /** The topics. Required. */
     topics: TopicSpec[];
 }
 

@@ -1,0 +1,45 @@
+# pulumi-lakehouse: two entry points on a fresh machine, `make up` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+STACK ?= dev
+ENV := source scripts/env.sh &&
+
+.PHONY: up test deps docker toolchain images typecheck unit integration verify preview destroy clean-state
+
+## up: toolchain, local images, then `pulumi up` of the dev stack; prints the endpoints.
+up: deps toolchain images
+	$(ENV) pulumi stack select $(STACK) --create --non-interactive
+	$(ENV) pulumi up --stack $(STACK) --yes --skip-preview --non-interactive
+	$(ENV) pulumi stack output --stack $(STACK) endpoints --json
+
+## test: type check, toolchain and images (cached), then unit and integration tests in one mocha run.
+test: deps typecheck toolchain images
+	npx mocha --config .mocharc.all.json
+
+deps:
+	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+
+docker:
+	bash scripts/docker.sh
+
+toolchain: docker
+	bash scripts/toolchain.sh
+
+images: docker
+	bash scripts/images.sh
+
+typecheck: deps
+	npx tsc -p tsconfig.json --noEmit
+
+## unit: the mocked unit tests only (seconds, no Docker).
+unit: deps
+	npx mocha --config .mocharc.json
+
+integration: deps toolchain images
+	npx mocha --config .mocharc.integration.json
+
+preview: deps toolchain
+	$(ENV) pulumi preview --stack $(STACK) --diff --non-interactive
+
+destroy: deps toolchain
+	$(ENV) pulumi destroy --stack $(STACK) --yes --non-interactive
