@@ -169,12 +169,17 @@ async function send(ctx: Context, method: string, path: string, body?: unknown, 
 function retryable(error: ConnectError | undefined, result: HttpResult | undefined): string | undefined {
     if (error) return error.code && RETRY_CODES.includes(error.code) ? error.code : undefined;
     if (result && RETRY_STATUS.includes(result.status)) return String(result.status);
+    // A starting worker's HTTP server answers 404 before the REST resources exist; Connect's own 404s
+    // (an unknown connector) always carry a JSON body with error_code.
+    if (result && result.status === 404 && !(result.data && typeof result.data === "object" && "error_code" in result.data)) {
+        return "404 (worker starting)";
+    }
     return undefined;
 }
 
 /**
  * Sends a request, retrying with bounded exponential backoff (with jitter) on 409 (rebalance, stale
- * config), 502-504 and refused or reset connections (a worker still starting). Returns the last
+ * config), 502-504, refused or reset connections and bare 404s (a worker still starting). Returns the last
  * response, or throws the last network error, once the policy's time is spent.
  */
 async function request(ctx: Context, method: string, path: string, body?: unknown): Promise<HttpResult> {

@@ -16,6 +16,8 @@ export class FakeConnect {
     conflicts = 0;
     /** Answer every request with 409. */
     alwaysConflict = false;
+    /** Answer this many next requests with a bare 404, as a worker does before its REST resources exist. */
+    starting = 0;
     /** Statuses to serve, in order, before the default (RUNNING with one RUNNING task). */
     statusScript: Array<FakeStatus | 404> = [];
     /** Keys a real worker adds to the config it returns. */
@@ -57,6 +59,11 @@ export class FakeConnect {
                 res.writeHead(status, { "Content-Type": "application/json" });
                 res.end(data === undefined ? undefined : JSON.stringify(data));
             };
+            if (this.starting > 0) {
+                this.starting--;
+                res.writeHead(404, { "Content-Type": "text/html" });
+                return res.end("<html><body><h2>HTTP ERROR 404 Not Found</h2></body></html>");
+            }
             if (this.alwaysConflict || this.conflicts > 0) {
                 this.conflicts = Math.max(0, this.conflicts - 1);
                 return reply(409, { error_code: 409, message: "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)" });

@@ -95,6 +95,17 @@ describe("connector provider", () => {
             }
         });
 
+        it("retries the bare 404 of a worker whose REST resources are not up yet, not Connect's own 404", async () => {
+            fake.starting = 2;
+            const result = await provider.create(inputs(fake.url));
+            assert.strictEqual(result.outs.connectorState, "RUNNING");
+            assert.deepStrictEqual(retries.map((r) => r.reason), ["404 (worker starting)", "404 (worker starting)"]);
+            retries.length = 0;
+            const read = await provider.read!("missing", { ...result.outs, name: "missing" });
+            assert.strictEqual(read.id, "");
+            assert.strictEqual(retries.length, 0);
+        });
+
         it("gives up on 409 once maxElapsedMs is spent, with the worker's message", async () => {
             fake.alwaysConflict = true;
             const bounded = createConnectorProvider({ ...fast, retry: { initialDelayMs: 20, maxDelayMs: 100, maxElapsedMs: 600 } });
