@@ -6,7 +6,7 @@ export type ImageSet = "official" | "local";
 export const IMAGE_SETS: readonly ImageSet[] = ["official", "local"];
 
 /** The services the lakehouse runs, one image each. */
-export type Service = keyof typeof versions.officialImages;
+export type Service = Exclude<keyof typeof versions.officialImages, "$comment">;
 
 /** The local image of each service, as scripts/images.sh tags it: `pulumi-lakehouse/<dir>:<version>`. */
 const LOCAL_IMAGE: Record<Service, { repo: string; version: string }> = {
@@ -14,7 +14,7 @@ const LOCAL_IMAGE: Record<Service, { repo: string; version: string }> = {
     mysql: { repo: "mysql", version: versions.localImages.mariadb },
     kafka: { repo: "kafka", version: versions.localImages.kafka },
     connect: { repo: "connect", version: versions.localImages.debezium },
-    minio: { repo: "minio", version: versions.toolchain.minio },
+    minio: { repo: "minio", version: versions.localImages.minio },
     icebergRest: { repo: "iceberg-rest", version: versions.localImages.iceberg },
     spark: { repo: "spark", version: versions.localImages.spark },
     trino: { repo: "trino", version: versions.localImages.trino },
@@ -31,7 +31,7 @@ export function imageFor(service: Service, imageSet: ImageSet): string {
 
 /** Every image of one set, by service. */
 export function imagesFor(imageSet: ImageSet): Record<Service, string> {
-    const services = Object.keys(versions.officialImages) as Service[];
+    const services = Object.keys(LOCAL_IMAGE) as Service[];
     return Object.fromEntries(services.map((s) => [s, imageFor(s, imageSet)])) as Record<Service, string>;
 }
 
