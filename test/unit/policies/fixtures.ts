@@ -18,12 +18,14 @@ const serverProxy = require("@pulumi/policy/proxy") as {
     unknownStringValue: string;
     unknownArrayValue: string;
     unknownNumberValue: string;
+    unknownObjectValue: string;
 };
 
 /** A string the engine cannot know during preview (the wire sentinel). */
 export const UNKNOWN_STRING = serverProxy.unknownStringValue;
 export const UNKNOWN_ARRAY = serverProxy.unknownArrayValue;
 export const UNKNOWN_NUMBER = serverProxy.unknownNumberValue;
+export const UNKNOWN_OBJECT = serverProxy.unknownObjectValue;
 
 export const STACK = "dev";
 export const PROJECT = "lakehouse";
