@@ -19,7 +19,7 @@ mkdir -p "$DL" "$CACHE/contexts" "$CACHE/logs" "$CACHE/maven"
 v() { version "localImages.$1"; }
 
 # ---- Maven Central ---------------------------------------------------------------------------------
-# maven_deps NAME COORD...: resolves COORDs (g:a:v) with their runtime dependencies into $DL/NAME/*.jar
+# maven_deps NAME COORD...: resolves COORDs (g:a:v[:classifier]) with their runtime dependencies into $DL/NAME/*.jar
 # through a generated pom. Stamped by the coordinate list, so a version change re-resolves.
 maven_deps() {
   local name="$1"; shift
@@ -30,10 +30,10 @@ maven_deps() {
   {
     echo '<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>'
     echo "<groupId>local.pulumi-lakehouse</groupId><artifactId>$name</artifactId><version>1</version><packaging>pom</packaging><dependencies>"
-    local c g a ver
+    local c g a ver cl
     for c in "$@"; do
-      IFS=: read -r g a ver <<<"$c"
-      echo "<dependency><groupId>$g</groupId><artifactId>$a</artifactId><version>$ver</version></dependency>"
+      IFS=: read -r g a ver cl <<<"$c"
+      echo "<dependency><groupId>$g</groupId><artifactId>$a</artifactId><version>$ver</version>${cl:+<classifier>$cl</classifier>}</dependency>"
     done
     echo '</dependencies></project>'
   } >"$dir/pom.xml"
@@ -106,11 +106,18 @@ prepare_minio() {
 }
 
 prepare_iceberg-rest() {
-  local i; i="$(v iceberg)"
-  maven_file "iceberg-$i" "org.apache.iceberg:iceberg-open-api:$i:jar:test-fixtures-runtime"
-  cp "$DL/iceberg-$i/iceberg-open-api-$i-test-fixtures-runtime.jar" "$1/iceberg-rest-fixture.jar"
-  maven_file "iceberg-$i" "org.xerial:sqlite-jdbc:$(v sqliteJdbc)"
-  cp "$DL/iceberg-$i/sqlite-jdbc-$(v sqliteJdbc).jar" "$1/sqlite-jdbc.jar"
+  # Maven Central has no shaded iceberg-rest-fixture jar (the image's own build makes it), but it has
+  # the fixture's classes (iceberg-open-api test-fixtures) and the REST servlet (iceberg-core tests):
+  # resolve those with the runtime they need.
+  local i j h; i="$(v iceberg)"; j="$(v jetty)"; h="$(v hadoopClient)"
+  maven_deps "iceberg-rest-$i" \
+    "org.apache.iceberg:iceberg-open-api:$i:test-fixtures" "org.apache.iceberg:iceberg-core:$i" \
+    "org.apache.iceberg:iceberg-core:$i:tests" "org.apache.iceberg:iceberg-aws:$i" "org.apache.iceberg:iceberg-aws-bundle:$i" \
+    "org.eclipse.jetty.ee10:jetty-ee10-servlet:$j" "org.eclipse.jetty.compression:jetty-compression-server:$j" \
+    "org.eclipse.jetty.compression:jetty-compression-gzip:$j" \
+    "org.apache.hadoop:hadoop-client-api:$h" "org.apache.hadoop:hadoop-client-runtime:$h" \
+    "org.xerial:sqlite-jdbc:$(v sqliteJdbc)" "org.slf4j:slf4j-simple:$(v slf4j)"
+  mkdir -p "$1/libs"; cp "$DL/iceberg-rest-$i"/*.jar "$1/libs/"
 }
 
 prepare_spark() {
@@ -123,15 +130,17 @@ prepare_spark() {
   # Only the Kafka source and its direct client: pyspark already ships the rest of Spark's classpath.
   cp "$DL/spark-sql-kafka-$s"/spark-sql-kafka-0-10_*.jar "$DL/spark-sql-kafka-$s"/spark-token-provider-kafka-0-10_*.jar \
      "$DL/spark-sql-kafka-$s"/kafka-clients-*.jar "$DL/spark-sql-kafka-$s"/commons-pool2-*.jar "$1/jars/"
+  # PyPI serves pyspark as an sdist only: build its wheel once on the host (pure Python) and cache it.
   local wheels="$DL/pyspark-$s"
   if [ ! -f "$wheels/.done" ]; then
-    log "pypi: pyspark==$s"
+    log "pypi: pyspark==$s py4j==$(v py4j) (download + wheel)"
     mkdir -p "$wheels"
-    python3 -m pip download -q --no-deps --no-binary :none: -d "$wheels" "pyspark==$s" "py4j==$(v py4j)" \
-      >"$CACHE/logs/pip-pyspark.log" 2>&1 || die "pip download failed: $CACHE/logs/pip-pyspark.log"
+    ( cd "$wheels" && python3 -m pip download -q --no-deps -d . "pyspark==$s" "py4j==$(v py4j)" \
+      && python3 -m pip wheel -q --no-deps -w . "pyspark-$s.tar.gz" && rm -f "pyspark-$s.tar.gz" ) \
+      >"$CACHE/logs/pip-pyspark.log" 2>&1 || die "pyspark download failed: $CACHE/logs/pip-pyspark.log"
     touch "$wheels/.done"
   fi
-  mkdir -p "$1/dist"; cp "$wheels"/* "$1/dist/"
+  mkdir -p "$1/dist"; cp "$wheels"/*.whl "$1/dist/"
 }
 
 prepare_trino() {

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# A compact re-implementation of the official mysql/mariadb images' entrypoint contract.
+set -Eeuo pipefail
+
+file_env() {
+  local var="$1" fileVar="${1}_FILE" val="${2:-}"
+  if [ -n "${!var:-}" ]; then val="${!var}"; elif [ -n "${!fileVar:-}" ]; then val="$(<"${!fileVar}")"; fi
+  export "$var"="$val"; unset "$fileVar"
+}
+
+if [ "${1:0:1}" = '-' ]; then set -- mysqld "$@"; fi
+
+if [ "$1" = 'mysqld' ] || [ "$1" = 'mariadbd' ]; then
+  if [ "$(id -u)" = '0' ]; then
+    mkdir -p /var/lib/mysql /run/mysqld; chown -R mysql:mysql /var/lib/mysql /run/mysqld
+    exec gosu mysql "$BASH_SOURCE" "$@"
+  fi
+  # MARIADB_* names are accepted as aliases of the MYSQL_* ones.
+  for n in ROOT_PASSWORD DATABASE USER PASSWORD ALLOW_EMPTY_PASSWORD RANDOM_ROOT_PASSWORD ROOT_HOST; do
+    m="MARIADB_$n"; y="MYSQL_$n"
+    if [ -z "${!y:-}" ] && [ -n "${!m:-}" ]; then export "$y"="${!m}"; fi
+  done
+  file_env MYSQL_ROOT_PASSWORD; file_env MYSQL_DATABASE; file_env MYSQL_USER; file_env MYSQL_PASSWORD
+  : "${MYSQL_ROOT_HOST:=%}"
+
+  datadir=/var/lib/mysql
+  if [ ! -d "$datadir/mysql" ]; then
+    if [ -z "$MYSQL_ROOT_PASSWORD" ] && [ -z "${MYSQL_ALLOW_EMPTY_PASSWORD:-}" ] && [ -z "${MYSQL_RANDOM_ROOT_PASSWORD:-}" ]; then
+      echo >&2 'error: database is uninitialized and password option is not specified'
+      echo >&2 '  You need to specify one of MYSQL_ROOT_PASSWORD, MYSQL_ALLOW_EMPTY_PASSWORD and MYSQL_RANDOM_ROOT_PASSWORD'
+      exit 1
+    fi
+    if [ -n "${MYSQL_RANDOM_ROOT_PASSWORD:-}" ]; then
+      MYSQL_ROOT_PASSWORD="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"; echo "GENERATED ROOT PASSWORD: $MYSQL_ROOT_PASSWORD"
+    fi
+    echo 'Initializing database'
+    mariadb-install-db --datadir="$datadir" --rpm --auth-root-authentication-method=normal --skip-test-db \
+      --default-time-zone=SYSTEM --skip-log-bin >/dev/null
+    # Temporary server: socket only, no binlog, so the init statements are not replicated to CDC.
+    mysqld --skip-networking --skip-log-bin --socket=/run/mysqld/mysqld.sock "${@:2}" &
+    pid=$!
+    mysql=(mariadb --protocol=socket -uroot -hlocalhost --socket=/run/mysqld/mysqld.sock)
+    for _ in $(seq 1 60); do "${mysql[@]}" -e 'SELECT 1' >/dev/null 2>&1 && break; sleep 1; done
+    "${mysql[@]}" -e 'SELECT 1' >/dev/null || { echo >&2 'init: server did not start'; exit 1; }
+    q() { printf '%s' "$1" | sed "s/'/''/g; s/\\\\/\\\\\\\\/g"; }
+    "${mysql[@]}" <<-SQL
+	SET @@SESSION.SQL_LOG_BIN=0;
+	DELETE FROM mysql.global_priv WHERE user NOT IN ('mysql.sys', 'mariadb.sys', 'root') OR host NOT IN ('localhost');
+	SET PASSWORD FOR 'root'@'localhost' = PASSWORD('$(q "$MYSQL_ROOT_PASSWORD")');
+	CREATE USER IF NOT EXISTS 'root'@'$(q "$MYSQL_ROOT_HOST")' IDENTIFIED BY '$(q "$MYSQL_ROOT_PASSWORD")';
+	GRANT ALL ON *.* TO 'root'@'$(q "$MYSQL_ROOT_HOST")' WITH GRANT OPTION;
+	DROP DATABASE IF EXISTS test;
+	FLUSH PRIVILEGES;
+	SQL
+    mysql+=(-p"$MYSQL_ROOT_PASSWORD")
+    if [ -n "$MYSQL_DATABASE" ]; then "${mysql[@]}" -e "CREATE DATABASE IF NOT EXISTS \`$MYSQL_DATABASE\`"; fi
+    if [ -n "$MYSQL_USER" ] && [ -n "$MYSQL_PASSWORD" ]; then
+      "${mysql[@]}" -e "CREATE USER IF NOT EXISTS '$(q "$MYSQL_USER")'@'%' IDENTIFIED BY '$(q "$MYSQL_PASSWORD")'"
+      if [ -n "$MYSQL_DATABASE" ]; then "${mysql[@]}" -e "GRANT ALL ON \`$MYSQL_DATABASE\`.* TO '$(q "$MYSQL_USER")'@'%'"; fi
+    fi
+    for f in /docker-entrypoint-initdb.d/*; do
+      [ -e "$f" ] || continue
+      case "$f" in
+        *.sh) if [ -x "$f" ]; then echo "$0: running $f"; "$f"; else echo "$0: sourcing $f"; . "$f"; fi ;;
+        *.sql) echo "$0: running $f"; "${mysql[@]}" ${MYSQL_DATABASE:+"$MYSQL_DATABASE"} <"$f" ;;
+        *.sql.gz) echo "$0: running $f"; gunzip -c "$f" | "${mysql[@]}" ${MYSQL_DATABASE:+"$MYSQL_DATABASE"} ;;
+        *) echo "$0: ignoring $f" ;;
+      esac
+    done
+    kill "$pid"; wait "$pid" || true
+    echo 'MariaDB init process done. Ready for start up.'
+  fi
+fi
+exec "$@"

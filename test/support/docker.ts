@@ -1,0 +1,153 @@
+// Reusable Docker helpers for integration tests: run containers on a user-defined network with ports
+// published on 127.0.0.1 only, wait for health or for a condition, exec, and clean up.
+// They shell out to the docker CLI (no extra dependency) and never pull an image.
+import { execFile, execFileSync } from "child_process";
+import { promisify } from "util";
+
+const execFileP = promisify(execFile);
+
+export interface RunOptions {
+    /** Container name (also its DNS name on the network). */
+    name: string;
+    image: string;
+    network?: string;
+    /** Extra network aliases. */
+    aliases?: string[];
+    env?: Record<string, string>;
+    /** Ports to publish: container port -> host port; always bound to 127.0.0.1. */
+    ports?: Record<number, number>;
+    /** Volumes: "name-or-host-path:/container/path[:ro]". */
+    volumes?: string[];
+    entrypoint?: string;
+    /** Arguments after the image (the command). */
+    args?: string[];
+    user?: string;
+    /** Extra raw `docker run` flags. */
+    flags?: string[];
+}
+
+/** Runs `docker ARGS...` and returns stdout; throws with stderr on failure. */
+export async function docker(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
+    if (opts.input !== undefined) {
+        return new Promise((resolve, reject) => {
+            const child = execFile("docker", args, { maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 600_000 },
+                (err, stdout, stderr) => err ? reject(new Error(`docker ${args.join(" ")}: ${stderr || err.message}`)) : resolve(stdout));
+            child.stdin?.end(opts.input);
+        });
+    }
+    try {
+        const { stdout } = await execFileP("docker", args, { maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 600_000 });
+        return stdout;
+    } catch (e: any) {
+        throw new Error(`docker ${args.join(" ")}: ${e.stderr || e.message}`);
+    }
+}
+
+/** True when the image exists locally (tests skip an image that scripts/images.sh has not built). */
+export function imageExists(image: string): boolean {
+    try {
+        execFileSync("docker", ["image", "inspect", image], { stdio: "ignore" });
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/** Creates a user-defined bridge network (idempotent) and returns its name. */
+export async function createNetwork(name: string): Promise<string> {
+    await docker(["network", "rm", name]).catch(() => undefined);
+    await docker(["network", "create", name]);
+    return name;
+}
+
+export async function removeNetwork(name: string): Promise<void> {
+    await docker(["network", "rm", name]).catch(() => undefined);
+}
+
+/** Starts a detached container (removing any stale one of the same name) and returns its id. */
+export async function run(o: RunOptions): Promise<string> {
+    await rm(o.name);
+    const args = ["run", "-d", "--name", o.name, "--label", "pulumi-lakehouse.test=1"];
+    if (o.network) args.push("--network", o.network);
+    for (const a of o.aliases ?? []) args.push("--network-alias", a);
+    for (const [k, v] of Object.entries(o.env ?? {})) args.push("-e", `${k}=${v}`);
+    for (const [c, h] of Object.entries(o.ports ?? {})) args.push("-p", `127.0.0.1:${h}:${c}`);
+    for (const v of o.volumes ?? []) args.push("-v", v);
+    if (o.entrypoint !== undefined) args.push("--entrypoint", o.entrypoint);
+    if (o.user) args.push("--user", o.user);
+    args.push(...(o.flags ?? []), o.image, ...(o.args ?? []));
+    return (await docker(args)).trim();
+}
+
+/** Runs a container to completion (`docker run --rm`) and returns its output; throws on a non-zero exit. */
+export async function runToCompletion(o: RunOptions, timeoutMs = 900_000): Promise<string> {
+    const args = ["run", "--rm", "--name", o.name, "--label", "pulumi-lakehouse.test=1"];
+    if (o.network) args.push("--network", o.network);
+    for (const [k, v] of Object.entries(o.env ?? {})) args.push("-e", `${k}=${v}`);
+    for (const v of o.volumes ?? []) args.push("-v", v);
+    if (o.entrypoint !== undefined) args.push("--entrypoint", o.entrypoint);
+    if (o.user) args.push("--user", o.user);
+    args.push(...(o.flags ?? []), o.image, ...(o.args ?? []));
+    return docker(args, { timeoutMs });
+}
+
+/** Removes a container (force) if it exists. */
+export async function rm(name: string): Promise<void> {
+    await docker(["rm", "-f", "-v", name]).catch(() => undefined);
+}
+
+export async function removeVolume(name: string): Promise<void> {
+    await docker(["volume", "rm", "-f", name]).catch(() => undefined);
+}
+
+/** `docker exec NAME CMD...`, returning stdout. */
+export async function exec(name: string, cmd: string[], input?: string): Promise<string> {
+    return docker(input !== undefined ? ["exec", "-i", name, ...cmd] : ["exec", name, ...cmd], { input });
+}
+
+export async function logs(name: string, tail = 80): Promise<string> {
+    try {
+        const { stdout, stderr } = await execFileP("docker", ["logs", "--tail", String(tail), name], { maxBuffer: 16 * 1024 * 1024 });
+        return stdout + stderr;
+    } catch (e: any) {
+        return String(e.message);
+    }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The container's health status ("healthy", "starting", "unhealthy", "none") or its state if it stopped. */
+export async function health(name: string): Promise<string> {
+    const out = await docker(["inspect", "-f", "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", name]);
+    const [state, h] = out.trim().split(" ");
+    return state === "running" ? h : state;
+}
+
+/** Waits until the image's HEALTHCHECK reports healthy; fails early (with logs) if the container exits. */
+export async function waitHealthy(name: string, timeoutMs = 240_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    let last = "";
+    while (Date.now() < end) {
+        last = await health(name);
+        if (last === "healthy") return;
+        if (last === "exited" || last === "dead") break;
+        await sleep(1000);
+    }
+    throw new Error(`${name} not healthy (${last}) after ${timeoutMs} ms; logs:\n${await logs(name)}`);
+}
+
+/** Retries `check` until it resolves truthy or the time runs out; returns its last value. */
+export async function waitFor<T>(what: string, check: () => Promise<T>, timeoutMs = 120_000, everyMs = 1000): Promise<T> {
+    const end = Date.now() + timeoutMs;
+    let lastErr: unknown;
+    while (Date.now() < end) {
+        try {
+            const v = await check();
+            if (v) return v;
+        } catch (e) {
+            lastErr = e;
+        }
+        await sleep(everyMs);
+    }
+    throw new Error(`timed out waiting for ${what}: ${lastErr instanceof Error ? lastErr.message : String(lastErr ?? "")}`);
+}
