@@ -1,0 +1,451 @@
+"""Pure helpers of the CDC mirror job: no Spark import, so the host's python3 tests them.
+
+Debezium's JsonConverter (schemas.enable=true, the Connect image's default) writes each change as
+``{"schema": ..., "payload": {"before", "after", "op", "source", "ts_ms"}}`` and follows a delete with a
+tombstone (a null value). This module turns such a value into an event with logical values (decimals
+decoded, dates and timestamps as ISO text), the table's field list as Spark SQL types, the source
+position, and the row key; it picks the latest change per key and diffs a table's columns against the
+field list (the DDL that schema evolution needs).
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+OPS = ("c", "u", "d", "r")
+"""Debezium operations: create, update, delete, read (snapshot). Truncate ("t") and message ("m") are
+not row changes and are skipped."""
+
+# Mirror bookkeeping columns, beside the source's own.
+META_COLUMNS: List[Tuple[str, str]] = [
+    ("_cdc_op", "STRING"),
+    ("_cdc_source_ts_ms", "BIGINT"),
+    ("_cdc_position", "STRING"),
+    ("_cdc_kafka_partition", "INT"),
+    ("_cdc_kafka_offset", "BIGINT"),
+]
+
+CHANGELOG_COLUMNS: List[Tuple[str, str]] = [
+    ("op", "STRING"),
+    ("before", "STRING"),
+    ("after", "STRING"),
+    ("source_position", "STRING"),
+    ("source_ts_ms", "BIGINT"),
+    ("commit_time", "TIMESTAMP"),
+    ("event_ts_ms", "BIGINT"),
+    ("source", "STRING"),
+    ("kafka_topic", "STRING"),
+    ("kafka_partition", "INT"),
+    ("kafka_offset", "BIGINT"),
+    ("batch_id", "BIGINT"),
+]
+
+EPOCH = dt.datetime(1970, 1, 1)
+EPOCH_DATE = dt.date(1970, 1, 1)
+
+
+class EnvelopeError(ValueError):
+    """A Kafka value that is not a Debezium change event."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """A column of the captured table, as Spark SQL sees it."""
+
+    name: str
+    sql_type: str
+    optional: bool = True
+
+
+@dataclass
+class ChangeEvent:
+    op: str
+    before: Optional[Dict[str, Any]]
+    after: Optional[Dict[str, Any]]
+    source: Dict[str, Any]
+    ts_ms: Optional[int]
+    fields: List[Field]
+    position: str
+    position_key: List[int]
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def image(self) -> Optional[Dict[str, Any]]:
+        """The row the change leaves behind, or for a delete the row it removed (its key at least)."""
+        return self.before if self.op == "d" else self.after
+
+    @property
+    def source_ts_ms(self) -> Optional[int]:
+        return self.source.get("ts_ms")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Types: Kafka Connect schema -> Spark SQL type, and Debezium's encoded values -> logical values.
+
+_SEMANTIC_TYPES = {
+    "org.apache.kafka.connect.data.Date": "DATE",
+    "io.debezium.time.Date": "DATE",
+    "org.apache.kafka.connect.data.Timestamp": "TIMESTAMP_NTZ",
+    "io.debezium.time.Timestamp": "TIMESTAMP_NTZ",
+    "io.debezium.time.MicroTimestamp": "TIMESTAMP_NTZ",
+    "io.debezium.time.NanoTimestamp": "TIMESTAMP_NTZ",
+    "io.debezium.time.ZonedTimestamp": "TIMESTAMP",
+    "io.debezium.time.Year": "INT",
+}
+_PRIMITIVE_TYPES = {
+    "int8": "INT", "int16": "INT", "int32": "INT", "int64": "BIGINT",
+    "float32": "FLOAT", "float64": "DOUBLE", "boolean": "BOOLEAN", "string": "STRING", "bytes": "BINARY",
+}
+
+
+def spark_type(schema: Dict[str, Any]) -> str:
+    """Spark SQL type of a Kafka Connect field schema. Iceberg has no TINYINT/SMALLINT: they widen to INT;
+    times of day, JSON, enums, structs, arrays and maps become STRING."""
+    name = schema.get("name")
+    if name == "org.apache.kafka.connect.data.Decimal":
+        params = schema.get("parameters") or {}
+        scale = int(params.get("scale", 0))
+        precision = int(params.get("connect.decimal.precision", 38))
+        precision = max(1, min(precision, 38))
+        return f"DECIMAL({precision},{min(scale, precision)})"
+    if name in _SEMANTIC_TYPES:
+        return _SEMANTIC_TYPES[name]
+    if name and (name.startswith("io.debezium.time.") or name.startswith("io.debezium.data.")):
+        return "STRING"
+    t = schema.get("type")
+    if t in _PRIMITIVE_TYPES:
+        return _PRIMITIVE_TYPES[t]
+    return "STRING"
+
+
+def logical_value(schema: Dict[str, Any], value: Any) -> Any:
+    """Debezium's wire value as JSON-ready logical value: decimals and times as text Spark can CAST."""
+    if value is None:
+        return None
+    name = schema.get("name")
+    t = schema.get("type")
+    if name == "org.apache.kafka.connect.data.Decimal":
+        scale = int((schema.get("parameters") or {}).get("scale", 0))
+        if isinstance(value, str):
+            unscaled = int.from_bytes(base64.b64decode(value), "big", signed=True)
+            return format(Decimal(unscaled).scaleb(-scale), "f")
+        return format(Decimal(str(value)), "f")
+    if name == "io.debezium.data.VariableScaleDecimal" and isinstance(value, dict):
+        unscaled = int.from_bytes(base64.b64decode(value["value"]), "big", signed=True)
+        return format(Decimal(unscaled).scaleb(-int(value["scale"])), "f")
+    if name in ("org.apache.kafka.connect.data.Date", "io.debezium.time.Date"):
+        return (EPOCH_DATE + dt.timedelta(days=int(value))).isoformat()
+    if name in ("org.apache.kafka.connect.data.Timestamp", "io.debezium.time.Timestamp"):
+        return _iso(EPOCH + dt.timedelta(milliseconds=int(value)))
+    if name == "io.debezium.time.MicroTimestamp":
+        return _iso(EPOCH + dt.timedelta(microseconds=int(value)))
+    if name == "io.debezium.time.NanoTimestamp":
+        return _iso(EPOCH + dt.timedelta(microseconds=int(value) // 1000))
+    if name in ("io.debezium.time.Time", "org.apache.kafka.connect.data.Time"):
+        return _time_of_day(int(value) * 1000)
+    if name == "io.debezium.time.MicroTime":
+        return _time_of_day(int(value))
+    if name == "io.debezium.time.NanoTime":
+        return _time_of_day(int(value) // 1000)
+    if t in ("struct", "array", "map"):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return value
+
+
+def _iso(ts: dt.datetime) -> str:
+    return ts.isoformat(sep=" ", timespec="microseconds")
+
+
+def _time_of_day(micros: int) -> str:
+    return (dt.datetime.min + dt.timedelta(microseconds=micros)).time().isoformat(timespec="microseconds")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The envelope.
+
+def parse_envelope(value: Any) -> Optional[ChangeEvent]:
+    """A Debezium JSON value (text, bytes or already parsed) as a ChangeEvent; None for a tombstone or a
+    non-row event (truncate, message). Accepts values with or without the schema wrapper."""
+    if value is None:
+        return None
+    if isinstance(value, (bytes, bytearray)):
+        value = value.decode("utf-8")
+    if isinstance(value, str):
+        if value.strip() in ("", "null"):
+            return None
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as e:
+            raise EnvelopeError(f"not JSON: {e}") from e
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise EnvelopeError("a change event must be a JSON object")
+    schema = value.get("schema") if "payload" in value else None
+    payload = value["payload"] if "payload" in value else value
+    if payload is None:
+        return None
+    op = payload.get("op")
+    if op not in OPS:
+        if op in ("t", "m"):
+            return None
+        raise EnvelopeError(f"unknown op {op!r}")
+    row_schemas = row_field_schemas(schema)
+    before = _logical_row(payload.get("before"), row_schemas)
+    after = _logical_row(payload.get("after"), row_schemas)
+    source = payload.get("source") or {}
+    fields = [Field(f["field"], spark_type(f), bool(f.get("optional", True))) for f in row_schemas]
+    if not fields:
+        # Schemaless JSON (schemas.enable=false): every column as text, names from the row itself.
+        fields = [Field(k, "STRING") for k in (after or before or {})]
+    label, key = source_position(source)
+    return ChangeEvent(op=op, before=before, after=after, source=source, ts_ms=payload.get("ts_ms"),
+                       fields=fields, position=label, position_key=key)
+
+
+def row_field_schemas(schema: Optional[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The field schemas of the row struct (`after`, else `before`) in an envelope's schema."""
+    if not schema:
+        return []
+    by_name = {f.get("field"): f for f in schema.get("fields", [])}
+    row = by_name.get("after") or by_name.get("before")
+    return list(row.get("fields", [])) if row else []
+
+
+def _logical_row(row: Optional[Dict[str, Any]], schemas: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    if row is None:
+        return None
+    by_name = {f["field"]: f for f in schemas}
+    return {k: logical_value(by_name.get(k, {}), v) for k, v in row.items()}
+
+
+_BINLOG_INDEX = re.compile(r"\.(\d+)$")
+
+
+def source_position(source: Dict[str, Any]) -> Tuple[str, List[int]]:
+    """The change's position in the source's log, as a label and a sortable key.
+
+    Postgres: ``lsn`` (and ``txId``). MySQL/MariaDB: binlog ``file`` + ``pos`` + ``row``; the file's
+    numeric suffix orders files. Anything else: the source's ``ts_ms``.
+    """
+    if source.get("lsn") is not None:
+        lsn = int(source["lsn"])
+        return f"lsn:{lsn}", [lsn]
+    if source.get("file") is not None:
+        f = str(source["file"])
+        pos = int(source.get("pos") or 0)
+        row = int(source.get("row") or 0)
+        m = _BINLOG_INDEX.search(f)
+        return f"{f}:{pos}:{row}", [int(m.group(1)) if m else 0, pos, row]
+    ts = int(source.get("ts_ms") or 0)
+    return f"ts:{ts}", [ts]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Keys, ordering and the latest change per key.
+
+def row_key(event: ChangeEvent, primary_key: Sequence[str]) -> str:
+    """The row's key as canonical JSON of its primary-key values (from `after`, or `before` for deletes)."""
+    image = event.image or {}
+    missing = [c for c in primary_key if c not in image]
+    if missing:
+        raise EnvelopeError(f"primary key column(s) {missing} missing from the {event.op!r} event's row")
+    return json.dumps([image[c] for c in primary_key], separators=(",", ":"), default=str)
+
+
+def key_columns_from_kafka_key(key: Any) -> List[str]:
+    """Primary-key columns from a Debezium message key ({schema, payload:{id:..}} or {id:..})."""
+    if key is None:
+        return []
+    if isinstance(key, (bytes, bytearray)):
+        key = key.decode("utf-8")
+    if isinstance(key, str):
+        key = json.loads(key)
+    if isinstance(key, dict) and "payload" in key and "schema" in key:
+        schema = key.get("schema") or {}
+        names = [f["field"] for f in schema.get("fields", [])]
+        return names or list((key.get("payload") or {}).keys())
+    return list(key.keys()) if isinstance(key, dict) else []
+
+
+def order_key(partition: int, offset: int, position_key: Sequence[int]) -> Tuple[int, int, Tuple[int, ...]]:
+    """Sort key of a change: Kafka offset within its partition first (Debezium emits in source commit
+    order, and a key always lands in one partition), the source position breaking ties."""
+    return (partition, offset, tuple(position_key))
+
+
+def latest_per_key(changes: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The last change of every key. Each change is a dict with `key`, `partition`, `offset` and
+    `position_key`; the result keeps one change per key, in key order of first appearance."""
+    best: Dict[str, Dict[str, Any]] = {}
+    order: List[str] = []
+    for c in changes:
+        k = c["key"]
+        if k not in best:
+            order.append(k)
+            best[k] = c
+        elif order_key(c["partition"], c["offset"], c["position_key"]) > \
+                order_key(best[k]["partition"], best[k]["offset"], best[k]["position_key"]):
+            best[k] = c
+    return [best[k] for k in order]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Names, schema evolution and SQL text.
+
+_IDENT = re.compile(r"[^A-Za-z0-9_]")
+
+
+def table_name(topic: str, suffix: str = "") -> str:
+    """Iceberg table name of a topic: `dbserver1.public.users` -> `dbserver1_public_users`."""
+    name = _IDENT.sub("_", topic).lower()
+    return f"{name}_{suffix}" if suffix else name
+
+
+def quote(identifier: str) -> str:
+    return "`" + identifier.replace("`", "``") + "`"
+
+
+def merge_fields(field_lists: Iterable[Sequence[Field]]) -> List[Field]:
+    """Union of field lists in order of first appearance; a later type of the same column wins."""
+    out: Dict[str, Field] = {}
+    for fields in field_lists:
+        for f in fields:
+            out[f.name.lower()] = f if f.name.lower() not in out else Field(out[f.name.lower()].name, f.sql_type, f.optional)
+    return list(out.values())
+
+
+def missing_columns(existing: Iterable[str], fields: Sequence[Field]) -> List[Field]:
+    """Fields the table lacks (case-insensitive, like Spark's resolver)."""
+    have = {c.lower() for c in existing}
+    return [f for f in fields if f.name.lower() not in have]
+
+
+def add_columns_ddl(table: str, existing: Iterable[str], fields: Sequence[Field]) -> List[str]:
+    """ALTER TABLE statements that add the source's new columns (always nullable in Iceberg)."""
+    return [f"ALTER TABLE {table} ADD COLUMN {quote(f.name)} {f.sql_type}" for f in missing_columns(existing, fields)]
+
+
+def create_mirror_ddl(table: str, fields: Sequence[Field]) -> str:
+    cols = [f"{quote(f.name)} {f.sql_type}" for f in fields] + [f"{quote(n)} {t}" for n, t in META_COLUMNS]
+    return (f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(cols)}) USING iceberg "
+            "TBLPROPERTIES ('format-version'='2')")
+
+
+def create_changelog_ddl(table: str) -> str:
+    cols = [f"{quote(n)} {t}" for n, t in CHANGELOG_COLUMNS]
+    return (f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(cols)}) USING iceberg "
+            "TBLPROPERTIES ('format-version'='2')")
+
+
+def image_projection(fields: Sequence[Field], json_column: str = "image") -> List[str]:
+    """SELECT expressions that turn the logical JSON image into typed columns: every field parsed as text
+    by from_json, then CAST (base64 for BINARY)."""
+    out = []
+    for f in fields:
+        src = f"{json_column}.{quote(f.name)}"
+        if f.sql_type == "STRING":
+            expr = src
+        elif f.sql_type == "BINARY":
+            expr = f"unbase64({src})"
+        else:
+            expr = f"CAST({src} AS {f.sql_type})"
+        out.append(f"{expr} AS {quote(f.name)}")
+    return out
+
+
+def text_schema(fields: Sequence[Field]) -> str:
+    """DDL schema for from_json that reads every field as text."""
+    return ", ".join(f"{quote(f.name)} STRING" for f in fields)
+
+
+def merge_sql(target: str, source_view: str, fields: Sequence[Field], primary_key: Sequence[str]) -> str:
+    """MERGE of one micro-batch's latest change per key into the mirror.
+
+    Guarded by the Kafka offset stored in the mirror, so replaying a batch that was already merged (a
+    crash between the Iceberg commit and the checkpoint commit) changes nothing.
+    """
+    on = " AND ".join(f"t.{quote(c)} = s.{quote(c)}" for c in primary_key)
+    newer = ("(t._cdc_kafka_partition IS NULL OR s._cdc_kafka_partition <> t._cdc_kafka_partition "
+             "OR s._cdc_kafka_offset > t._cdc_kafka_offset)")
+    cols = [f.name for f in fields] + [n for n, _ in META_COLUMNS]
+    sets = ", ".join(f"t.{quote(c)} = s.{quote(c)}" for c in cols)
+    names = ", ".join(quote(c) for c in cols)
+    values = ", ".join(f"s.{quote(c)}" for c in cols)
+    return (f"MERGE INTO {target} t USING {source_view} s ON {on} "
+            f"WHEN MATCHED AND s._cdc_op = 'd' AND {newer} THEN DELETE "
+            f"WHEN MATCHED AND s._cdc_op <> 'd' AND {newer} THEN UPDATE SET {sets} "
+            f"WHEN NOT MATCHED AND s._cdc_op <> 'd' THEN INSERT ({names}) VALUES ({values})")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Configuration and the Kafka record -> flat row the Spark job works on.
+
+def parse_primary_keys(text: Optional[str]) -> Dict[str, List[str]]:
+    """`{"dbserver1.public.users": ["id"], "sales.orders": "id"}` -> {name: [columns]}; keys may be a
+    topic or `schema.table`."""
+    if not text:
+        return {}
+    raw = json.loads(text)
+    if not isinstance(raw, dict):
+        raise ValueError("primary keys must be a JSON object of table -> column list")
+    out = {}
+    for k, v in raw.items():
+        cols = [v] if isinstance(v, str) else list(v)
+        if not cols or not all(isinstance(c, str) and c for c in cols):
+            raise ValueError(f"primary key of {k} must be a non-empty list of column names")
+        out[k] = cols
+    return out
+
+
+def primary_key_for(topic: str, keys: Dict[str, List[str]], kafka_key_columns: Sequence[str]) -> List[str]:
+    """The configured key of a topic (by topic, or by its last two parts `schema.table`), else the
+    columns of Debezium's message key."""
+    if topic in keys:
+        return keys[topic]
+    short = ".".join(topic.split(".")[-2:])
+    if short in keys:
+        return keys[short]
+    if kafka_key_columns:
+        return list(kafka_key_columns)
+    raise EnvelopeError(f"no primary key for {topic}: configure it, or keep Debezium's message keys")
+
+
+FLAT_COLUMNS = [
+    "topic", "partition", "offset", "op", "row_key", "image", "before", "after", "source", "position",
+    "position_key", "source_ts_ms", "event_ts_ms", "fields",
+]
+
+
+def flatten(topic: str, partition: int, offset: int, key: Any, value: Any,
+            keys: Dict[str, List[str]]) -> Optional[Tuple[Any, ...]]:
+    """One Kafka record as a flat tuple (FLAT_COLUMNS) or None for tombstones and non-row events."""
+    event = parse_envelope(value)
+    if event is None:
+        return None
+    pk = primary_key_for(topic, keys, key_columns_from_kafka_key(key) if key is not None else [])
+    dumps = lambda r: None if r is None else json.dumps(r, separators=(",", ":"), default=str)  # noqa: E731
+    fields = json.dumps([[f.name, f.sql_type, f.optional] for f in event.fields], separators=(",", ":"))
+    return (topic, int(partition), int(offset), event.op, row_key(event, pk), dumps(event.image),
+            dumps(event.before), dumps(event.after), dumps(event.source), event.position,
+            [int(x) for x in event.position_key], event.source_ts_ms, event.ts_ms, fields)
+
+
+def fields_from_json(text: str) -> List[Field]:
+    return [Field(n, t, bool(o)) for n, t, o in json.loads(text)]
+
+
+def last_batch_id(summaries: Iterable[Dict[str, str]], job: str) -> Optional[int]:
+    """Highest batch id this job recorded in the snapshot summaries of a table."""
+    ids = [int(s[SNAPSHOT_BATCH]) for s in summaries
+           if s and s.get(SNAPSHOT_JOB) == job and s.get(SNAPSHOT_BATCH) is not None]
+    return max(ids) if ids else None
+
+
+SNAPSHOT_JOB = "lakehouse.cdc.job"
+SNAPSHOT_BATCH = "lakehouse.cdc.batch-id"

@@ -1,0 +1,270 @@
+"""Pure tests of jobs/cdc_lib.py: run with the host's python3 (`python3 -m pytest jobs/tests`), no Spark."""
+import base64
+import json
+import os
+import sys
+from decimal import Decimal
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import cdc_lib as lib  # noqa: E402
+
+
+# --- Debezium envelopes as the Connect image's JsonConverter writes them (schemas.enable=true) -------
+
+def _row_schema(name, fields):
+    return {"type": "struct", "optional": True, "name": name, "fields": fields}
+
+
+USERS_FIELDS = [
+    {"type": "int32", "optional": False, "field": "id"},
+    {"type": "string", "optional": True, "field": "name"},
+    {"type": "string", "optional": True, "field": "email"},
+]
+ORDERS_FIELDS = [
+    {"type": "int32", "optional": False, "field": "id"},
+    {"type": "int32", "optional": True, "field": "customer_id"},
+    {"type": "bytes", "optional": True, "name": "org.apache.kafka.connect.data.Decimal", "version": 1,
+     "parameters": {"scale": "2", "connect.decimal.precision": "10"}, "field": "amount"},
+    {"type": "string", "optional": True, "field": "status"},
+]
+
+
+def envelope(op, before, after, source, fields, name="dbserver1.public.users.Value", ts_ms=1700000000123):
+    schema = {"type": "struct", "name": name.replace(".Value", ".Envelope"), "fields": [
+        dict(_row_schema(name, fields), field="before"),
+        dict(_row_schema(name, fields), field="after"),
+        {"type": "struct", "field": "source", "fields": []},
+        {"type": "string", "field": "op"},
+        {"type": "int64", "optional": True, "field": "ts_ms"},
+    ]}
+    return json.dumps({"schema": schema, "payload": {
+        "before": before, "after": after, "source": source, "op": op, "ts_ms": ts_ms}})
+
+
+PG_SOURCE = {"connector": "postgresql", "db": "customer_db", "schema": "public", "table": "users",
+             "lsn": 24023128, "txId": 771, "ts_ms": 1700000000000}
+MY_SOURCE = {"connector": "mariadb", "db": "sales", "table": "orders", "file": "mysql-bin.000003",
+             "pos": 1542, "row": 0, "ts_ms": 1700000000500}
+
+
+def dec(text, scale):
+    unscaled = int(Decimal(text).scaleb(scale))
+    return base64.b64encode(unscaled.to_bytes((unscaled.bit_length() + 8) // 8, "big", signed=True)).decode()
+
+
+# --- parse_envelope ---------------------------------------------------------------------------------
+
+def test_parses_a_postgres_update_with_its_full_before_state():
+    e = lib.parse_envelope(envelope("u", {"id": 1, "name": "ada", "email": "a@x"},
+                                    {"id": 1, "name": "ada", "email": "ada@x"}, PG_SOURCE, USERS_FIELDS))
+    assert e.op == "u"
+    assert e.before == {"id": 1, "name": "ada", "email": "a@x"}
+    assert e.after["email"] == "ada@x"
+    assert e.position == "lsn:24023128" and e.position_key == [24023128]
+    assert e.source_ts_ms == 1700000000000 and e.ts_ms == 1700000000123
+    assert [(f.name, f.sql_type, f.optional) for f in e.fields] == [
+        ("id", "INT", False), ("name", "STRING", True), ("email", "STRING", True)]
+
+
+def test_a_delete_keeps_the_removed_row_as_its_image():
+    e = lib.parse_envelope(envelope("d", {"id": 7, "name": "x", "email": None}, None, PG_SOURCE, USERS_FIELDS))
+    assert e.op == "d" and e.after is None and e.image == {"id": 7, "name": "x", "email": None}
+
+
+@pytest.mark.parametrize("value", [None, b"", "", "null"])
+def test_tombstones_are_skipped(value):
+    assert lib.parse_envelope(value) is None
+
+
+def test_truncate_and_message_events_are_skipped():
+    assert lib.parse_envelope(json.dumps({"payload": {"op": "t", "source": {}}})) is None
+    assert lib.parse_envelope(json.dumps({"payload": {"op": "m", "source": {}}})) is None
+
+
+def test_rejects_values_that_are_not_change_events():
+    with pytest.raises(lib.EnvelopeError):
+        lib.parse_envelope("{not json")
+    with pytest.raises(lib.EnvelopeError):
+        lib.parse_envelope(json.dumps({"payload": {"op": "x"}}))
+    with pytest.raises(lib.EnvelopeError):
+        lib.parse_envelope("[1,2]")
+
+
+def test_accepts_bytes_and_schemaless_json():
+    e = lib.parse_envelope(json.dumps({"op": "c", "before": None, "after": {"id": 3, "name": "b"},
+                                       "source": MY_SOURCE, "ts_ms": 1}).encode())
+    assert e.after == {"id": 3, "name": "b"}
+    assert [(f.name, f.sql_type) for f in e.fields] == [("id", "STRING"), ("name", "STRING")]
+
+
+def test_decodes_precise_decimals_from_base64():
+    e = lib.parse_envelope(envelope("c", None, {"id": 1, "customer_id": 9, "amount": dec("1234.50", 2), "status": "new"},
+                                    MY_SOURCE, ORDERS_FIELDS, name="mysqlserver1.sales.orders.Value"))
+    assert e.after["amount"] == "1234.50"
+    assert [f.sql_type for f in e.fields] == ["INT", "INT", "DECIMAL(10,2)", "STRING"]
+    neg = lib.logical_value(ORDERS_FIELDS[2], dec("-0.07", 2))
+    assert neg == "-0.07"
+
+
+def test_mysql_position_orders_binlog_files_by_number():
+    label, key = lib.source_position(MY_SOURCE)
+    assert label == "mysql-bin.000003:1542:0" and key == [3, 1542, 0]
+    _, later = lib.source_position({**MY_SOURCE, "file": "mysql-bin.000010", "pos": 4})
+    assert later > key
+    assert lib.source_position({"ts_ms": 5}) == ("ts:5", [5])
+
+
+@pytest.mark.parametrize("schema,value,expected", [
+    ({"type": "int32", "name": "io.debezium.time.Date"}, 19723, "2024-01-01"),
+    ({"type": "int64", "name": "io.debezium.time.MicroTimestamp"}, 1704067200123456, "2024-01-01 00:00:00.123456"),
+    ({"type": "int64", "name": "io.debezium.time.Timestamp"}, 1704067200123, "2024-01-01 00:00:00.123000"),
+    ({"type": "int64", "name": "io.debezium.time.MicroTime"}, 3723000001, "01:02:03.000001"),
+    ({"type": "string", "name": "io.debezium.time.ZonedTimestamp"}, "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z"),
+    ({"type": "struct"}, {"b": 1, "a": 2}, '{"a":2,"b":1}'),
+    ({"type": "boolean"}, True, True),
+    ({"type": "int32"}, None, None),
+])
+def test_logical_values(schema, value, expected):
+    assert lib.logical_value(schema, value) == expected
+
+
+@pytest.mark.parametrize("schema,expected", [
+    ({"type": "int16"}, "INT"), ({"type": "int64"}, "BIGINT"), ({"type": "float64"}, "DOUBLE"),
+    ({"type": "boolean"}, "BOOLEAN"), ({"type": "bytes"}, "BINARY"),
+    ({"type": "int32", "name": "io.debezium.time.Date"}, "DATE"),
+    ({"type": "int64", "name": "io.debezium.time.MicroTimestamp"}, "TIMESTAMP_NTZ"),
+    ({"type": "string", "name": "io.debezium.time.ZonedTimestamp"}, "TIMESTAMP"),
+    ({"type": "string", "name": "io.debezium.data.Json"}, "STRING"),
+    ({"type": "bytes", "name": "org.apache.kafka.connect.data.Decimal", "parameters": {"scale": "3"}}, "DECIMAL(38,3)"),
+    ({"type": "array"}, "STRING"),
+])
+def test_spark_types(schema, expected):
+    assert lib.spark_type(schema) == expected
+
+
+# --- keys and the latest change per key -------------------------------------------------------------
+
+def test_row_key_comes_from_after_or_from_before_on_delete():
+    ins = lib.parse_envelope(envelope("c", None, {"id": 1, "name": "a", "email": None}, PG_SOURCE, USERS_FIELDS))
+    dele = lib.parse_envelope(envelope("d", {"id": 1, "name": "a", "email": None}, None, PG_SOURCE, USERS_FIELDS))
+    assert lib.row_key(ins, ["id"]) == lib.row_key(dele, ["id"]) == "[1]"
+    with pytest.raises(lib.EnvelopeError):
+        lib.row_key(ins, ["missing"])
+
+
+def test_primary_key_from_config_by_topic_or_table_else_from_the_message_key():
+    keys = lib.parse_primary_keys('{"dbserver1.public.users": ["id"], "sales.orders": "id"}')
+    assert lib.primary_key_for("dbserver1.public.users", keys, []) == ["id"]
+    assert lib.primary_key_for("mysqlserver1.sales.orders", keys, []) == ["id"]
+    kafka_key = json.dumps({"schema": {"type": "struct", "fields": [{"field": "emp_no"}, {"field": "dept"}]},
+                            "payload": {"emp_no": 1, "dept": "x"}})
+    cols = lib.key_columns_from_kafka_key(kafka_key.encode())
+    assert lib.primary_key_for("mysqlserver1.hr.employees", keys, cols) == ["emp_no", "dept"]
+    with pytest.raises(lib.EnvelopeError):
+        lib.primary_key_for("x.y.z", {}, [])
+    with pytest.raises(ValueError):
+        lib.parse_primary_keys('{"a": []}')
+    assert lib.parse_primary_keys(None) == {}
+
+
+def test_latest_change_per_key_follows_kafka_offset_not_arrival():
+    changes = [
+        {"key": "[1]", "partition": 0, "offset": 12, "position_key": [300], "op": "d"},
+        {"key": "[2]", "partition": 0, "offset": 11, "position_key": [200], "op": "c"},
+        {"key": "[1]", "partition": 0, "offset": 10, "position_key": [100], "op": "u"},
+        {"key": "[1]", "partition": 0, "offset": 9, "position_key": [90], "op": "c"},
+    ]
+    latest = {c["key"]: c for c in lib.latest_per_key(changes)}
+    assert latest["[1]"]["op"] == "d" and latest["[1]"]["offset"] == 12
+    assert latest["[2]"]["op"] == "c"
+    assert len(latest) == 2
+
+
+def test_offset_wins_over_a_smaller_lsn_of_a_transaction_committed_after_a_snapshot():
+    # A transaction that changed the row before the snapshot but committed after it carries a smaller
+    # lsn than the snapshot's read event; Debezium still emits it later, so it must win.
+    changes = [
+        {"key": "[1]", "partition": 0, "offset": 5, "position_key": [150], "op": "r"},
+        {"key": "[1]", "partition": 0, "offset": 6, "position_key": [90], "op": "u"},
+    ]
+    assert lib.latest_per_key(changes)[0]["op"] == "u"
+
+
+def test_source_position_breaks_ties():
+    a = {"key": "k", "partition": 0, "offset": 1, "position_key": [3, 10, 0]}
+    b = {"key": "k", "partition": 0, "offset": 1, "position_key": [3, 10, 1]}
+    assert lib.latest_per_key([b, a])[0] is b
+
+
+# --- names, schema evolution and SQL -----------------------------------------------------------------
+
+def test_table_names():
+    assert lib.table_name("dbserver1.public.users") == "dbserver1_public_users"
+    assert lib.table_name("mysqlserver1.sales.orders", "changelog") == "mysqlserver1_sales_orders_changelog"
+    assert lib.table_name("a-b.C.d") == "a_b_c_d"
+
+
+def test_schema_diff_adds_only_missing_columns_case_insensitively():
+    fields = [lib.Field("id", "INT"), lib.Field("Name", "STRING"), lib.Field("phone", "STRING")]
+    ddl = lib.add_columns_ddl("minio.cdc.t", ["id", "name", "_cdc_op"], fields)
+    assert ddl == ["ALTER TABLE minio.cdc.t ADD COLUMN `phone` STRING"]
+    assert lib.add_columns_ddl("t", ["id", "name", "phone"], fields) == []
+
+
+def test_merge_fields_unions_in_order_and_keeps_the_latest_type():
+    old = [lib.Field("id", "INT"), lib.Field("name", "STRING")]
+    new = [lib.Field("id", "BIGINT"), lib.Field("name", "STRING"), lib.Field("phone", "STRING")]
+    assert [(f.name, f.sql_type) for f in lib.merge_fields([old, new])] == [("id", "BIGINT"), ("name", "STRING"), ("phone", "STRING")]
+
+
+def test_create_ddl_includes_bookkeeping_columns():
+    sql = lib.create_mirror_ddl("minio.cdc.t", [lib.Field("id", "INT"), lib.Field("amount", "DECIMAL(10,2)")])
+    assert sql.startswith("CREATE TABLE IF NOT EXISTS minio.cdc.t (`id` INT, `amount` DECIMAL(10,2), `_cdc_op` STRING")
+    assert "USING iceberg" in sql and "'format-version'='2'" in sql
+    log = lib.create_changelog_ddl("minio.cdc.t_changelog")
+    for name, _ in lib.CHANGELOG_COLUMNS:
+        assert f"`{name}`" in log
+
+
+def test_merge_sql_is_guarded_by_the_stored_kafka_offset():
+    sql = lib.merge_sql("minio.cdc.t", "batch", [lib.Field("id", "INT"), lib.Field("name", "STRING")], ["id"])
+    assert "ON t.`id` = s.`id`" in sql
+    assert "WHEN MATCHED AND s._cdc_op = 'd' AND (t._cdc_kafka_partition IS NULL" in sql
+    assert "s._cdc_kafka_offset > t._cdc_kafka_offset" in sql
+    assert "WHEN NOT MATCHED AND s._cdc_op <> 'd' THEN INSERT (`id`, `name`, `_cdc_op`" in sql
+
+
+def test_image_projection_casts_text_to_each_type():
+    fields = [lib.Field("id", "INT"), lib.Field("name", "STRING"), lib.Field("b", "BINARY")]
+    assert lib.image_projection(fields) == [
+        "CAST(image.`id` AS INT) AS `id`", "image.`name` AS `name`", "unbase64(image.`b`) AS `b`"]
+    assert lib.text_schema(fields) == "`id` STRING, `name` STRING, `b` STRING"
+
+
+# --- the flat row and idempotency --------------------------------------------------------------------
+
+def test_flatten_a_record():
+    key = json.dumps({"schema": {"type": "struct", "fields": [{"field": "id"}]}, "payload": {"id": 1}})
+    value = envelope("u", {"id": 1, "name": "a", "email": None}, {"id": 1, "name": "b", "email": None}, PG_SOURCE, USERS_FIELDS)
+    row = dict(zip(lib.FLAT_COLUMNS, lib.flatten("dbserver1.public.users", 0, 42, key.encode(), value.encode(), {})))
+    assert row["op"] == "u" and row["row_key"] == "[1]" and row["offset"] == 42
+    assert json.loads(row["image"]) == {"id": 1, "name": "b", "email": None}
+    assert json.loads(row["before"])["name"] == "a"
+    assert row["position"] == "lsn:24023128" and row["position_key"] == [24023128]
+    assert row["source_ts_ms"] == 1700000000000 and row["event_ts_ms"] == 1700000000123
+    assert [f.name for f in lib.fields_from_json(row["fields"])] == ["id", "name", "email"]
+    assert lib.flatten("dbserver1.public.users", 0, 43, key, None, {}) is None
+
+
+def test_last_batch_id_reads_only_this_jobs_snapshots():
+    summaries = [
+        {"operation": "append"},
+        {lib.SNAPSHOT_JOB: "cdc", lib.SNAPSHOT_BATCH: "4"},
+        {lib.SNAPSHOT_JOB: "cdc", lib.SNAPSHOT_BATCH: "12"},
+        {lib.SNAPSHOT_JOB: "other", lib.SNAPSHOT_BATCH: "99"},
+        None,
+    ]
+    assert lib.last_batch_id(summaries, "cdc") == 12
+    assert lib.last_batch_id(summaries, "none") is None
