@@ -418,7 +418,7 @@ def primary_key_for(topic: str, keys: Dict[str, List[str]], kafka_key_columns: S
 
 FLAT_COLUMNS = [
     "topic", "partition", "offset", "op", "row_key", "image", "before", "after", "source", "position",
-    "position_key", "source_ts_ms", "event_ts_ms", "fields",
+    "position_key", "source_ts_ms", "event_ts_ms", "fields", "key_columns",
 ]
 
 
@@ -433,7 +433,8 @@ def flatten(topic: str, partition: int, offset: int, key: Any, value: Any,
     fields = json.dumps([[f.name, f.sql_type, f.optional] for f in event.fields], separators=(",", ":"))
     return (topic, int(partition), int(offset), event.op, row_key(event, pk), dumps(event.image),
             dumps(event.before), dumps(event.after), dumps(event.source), event.position,
-            [int(x) for x in event.position_key], event.source_ts_ms, event.ts_ms, fields)
+            [int(x) for x in event.position_key], event.source_ts_ms, event.ts_ms, fields,
+            json.dumps(pk, separators=(",", ":")))
 
 
 def fields_from_json(text: str) -> List[Field]:

@@ -255,6 +255,7 @@ def test_flatten_a_record():
     assert row["position"] == "lsn:24023128" and row["position_key"] == [24023128]
     assert row["source_ts_ms"] == 1700000000000 and row["event_ts_ms"] == 1700000000123
     assert [f.name for f in lib.fields_from_json(row["fields"])] == ["id", "name", "email"]
+    assert json.loads(row["key_columns"]) == ["id"]
     assert lib.flatten("dbserver1.public.users", 0, 43, key, None, {}) is None
 
 

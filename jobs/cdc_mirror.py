@@ -1,0 +1,224 @@
+"""CDC mirror: Debezium topics on Kafka -> Iceberg mirror and changelog tables, with Spark Structured Streaming.
+
+For every captured table (one Debezium topic each) the job keeps
+  * `<catalog>.<namespace>.<prefix>_<schema>_<table>`: the source's current state, the latest change per
+    key of each micro-batch MERGEd on the primary key (inserts, updates, deletes in source order);
+  * `<...>_changelog`: every change (op, before, after, source position, commit time, Kafka coordinates).
+
+Exactly once: Spark's checkpoint fixes each micro-batch's offsets before it runs, so a restart replays
+the last unfinished batch with the same records. The changelog append records the batch id in the
+Iceberg snapshot summary and a replayed batch that is already there is skipped; the mirror MERGE only
+applies a change newer (by Kafka offset) than the row's stored one, so replaying it changes nothing.
+
+    spark-submit --py-files cdc_lib.py cdc_mirror.py --bootstrap-servers kafka-1:19092 \
+        --topic-pattern '(dbserver1|mysqlserver1)\\.[^.]+\\.[^.]+' --primary-keys '{"public.users": ["id"]}' \
+        --checkpoint /opt/spark/work-dir/checkpoints/cdc-mirror
+
+Every option also reads an environment variable (CDC_<OPTION>, e.g. CDC_BOOTSTRAP_SERVERS).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from typing import Dict, List, Optional
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cdc_lib as lib  # noqa: E402
+
+log = logging.getLogger("cdc_mirror")
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    env = os.environ.get
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--bootstrap-servers", default=env("CDC_BOOTSTRAP_SERVERS"), required=env("CDC_BOOTSTRAP_SERVERS") is None)
+    p.add_argument("--topics", default=env("CDC_TOPICS"), help="comma-separated topic list (or use --topic-pattern)")
+    p.add_argument("--topic-pattern", default=env("CDC_TOPIC_PATTERN"), help="Java regex of the topics to mirror")
+    p.add_argument("--primary-keys", default=env("CDC_PRIMARY_KEYS", "{}"),
+                   help='JSON {"<topic> or <schema.table>": ["col", ...]}; default: the columns of Debezium\'s message key')
+    p.add_argument("--catalog", default=env("CDC_CATALOG", "minio"))
+    p.add_argument("--namespace", default=env("CDC_NAMESPACE", "cdc"))
+    p.add_argument("--table-prefix", default=env("CDC_TABLE_PREFIX", ""),
+                   help="prefix of table names before `<topic prefix>_<schema>_<table>`")
+    p.add_argument("--checkpoint", default=env("CDC_CHECKPOINT", "/opt/spark/work-dir/checkpoints/cdc-mirror"))
+    p.add_argument("--trigger-seconds", type=float, default=float(env("CDC_TRIGGER_SECONDS", "5")))
+    p.add_argument("--max-offsets-per-trigger", type=int, default=int(env("CDC_MAX_OFFSETS_PER_TRIGGER", "100000")))
+    p.add_argument("--starting-offsets", default=env("CDC_STARTING_OFFSETS", "earliest"))
+    p.add_argument("--job-name", default=env("CDC_JOB_NAME", "cdc-mirror"),
+                   help="recorded in snapshot summaries; a replayed batch of the same job is skipped")
+    p.add_argument("--heartbeat-file", default=env("CDC_HEARTBEAT_FILE", "/tmp/cdc-mirror.heartbeat"))
+    a = p.parse_args(argv)
+    if bool(a.topics) == bool(a.topic_pattern):
+        p.error("give exactly one of --topics and --topic-pattern")
+    a.keys = lib.parse_primary_keys(a.primary_keys)
+    return a
+
+
+class Mirror:
+    """The foreachBatch sink: one changelog append and one MERGE per topic present in the batch."""
+
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.ready_tables: Dict[str, List[str]] = {}
+        self.status = {"batches": 0, "last_batch_id": None, "last_batch_rows": 0, "skipped_replays": 0}
+
+    def table(self, topic: str, suffix: str = "") -> str:
+        a = self.args
+        return f"{a.catalog}.{a.namespace}.{a.table_prefix}{lib.table_name(topic, suffix)}"
+
+    def __call__(self, batch_df, batch_id: int) -> None:
+        from pyspark.sql import functions as F
+        from pyspark.sql import types as T
+
+        spark = batch_df.sparkSession
+        keys = self.args.keys
+        started = time.time()
+        flat_schema = T.StructType([
+            T.StructField("topic", T.StringType()), T.StructField("partition", T.IntegerType()),
+            T.StructField("offset", T.LongType()), T.StructField("op", T.StringType()),
+            T.StructField("row_key", T.StringType()), T.StructField("image", T.StringType()),
+            T.StructField("before", T.StringType()), T.StructField("after", T.StringType()),
+            T.StructField("source", T.StringType()), T.StructField("position", T.StringType()),
+            T.StructField("position_key", T.ArrayType(T.LongType())), T.StructField("source_ts_ms", T.LongType()),
+            T.StructField("event_ts_ms", T.LongType()), T.StructField("fields", T.StringType()),
+            T.StructField("key_columns", T.StringType()),
+        ])
+        rdd = batch_df.select("topic", "partition", "offset", "key", "value").rdd \
+            .map(lambda r: lib.flatten(r.topic, r.partition, r.offset, r.key, r.value, keys)) \
+            .filter(lambda t: t is not None)
+        events = spark.createDataFrame(rdd, flat_schema).persist()
+        try:
+            per_topic = events.groupBy("topic").agg(F.collect_set("fields").alias("schemas"),
+                                                    F.max("key_columns").alias("key_columns"),
+                                                    F.count(F.lit(1)).alias("n")).collect()
+            for row in sorted(per_topic, key=lambda r: r.topic):
+                # Shorter (older) field lists first: a column added at the source comes last.
+                schemas = [lib.fields_from_json(s) for s in sorted(row.schemas, key=len)]
+                fields = lib.merge_fields(schemas)
+                topic_events = events.where(F.col("topic") == row.topic)
+                self.ensure_tables(spark, row.topic, fields)
+                self.append_changelog(spark, row.topic, topic_events, batch_id)
+                self.merge_mirror(spark, row.topic, topic_events, fields, json.loads(row.key_columns))
+            n = sum(r.n for r in per_topic)
+        finally:
+            events.unpersist()
+        self.status.update(batches=self.status["batches"] + 1, last_batch_id=batch_id, last_batch_rows=n,
+                           last_batch_seconds=round(time.time() - started, 3))
+        log.info("batch %s: %s change(s) in %s topic(s), %.1fs", batch_id, n, len(per_topic), time.time() - started)
+
+    def ensure_tables(self, spark, topic: str, fields: List[lib.Field]) -> List[str]:
+        """Creates the mirror and changelog on first sight; adds source columns the mirror lacks."""
+        mirror = self.table(topic)
+        if topic not in self.ready_tables:
+            spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {self.args.catalog}.{self.args.namespace}")
+            spark.sql(lib.create_mirror_ddl(mirror, fields))
+            spark.sql(lib.create_changelog_ddl(self.table(topic, "changelog")))
+            self.ready_tables[topic] = [f.name for f in spark.table(mirror).schema.fields]
+        existing = self.ready_tables[topic]
+        ddl = lib.add_columns_ddl(mirror, existing, fields)
+        for statement in ddl:
+            log.info("schema change: %s", statement)
+            spark.sql(statement)
+        if ddl:
+            self.ready_tables[topic] = [f.name for f in spark.table(mirror).schema.fields]
+        return self.ready_tables[topic]
+
+    def append_changelog(self, spark, topic: str, events, batch_id: int) -> None:
+        from pyspark.sql import functions as F
+
+        changelog = self.table(topic, "changelog")
+        summaries = [r.summary for r in spark.sql(
+            f"SELECT summary FROM {changelog}.snapshots").collect()]
+        done = lib.last_batch_id(summaries, self.args.job_name)
+        if done is not None and done >= batch_id:
+            self.status["skipped_replays"] += 1
+            log.warning("batch %s is already in %s (last recorded %s): skipping the replay", batch_id, changelog, done)
+            return
+        rows = events.select(
+            "op", "before", "after", F.col("position").alias("source_position"), "source_ts_ms",
+            F.timestamp_millis("source_ts_ms").alias("commit_time"), "event_ts_ms", "source",
+            F.col("topic").alias("kafka_topic"), F.col("partition").alias("kafka_partition"),
+            F.col("offset").alias("kafka_offset"), F.lit(batch_id).cast("bigint").alias("batch_id"))
+        rows.writeTo(changelog) \
+            .option(f"snapshot-property.{lib.SNAPSHOT_JOB}", self.args.job_name) \
+            .option(f"snapshot-property.{lib.SNAPSHOT_BATCH}", str(batch_id)) \
+            .append()
+
+    def merge_mirror(self, spark, topic: str, events, fields: List[lib.Field], primary_key: List[str]) -> None:
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        mirror = self.table(topic)
+        # The latest change per key: Kafka offset in its partition (Debezium emits in source commit
+        # order), the source position breaking ties.
+        w = Window.partitionBy("row_key").orderBy(F.col("partition").desc(), F.col("offset").desc(),
+                                                  F.col("position_key").desc())
+        latest = events.withColumn("_rank", F.row_number().over(w)).where("_rank = 1") \
+            .withColumn("image", F.from_json("image", lib.text_schema(fields)))
+        projection = lib.image_projection(fields) + [
+            "op AS _cdc_op", "source_ts_ms AS _cdc_source_ts_ms", "position AS _cdc_position",
+            "partition AS _cdc_kafka_partition", "offset AS _cdc_kafka_offset"]
+        view = f"cdc_batch_{lib.table_name(topic)}"
+        latest.selectExpr(*projection).createOrReplaceTempView(view)
+        spark.sql(lib.merge_sql(mirror, view, fields, primary_key))
+
+
+def heartbeat(query, path: str, stop: threading.Event, status: dict, every: float = 5.0) -> None:
+    """Touches the heartbeat file while the query is active, for the container's healthcheck."""
+    while not stop.is_set():
+        try:
+            if query.isActive and query.exception() is None:
+                progress = query.lastProgress or {}
+                with open(path + ".tmp", "w") as f:
+                    json.dump({"time": time.time(), "query_id": str(query.id), "batch_id": progress.get("batchId"),
+                               **status}, f)
+                os.replace(path + ".tmp", path)
+        except Exception as e:  # a failed probe must not kill the job
+            log.warning("heartbeat: %s", e)
+        stop.wait(every)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parse_args(argv)
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.appName(args.job_name).getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    reader = spark.readStream.format("kafka") \
+        .option("kafka.bootstrap.servers", args.bootstrap_servers) \
+        .option("startingOffsets", args.starting_offsets) \
+        .option("maxOffsetsPerTrigger", args.max_offsets_per_trigger) \
+        .option("failOnDataLoss", "true") \
+        .option("kafka.metadata.max.age.ms", "5000")
+    reader = reader.option("subscribePattern", args.topic_pattern) if args.topic_pattern \
+        else reader.option("subscribe", args.topics)
+    mirror = Mirror(args)
+    query = reader.load().writeStream \
+        .queryName(args.job_name) \
+        .foreachBatch(mirror) \
+        .option("checkpointLocation", args.checkpoint) \
+        .trigger(processingTime=f"{args.trigger_seconds} seconds") \
+        .start()
+    log.info("started query %s, checkpoint %s", query.id, args.checkpoint)
+    stop = threading.Event()
+    beat = threading.Thread(target=heartbeat, args=(query, args.heartbeat_file, stop, mirror.status), daemon=True)
+    beat.start()
+    try:
+        query.awaitTermination()
+    finally:
+        stop.set()
+        try:
+            os.remove(args.heartbeat_file)
+        except OSError:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
