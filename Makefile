@@ -15,6 +15,7 @@ up: deps toolchain images
 ## test: type check, toolchain and images (cached), then unit and integration tests in one mocha run.
 test: deps typecheck toolchain images
 	npx mocha --config .mocharc.all.json
+	npm run test:examples
 
 deps:
 	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
