@@ -2,7 +2,7 @@
 
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { CREDENTIAL_ENVS, DEBEZIUM_CONFIG, DEFAULT_CREDENTIALS, MINIO_ENV, ROLES } from "../components/settings";
-import { connectorFacts, containerFacts, lookupEnv, ResourceLike, RESOURCE_TYPES } from "./lib/facts";
+import { connectorFacts, containerFacts, isDynamicType, lookupEnv, ResourceLike, RESOURCE_TYPES } from "./lib/facts";
 import { isUnknown } from "./lib/known";
 import { CheckResult, reportAll, violation, Violation } from "./lib/report";
 
@@ -58,7 +58,7 @@ export function checkDefaultCredentials(resource: ResourceLike): CredentialsResu
         }
         return { violations, skipped, notApplicable: undefined };
     }
-    if (resource.type === RESOURCE_TYPES.dynamic) {
+    if (isDynamicType(resource.type)) {
         const connector = connectorFacts(resource);
         if (!connector) {
             return { violations, skipped, notApplicable: "not a connector" };

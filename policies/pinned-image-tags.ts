@@ -54,7 +54,7 @@ export function checkPinnedImage(resource: ResourceLike): ImageCheckResult {
         return { violations: [], unknownImage: false };
     }
     return {
-        violations: [violation(resource, property, `"${reference}", ${reason}`, "a pinned tag such as name:1.2.3, or a digest name@sha256:...")],
+        violations: [violation(resource, property, `"${reference}", ${reason}`, "a pinned tag such as name:1.2.3, or a digest (name@sha256:<hex>)")],
         unknownImage: false,
     };
 }

@@ -9,8 +9,14 @@ export const RESOURCE_TYPES = {
     container: "docker:index/container:Container",
     remoteImage: "docker:index/remoteImage:RemoteImage",
     topic: "kafka:index/topic:Topic",
+    /** Dynamic resources: `pulumi-nodejs:dynamic:Resource`, or `pulumi-nodejs:dynamic/<module>:<Type>` when named. */
     dynamic: "pulumi-nodejs:dynamic:Resource",
 } as const;
+
+/** True for every dynamic-provider resource, whatever module and type name it registers under. */
+export function isDynamicType(type: string): boolean {
+    return type === RESOURCE_TYPES.dynamic || type.startsWith("pulumi-nodejs:dynamic/");
+}
 
 /** The part of a policy resource the pack needs; matches both ResourceValidationArgs and PolicyResource. */
 export interface ResourceLike {
@@ -232,7 +238,7 @@ export function stackFacts(resources: readonly ResourceLike[]): StackFacts {
             facts.containers.push(containerFacts(resource));
         } else if (resource.type === RESOURCE_TYPES.topic) {
             facts.topics.push(topicFacts(resource));
-        } else if (resource.type === RESOURCE_TYPES.dynamic) {
+        } else if (isDynamicType(resource.type)) {
             const connector = connectorFacts(resource);
             if (connector) {
                 facts.connectors.push(connector);

@@ -28,7 +28,7 @@ export function violation(ref: ResourceRef, setting: string, found: string, allo
 }
 
 export const UNKNOWN_FOUND = "unknown at preview (computed from another resource's output)";
-export const KNOWN_AT_PREVIEW = "set it from stack config or a literal so that this policy can check it at preview";
+export const KNOWN_AT_PREVIEW = "Set it from stack config or a literal so that this policy can check it at preview";
 
 /** Reports a check's violations through the policy server (or a test's collector). */
 export function reportAll(violations: readonly Violation[], reportViolation: ReportViolation): void {
