@@ -1,0 +1,164 @@
+// The offline toolchain end to end: the Automation API (LocalWorkspace, file backend, the environment
+// of scripts/env.sh) drives test/fixtures/automation with the CLI, language host and providers that
+// scripts/toolchain.sh built. `up` creates a network, a container from an image built here from a local
+// base (never pulled) that must turn healthy, and a local command; a second `preview` reports no
+// changes; `destroy` leaves no container or network behind.
+import * as assert from "assert";
+import { execFile, execFileSync } from "child_process";
+import { randomBytes } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, "../..");
+const FIXTURE = path.join(ROOT, "test/fixtures/automation");
+const versions = require(path.join(ROOT, "versions.json"));
+const TOOLS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-docker", "pulumi-resource-command"];
+
+async function docker(...args: string[]): Promise<string> {
+    const { stdout } = await run("docker", args, { maxBuffer: 64 * 1024 * 1024 });
+    return stdout.trim();
+}
+
+/** The environment scripts/env.sh exports, read by sourcing it (so the test follows its semantics). */
+function envFromEnvSh(): Record<string, string> {
+    const out = execFileSync("bash", ["-c", `source "${ROOT}/scripts/env.sh" && env -0`], { encoding: "utf8" });
+    const env: Record<string, string> = {};
+    for (const entry of out.split("\0")) {
+        const i = entry.indexOf("=");
+        if (i > 0) env[entry.slice(0, i)] = entry.slice(i + 1);
+    }
+    return env;
+}
+
+function toolchainBin(env: Record<string, string>): string {
+    const bin = env.PATH.split(":")[0];
+    const missing = TOOLS.filter((t) => !fs.existsSync(path.join(bin, t)));
+    if (missing.length > 0) {
+        throw new Error(`the offline toolchain is missing ${missing.join(", ")} in ${bin}: ` +
+            "run `bash scripts/toolchain.sh` (or `make up`/`make test`) first");
+    }
+    return bin;
+}
+
+/** A local base image: the project's Debian image, else a busybox rootfs imported here. */
+async function baseImage(): Promise<string> {
+    const wanted = `pulumi-lakehouse/debian:${versions.localImages?.debian ?? "bookworm"}`;
+    const local = (await docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}")).split("\n");
+    if (local.includes(wanted)) return wanted;
+    const anyDebian = local.find((r) => r.startsWith("pulumi-lakehouse/debian:"));
+    if (anyDebian) return anyDebian;
+    const busyboxTag = "pulumi-lakehouse/test-busybox:local";
+    if (local.includes(busyboxTag)) return busyboxTag;
+    // Debian's static busybox in a one-binary rootfs, imported (docker import) as a base image.
+    if (!fs.existsSync("/bin/busybox")) {
+        execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "busybox-static"], { stdio: "inherit" });
+    }
+    const rootfs = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-rootfs-"));
+    try {
+        fs.mkdirSync(path.join(rootfs, "bin"));
+        fs.mkdirSync(path.join(rootfs, "tmp"));
+        fs.mkdirSync(path.join(rootfs, "etc"));
+        fs.copyFileSync("/bin/busybox", path.join(rootfs, "bin/busybox"));
+        fs.chmodSync(path.join(rootfs, "bin/busybox"), 0o755);
+        for (const tool of ["sh", "test", "sleep", "cat", "echo", "touch", "mkdir", "ls"]) {
+            fs.symlinkSync("busybox", path.join(rootfs, "bin", tool));
+        }
+        execFileSync("bash", ["-c", `tar -C "${rootfs}" -c . | docker import -c 'ENV PATH=/bin' - ${busyboxTag}`]);
+    } finally {
+        fs.rmSync(rootfs, { recursive: true, force: true });
+    }
+    return busyboxTag;
+}
+
+/** Builds the tiny app image: its command marks itself healthy, then sleeps. */
+async function buildAppImage(base: string, tag: string): Promise<void> {
+    const ctx = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-app-"));
+    try {
+        fs.writeFileSync(path.join(ctx, "app.sh"), "#!/bin/sh\ntouch /tmp/healthy\nexec sleep 86400\n", { mode: 0o755 });
+        fs.writeFileSync(path.join(ctx, "Dockerfile"),
+            `FROM ${base}\nCOPY app.sh /app.sh\nCMD ["/bin/sh", "/app.sh"]\n`);
+        // The classic builder never contacts a registry for a base image that exists locally.
+        await run("docker", ["build", "-q", "-t", tag, ctx], { env: { ...process.env, DOCKER_BUILDKIT: "0" } });
+    } finally {
+        fs.rmSync(ctx, { recursive: true, force: true });
+    }
+}
+
+describe("offline toolchain through the Automation API", function () {
+    this.timeout(15 * 60 * 1000);
+
+    const id = randomBytes(3).toString("hex");
+    const prefix = `lh-tc-${id}`;
+    const imageTag = `pulumi-lakehouse/toolchain-test:${id}`;
+    const stackName = `toolchain-test-${id}`;
+    let env: Record<string, string>;
+    let stack: Stack;
+    let outputs: Record<string, string>;
+
+    before(async function () {
+        env = envFromEnvSh();
+        const bin = toolchainBin(env); // throws (fails the suite) when the toolchain is missing
+        await docker("info", "--format", "{{.ServerVersion}}").catch((e) => {
+            throw new Error(`docker is not answering (run bash scripts/docker.sh): ${e}`);
+        });
+        await buildAppImage(await baseImage(), imageTag);
+        const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin), skipVersionCheck: false });
+        stack = await LocalWorkspace.createOrSelectStack(
+            { stackName, workDir: FIXTURE },
+            { envVars: env, pulumiCommand },
+        );
+        await stack.setAllConfig({ prefix: { value: prefix }, image: { value: imageTag } });
+    });
+
+    after(async function () {
+        if (stack) {
+            await stack.destroy().catch(() => undefined);
+            await stack.workspace.removeStack(stackName).catch(() => undefined);
+        }
+        for (const args of [["rm", "-f", `${prefix}-app`], ["network", "rm", `${prefix}-net`], ["image", "rm", imageTag]]) {
+            await docker(...args).catch(() => undefined);
+        }
+    });
+
+    it("uses the toolchain's pulumi binary at the pinned version", async function () {
+        const { stdout } = await run(path.join(env.PATH.split(":")[0], "pulumi"), ["version"], { env });
+        assert.strictEqual(stdout.trim(), `v${versions.toolchain.pulumi}`);
+        assert.strictEqual(env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION, "true");
+        assert.ok(env.PULUMI_BACKEND_URL.startsWith("file://"), env.PULUMI_BACKEND_URL);
+    });
+
+    it("up creates the network, a running healthy container and the command", async function () {
+        const result = await stack.up({ onOutput: (s) => process.stdout.write(s) });
+        assert.strictEqual(result.summary.result, "succeeded");
+        outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]));
+        assert.strictEqual(outputs.containerName, `${prefix}-app`);
+        assert.strictEqual(outputs.networkName, `${prefix}-net`);
+        assert.strictEqual(outputs.greeting, `hello from ${prefix}`);
+
+        const state = JSON.parse(await docker("inspect", "--format", "{{json .State}}", `${prefix}-app`));
+        assert.strictEqual(state.Running, true, `container state: ${JSON.stringify(state)}`);
+        assert.strictEqual(state.Health?.Status, "healthy");
+        const networks = JSON.parse(await docker("inspect", "--format", "{{json .NetworkSettings.Networks}}", `${prefix}-app`));
+        assert.deepStrictEqual(Object.keys(networks), [`${prefix}-net`]);
+        assert.ok(networks[`${prefix}-net`].Aliases.includes("app"));
+        assert.strictEqual(await docker("inspect", "--format", "{{.Id}}", `${prefix}-app`), outputs.containerId);
+    });
+
+    it("a second preview reports no changes", async function () {
+        const result = await stack.preview({ diff: true });
+        const changed = Object.entries(result.changeSummary).filter(([op, n]) => op !== "same" && (n ?? 0) > 0);
+        assert.deepStrictEqual(changed, [], `preview wants changes:\n${result.stdout}`);
+        assert.ok((result.changeSummary.same ?? 0) >= 4, JSON.stringify(result.changeSummary));
+    });
+
+    it("destroy removes the container and the network", async function () {
+        const result = await stack.destroy({ onOutput: (s) => process.stdout.write(s) });
+        assert.strictEqual(result.summary.result, "succeeded");
+        assert.strictEqual(await docker("ps", "-a", "-q", "--filter", `name=^/${prefix}-app$`), "");
+        assert.strictEqual(await docker("network", "ls", "-q", "--filter", `name=^${prefix}-net$`), "");
+    });
+});
