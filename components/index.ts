@@ -1,6 +1,7 @@
 // The library's public entry: every component, spec builder and shared constant.
 export * from "./base";
 export * from "./catalog";
+export * from "./cdc-job";
 export * from "./connect";
 export * from "./engines";
 export * from "./kafka";

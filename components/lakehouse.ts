@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LakehouseComponent } from "./base";
+import { CdcMirrorJob, CdcMirrorJobArgs } from "./cdc-job";
 import { IcebergCatalog, IcebergCatalogArgs } from "./catalog";
 import { DebeziumConnect, DebeziumConnectArgs } from "./connect";
 import { Connector, mySqlConnector, postgresConnector } from "./connector";
@@ -50,6 +51,8 @@ export interface LakehouseArgs {
     topics?: TopicSpec[];
     /** The Debezium connectors of the sources (see LakehouseConnectorArgs). Default: one per source. */
     connectors?: LakehouseConnectorArgs;
+    /** The Spark job mirroring every captured table into Iceberg (see CdcMirrorJobArgs), or false for none. Default: namespace `cdc` in catalog `minio`. */
+    cdcJob?: Own<CdcMirrorJobArgs, "kafka" | "catalog" | "storage" | "startAfter"> | false;
 }
 
 export interface LakehouseConnectorArgs {
@@ -113,6 +116,8 @@ export class Lakehouse extends LakehouseComponent {
     public readonly catalog: IcebergCatalog;
     public readonly spark: Spark;
     public readonly trino: Trino;
+    /** The CDC mirror job, unless disabled or no table is captured. */
+    public readonly cdcJob?: CdcMirrorJob;
     public readonly topicPrefixes: { postgres: string; mysql: string };
     public readonly postgresConnector?: Connector;
     public readonly mySqlConnector?: Connector;
@@ -186,6 +191,21 @@ export class Lakehouse extends LakehouseComponent {
         const engines = { storage: this.storage, catalog: this.catalog };
         this.spark = new Spark(this.childName("spark"), { ...common, ...args.spark, ...engines }, child);
         this.trino = new Trino(this.childName("trino"), { ...common, ...args.trino, ...engines }, child);
+
+        // The CDC mirror job: after the topics, the connectors, the catalog and the storage.
+        const captured = [
+            ...(this.postgres?.tables ?? []).map((t) => ({ topic: `${this.topicPrefixes.postgres}.${t.schema}.${t.name}`, key: t.primaryKey })),
+            ...(this.mysql?.tables ?? []).map((t) => ({ topic: `${this.topicPrefixes.mysql}.${t.schema}.${t.name}`, key: t.primaryKey })),
+        ];
+        if (args.cdcJob !== false && captured.length > 0) {
+            const connectors = [this.postgresConnector, this.mySqlConnector].filter((x): x is Connector => x !== undefined);
+            const own = args.cdcJob ?? {};
+            this.cdcJob = new CdcMirrorJob(this.childName("cdc-job"), {
+                ...common, topics: own.topicPattern ? undefined : captured.map((t) => t.topic),
+                primaryKeys: Object.fromEntries(captured.map((t) => [t.topic, t.key])),
+                ...own, kafka: this.kafka, ...engines, startAfter: [this.topics, ...connectors],
+            }, child);
+        }
 
         this.endpoints = {
             kafka: this.kafka.hostBootstrapServers.join(","),

@@ -13,7 +13,7 @@ export interface ArgDoc {
 
 /** Files whose exported `*Args` interfaces users configure. */
 export const REFERENCE_FILES = [
-    "lakehouse.ts", "service.ts", "kafka.ts", "connect.ts", "postgres.ts", "mysql.ts", "storage.ts", "catalog.ts", "engines.ts",
+    "lakehouse.ts", "service.ts", "kafka.ts", "connect.ts", "postgres.ts", "mysql.ts", "storage.ts", "catalog.ts", "engines.ts", "cdc-job.ts",
     "topics.ts", "network.ts",
 ];
 

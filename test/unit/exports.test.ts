@@ -10,7 +10,7 @@ const ROOT = path.resolve(__dirname, "../..");
 
 /** Component and resource classes of the public entry. */
 const CLASSES = [
-    "Connector", "DebeziumConnect", "IcebergCatalog", "KafkaCluster", "KafkaTopics", "Lakehouse",
+    "CdcMirrorJob", "Connector", "DebeziumConnect", "IcebergCatalog", "KafkaCluster", "KafkaTopics", "Lakehouse",
     "LakehouseComponent", "MySqlSource", "Network", "ObjectStorage", "PostgresSource", "Spark", "Trino",
 ];
 

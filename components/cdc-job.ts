@@ -1,0 +1,97 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { LakehouseComponent } from "./base";
+import { IcebergCatalog } from "./catalog";
+import { serviceContainer } from "./container";
+import { sparkPackages } from "./engines";
+import { KafkaCluster } from "./kafka";
+import { ServiceArgs, definedOnly, resolveService } from "./service";
+import { cdcJobSpec, defaultCheckpoint, readCdcJobFiles } from "./specs/cdc-job";
+import { SECRET_PLACEHOLDER } from "./specs/engines";
+import { ObjectStorage } from "./storage";
+
+export interface CdcMirrorJobArgs extends ServiceArgs {
+    /** The Kafka cluster holding Debezium's change topics. Required. */
+    kafka: KafkaCluster;
+    /** The Iceberg REST catalog the mirror and changelog tables live in. Required. */
+    catalog: IcebergCatalog;
+    /** The MinIO holding the warehouse files. Required. */
+    storage: ObjectStorage;
+    /** Debezium topics to mirror, one per captured table; exclusive with topicPattern. Required unless topicPattern is given. */
+    topics?: string[];
+    /** Java regex of the topics to mirror (new topics are picked up); exclusive with topics. Default: none. */
+    topicPattern?: string;
+    /** Primary-key columns per topic or `schema.table`. Default: the columns of Debezium's message key. */
+    primaryKeys?: Record<string, string[]>;
+    /** Catalog name inside Spark. Default: "minio". */
+    catalogName?: string;
+    /** Iceberg namespace of the mirror and changelog tables. Default: "cdc". */
+    namespace?: string;
+    /** Prefix before `<topic prefix>_<schema>_<table>` in table names. Default: "" (none). */
+    tablePrefix?: string;
+    /** Job name: Spark app name, checkpoint folder and the snapshot-summary tag that makes replays skip. Default: "cdc-mirror". */
+    jobName?: string;
+    /** Micro-batch interval in seconds. Default: 5. */
+    triggerSeconds?: number;
+    /** Spark master. Default: "local[2]". */
+    master?: string;
+    /** Driver memory (the job runs in the driver with local[N]). Default: "1g". */
+    driverMemory?: string;
+    /** Checkpoint directory. Default: `/opt/spark/work-dir/checkpoints/<jobName>` on the job's own volume. */
+    checkpointLocation?: string;
+    /** DNS name on the stack's network. Default: "cdc-mirror". */
+    hostname?: string;
+    /** Resources the job starts after, e.g. the Debezium connectors and the topics. Default: none. */
+    startAfter?: pulumi.Resource[];
+}
+
+const UPLOAD_SECRETS = { [SECRET_PLACEHOLDER.accessKey]: "accessKey", [SECRET_PLACEHOLDER.secretKey]: "secretKey" };
+
+/**
+ * The Spark Structured Streaming job that turns Debezium's append-only change topics into Iceberg
+ * tables: a mirror per captured table (MERGE on the primary key in source order) and a changelog.
+ * The Iceberg Kafka Connect sink only appends (apache/iceberg#17542), hence a job of our own.
+ */
+export class CdcMirrorJob extends LakehouseComponent {
+    public readonly container: docker.Container;
+    public readonly containerName: string;
+    /** The Iceberg namespace, as `<catalog>.<namespace>`. */
+    public readonly namespace: string;
+    public readonly checkpointLocation: string;
+
+    constructor(name: string, args: CdcMirrorJobArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lakehouse:compute:CdcMirrorJob", name, opts);
+        const a = {
+            hostname: "cdc-mirror", catalogName: "minio", namespace: "cdc", tablePrefix: "", jobName: "cdc-mirror",
+            triggerSeconds: 5, master: "local[2]", driverMemory: "1g", primaryKeys: {},
+            ...definedOnly(args), ...resolveService("spark", args),
+        };
+        if (args.topics?.length && args.topicPattern) {
+            this.invalid("topics", "give either topics or topicPattern, not both");
+        }
+        const spec = this.spec(() => cdcJobSpec({
+            image: a.image, hostname: a.hostname,
+            catalog: {
+                catalogName: a.catalogName, catalogUri: args.catalog.uri, warehouse: args.catalog.warehouse,
+                s3Endpoint: args.storage.internalEndpoint,
+            },
+            bootstrapServers: args.kafka.internalBootstrapServers,
+            topics: a.topics, topicPattern: a.topicPattern, primaryKeys: a.primaryKeys,
+            namespace: a.namespace, tablePrefix: a.tablePrefix, jobName: a.jobName, triggerSeconds: a.triggerSeconds,
+            checkpointLocation: a.checkpointLocation, master: a.master, driverMemory: a.driverMemory,
+            packages: a.imageSet === "official" ? sparkPackages() : [],
+            jobFiles: readCdcJobFiles(),
+        }));
+        this.containerName = `${a.namePrefix}-${a.hostname}`;
+        this.container = serviceContainer(this.childName("container"), {
+            spec, containerName: this.containerName, network: a.network, component: name,
+            keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
+            secrets: { accessKey: args.storage.accessKey, secretKey: args.storage.secretKey }, uploadSecrets: UPLOAD_SECRETS,
+        }, this.childOpts({
+            dependsOn: [args.catalog.container, args.storage.container, ...args.kafka.brokers, ...(args.startAfter ?? [])],
+        })).container;
+        this.namespace = `${a.catalogName}.${a.namespace}`;
+        this.checkpointLocation = a.checkpointLocation ?? defaultCheckpoint(a.jobName);
+        this.registerOutputs({ containerName: this.containerName, namespace: this.namespace, checkpointLocation: this.checkpointLocation });
+    }
+}

@@ -1,0 +1,158 @@
+// The CDC mirror job: spark-submit of jobs/cdc_mirror.py in the Spark image, reading Debezium's topics
+// and keeping an Iceberg mirror and changelog table per captured table (see docs/e2e.md).
+import * as fs from "fs";
+import * as path from "path";
+import { ROLES } from "../settings";
+import { CatalogConnection, SPARK_HOME, sparkCatalogConf, sparkDefaults, validateCatalogName } from "./engines";
+import { S3_REGION } from "./storage";
+import { ContainerSpec, SpecError, UploadSpec, healthcheck, requireIdentifier } from "./types";
+
+/** Where the job files live inside the container. */
+export const CDC_JOB_DIR = "/opt/lakehouse/jobs";
+/** The job's files, by name, as they sit in the repository's `jobs/` folder. */
+export const CDC_JOB_FILES = ["cdc_mirror.py", "cdc_lib.py"] as const;
+/** The file the job rewrites every few seconds while its streaming query is active. */
+export const CDC_HEARTBEAT_FILE = "/tmp/cdc-mirror.heartbeat";
+/** The healthcheck fails once the heartbeat is older than this. */
+export const CDC_HEARTBEAT_MAX_AGE_SECONDS = 60;
+/**
+ * Checkpoints live on a docker volume mounted over the image's work dir (owned by the spark user, so a
+ * fresh volume inherits that owner): neither Spark image carries hadoop-aws, so s3a:// is not available.
+ */
+export const CDC_CHECKPOINT_VOLUME_PATH = `${SPARK_HOME}/work-dir`;
+
+export interface CdcJobSpecArgs {
+    image: string;
+    hostname: string;
+    catalog: CatalogConnection;
+    /** Kafka bootstrap servers as the containers reach them. */
+    bootstrapServers: string;
+    /** Topics to mirror; exclusive with topicPattern. */
+    topics?: string[];
+    /** Java regex of topics to mirror; exclusive with topics. */
+    topicPattern?: string;
+    /** Primary-key columns per topic or `schema.table`; tables not named use Debezium's message key. */
+    primaryKeys: Record<string, string[]>;
+    namespace: string;
+    tablePrefix: string;
+    jobName: string;
+    triggerSeconds: number;
+    /** Checkpoint directory; empty for one on the job's volume. */
+    checkpointLocation?: string;
+    master: string;
+    driverMemory: string;
+    /** Maven packages Spark fetches at start; empty when the image carries the jars. */
+    packages: string[];
+    /** File contents by name (CDC_JOB_FILES); see readCdcJobFiles. */
+    jobFiles: Record<string, string>;
+}
+
+/** The job's Python files, read from the repository's `jobs/` folder (next to components/ or dist/). */
+export function readCdcJobFiles(): Record<string, string> {
+    const candidates = [path.resolve(__dirname, "../../jobs"), path.resolve(__dirname, "../../../jobs")];
+    const dir = candidates.find((d) => fs.existsSync(path.join(d, CDC_JOB_FILES[0])));
+    if (!dir) throw new SpecError("cdcJob.jobFiles", `jobs/${CDC_JOB_FILES[0]} not found (looked in ${candidates.join(", ")})`);
+    return Object.fromEntries(CDC_JOB_FILES.map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
+}
+
+/** The default checkpoint directory of a job, on its volume. */
+export function defaultCheckpoint(jobName: string): string {
+    return `${CDC_CHECKPOINT_VOLUME_PATH}/checkpoints/${jobName}`;
+}
+
+/** Spark settings of the job beside the catalog's: small, local, no UI. */
+export function cdcJobSparkConf(args: Pick<CdcJobSpecArgs, "catalog" | "packages">): Record<string, string> {
+    const conf: Record<string, string> = {
+        ...sparkCatalogConf(args.catalog),
+        "spark.sql.shuffle.partitions": "2",
+        "spark.ui.enabled": "false",
+        // Iceberg's MERGE of a few rows should not wait for adaptive broadcast decisions of a big cluster.
+        "spark.sql.adaptive.enabled": "true",
+        "spark.sql.streaming.stopGracefullyOnShutdown": "true",
+    };
+    if (args.packages.length > 0) {
+        conf["spark.jars.packages"] = args.packages.join(",");
+        conf["spark.jars.ivy"] = "/tmp/.ivy2";
+    }
+    return conf;
+}
+
+function validate(args: CdcJobSpecArgs): void {
+    requireIdentifier("cdcJob.namespace", args.namespace);
+    if (args.tablePrefix !== "") requireIdentifier("cdcJob.tablePrefix", args.tablePrefix);
+    validateCatalogName(args.catalog.catalogName);
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(args.jobName)) {
+        throw new SpecError("cdcJob.jobName", `must be lowercase letters, digits and -, got ${JSON.stringify(args.jobName)}`);
+    }
+    const hasTopics = (args.topics?.length ?? 0) > 0;
+    if (hasTopics === Boolean(args.topicPattern)) {
+        throw new SpecError("cdcJob.topics", "give either topics or topicPattern, not both and not neither");
+    }
+    if (!(args.triggerSeconds > 0 && args.triggerSeconds <= 3600)) {
+        throw new SpecError("cdcJob.triggerSeconds", `must be more than 0 and at most 3600, got ${args.triggerSeconds}`);
+    }
+    if (!/^\d+[mg]$/.test(args.driverMemory)) {
+        throw new SpecError("cdcJob.driverMemory", `must look like 512m or 1g, got ${JSON.stringify(args.driverMemory)}`);
+    }
+    for (const [table, cols] of Object.entries(args.primaryKeys)) {
+        if (cols.length === 0) throw new SpecError(`cdcJob.primaryKeys.${table}`, "must name at least one column");
+    }
+    if (args.checkpointLocation?.startsWith("s3a://")) {
+        throw new SpecError("cdcJob.checkpointLocation", "s3a:// needs hadoop-aws, which neither Spark image carries; use a path on the job's volume");
+    }
+    for (const f of CDC_JOB_FILES) {
+        if (!args.jobFiles[f]) throw new SpecError("cdcJob.jobFiles", `missing ${f}`);
+    }
+}
+
+/** The spark-submit arguments: Spark's first, then the job's. */
+export function cdcJobCommand(args: CdcJobSpecArgs): string[] {
+    const job = [
+        "--bootstrap-servers", args.bootstrapServers,
+        ...(args.topicPattern ? ["--topic-pattern", args.topicPattern] : ["--topics", (args.topics ?? []).join(",")]),
+        "--primary-keys", JSON.stringify(args.primaryKeys),
+        "--catalog", args.catalog.catalogName,
+        "--namespace", args.namespace,
+        "--table-prefix", args.tablePrefix,
+        "--checkpoint", args.checkpointLocation || defaultCheckpoint(args.jobName),
+        "--trigger-seconds", String(args.triggerSeconds),
+        "--job-name", args.jobName,
+        "--heartbeat-file", CDC_HEARTBEAT_FILE,
+    ];
+    return [
+        "--master", args.master,
+        "--driver-memory", args.driverMemory,
+        "--name", args.jobName,
+        "--py-files", `${CDC_JOB_DIR}/cdc_lib.py`,
+        `${CDC_JOB_DIR}/cdc_mirror.py`,
+        ...job,
+    ];
+}
+
+/** The healthcheck: the heartbeat exists and is fresh, i.e. the streaming query is active and not failed. */
+export function cdcJobHealthcheckCommand(): string {
+    const f = CDC_HEARTBEAT_FILE;
+    return `test -f ${f} && test $(( $(date +%s) - $(stat -c %Y ${f}) )) -lt ${CDC_HEARTBEAT_MAX_AGE_SECONDS}`;
+}
+
+export function cdcJobSpec(args: CdcJobSpecArgs): ContainerSpec {
+    validate(args);
+    const uploads: UploadSpec[] = [
+        { file: `${SPARK_HOME}/conf/spark-defaults.conf`, content: sparkDefaults(cdcJobSparkConf(args)) },
+        ...CDC_JOB_FILES.map((f) => ({ file: `${CDC_JOB_DIR}/${f}`, content: args.jobFiles[f] })),
+    ];
+    return {
+        hostname: args.hostname,
+        image: args.image,
+        role: ROLES.sparkJob,
+        env: { AWS_REGION: S3_REGION, PYTHONUNBUFFERED: "1" },
+        secretEnv: {},
+        entrypoint: [`${SPARK_HOME}/bin/spark-submit`],
+        command: cdcJobCommand(args),
+        ports: [],
+        // Spark's start, the catalog round trips and the first batch take a while on a small machine.
+        healthcheck: healthcheck(["CMD-SHELL", cdcJobHealthcheckCommand()], "120s", 24),
+        volumes: args.checkpointLocation ? [] : [{ role: "checkpoints", containerPath: CDC_CHECKPOINT_VOLUME_PATH }],
+        uploads,
+    };
+}

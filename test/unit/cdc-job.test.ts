@@ -1,0 +1,201 @@
+// The CDC mirror job: its pure spec builder, and the component and its wiring into Lakehouse under mocks.
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { CdcMirrorJob, IcebergCatalog, KafkaCluster, Lakehouse, ObjectStorage } from "../../components";
+import {
+    CDC_HEARTBEAT_FILE, CDC_JOB_DIR, CDC_JOB_FILES, CdcJobSpecArgs, cdcJobCommand, cdcJobSpec, readCdcJobFiles,
+} from "../../components/specs/cdc-job";
+import { ROLES } from "../../components/settings";
+import { MOCK_GENERATED, RecordedResource, construct, isSecret, labelOf, named, ofType } from "./support/mocks";
+
+const CONTAINER = "docker:index/container:Container";
+const net = { network: "lakehouse" };
+
+function specArgs(over: Partial<CdcJobSpecArgs> = {}): CdcJobSpecArgs {
+    return {
+        image: "pulumi-lakehouse/spark:4.1.1",
+        hostname: "cdc-mirror",
+        catalog: { catalogName: "minio", catalogUri: "http://iceberg-rest:8181", warehouse: "s3://warehouse/", s3Endpoint: "http://minio:9000" },
+        bootstrapServers: "kafka-1:19092",
+        topics: ["dbserver1.public.users", "mysqlserver1.sales.orders"],
+        primaryKeys: { "dbserver1.public.users": ["id"] },
+        namespace: "cdc",
+        tablePrefix: "",
+        jobName: "cdc-mirror",
+        triggerSeconds: 5,
+        master: "local[2]",
+        driverMemory: "1g",
+        packages: [],
+        jobFiles: { "cdc_mirror.py": "# job", "cdc_lib.py": "# lib" },
+        ...over,
+    };
+}
+
+/** The value after a flag in an argument list. */
+function argAfter(args: string[], flag: string): string | undefined {
+    const i = args.indexOf(flag);
+    return i < 0 ? undefined : args[i + 1];
+}
+
+describe("CDC mirror job", () => {
+    describe("cdcJobSpec (pure)", () => {
+        it("runs spark-submit of the job with the job files uploaded and cdc_lib shipped as --py-files", () => {
+            const s = cdcJobSpec(specArgs());
+            assert.deepStrictEqual(s.entrypoint, ["/opt/spark/bin/spark-submit"]);
+            const cmd = s.command!;
+            assert.strictEqual(argAfter(cmd, "--master"), "local[2]");
+            assert.strictEqual(argAfter(cmd, "--driver-memory"), "1g");
+            assert.strictEqual(argAfter(cmd, "--py-files"), `${CDC_JOB_DIR}/cdc_lib.py`);
+            assert.ok(cmd.indexOf(`${CDC_JOB_DIR}/cdc_mirror.py`) > cmd.indexOf("--py-files"));
+            assert.deepStrictEqual(s.uploads.map((u) => u.file), [
+                "/opt/spark/conf/spark-defaults.conf", `${CDC_JOB_DIR}/cdc_mirror.py`, `${CDC_JOB_DIR}/cdc_lib.py`]);
+            assert.strictEqual(s.role, ROLES.sparkJob);
+        });
+
+        it("passes topics, primary keys, catalog, namespace, trigger and checkpoint to the job", () => {
+            const cmd = cdcJobCommand(specArgs());
+            assert.strictEqual(argAfter(cmd, "--bootstrap-servers"), "kafka-1:19092");
+            assert.strictEqual(argAfter(cmd, "--topics"), "dbserver1.public.users,mysqlserver1.sales.orders");
+            assert.deepStrictEqual(JSON.parse(argAfter(cmd, "--primary-keys")!), { "dbserver1.public.users": ["id"] });
+            assert.strictEqual(argAfter(cmd, "--catalog"), "minio");
+            assert.strictEqual(argAfter(cmd, "--namespace"), "cdc");
+            assert.strictEqual(argAfter(cmd, "--trigger-seconds"), "5");
+            assert.strictEqual(argAfter(cmd, "--checkpoint"), "/opt/spark/work-dir/checkpoints/cdc-mirror");
+            assert.strictEqual(argAfter(cmd, "--heartbeat-file"), CDC_HEARTBEAT_FILE);
+            const pattern = cdcJobCommand(specArgs({ topics: undefined, topicPattern: "dbserver1\\..*" }));
+            assert.strictEqual(argAfter(pattern, "--topic-pattern"), "dbserver1\\..*");
+            assert.strictEqual(pattern.includes("--topics"), false);
+        });
+
+        it("keeps the checkpoint on its own volume over the spark user's work dir unless a location is given", () => {
+            assert.deepStrictEqual(cdcJobSpec(specArgs()).volumes, [{ role: "checkpoints", containerPath: "/opt/spark/work-dir" }]);
+            assert.deepStrictEqual(cdcJobSpec(specArgs({ checkpointLocation: "/data/ckpt" })).volumes, []);
+        });
+
+        it("proves the stream is alive with a heartbeat the job rewrites while its query runs", () => {
+            const hc = cdcJobSpec(specArgs()).healthcheck;
+            assert.strictEqual(hc.tests[0], "CMD-SHELL");
+            assert.match(hc.tests[1], new RegExp(`test -f ${CDC_HEARTBEAT_FILE}`));
+            assert.match(hc.tests[1], /stat -c %Y/);
+        });
+
+        it("writes the catalog settings with secret placeholders, small and without UI", () => {
+            const conf = cdcJobSpec(specArgs()).uploads[0].content;
+            assert.match(conf, /spark\.sql\.catalog\.minio\.uri http:\/\/iceberg-rest:8181/);
+            assert.match(conf, /spark\.sql\.catalog\.minio\.s3\.secret-access-key \$\{S3_SECRET_KEY\}/);
+            assert.match(conf, /spark\.sql\.shuffle\.partitions 2/);
+            assert.match(conf, /spark\.ui\.enabled false/);
+            assert.doesNotMatch(conf, /spark\.jars\.packages/);
+            const official = cdcJobSpec(specArgs({ packages: ["org.apache.iceberg:iceberg-spark-runtime-4.1_2.13:1.11.0"] })).uploads[0].content;
+            assert.match(official, /spark\.jars\.packages org\.apache\.iceberg:iceberg-spark-runtime-4\.1_2\.13:1\.11\.0/);
+        });
+
+        for (const [what, over, message] of [
+            ["both topics and a pattern", { topicPattern: "x.*" }, /cdcJob\.topics: give either topics or topicPattern/],
+            ["neither topics nor a pattern", { topics: [] }, /cdcJob\.topics/],
+            ["a namespace that is not an identifier", { namespace: "cdc-x" }, /cdcJob\.namespace/],
+            ["a zero trigger", { triggerSeconds: 0 }, /cdcJob\.triggerSeconds/],
+            ["a driver memory Spark cannot read", { driverMemory: "lots" }, /cdcJob\.driverMemory/],
+            ["an s3a checkpoint without hadoop-aws", { checkpointLocation: "s3a://warehouse/ckpt" }, /hadoop-aws/],
+            ["an empty primary key", { primaryKeys: { "a.b": [] } }, /cdcJob\.primaryKeys\.a\.b/],
+            ["a job name with spaces", { jobName: "my job" }, /cdcJob\.jobName/],
+        ] as [string, Partial<CdcJobSpecArgs>, RegExp][]) {
+            it(`rejects ${what}`, () => assert.throws(() => cdcJobSpec(specArgs(over)), message));
+        }
+
+        it("reads both job files from the repository's jobs folder", () => {
+            const files = readCdcJobFiles();
+            assert.deepStrictEqual(Object.keys(files).sort(), [...CDC_JOB_FILES].sort());
+            assert.match(files["cdc_mirror.py"], /foreachBatch/);
+            assert.match(files["cdc_lib.py"], /def parse_envelope/);
+        });
+    });
+
+    describe("CdcMirrorJob (mocks)", () => {
+        let r: RecordedResource[];
+        before(async () => {
+            r = await construct(() => {
+                const kafka = new KafkaCluster("kafka", { ...net });
+                const storage = new ObjectStorage("s3", { ...net });
+                const catalog = new IcebergCatalog("cat", { ...net, storage });
+                new CdcMirrorJob("cdc", { ...net, kafka, storage, catalog, topics: ["dbserver1.public.users"], imageSet: "local" });
+            });
+        });
+
+        it("makes one spark-job container with the job files and a secret catalog file", () => {
+            const job = named(r, "cdc-container");
+            assert.strictEqual(named(r, "cdc").type, "lakehouse:compute:CdcMirrorJob");
+            assert.strictEqual(job.parent, "cdc");
+            assert.strictEqual(job.inputs.name, "lakehouse-cdc-mirror");
+            assert.strictEqual(job.inputs.image, "pulumi-lakehouse/spark:4.1.1");
+            assert.strictEqual(labelOf(job, "lakehouse.role"), "spark-job");
+            assert.strictEqual(job.inputs.wait, true);
+            const conf = job.inputs.uploads.find((u: any) => u.file.endsWith("spark-defaults.conf"));
+            assert.match(conf.content, new RegExp(`s3\\.secret-access-key ${MOCK_GENERATED}`));
+            assert.strictEqual(isSecret(job, "uploads"), true);
+            const mirror = job.inputs.uploads.find((u: any) => u.file === `${CDC_JOB_DIR}/cdc_mirror.py`);
+            assert.match(mirror.content, /def main/);
+            assert.deepStrictEqual(job.inputs.volumes.map((v: any) => v.volumeName), ["lakehouse-cdc-mirror-checkpoints"]);
+        });
+
+        it("starts after the catalog, MinIO and every broker", () => {
+            const deps = named(r, "cdc-container").dependsOn;
+            for (const d of ["cat-container", "s3-container", "kafka-broker-1", "cdc-container-checkpoints"]) assert.ok(deps.includes(d), `${d} in ${deps}`);
+        });
+
+        it("fails at construction, naming the field, when both topics and a pattern are given", async () => {
+            let error: Error | undefined;
+            const records = await construct(() => {
+                const kafka = new KafkaCluster("kafka", { ...net });
+                const storage = new ObjectStorage("s3", { ...net });
+                const catalog = new IcebergCatalog("cat", { ...net, storage });
+                try {
+                    new CdcMirrorJob("cdc", { ...net, kafka, storage, catalog, topics: ["a.b.c"], topicPattern: "a\\..*" });
+                } catch (e) { error = e as Error; }
+            });
+            assert.ok(error instanceof pulumi.ResourceError);
+            assert.match(error!.message, /cdc: invalid topics: give either topics or topicPattern/);
+            assert.strictEqual(records.filter((x) => x.name.startsWith("cdc-")).length, 0);
+        });
+    });
+
+    describe("in Lakehouse", () => {
+        let r: RecordedResource[];
+        before(async () => { r = await construct(() => new Lakehouse("lh", { imageSet: "local" })); });
+
+        it("mirrors every captured table with its declared primary key", () => {
+            const cmd: string[] = named(r, "lh-cdc-job-container").inputs.command;
+            assert.strictEqual(argAfter(cmd, "--topics"), "dbserver1.public.users,mysqlserver1.sales.orders,mysqlserver1.hr.employees");
+            assert.deepStrictEqual(JSON.parse(argAfter(cmd, "--primary-keys")!), {
+                "dbserver1.public.users": ["id"], "mysqlserver1.sales.orders": ["id"], "mysqlserver1.hr.employees": ["id"],
+            });
+            assert.strictEqual(argAfter(cmd, "--bootstrap-servers"), "kafka-1:19092");
+        });
+
+        it("starts the job after the connectors, the topics, the catalog and MinIO", () => {
+            const deps = named(r, "lh-cdc-job-container").dependsOn;
+            for (const d of ["lh-postgres-connector", "lh-mysql-connector", "lh-topics", "lh-catalog-container", "lh-storage-container"]) {
+                assert.ok(deps.includes(d), `${d} not in ${deps.join(", ")}`);
+            }
+            assert.strictEqual(named(r, "lh-cdc-job").parent, "lh");
+        });
+
+        it("follows the topic prefixes and can be switched off", async () => {
+            const renamed = await construct(() => new Lakehouse("lh", { topicPrefixes: { postgres: "pg" }, mysql: false }));
+            assert.strictEqual(argAfter(named(renamed, "lh-cdc-job-container").inputs.command, "--topics"), "pg.public.users");
+            const off = await construct(() => new Lakehouse("lh", { cdcJob: false }));
+            assert.strictEqual(ofType(off, "lakehouse:compute:CdcMirrorJob").length, 0);
+            const none = await construct(() => new Lakehouse("lh", { postgres: false, mysql: false }));
+            assert.strictEqual(ofType(none, "lakehouse:compute:CdcMirrorJob").length, 0);
+        });
+
+        it("takes the user's settings over the defaults, and a pattern instead of the topic list", async () => {
+            const custom = await construct(() => new Lakehouse("lh", { cdcJob: { namespace: "mirror", triggerSeconds: 2, topicPattern: "dbserver1\\..*" } }));
+            const cmd: string[] = named(custom, "lh-cdc-job-container").inputs.command;
+            assert.strictEqual(argAfter(cmd, "--namespace"), "mirror");
+            assert.strictEqual(argAfter(cmd, "--trigger-seconds"), "2");
+            assert.strictEqual(argAfter(cmd, "--topic-pattern"), "dbserver1\\..*");
+            assert.strictEqual(ofType(custom, CONTAINER).filter((c) => labelOf(c, "lakehouse.role") === "spark-job").length, 1);
+        });
+    });
+});
