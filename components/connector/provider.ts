@@ -43,7 +43,7 @@ export interface RetryPolicy {
     initialDelayMs: number;
     /** Largest delay between two attempts. Default 5 s. */
     maxDelayMs: number;
-    /** Give up once this much time has passed since the first attempt. Default 120 s. */
+    /** Give up once this much time has passed since the first attempt. Default 180 s. */
     maxElapsedMs: number;
 }
 
@@ -60,7 +60,7 @@ export interface RetryEvent {
 
 /** Tuning of the provider; the defaults suit a local Connect worker. */
 export interface ConnectorProviderOptions {
-    /** Backoff on 409, 502-504 and refused connections. */
+    /** Backoff on 409, rebalance 500s, 502-504, bare 404s and refused connections. */
     retry?: Partial<RetryPolicy>;
     /** Interval between two status polls. Default 1000 ms. */
     pollIntervalMs?: number;
@@ -169,6 +169,9 @@ async function send(ctx: Context, method: string, path: string, body?: unknown, 
 function retryable(error: ConnectError | undefined, result: HttpResult | undefined): string | undefined {
     if (error) return error.code && RETRY_CODES.includes(error.code) ? error.code : undefined;
     if (result && RETRY_STATUS.includes(result.status)) return String(result.status);
+    // Kafka Connect 4.x answers some requests during a rebalance with 500, not 409:
+    // {"error_code":500,"message":"Request cannot be completed because a rebalance is expected"}.
+    if (result && result.status === 500 && /rebalance/i.test(connectMessage(result.data))) return "500 (rebalance expected)";
     // A starting worker's HTTP server answers 404 before the REST resources exist; Connect's own 404s
     // (an unknown connector) always carry a JSON body with error_code.
     if (result && result.status === 404 && !(result.data && typeof result.data === "object" && "error_code" in result.data)) {
@@ -179,7 +182,8 @@ function retryable(error: ConnectError | undefined, result: HttpResult | undefin
 
 /**
  * Sends a request, retrying with bounded exponential backoff (with jitter) on 409 (rebalance, stale
- * config), 502-504, refused or reset connections and bare 404s (a worker still starting). Returns the last
+ * config), a 500 that names a rebalance (Kafka 4.x), 502-504, refused or reset connections and bare
+ * 404s (a worker still starting). Returns the last
  * response, or throws the last network error, once the policy's time is spent.
  */
 async function request(ctx: Context, method: string, path: string, body?: unknown): Promise<HttpResult> {
@@ -222,7 +226,7 @@ function connectorPath(name: string, suffix = ""): string {
 
 function settingsOf(options: ConnectorProviderOptions): Settings {
     return {
-        retry: { initialDelayMs: 250, maxDelayMs: 5000, maxElapsedMs: 120000, ...options.retry },
+        retry: { initialDelayMs: 250, maxDelayMs: 5000, maxElapsedMs: 180000, ...options.retry },
         pollIntervalMs: options.pollIntervalMs ?? 1000,
         stablePolls: options.stablePolls ?? 2,
         requestTimeoutMs: options.requestTimeoutMs ?? 30000,

@@ -14,6 +14,8 @@ export class FakeConnect {
     readonly connectors = new Map<string, { config: Record<string, string>; state: string; offsets: boolean }>();
     /** Answer this many next requests (any path) with 409. */
     conflicts = 0;
+    /** Answer this many next requests with Kafka 4.x's rebalance 500. */
+    rebalancing = 0;
     /** Answer every request with 409. */
     alwaysConflict = false;
     /** Answer this many next requests with a bare 404, as a worker does before its REST resources exist. */
@@ -63,6 +65,10 @@ export class FakeConnect {
                 this.starting--;
                 res.writeHead(404, { "Content-Type": "text/html" });
                 return res.end("<html><body><h2>HTTP ERROR 404 Not Found</h2></body></html>");
+            }
+            if (this.rebalancing > 0) {
+                this.rebalancing--;
+                return reply(500, { error_code: 500, message: "Request cannot be completed because a rebalance is expected" });
             }
             if (this.alwaysConflict || this.conflicts > 0) {
                 this.conflicts = Math.max(0, this.conflicts - 1);

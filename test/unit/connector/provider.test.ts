@@ -95,6 +95,18 @@ describe("connector provider", () => {
             }
         });
 
+        it("retries Kafka 4.x's rebalance 500, but fails at once on any other 500", async () => {
+            fake.rebalancing = 2;
+            const result = await provider.create(inputs(fake.url));
+            assert.strictEqual(result.outs.connectorState, "RUNNING");
+            assert.deepStrictEqual(retries.map((r) => r.reason), ["500 (rebalance expected)", "500 (rebalance expected)"]);
+            fake.putFailure = { status: 500, body: { error_code: 500, message: "Request timed out" } };
+            const started = Date.now();
+            await assert.rejects(provider.create(inputs(fake.url)), /HTTP 500: Request timed out/);
+            assert.strictEqual(retries.length, 2);
+            assert.ok(Date.now() - started < 500);
+        });
+
         it("retries the bare 404 of a worker whose REST resources are not up yet, not Connect's own 404", async () => {
             fake.starting = 2;
             const result = await provider.create(inputs(fake.url));
