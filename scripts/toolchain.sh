@@ -3,9 +3,9 @@
 #   pulumi                    github.com/pulumi/pulumi/pkg/v3/cmd/pulumi at the pinned version, built from a
 #                             wrapper module generated here (go.mod from versions.json + pkg's replaces)
 #   pulumi-language-nodejs    scripts/go/pulumi-language-nodejs (the upstream host module is not served)
-#   pulumi-resource-docker    scripts/go/providers stand-in (upstream provider module is not served)
-#   pulumi-resource-command   scripts/go/providers stand-in (upstream provider module is not served)
-# minio and kafka providers cannot be built here: see docs/offline.md, section "Toolchain".
+#   pulumi-resource-{docker,command,minio,kafka}
+#                             stand-ins from scripts/go/providers (the upstream provider modules are not
+#                             served); see docs/offline.md, section "Toolchain"
 # Each piece is skipped when its binary exists and its stamp (version + source hash) matches.
 # Afterwards `source scripts/env.sh` puts the toolchain on PATH for offline use.
 # Usage: scripts/toolchain.sh [--force]
@@ -90,16 +90,13 @@ fi
 
 # ---- providers (stand-ins, see docs/offline.md) ----
 prov="$ROOT/scripts/go/providers"
-for name in docker command; do
+for name in docker command minio kafka; do
   ver="$(version "toolchain.providers.$name")"
   key="$ver-$(srchash "$prov")"
   if fresh "pulumi-resource-$name" "$key"; then log "pulumi-resource-$name $ver: cached"; continue; fi
   timed "pulumi-resource-$name" bash -c 'cd "$1" && shift && exec "$@"' _ "$prov" "${GO_BUILD[@]}" \
     -ldflags "-s -w -X main.version=$ver" -o "$BIN/pulumi-resource-$name" "./cmd/pulumi-resource-$name"
   stamp "pulumi-resource-$name" "$key"
-done
-for name in minio kafka; do
-  log "pulumi-resource-$name $(version "toolchain.providers.$name"): not built (its module is not served by the Go module proxy; see docs/offline.md)"
 done
 
 # ---- dynamic-provider host (ships with @pulumi/pulumi) ----
