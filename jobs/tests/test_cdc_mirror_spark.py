@@ -1,0 +1,127 @@
+"""The job's foreachBatch sink against a real local Spark with Iceberg (a hadoop catalog in a temp dir).
+
+Skipped unless pyspark and Iceberg's Spark runtime are importable: inside the Spark image
+(`docker run --rm -v $PWD/jobs:/jobs pulumi-lakehouse/spark:<ver> python3 -m pytest /jobs/tests`, needs
+pytest) or on a host with pyspark and ICEBERG_SPARK_JARS=<iceberg-spark-runtime jar>.
+"""
+import argparse
+import glob
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+pyspark = pytest.importorskip("pyspark")
+
+import cdc_lib as lib  # noqa: E402
+import cdc_mirror  # noqa: E402
+from test_cdc_lib import ORDERS_FIELDS, PG_SOURCE, USERS_FIELDS, MY_SOURCE, dec, envelope  # noqa: E402
+
+
+def _iceberg_jars():
+    env = os.environ.get("ICEBERG_SPARK_JARS")
+    if env:
+        return env
+    home = os.environ.get("SPARK_HOME") or os.path.dirname(pyspark.__file__)
+    found = glob.glob(os.path.join(home, "jars", "iceberg-spark-runtime-*.jar"))
+    return None if not found else ""
+
+
+@pytest.fixture(scope="module")
+def spark():
+    jars = _iceberg_jars()
+    if jars is None:
+        pytest.skip("Iceberg's Spark runtime is not on the classpath (set ICEBERG_SPARK_JARS)")
+    from pyspark.sql import SparkSession
+
+    warehouse = tempfile.mkdtemp(prefix="cdc-wh-")
+    b = SparkSession.builder.master("local[1]").appName("cdc-mirror-test") \
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1") \
+        .config("spark.driver.memory", "512m") \
+        .config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions") \
+        .config("spark.sql.catalog.test", "org.apache.iceberg.spark.SparkCatalog") \
+        .config("spark.sql.catalog.test.type", "hadoop") \
+        .config("spark.sql.catalog.test.warehouse", warehouse)
+    if jars:
+        b = b.config("spark.jars", jars)
+    session = b.getOrCreate()
+    # What spark-submit --py-files does for the job: the Python workers import cdc_lib too.
+    session.sparkContext.addPyFile(lib.__file__)
+    yield session
+    session.stop()
+    shutil.rmtree(warehouse, ignore_errors=True)
+
+
+def _args(**over):
+    a = argparse.Namespace(catalog="test", namespace="cdc", table_prefix="", job_name="cdc-test", keys={})
+    for k, v in over.items():
+        setattr(a, k, v)
+    return a
+
+
+KEY = lambda i: json.dumps({"schema": {"type": "struct", "fields": [{"field": "id"}]}, "payload": {"id": i}})  # noqa: E731
+
+
+def _batch(spark, records):
+    """records: (topic, offset, key, value) -> a DataFrame shaped like Spark's Kafka source."""
+    from pyspark.sql import types as T
+
+    schema = T.StructType([T.StructField("topic", T.StringType()), T.StructField("partition", T.IntegerType()),
+                           T.StructField("offset", T.LongType()), T.StructField("key", T.BinaryType()),
+                           T.StructField("value", T.BinaryType())])
+    rows = [(t, 0, o, None if k is None else bytearray(k.encode()), None if v is None else bytearray(v.encode()))
+            for t, o, k, v in records]
+    return spark.createDataFrame(rows, schema)
+
+
+USERS = "dbserver1.public.users"
+ORDERS = "mysqlserver1.sales.orders"
+
+
+def _users(spark):
+    return [tuple(r) for r in spark.sql("SELECT id, name, email FROM test.cdc.dbserver1_public_users ORDER BY id").collect()]
+
+
+def test_merges_in_order_keeps_a_changelog_and_skips_a_replayed_batch(spark):
+    sink = cdc_mirror.Mirror(_args(keys={"public.users": ["id"]}))
+    u = lambda i, n, e=None: {"id": i, "name": n, "email": e}  # noqa: E731
+    batch0 = [
+        (USERS, 0, KEY(1), envelope("r", None, u(1, "ada"), PG_SOURCE, USERS_FIELDS)),
+        (USERS, 1, KEY(2), envelope("r", None, u(2, "grace"), PG_SOURCE, USERS_FIELDS)),
+        (USERS, 2, KEY(1), envelope("u", u(1, "ada"), u(1, "ada", "a@x"), {**PG_SOURCE, "lsn": 30}, USERS_FIELDS)),
+        (USERS, 3, KEY(2), envelope("d", u(2, "grace"), None, {**PG_SOURCE, "lsn": 40}, USERS_FIELDS)),
+        (USERS, 4, KEY(2), None),  # tombstone
+        (ORDERS, 0, KEY(1), envelope("c", None, {"id": 1, "customer_id": 7, "amount": dec("10.50", 2), "status": "new"},
+                                     MY_SOURCE, ORDERS_FIELDS, name="mysqlserver1.sales.orders.Value")),
+    ]
+    sink(_batch(spark, batch0), 0)
+    assert _users(spark) == [(1, "ada", "a@x")]
+    orders = spark.sql("SELECT id, customer_id, CAST(amount AS STRING), status FROM test.cdc.mysqlserver1_sales_orders").collect()
+    assert [tuple(r) for r in orders] == [(1, 7, "10.50", "new")]
+    log = spark.sql("SELECT op, before, after, source_position, kafka_offset, batch_id FROM "
+                    "test.cdc.dbserver1_public_users_changelog ORDER BY kafka_offset").collect()
+    assert [r.op for r in log] == ["r", "r", "u", "d"]
+    assert json.loads(log[2].before) == u(1, "ada") and log[2].source_position == "lsn:30"
+    assert {r.batch_id for r in log} == {0}
+
+    # The same batch again (a crash before Spark's commit log): nothing changes.
+    sink(_batch(spark, batch0), 0)
+    assert spark.sql("SELECT count(*) FROM test.cdc.dbserver1_public_users_changelog").first()[0] == 4
+    assert _users(spark) == [(1, "ada", "a@x")]
+    assert sink.status["skipped_replays"] == 2
+
+    # Re-insert a deleted key, and a new nullable column at the source.
+    fields = USERS_FIELDS + [{"type": "string", "optional": True, "field": "phone"}]
+    batch1 = [
+        (USERS, 5, KEY(2), envelope("c", None, {**u(2, "grace2"), "phone": "+1"}, {**PG_SOURCE, "lsn": 50}, fields)),
+        (USERS, 6, KEY(1), envelope("u", u(1, "ada", "a@x"), {**u(1, "ada", "b@x"), "phone": None}, {**PG_SOURCE, "lsn": 60}, fields)),
+    ]
+    sink(_batch(spark, batch1), 1)
+    rows = [tuple(r) for r in spark.sql("SELECT id, name, email, phone FROM test.cdc.dbserver1_public_users ORDER BY id").collect()]
+    assert rows == [(1, "ada", "b@x", None), (2, "grace2", None, "+1")]
+    summaries = [r.summary for r in spark.sql("SELECT summary FROM test.cdc.dbserver1_public_users_changelog.snapshots").collect()]
+    assert lib.last_batch_id(summaries, "cdc-test") == 1
