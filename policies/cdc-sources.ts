@@ -7,13 +7,7 @@ import {
     DEBEZIUM_CONFIG,
     DEBEZIUM_DEFAULTS,
     DEBEZIUM_REMOVED_CONFIG,
-    MYSQL_BINLOG_FORMAT_ROW,
-    MYSQL_BINLOG_ROW_IMAGE_FULL,
-    MYSQL_SERVER_DEFAULTS,
     MYSQL_SERVER_OPTIONS,
-    POSTGRES_SERVER_DEFAULTS,
-    POSTGRES_SERVER_SETTINGS,
-    POSTGRES_WAL_LEVEL_LOGICAL,
     ROLES,
 } from "../components/settings";
 import { ConnectorFacts, ContainerFacts, ResourceRef, stackFacts } from "./lib/facts";
@@ -31,7 +25,7 @@ import {
     violation,
     Violation,
 } from "./lib/report";
-import { lookupOption, parseMysqlOptions, parsePostgresOptions, ServerOptions } from "./lib/server-args";
+import { checkMysqlServer, checkPostgresServer } from "./lib/source-servers";
 
 export interface CdcSourcesConfig {
     /** Database hosts outside the stack that connectors may capture (their server settings are not checked). */
@@ -60,14 +54,6 @@ function describeValue(value: unknown, defaultValue?: string, defaultSource = "D
         return defaultValue === undefined ? "not set" : `"${defaultValue}" (not set: ${defaultSource})`;
     }
     return `"${String(value)}"`;
-}
-
-function optionText(options: ServerOptions, name: string): string | true | undefined | typeof UNKNOWN_FOUND {
-    const lookup = lookupOption(options, name);
-    if (lookup.state === "unknown") {
-        return UNKNOWN_FOUND;
-    }
-    return lookup.state === "set" ? lookup.value : undefined;
 }
 
 /** A captured database: a container of the stack, or an allowed external host (unchecked). */
@@ -115,82 +101,6 @@ function resolveSource(
     }
     violations.push(violation(connector, DEBEZIUM_CONFIG.hostname, `"${host}" (no such container)`, allowed));
     return undefined;
-}
-
-function checkPostgresServer(source: ContainerFacts, slotsNeeded: number, violations: Violation[]): void {
-    const options = parsePostgresOptions(source.command);
-    const walLevel = optionText(options, POSTGRES_SERVER_SETTINGS.walLevel);
-    if (walLevel !== POSTGRES_WAL_LEVEL_LOGICAL) {
-        const found =
-            walLevel === undefined
-                ? `"${POSTGRES_SERVER_DEFAULTS.wal_level}" (not set: Postgres's default)`
-                : walLevel === UNKNOWN_FOUND
-                  ? UNKNOWN_FOUND
-                  : `"${String(walLevel)}"`;
-        violations.push(
-            violation(source, `server setting ${POSTGRES_SERVER_SETTINGS.walLevel}`, found, `"${POSTGRES_WAL_LEVEL_LOGICAL}" (command: -c ${POSTGRES_SERVER_SETTINGS.walLevel}=${POSTGRES_WAL_LEVEL_LOGICAL})`, "A Postgres connector captures this database."),
-        );
-    }
-    for (const name of [POSTGRES_SERVER_SETTINGS.maxReplicationSlots, POSTGRES_SERVER_SETTINGS.maxWalSenders]) {
-        const lookup = lookupOption(options, name);
-        const setting = intSetting(
-            lookup.state === "set" ? { state: "set", value: lookup.value === true ? "" : lookup.value } : lookup,
-            POSTGRES_SERVER_DEFAULTS[name],
-        );
-        const value = intValue(setting);
-        if (setting.state === "invalid" || (value !== undefined && value < slotsNeeded)) {
-            violations.push(
-                violation(source, `server setting ${name}`, describeInt(setting, "Postgres's default"), `at least ${slotsNeeded} (one per connector slot on this server)`),
-            );
-        }
-    }
-}
-
-function checkMysqlServer(source: ContainerFacts, violations: Violation[]): number | undefined {
-    const options = parseMysqlOptions(source.command);
-    const logBin = optionText(options, MYSQL_SERVER_OPTIONS.logBin);
-    const skipped = options.values.has(`skip-${MYSQL_SERVER_OPTIONS.logBin}`) || options.values.has(`disable-${MYSQL_SERVER_OPTIONS.logBin}`);
-    if (logBin === undefined || logBin === UNKNOWN_FOUND || skipped) {
-        violations.push(
-            violation(
-                source,
-                `server option --${MYSQL_SERVER_OPTIONS.logBin}`,
-                skipped ? "disabled (--skip-log-bin)" : logBin === UNKNOWN_FOUND ? UNKNOWN_FOUND : "not set (MariaDB's default is off)",
-                `--${MYSQL_SERVER_OPTIONS.logBin}=<basename>`,
-                "A MySQL connector reads this server's binlog.",
-            ),
-        );
-    }
-    const format = optionText(options, MYSQL_SERVER_OPTIONS.binlogFormat);
-    if (typeof format !== "string" || format === UNKNOWN_FOUND || format.toUpperCase() !== MYSQL_BINLOG_FORMAT_ROW) {
-        violations.push(
-            violation(
-                source,
-                `server option --${MYSQL_SERVER_OPTIONS.binlogFormat}`,
-                format === undefined ? "not set (MariaDB's default is MIXED)" : format === true ? "given without a value" : format === UNKNOWN_FOUND ? UNKNOWN_FOUND : `"${format}"`,
-                MYSQL_BINLOG_FORMAT_ROW,
-            ),
-        );
-    }
-    const rowImage = optionText(options, MYSQL_SERVER_OPTIONS.binlogRowImage);
-    if (rowImage !== undefined && (typeof rowImage !== "string" || rowImage === UNKNOWN_FOUND || rowImage.toUpperCase() !== MYSQL_BINLOG_ROW_IMAGE_FULL)) {
-        violations.push(
-            violation(source, `server option --${MYSQL_SERVER_OPTIONS.binlogRowImage}`, rowImage === UNKNOWN_FOUND ? UNKNOWN_FOUND : `"${String(rowImage)}"`, MYSQL_BINLOG_ROW_IMAGE_FULL),
-        );
-    }
-    const serverIdLookup = lookupOption(options, MYSQL_SERVER_OPTIONS.serverId);
-    const serverId = intSetting(
-        serverIdLookup.state === "set" ? { state: "set", value: serverIdLookup.value === true ? "" : serverIdLookup.value } : serverIdLookup,
-        MYSQL_SERVER_DEFAULTS.serverId,
-    );
-    const value = intValue(serverId);
-    if (value === undefined || value < 1) {
-        violations.push(
-            violation(source, `server option --${MYSQL_SERVER_OPTIONS.serverId}`, describeInt(serverId, "the server's default"), "a positive integer unique among the servers and connectors of the stack"),
-        );
-        return undefined;
-    }
-    return value;
 }
 
 /** Owners of one value that must be unique; reports each owner once the value has two. */
@@ -277,9 +187,10 @@ export function checkCdcSources(
         // MySQL and MariaDB
         if (source?.container && !checkedMysql.has(source.key)) {
             checkedMysql.add(source.key);
-            const serverId = checkMysqlServer(source.container, violations);
-            if (serverId !== undefined) {
-                addOwner(serverIds, String(serverId), source.container);
+            const server = checkMysqlServer(source.container);
+            violations.push(...server.violations);
+            if (server.serverId !== undefined) {
+                addOwner(serverIds, String(server.serverId), source.container);
             }
         }
         const connectorServerId = intSetting(lookupValue(connector.config[DEBEZIUM_CONFIG.serverId]));
@@ -297,7 +208,7 @@ export function checkCdcSources(
     }
 
     for (const { source, count } of slotsPerServer.values()) {
-        checkPostgresServer(source, count, violations);
+        violations.push(...checkPostgresServer(source, count));
     }
     // Unique per server: one slot feeds one connector.
     for (const [key, refs] of slots) {
