@@ -2,21 +2,26 @@
 // of scripts/env.sh) drives test/fixtures/automation with the CLI, language host and providers that
 // scripts/toolchain.sh built. `up` creates a network, a container from an image built here from a local
 // base (never pulled) that must turn healthy, and a local command; a second `preview` reports no
-// changes; `destroy` leaves no container or network behind.
+// changes; `destroy` leaves no container or network behind. A second fixture does the same for a MinIO
+// bucket and a Kafka topic (minio and kafka providers), including an in-place topic update.
 import * as assert from "assert";
 import { execFile, execFileSync } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as net from "net";
 import { promisify } from "util";
+import { HeadBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "../..");
 const FIXTURE = path.join(ROOT, "test/fixtures/automation");
 const versions = require(path.join(ROOT, "versions.json"));
-const TOOLS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-docker", "pulumi-resource-command"];
+const TOOLS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-docker", "pulumi-resource-command",
+    "pulumi-resource-minio", "pulumi-resource-kafka"];
 
 async function docker(...args: string[]): Promise<string> {
     const { stdout } = await run("docker", args, { maxBuffer: 64 * 1024 * 1024 });
@@ -159,6 +164,112 @@ describe("offline toolchain through the Automation API", function () {
         const result = await stack.destroy({ onOutput: (s) => process.stdout.write(s) });
         assert.strictEqual(result.summary.result, "succeeded");
         assert.strictEqual(await docker("ps", "-a", "-q", "--filter", `name=^/${prefix}-app$`), "");
+        assert.strictEqual(await docker("network", "ls", "-q", "--filter", `name=^${prefix}-net$`), "");
+    });
+});
+
+async function freePort(): Promise<number> {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+}
+
+async function requireImage(tag: string): Promise<string> {
+    await docker("image", "inspect", "--format", "{{.Id}}", tag).catch(() => {
+        throw new Error(`local image ${tag} is missing: run \`bash scripts/images.sh\` (or make test) first`);
+    });
+    return tag;
+}
+
+describe("offline toolchain: minio and kafka providers through the Automation API", function () {
+    this.timeout(20 * 60 * 1000);
+
+    const id = randomBytes(3).toString("hex");
+    const prefix = `lh-st-${id}`;
+    const stackName = `toolchain-stores-${id}`;
+    let env: Record<string, string>;
+    let stack: Stack;
+    let minioPort: number;
+    let kafkaPort: number;
+
+    async function topicState(name: string): Promise<{ partitions: number; retentionMs: string | undefined }> {
+        const admin = new Kafka({ brokers: [`127.0.0.1:${kafkaPort}`], logLevel: logLevel.NOTHING }).admin();
+        await admin.connect();
+        try {
+            const meta = await admin.fetchTopicMetadata({ topics: [name] });
+            const configs = await admin.describeConfigs({
+                includeSynonyms: false,
+                resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ["retention.ms"] }],
+            });
+            const entry = configs.resources[0].configEntries.find((e) => e.configName === "retention.ms");
+            return { partitions: meta.topics[0].partitions.length, retentionMs: entry?.configValue };
+        } finally {
+            await admin.disconnect();
+        }
+    }
+
+    before(async function () {
+        env = envFromEnvSh();
+        const bin = toolchainBin(env);
+        const minioImage = await requireImage(`pulumi-lakehouse/minio:${versions.localImages.minio}`);
+        const kafkaImage = await requireImage(`pulumi-lakehouse/kafka:${versions.localImages.kafka}`);
+        minioPort = await freePort();
+        kafkaPort = await freePort();
+        const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin) });
+        stack = await LocalWorkspace.createOrSelectStack(
+            { stackName, workDir: path.join(FIXTURE, "stores") },
+            { envVars: env, pulumiCommand },
+        );
+        await stack.setAllConfig({
+            prefix: { value: prefix }, minioImage: { value: minioImage }, kafkaImage: { value: kafkaImage },
+            minioPort: { value: String(minioPort) }, kafkaPort: { value: String(kafkaPort) },
+            partitions: { value: "3" }, retentionMs: { value: "3600000" },
+        });
+    });
+
+    after(async function () {
+        if (stack) {
+            await stack.destroy().catch(() => undefined);
+            await stack.workspace.removeStack(stackName).catch(() => undefined);
+        }
+        for (const args of [["rm", "-f", `${prefix}-minio`, `${prefix}-kafka`], ["network", "rm", `${prefix}-net`]]) {
+            await docker(...args).catch(() => undefined);
+        }
+    });
+
+    it("up creates a bucket in MinIO and a topic in Kafka", async function () {
+        const result = await stack.up({ onOutput: (s) => process.stdout.write(s) });
+        assert.strictEqual(result.summary.result, "succeeded");
+        const s3 = new S3Client({
+            endpoint: `http://127.0.0.1:${minioPort}`, region: "us-east-1", forcePathStyle: true,
+            credentials: { accessKeyId: "lakehouse", secretAccessKey: `pw-${prefix}-minio` },
+        });
+        await s3.send(new HeadBucketCommand({ Bucket: `${prefix}-bucket` }));
+        // An object in the bucket: destroy must empty it (forceDestroy) before deleting it.
+        await s3.send(new PutObjectCommand({ Bucket: `${prefix}-bucket`, Key: "a/b.txt", Body: "hello" }));
+        s3.destroy();
+        assert.deepStrictEqual(await topicState(`${prefix}.events`), { partitions: 3, retentionMs: "3600000" });
+    });
+
+    it("grows partitions and changes config in place", async function () {
+        await stack.setAllConfig({ partitions: { value: "4" }, retentionMs: { value: "7200000" } });
+        const result = await stack.up({ onOutput: (s) => process.stdout.write(s) });
+        assert.deepStrictEqual(result.summary.resourceChanges, { same: 7, update: 1 });
+        assert.deepStrictEqual(await topicState(`${prefix}.events`), { partitions: 4, retentionMs: "7200000" });
+    });
+
+    it("a second preview reports no changes", async function () {
+        const result = await stack.preview();
+        const changed = Object.entries(result.changeSummary).filter(([op, n]) => op !== "same" && (n ?? 0) > 0);
+        assert.deepStrictEqual(changed, [], `preview wants changes:\n${result.stdout}`);
+    });
+
+    it("destroy removes the bucket, the topic, the containers and the network", async function () {
+        const result = await stack.destroy({ onOutput: (s) => process.stdout.write(s) });
+        assert.strictEqual(result.summary.result, "succeeded");
+        assert.strictEqual(await docker("ps", "-a", "-q", "--filter", `label=lakehouse.test=${prefix}`), "");
         assert.strictEqual(await docker("network", "ls", "-q", "--filter", `name=^${prefix}-net$`), "");
     });
 });
