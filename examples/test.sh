@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds pulumi-lakehouse, packs it and installs the tarball into examples/ the way another team's
-# project installs it from a registry; then type checks each example against it and runs their tests.
+# Builds pulumi-lakehouse, packs it and installs the tarball into the examples (npm workspaces under
+# examples/, hoisted into examples/node_modules) the way another team's project installs it from a
+# registry; then type checks each example against it and runs their tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
