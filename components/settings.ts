@@ -149,12 +149,13 @@ export const MINIO_ENV = { rootUser: "MINIO_ROOT_USER", rootPassword: "MINIO_ROO
 
 /**
  * Environment variables that carry a service's credentials: a user variable (or a fixed user when the
- * image has one) paired with a password variable, and the user the image assumes when unset.
+ * image has one) paired with a password variable, the user the image assumes when unset, and the role
+ * whose containers always carry the password.
  */
-export const CREDENTIAL_ENVS: readonly { user?: string; fixedUser?: string; password: string; defaultUser?: string }[] = [
-    { user: MINIO_ENV.rootUser, password: MINIO_ENV.rootPassword, defaultUser: "minioadmin" },
-    { user: "POSTGRES_USER", password: "POSTGRES_PASSWORD", defaultUser: "postgres" },
-    { fixedUser: "root", password: "MYSQL_ROOT_PASSWORD" },
+export const CREDENTIAL_ENVS: readonly { user?: string; fixedUser?: string; password: string; defaultUser?: string; role?: string }[] = [
+    { user: MINIO_ENV.rootUser, password: MINIO_ENV.rootPassword, defaultUser: "minioadmin", role: ROLES.minio },
+    { user: "POSTGRES_USER", password: "POSTGRES_PASSWORD", defaultUser: "postgres", role: ROLES.postgres },
+    { fixedUser: "root", password: "MYSQL_ROOT_PASSWORD", role: ROLES.mysql },
     { fixedUser: "root", password: "MARIADB_ROOT_PASSWORD" },
     { user: "MYSQL_USER", password: "MYSQL_PASSWORD" },
 ];

@@ -1,9 +1,9 @@
 // Policy 5a (hygiene): no service runs with a well-known default credential.
 
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { CREDENTIAL_ENVS, DEBEZIUM_CONFIG, DEFAULT_CREDENTIALS, MINIO_ENV, ROLES } from "../components/settings";
+import { CREDENTIAL_ENVS, DEBEZIUM_CONFIG, DEFAULT_CREDENTIALS } from "../components/settings";
 import { connectorFacts, containerFacts, isDynamicType, lookupEnv, ResourceLike, RESOURCE_TYPES } from "./lib/facts";
-import { isUnknown } from "./lib/known";
+import { isUnknown, UNKNOWN } from "./lib/known";
 import { CheckResult, reportAll, violation, Violation } from "./lib/report";
 
 /** A credential the check could not judge because its password is unknown at preview. */
@@ -40,8 +40,7 @@ export function checkDefaultCredentials(resource: ResourceLike): CredentialsResu
             if (password.state === "unknown") {
                 // An unknown entry hides its name too: note the skip where this password is expected.
                 const userVisible = credential.user !== undefined && container.env.values.has(credential.user);
-                const minioRoot = credential.password === MINIO_ENV.rootPassword && container.role === ROLES.minio;
-                if (userVisible || minioRoot) {
+                if (userVisible || (credential.role !== undefined && container.role === credential.role)) {
                     skipped.push({ urn: container.urn, name: container.name, setting: credential.password });
                 }
                 continue;
@@ -63,8 +62,9 @@ export function checkDefaultCredentials(resource: ResourceLike): CredentialsResu
         if (!connector) {
             return { violations, skipped, notApplicable: "not a connector" };
         }
-        const password = connector.secretConfig[DEBEZIUM_CONFIG.password] ?? connector.config[DEBEZIUM_CONFIG.password];
-        const user = connector.config[DEBEZIUM_CONFIG.user] ?? connector.secretConfig[DEBEZIUM_CONFIG.user];
+        const secrets = connector.secretConfig;
+        const password = isUnknown(secrets) ? UNKNOWN : (secrets[DEBEZIUM_CONFIG.password] ?? connector.config[DEBEZIUM_CONFIG.password]);
+        const user = connector.config[DEBEZIUM_CONFIG.user] ?? (isUnknown(secrets) ? undefined : secrets[DEBEZIUM_CONFIG.user]);
         if (isUnknown(password)) {
             skipped.push({ urn: connector.urn, name: connector.name, setting: DEBEZIUM_CONFIG.password });
         } else if (typeof password === "string" && DEFAULT_PASSWORDS.has(password)) {

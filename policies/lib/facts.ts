@@ -69,7 +69,7 @@ export interface ConnectorFacts extends ResourceRef {
     connectorName: Known<string | undefined>;
     config: Record<string, unknown>;
     /** Secret half of the config (kept apart by the connector resource); never printed. */
-    secretConfig: Record<string, unknown>;
+    secretConfig: Known<Record<string, unknown>>;
 }
 
 export interface StackFacts {
@@ -227,7 +227,7 @@ export function connectorFacts(resource: ResourceLike): ConnectorFacts | undefin
         name: resource.name,
         connectorName: asString(readProp(resource.props, "name")),
         config,
-        secretConfig: isUnknown(secretConfig) ? {} : secretConfig,
+        secretConfig,
     };
 }
 

@@ -18,6 +18,7 @@ import {
     runResourcePolicy,
     TYPES,
     UNKNOWN_ARRAY,
+    UNKNOWN_OBJECT,
     UNKNOWN_STRING,
     urnOf,
 } from "./fixtures";
@@ -53,12 +54,19 @@ describe("policy no-default-credentials", () => {
         assert.match(found[1], /"crm-connector" .*database.password is the default postgres\/postgres/);
     });
 
-    it("skips a password unknown at preview and has preview-unknowns say so", async () => {
+    it("skips a password unknown at preview (container or connector) and has preview-unknowns say so", async () => {
         const stack = replace(lakehouse(1), minio(UNKNOWN_ARRAY));
         assert.deepStrictEqual(messages(await runResourcePolicy(noDefaultCredentials, stack)), []);
         const notes = messages(await runResourcePolicy(previewUnknowns, stack));
         assert.strictEqual(notes.length, 1, notes.join("\n"));
         assert.match(notes[0], /"lakehouse-minio" .*MINIO_ROOT_PASSWORD is unknown at preview .*no-default-credentials skipped this password/);
+        const generated = [...replace(lakehouse(3), postgres(undefined, UNKNOWN_ARRAY)), postgresConnector("crm-connector")];
+        generated[generated.length - 1].props.secretConfig = UNKNOWN_OBJECT;
+        assert.deepStrictEqual(messages(await runResourcePolicy(noDefaultCredentials, generated)), []);
+        const generatedNotes = messages(await runResourcePolicy(previewUnknowns, generated));
+        assert.strictEqual(generatedNotes.length, 2, generatedNotes.join("\n"));
+        assert.match(generatedNotes[0], /"lakehouse-db-postgres" .*POSTGRES_PASSWORD is unknown at preview/);
+        assert.match(generatedNotes[1], /"crm-connector" .*database.password is unknown at preview/);
         const partly = replace(lakehouse(3), minio(["MINIO_ROOT_USER=minioadmin", UNKNOWN_STRING]));
         assert.deepStrictEqual(messages(await runResourcePolicy(noDefaultCredentials, partly)), []);
         assert.strictEqual(messages(await runResourcePolicy(previewUnknowns, partly)).length, 1);
