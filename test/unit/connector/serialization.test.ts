@@ -48,6 +48,7 @@ describe("Connector resource", () => {
         const seen: { type: string; inputs: any }[] = [];
         let opts: pulumi.CustomResourceOptions | undefined;
         let secretConfigIsSecret: boolean | undefined;
+        let outputName: string | undefined;
         pulumi.runtime.setMocks({
             newResource: (args) => {
                 seen.push({ type: args.type, inputs: args.inputs });
@@ -64,7 +65,8 @@ describe("Connector resource", () => {
                 return undefined;
             });
             const spec = postgresConnector({ hostname: "db", user: "u", password: PASSWORD, dbname: "customer_db", tables: ["users"] });
-            new Connector("inventory", { connectUrl: "http://127.0.0.1:8083", ...spec });
+            const connector = new Connector("inventory", { connectUrl: "http://127.0.0.1:8083", ...spec });
+            connector.name.apply((name) => (outputName = name));
             return undefined;
         });
         const connector = () => seen.find((r) => r.type === "pulumi-nodejs:dynamic/lakehouse:Connector");
@@ -76,5 +78,7 @@ describe("Connector resource", () => {
         assert.ok(!registered.inputs.__provider.includes(PASSWORD), "the serialized provider holds no password");
         assert.deepStrictEqual(opts!.additionalSecretOutputs, ["secretConfig", "secretConfigDigest"]);
         assert.strictEqual(secretConfigIsSecret, true, "a plain password is wrapped as a secret");
+        for (let i = 0; i < 50 && outputName === undefined; i++) await new Promise((r) => setTimeout(r, 20));
+        assert.strictEqual(outputName, "inventory-connector", "the declared outputs resolve");
     });
 });
