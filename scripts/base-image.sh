@@ -9,7 +9,7 @@ SUITE="${1:-$(version localImages.debian)}"
 TAG="pulumi-lakehouse/debian:$SUITE"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
-if docker image inspect "$TAG" >/dev/null 2>&1 && [ "${FORCE:-0}" != 1 ]; then
+if docker image inspect "$TAG" >/dev/null 2>&1 && [ "${FORCE_BASE:-0}" != 1 ]; then
   log "$TAG exists"; exit 0
 fi
 command -v debootstrap >/dev/null 2>&1 || {

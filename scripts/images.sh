@@ -5,6 +5,8 @@
 #   bash scripts/images.sh                 # every image, in dependency/priority order
 #   bash scripts/images.sh kafka connect   # only these
 #   FORCE=1 bash scripts/images.sh spark   # rebuild even when unchanged
+#   FORCE=1 NO_CACHE=1 bash scripts/images.sh   # cold: no Docker layer cache (downloads stay cached)
+#   FORCE_BASE=1 ...                       # also re-import the Debian base from its cached rootfs
 #
 # Tags: pulumi-lakehouse/<service>:<version from versions.json localImages>. An image is skipped when
 # its tag exists with the same `lakehouse.hash` label: a hash of images/<service>/**, the service's
@@ -83,7 +85,7 @@ prepare_connect() {
     # that plugin has a pin of its own; plugin.path isolation keeps it apart from the 3.6 ones.
     d="$(v debezium)"; [ "$c" = mariadb ] && d="$(v debeziumMariadb)"
     maven_file "debezium-$d" "io.debezium:debezium-connector-$c:$d:tar.gz:plugin"
-    cp "$DL/debezium-$d/debezium-connector-$c-$d-plugin.tar.gz" "$1/plugins/"
+    tar -xzf "$DL/debezium-$d/debezium-connector-$c-$d-plugin.tar.gz" -C "$1/plugins/"
   done
 }
 
@@ -125,11 +127,11 @@ prepare_spark() {
   maven_file "iceberg-$i" "org.apache.iceberg:iceberg-spark-runtime-${sv}_$sc:$i"
   maven_file "iceberg-$i" "org.apache.iceberg:iceberg-aws-bundle:$i"
   maven_deps "spark-sql-kafka-$s" "org.apache.spark:spark-sql-kafka-0-10_$sc:$s"
-  mkdir -p "$1/jars"
-  cp "$DL/iceberg-$i/iceberg-spark-runtime-${sv}_$sc-$i.jar" "$DL/iceberg-$i/iceberg-aws-bundle-$i.jar" "$1/jars/"
+  local jars="$1/jars"; mkdir -p "$jars"
+  cp "$DL/iceberg-$i/iceberg-spark-runtime-${sv}_$sc-$i.jar" "$DL/iceberg-$i/iceberg-aws-bundle-$i.jar" "$jars/"
   # Only the Kafka source and its direct client: pyspark already ships the rest of Spark's classpath.
   cp "$DL/spark-sql-kafka-$s"/spark-sql-kafka-0-10_*.jar "$DL/spark-sql-kafka-$s"/spark-token-provider-kafka-0-10_*.jar \
-     "$DL/spark-sql-kafka-$s"/kafka-clients-*.jar "$DL/spark-sql-kafka-$s"/commons-pool2-*.jar "$1/jars/"
+     "$DL/spark-sql-kafka-$s"/kafka-clients-*.jar "$DL/spark-sql-kafka-$s"/commons-pool2-*.jar "$jars/"
   # PyPI serves pyspark as an sdist only: build its wheel once on the host (pure Python) and cache it.
   local wheels="$DL/pyspark-$s"
   if [ ! -f "$wheels/.done" ]; then
@@ -140,14 +142,20 @@ prepare_spark() {
       >"$CACHE/logs/pip-pyspark.log" 2>&1 || die "pyspark download failed: $CACHE/logs/pip-pyspark.log"
     touch "$wheels/.done"
   fi
-  mkdir -p "$1/dist"; cp "$wheels"/*.whl "$1/dist/"
+  python3 -m pip install -q --no-deps --no-index --no-compile --target "$1/site-packages" "$wheels"/*.whl \
+    >>"$CACHE/logs/pip-pyspark.log" 2>&1 || die "pyspark install into the context failed: $CACHE/logs/pip-pyspark.log"
+  rm -rf "$1/site-packages/bin"
+  mv "$jars"/*.jar "$1/site-packages/pyspark/jars/"; rmdir "$jars"
 }
 
 prepare_trino() {
   local t; t="$(v trino)"
   maven_file "trino-$t" "io.trino:trino-server-core:$t:tar.gz"
   maven_file "trino-$t" "io.trino:trino-iceberg:$t:zip"
-  cp "$DL/trino-$t/trino-server-core-$t.tar.gz" "$DL/trino-$t/trino-iceberg-$t.zip" "$1/"
+  mkdir -p "$1/server/plugin/iceberg" "$1/zip"
+  tar -xzf "$DL/trino-$t/trino-server-core-$t.tar.gz" -C "$1/server" --strip-components=1
+  python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$DL/trino-$t/trino-iceberg-$t.zip" "$1/zip"
+  mv "$1"/zip/*/* "$1/server/plugin/iceberg/"; rm -rf "$1/zip"
 }
 
 # ---- build -----------------------------------------------------------------------------------------
@@ -176,8 +184,11 @@ build_args() {
 # An image built on another of ours (rather than on the Debian base directly).
 parent_of() { case "$1" in connect) echo kafka ;; esac; }
 
+BUILT=" "  # images built or checked in this run (a parent is not rebuilt for each child)
 build_one() {
   local svc="$1" tag; tag="$(tag_of "$svc")"
+  case "$BUILT" in *" $svc "*) return 0 ;; esac
+  BUILT="$BUILT$svc "
   local src="$ROOT/images/$svc"; [ -d "$src" ] || die "no images/$svc"
   local suite; suite="$(suite_of "$svc")"
   bash "$ROOT/scripts/base-image.sh" "$suite"
@@ -195,11 +206,14 @@ build_one() {
   "prepare_$svc" "$ctx"
   log "building $tag"
   local t0=$SECONDS args; mapfile -t args < <(build_args)
+  [ "${NO_CACHE:-0}" = 1 ] && args+=(--no-cache)
   DOCKER_BUILDKIT=0 docker build --label "lakehouse.hash=$hash" --label "lakehouse.service=$svc" \
     --build-arg "BASE=pulumi-lakehouse/debian:$suite" --build-arg "KAFKA_IMAGE=$(tag_of kafka)" "${args[@]}" -t "$tag" "$ctx" >"$CACHE/logs/build-$svc.log" 2>&1 \
     || { tail -30 "$CACHE/logs/build-$svc.log" >&2; die "build of $tag failed: $CACHE/logs/build-$svc.log"; }
   rm -rf "$ctx"
-  log "built $tag in $((SECONDS - t0))s ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}'))"
+  local size; size="$(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}')"
+  log "built $tag in $((SECONDS - t0))s ($size)"
+  printf '%s\t%s\t%ss\t%s\tno_cache=%s\n' "$(date -u +%FT%TZ)" "$tag" "$((SECONDS - t0))" "$size" "${NO_CACHE:-0}" >>"$CACHE/logs/image-times.log"
 }
 
 bash "$ROOT/scripts/docker.sh"
