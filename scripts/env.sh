@@ -1,8 +1,8 @@
 # Source this file (`source scripts/env.sh`) to use the toolchain that scripts/toolchain.sh built,
 # offline: no plugin downloads, no update checks, a local file backend in .pulumi/ (git-ignored).
-#   PATH                 $CACHE/toolchain/bin (pulumi, pulumi-language-nodejs, pulumi-resource-*) first,
-#                        then node_modules/@pulumi/pulumi (pulumi-resource-pulumi-nodejs, dynamic providers)
-#   PULUMI_HOME          $CACHE/pulumi-home
+#   PATH                 $CACHE/toolchain/bin first: pulumi, pulumi-language-nodejs and
+#                        pulumi-resource-pulumi-nodejs (the dynamic-provider host from @pulumi/pulumi)
+#   PULUMI_HOME          $CACHE/pulumi-home, whose plugins/ holds the resource providers by version
 #   PULUMI_BACKEND_URL   file://<repo>/.pulumi
 #   PULUMI_CONFIG_PASSPHRASE  defaults to the development passphrase "lakehouse-dev"; set it before
 #                        sourcing to use your own (an empty value is kept).
@@ -12,7 +12,7 @@ if [ -e "$_lh_root/.cache" ]; then _lh_cache="$_lh_root/.cache"; else _lh_cache=
 
 case ":$PATH:" in
   *":$_lh_cache/toolchain/bin:"*) ;;
-  *) PATH="$_lh_cache/toolchain/bin:$_lh_root/node_modules/@pulumi/pulumi:$PATH" ;;
+  *) PATH="$_lh_cache/toolchain/bin:$PATH" ;;
 esac
 export PATH
 export PULUMI_HOME="$_lh_cache/pulumi-home"

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Builds the Pulumi toolchain from the Go module proxy into $CACHE/toolchain/bin, idempotently:
-#   pulumi                    github.com/pulumi/pulumi/pkg/v3/cmd/pulumi at the pinned version, built from a
-#                             wrapper module generated here (go.mod from versions.json + pkg's replaces)
-#   pulumi-language-nodejs    scripts/go/pulumi-language-nodejs (the upstream host module is not served)
-#   pulumi-resource-{docker,command,minio,kafka}
-#                             stand-ins from scripts/go/providers (the upstream provider modules are not
-#                             served); see docs/offline.md, section "Toolchain"
+# Builds the Pulumi toolchain from the Go module proxy into the cache, idempotently:
+#   $CACHE/toolchain/bin/pulumi                  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi at the pinned
+#                             version, built from a wrapper module generated here (go.mod from
+#                             versions.json + pkg's replace directives)
+#   $CACHE/toolchain/bin/pulumi-language-nodejs  scripts/go/pulumi-language-nodejs (the upstream host
+#                             module is not served)
+#   $CACHE/toolchain/bin/pulumi-resource-pulumi-nodejs  the dynamic-provider host shipped by @pulumi/pulumi
+#   $CACHE/pulumi-home/plugins/resource-<name>-v<version>/pulumi-resource-<name>, name in docker, command,
+#                             minio, kafka: stand-ins from scripts/go/providers (the upstream provider
+#                             modules are not served), installed in the plugin cache so that the engine
+#                             selects them by version, without "using ... from $PATH" warnings
+# See docs/offline.md, section "Toolchain".
 # Each piece is skipped when its binary exists and its stamp (version + source hash) matches.
 # Afterwards `source scripts/env.sh` puts the toolchain on PATH for offline use.
 # Usage: scripts/toolchain.sh [--force]
@@ -25,16 +30,19 @@ SRC="$TC/src"
 STAMPS="$TC/stamps"
 mkdir -p "$BIN" "$SRC" "$STAMPS" "$CACHE/logs" "$CACHE/go/mod" "$CACHE/go/build"
 
-export GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" GOFLAGS="-modcacherw" CGO_ENABLED=0
+export GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" GOFLAGS="-modcacherw -buildvcs=false" CGO_ENABLED=0
 export GOTOOLCHAIN=local
 GO_BUILD=(nice -n 10 go build -p 2 -trimpath)
 
 PULUMI_VERSION="$(version toolchain.pulumi)"
 TIMES="$CACHE/logs/toolchain-times.log"
 
-# fresh NAME KEY: true when bin/NAME exists and its stamp holds KEY.
+PLUGINS="$CACHE/pulumi-home/plugins"
+mkdir -p "$PLUGINS"
+
+# fresh NAME KEY [PATH]: true when PATH (default bin/NAME) exists and the stamp of NAME holds KEY.
 fresh() {
-  [ "$FORCE" = 0 ] && [ -x "$BIN/$1" ] && [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]
+  [ "$FORCE" = 0 ] && [ -x "${3:-$BIN/$1}" ] && [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]
 }
 stamp() { printf '%s' "$2" >"$STAMPS/$1"; }
 timed() { # timed NAME CMD...: run, log the wall time
@@ -93,15 +101,24 @@ prov="$ROOT/scripts/go/providers"
 for name in docker command minio kafka; do
   ver="$(version "toolchain.providers.$name")"
   key="$ver-$(srchash "$prov")"
-  if fresh "pulumi-resource-$name" "$key"; then log "pulumi-resource-$name $ver: cached"; continue; fi
+  dir="$PLUGINS/resource-$name-v$ver"
+  rm -f "$BIN/pulumi-resource-$name" # an ambient copy on PATH would win over the plugin cache
+  if fresh "pulumi-resource-$name" "$key" "$dir/pulumi-resource-$name"; then log "pulumi-resource-$name $ver: cached"; continue; fi
+  mkdir -p "$dir"; touch "$dir.partial"
   timed "pulumi-resource-$name" bash -c 'cd "$1" && shift && exec "$@"' _ "$prov" "${GO_BUILD[@]}" \
-    -ldflags "-s -w -X main.version=$ver" -o "$BIN/pulumi-resource-$name" "./cmd/pulumi-resource-$name"
+    -ldflags "-s -w -X main.version=$ver" -o "$dir/pulumi-resource-$name" "./cmd/pulumi-resource-$name"
+  rm -f "$dir.partial"
   stamp "pulumi-resource-$name" "$key"
 done
 
 # ---- dynamic-provider host (ships with @pulumi/pulumi) ----
+# The npm package's script resolves @pulumi/pulumi from the program's folder, so a copy next to `pulumi`
+# (where the engine looks for this bundled plugin) serves every clone.
 dyn="$ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
 [ -x "$dyn" ] || die "$dyn is missing: run npm ci first"
+if ! cmp -s "$dyn" "$BIN/pulumi-resource-pulumi-nodejs"; then
+  install -m 0755 "$dyn" "$BIN/pulumi-resource-pulumi-nodejs"
+fi
 
 "$BIN/pulumi" version >/dev/null || die "the pulumi binary in $BIN does not run"
 log "toolchain ready in $BIN: source scripts/env.sh"

@@ -20,8 +20,8 @@ const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "../..");
 const FIXTURE = path.join(ROOT, "test/fixtures/automation");
 const versions = require(path.join(ROOT, "versions.json"));
-const TOOLS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-docker", "pulumi-resource-command",
-    "pulumi-resource-minio", "pulumi-resource-kafka"];
+const TOOLS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"];
+const PROVIDERS = ["docker", "command", "minio", "kafka"];
 
 async function docker(...args: string[]): Promise<string> {
     const { stdout } = await run("docker", args, { maxBuffer: 64 * 1024 * 1024 });
@@ -41,9 +41,12 @@ function envFromEnvSh(): Record<string, string> {
 
 function toolchainBin(env: Record<string, string>): string {
     const bin = env.PATH.split(":")[0];
-    const missing = TOOLS.filter((t) => !fs.existsSync(path.join(bin, t)));
+    const missing = TOOLS.map((t) => path.join(bin, t)).concat(PROVIDERS.map((p) => {
+        const v = versions.toolchain.providers[p];
+        return path.join(env.PULUMI_HOME, "plugins", `resource-${p}-v${v}`, `pulumi-resource-${p}`);
+    })).filter((f) => !fs.existsSync(f));
     if (missing.length > 0) {
-        throw new Error(`the offline toolchain is missing ${missing.join(", ")} in ${bin}: ` +
+        throw new Error(`the offline toolchain is missing ${missing.join(", ")}: ` +
             "run `bash scripts/toolchain.sh` (or `make up`/`make test`) first");
     }
     return bin;
@@ -139,6 +142,8 @@ describe("offline toolchain through the Automation API", function () {
     it("up creates the network, a running healthy container and the command", async function () {
         const result = await stack.up({ onOutput: (s) => process.stdout.write(s) });
         assert.strictEqual(result.summary.result, "succeeded");
+        // Providers come from the plugin cache by version, the language host from next to `pulumi`.
+        assert.ok(!/from \$PATH/.test(result.stdout), `plugins were taken from $PATH:\n${result.stdout}`);
         outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]));
         assert.strictEqual(outputs.containerName, `${prefix}-app`);
         assert.strictEqual(outputs.networkName, `${prefix}-net`);
