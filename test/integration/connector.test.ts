@@ -2,17 +2,15 @@
 // Postgres, all from the project's local images, on a user-defined Docker network with every port on
 // 127.0.0.1. The provider's functions are called directly (a full `pulumi up` is tested elsewhere).
 import * as assert from "assert";
-import { execFile } from "child_process";
 import { randomBytes } from "crypto";
 import * as net from "net";
 import * as path from "path";
-import { promisify } from "util";
 import { Consumer, Kafka, logLevel } from "kafkajs";
 import { Client } from "pg";
 import { createConnectorProvider, postgresConnector, RetryEvent } from "../../components/connector";
 import { CONNECT_STORAGE_REPLICATION, KAFKA_INTERNAL_MIN_ISR, KAFKA_INTERNAL_REPLICATION } from "../../components/settings";
+import { createNetwork, imageExists, removeNetwork, rm, run, waitFor } from "../support/docker";
 
-const run = promisify(execFile);
 const versions = require(path.resolve(__dirname, "../../versions.json"));
 const IMAGES = {
     postgres: `pulumi-lakehouse/postgres:${versions.localImages.postgres}`,
@@ -20,17 +18,7 @@ const IMAGES = {
     connect: `pulumi-lakehouse/connect:${versions.localImages.debezium}`,
 };
 
-// --- a small Docker helper (test/support/docker.ts did not exist when this was written) -----------
-async function docker(...args: string[]): Promise<string> {
-    const { stdout } = await run("docker", args, { maxBuffer: 64 * 1024 * 1024 });
-    return stdout.trim();
-}
-
-async function hostPort(container: string, port: number): Promise<number> {
-    const mapping = await docker("port", container, `${port}/tcp`);
-    return Number(mapping.split("\n")[0].split(":").pop());
-}
-
+/** A port on 127.0.0.1 that nothing listens on, to publish a container port on. */
 async function freePort(): Promise<number> {
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
@@ -39,21 +27,10 @@ async function freePort(): Promise<number> {
     return port;
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let lastError: unknown;
-    while (Date.now() < deadline) {
-        try {
-            const value = await probe();
-            if (value !== undefined) return value;
-        } catch (error) {
-            lastError = error;
-        }
-        await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error(`${what} not ready within ${timeoutMs / 1000}s${lastError ? `: ${lastError}` : ""}`);
+/** Like waitFor, for probes that throw until ready and then return a value. */
+function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+    return waitFor(what, probe, timeoutMs, 500) as Promise<T>;
 }
-// -------------------------------------------------------------------------------------------------
 
 interface ChangeEvent { op: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null }
 
@@ -88,28 +65,37 @@ describe("Connector provider against Kafka Connect with Debezium and Postgres", 
     }
 
     before(async function () {
-        const images = await docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "pulumi-lakehouse/*");
-        const missing = Object.values(IMAGES).filter((image) => !images.split("\n").includes(image));
+        const missing = Object.values(IMAGES).filter((image) => !imageExists(image));
         if (missing.length > 0) throw new Error(`local images missing (run scripts/images.sh): ${missing.join(", ")}`);
 
-        await docker("network", "create", network);
-        await docker("run", "-d", "--name", names.postgres, "--network", network, "-p", "127.0.0.1::5432",
-            "-e", "POSTGRES_USER=admin", "-e", `POSTGRES_PASSWORD=${password}`, "-e", "POSTGRES_DB=customer_db",
-            IMAGES.postgres, "postgres", "-c", "wal_level=logical", "-c", "max_replication_slots=10", "-c", "max_wal_senders=10");
+        await createNetwork(network);
+        const pgPort = await freePort();
+        await run({
+            name: names.postgres, image: IMAGES.postgres, network, ports: { 5432: pgPort },
+            env: { POSTGRES_USER: "admin", POSTGRES_PASSWORD: password, POSTGRES_DB: "customer_db" },
+            args: ["postgres", "-c", "wal_level=logical", "-c", "max_replication_slots=10", "-c", "max_wal_senders=10"],
+        });
 
         const kafkaPort = await freePort(); // the host listener's port must equal its advertised port
-        const replication = [...Object.values(KAFKA_INTERNAL_REPLICATION), ...Object.keys(KAFKA_INTERNAL_MIN_ISR)].flatMap((v) => ["-e", `${v}=1`]);
-        await docker("run", "-d", "--name", names.kafka, "--network", network, "-p", `127.0.0.1:${kafkaPort}:${kafkaPort}`,
-            "-e", "KAFKA_NODE_ID=1", "-e", "KAFKA_PROCESS_ROLES=broker,controller",
-            "-e", `KAFKA_CONTROLLER_QUORUM_VOTERS=1@${names.kafka}:29093`,
-            "-e", `KAFKA_LISTENERS=CONTROLLER://:29093,PLAINTEXT://:19092,PLAINTEXT_HOST://:${kafkaPort}`,
-            "-e", `KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://${names.kafka}:19092,PLAINTEXT_HOST://127.0.0.1:${kafkaPort}`,
-            "-e", "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PLAINTEXT_HOST:PLAINTEXT",
-            "-e", "KAFKA_INTER_BROKER_LISTENER_NAME=PLAINTEXT", "-e", "KAFKA_CONTROLLER_LISTENER_NAMES=CONTROLLER",
-            "-e", "KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS=0", "-e", `CLUSTER_ID=${randomBytes(16).toString("base64url")}`,
-            ...replication, IMAGES.kafka);
+        const replication = Object.fromEntries(
+            [...Object.values(KAFKA_INTERNAL_REPLICATION), ...Object.keys(KAFKA_INTERNAL_MIN_ISR)].map((v) => [v, "1"]));
+        await run({
+            name: names.kafka, image: IMAGES.kafka, network, ports: { [kafkaPort]: kafkaPort },
+            env: {
+                KAFKA_NODE_ID: "1",
+                KAFKA_PROCESS_ROLES: "broker,controller",
+                KAFKA_CONTROLLER_QUORUM_VOTERS: `1@${names.kafka}:29093`,
+                KAFKA_LISTENERS: `CONTROLLER://:29093,PLAINTEXT://:19092,PLAINTEXT_HOST://:${kafkaPort}`,
+                KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://${names.kafka}:19092,PLAINTEXT_HOST://127.0.0.1:${kafkaPort}`,
+                KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PLAINTEXT_HOST:PLAINTEXT",
+                KAFKA_INTER_BROKER_LISTENER_NAME: "PLAINTEXT",
+                KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER",
+                KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "0",
+                CLUSTER_ID: randomBytes(16).toString("base64url"),
+                ...replication,
+            },
+        });
 
-        const pgPort = await hostPort(names.postgres, 5432);
         pg = await until("postgres", 120000, async () => {
             const client = new Client({ host: "127.0.0.1", port: pgPort, user: "admin", password, database: "customer_db" });
             client.on("error", () => undefined);
@@ -131,21 +117,28 @@ describe("Connector provider against Kafka Connect with Debezium and Postgres", 
         });
 
         // Connect starts last and is not awaited: the first create has to wait for it (refused connections).
-        await docker("run", "-d", "--name", names.connect, "--network", network, "-p", "127.0.0.1::8083",
-            "-e", `BOOTSTRAP_SERVERS=${names.kafka}:19092`, "-e", "GROUP_ID=connector-it",
-            "-e", "CONFIG_STORAGE_TOPIC=connect_configs", "-e", "OFFSET_STORAGE_TOPIC=connect_offsets",
-            "-e", "STATUS_STORAGE_TOPIC=connect_statuses", "-e", "CONNECT_OFFSET_FLUSH_INTERVAL_MS=1000",
-            ...Object.values(CONNECT_STORAGE_REPLICATION).flatMap((v) => ["-e", `${v}=1`]),
-            IMAGES.connect);
-        connectUrl = `http://127.0.0.1:${await hostPort(names.connect, 8083)}`;
+        const connectPort = await freePort();
+        await run({
+            name: names.connect, image: IMAGES.connect, network, ports: { 8083: connectPort },
+            env: {
+                BOOTSTRAP_SERVERS: `${names.kafka}:19092`,
+                GROUP_ID: "connector-it",
+                CONFIG_STORAGE_TOPIC: "connect_configs",
+                OFFSET_STORAGE_TOPIC: "connect_offsets",
+                STATUS_STORAGE_TOPIC: "connect_statuses",
+                CONNECT_OFFSET_FLUSH_INTERVAL_MS: "1000",
+                ...Object.fromEntries(Object.values(CONNECT_STORAGE_REPLICATION).map((v) => [v, "1"])),
+            },
+        });
+        connectUrl = `http://127.0.0.1:${connectPort}`;
     });
 
     after(async function () {
         await consumer?.disconnect().catch(() => undefined);
         await pg?.end().catch(() => undefined);
         if (process.env.KEEP_CONTAINERS !== "1") {
-            await docker("rm", "-f", "-v", ...Object.values(names)).catch(() => undefined);
-            await docker("network", "rm", network).catch(() => undefined);
+            for (const name of Object.values(names)) await rm(name);
+            await removeNetwork(network);
         }
     });
 
