@@ -47,7 +47,7 @@ export function setupMocks(config: Record<string, string> = {}, preview = false)
         call(args: pulumi.runtime.MockCallArgs) {
             return args.inputs;
         },
-    }, "pulumi-lakehouse", "dev", preview);
+    }, "lakehouse", "dev", preview);
 }
 
 function recordOptions(): void {
