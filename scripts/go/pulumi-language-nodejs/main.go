@@ -4,7 +4,8 @@
 // carries no tags, and the Go module proxy reachable here does not serve the pseudo-version of the
 // v3.259.0 commit (it answers "This module version is not available"). This host implements the part of
 // the LanguageRuntime gRPC service that `pulumi up/preview/destroy/refresh` (and the Automation API) use:
-// Handshake, GetPluginInfo, GetRequiredPackages/Plugins, Run, GetProgramDependencies, About, Cancel.
+// Handshake, GetPluginInfo, GetRequiredPackages/Plugins, Run, RunPlugin (policy packs and Node.js
+// plugins), GetProgramDependencies, About, Cancel.
 // Run starts `node <@pulumi/pulumi/cmd/run> ...` from the program's own node_modules, exactly as the
 // Node.js SDK expects, so programs behave the same. Code generation, `pulumi new` templates, packing,
 // linking and debugger attachment are not supported.
@@ -32,6 +33,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
 
+	sdk "github.com/pulumi/pulumi/sdk/v3"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
@@ -421,4 +424,125 @@ func (h *host) InstallDependencies(req *pulumirpc.InstallDependenciesRequest,
 func (h *host) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
 	h.cancel()
 	return &emptypb.Empty{}, nil
+}
+
+// runtimeOptions reads Pulumi.yaml's (or PulumiPolicy.yaml's) `runtime.options`.
+func runtimeOptions(info *pulumirpc.ProgramInfo) (typescript bool, tsconfig, nodeargs string) {
+	typescript = true
+	if opts := info.GetOptions(); opts != nil {
+		m := opts.AsMap()
+		if v, ok := m["typescript"].(bool); ok {
+			typescript = v
+		}
+		if v, ok := m["tsconfig"].(string); ok {
+			tsconfig = v
+		}
+		if v, ok := m["nodeargs"].(string); ok {
+			nodeargs = v
+		}
+	}
+	return typescript, tsconfig, nodeargs
+}
+
+// RunPlugin runs a plugin written in Node.js; for policy packs (kind analyzer) it starts
+// @pulumi/pulumi/cmd/run-policy-pack behind the SDK's policy proxy, which hands the pack the stack's
+// configuration, as the upstream host does.
+func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	ctx := server.Context()
+	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+
+	nodeBin, err := exec.LookPath("node")
+	if err != nil {
+		return err
+	}
+	info := req.GetInfo()
+	typescript, tsconfig, nodeargs := runtimeOptions(info)
+	env := req.GetEnv()
+	if typescript {
+		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")
+	}
+	if tsconfig != "" {
+		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+tsconfig)
+	}
+
+	analyzer := req.GetKind() == string(apitype.AnalyzerPlugin)
+	module := "@pulumi/pulumi/cmd/run-plugin"
+	if analyzer {
+		module = "@pulumi/pulumi/cmd/run-policy-pack"
+	} else if p := os.Getenv("PULUMI_LANGUAGE_NODEJS_RUN_PATH"); p != "" {
+		module = p
+	}
+	runPath, err := locateModule(nodeBin, info.GetProgramDirectory(), module)
+	if err != nil {
+		return err
+	}
+	args := []string{runPath}
+	args = append(args, strings.Fields(nodeargs)...)
+	if analyzer { // policy packs take the program directory last, other plugins first
+		args = append(args, req.GetArgs()...)
+		args = append(args, info.GetProgramDirectory())
+	} else {
+		args = append(args, info.GetProgramDirectory())
+		args = append(args, req.GetArgs()...)
+	}
+
+	var proxy *sdk.PolicyProxy
+	if analyzer {
+		proxy, stdout, err = sdk.NewPolicyProxy(ctx, stdout)
+		if err != nil {
+			return fmt.Errorf("could not start policy pack proxy: %w", err)
+		}
+		cfg, err := proxy.AwaitConfiguration(ctx)
+		if err != nil {
+			return fmt.Errorf("could not get stack configuration: %w", err)
+		}
+		if cfg != nil {
+			add := func(k, v string) {
+				if v != "" {
+					env = append(env, k+"="+v)
+				}
+			}
+			add("PULUMI_NODEJS_ORGANIZATION", cfg.GetOrganization())
+			add("PULUMI_NODEJS_PROJECT", cfg.GetProject())
+			add("PULUMI_NODEJS_STACK", cfg.GetStack())
+			add("PULUMI_NODEJS_DRY_RUN", strconv.FormatBool(cfg.GetDryRun()))
+			if c := cfg.GetConfig(); c != nil {
+				b, err := json.Marshal(c)
+				if err != nil {
+					return fmt.Errorf("could not marshal stack configuration: %w", err)
+				}
+				add("PULUMI_CONFIG", string(b))
+			}
+		}
+	}
+
+	cmd := exec.CommandContext(ctx, nodeBin, args...)
+	if analyzer {
+		cmd.Dir = info.GetProgramDirectory() // policy packs run in their own folder
+	} else {
+		cmd.Dir = req.GetPwd()
+	}
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("Problem executing plugin program (could not run language executor): %w", err)
+	}
+	if proxy != nil {
+		if err := proxy.Attach(ctx, cmd); err != nil {
+			return fmt.Errorf("could not attach policy pack proxy: %w", err)
+		}
+		return nil
+	}
+	if err := cmd.Wait(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return fmt.Errorf("Program exited with non-zero exit code: %d", ee.ExitCode())
+		}
+		return fmt.Errorf("Problem executing plugin program (could not run language executor): %w", err)
+	}
+	return closer.Close()
 }
