@@ -5,6 +5,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import * as YAML from "yaml";
 import { parseArgs } from "../../tools/preview-md";
 import {
     COMMENT_MARKER, MAX_COMMENT_CHARS, StackInput, StackPreview, cell, parseEventLog, renderComment, renderPreviewMarkdown,
@@ -166,6 +167,35 @@ describe("preview-md", () => {
         it("rejects a file given before any stack, and unknown flags", () => {
             assert.throws(() => parseArgs(["--preview", "x.json"]), /before any --stack/);
             assert.throws(() => parseArgs(["--stack", "dev", "--verbose", "1"]), /unknown argument --verbose/);
+        });
+    });
+
+    describe("the pull-request workflow", () => {
+        const workflow = YAML.parse(fs.readFileSync(path.resolve(__dirname, "../../.github/workflows/preview.yml"), "utf8"));
+        const steps: { name?: string; uses?: string; run?: string; with?: Record<string, unknown> }[] = workflow.jobs.preview.steps;
+        const preview = steps.find((s) => s.name === "Preview dev and prod")!.run!;
+
+        it("runs on pull requests: Node 20, npm ci, unit tests, then the toolchain build", () => {
+            assert.ok("pull_request" in workflow.on);
+            assert.strictEqual(steps.find((s) => s.uses?.startsWith("actions/setup-node"))!.with!["node-version"], 20);
+            const runs = steps.map((s) => s.run ?? "");
+            const order = ["npm ci", "npm run test:unit", "bash scripts/toolchain.sh"].map((cmd) => runs.findIndex((r) => r.startsWith(cmd)));
+            assert.ok(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1])), `steps out of order: ${order}`);
+        });
+
+        it("previews dev and prod with JSON, the event log and the policy pack, and renders them with preview:md", () => {
+            assert.strictEqual(workflow.jobs.preview.env.PULUMI_DEBUG_COMMANDS, "true", "--event-log needs debug commands");
+            assert.match(preview, /for stack in dev prod; do/);
+            for (const flag of ["--diff", "--json", "--event-log", "--policy-pack"]) assert.ok(preview.includes(flag), flag);
+            assert.match(preview, /npm run --silent preview:md -- /);
+        });
+
+        it("keeps one comment, found by the renderer's marker, updated or created", () => {
+            const script = String(steps.find((s) => s.uses?.startsWith("actions/github-script"))!.with!.script);
+            assert.ok(script.includes(COMMENT_MARKER));
+            assert.match(script, /updateComment/);
+            assert.match(script, /createComment/);
+            assert.ok(workflow.permissions["pull-requests"] === "write");
         });
     });
 });
