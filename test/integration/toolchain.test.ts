@@ -159,8 +159,9 @@ describe("offline toolchain through the Automation API", function () {
         assert.strictEqual(await docker("inspect", "--format", "{{.Id}}", `${prefix}-app`), outputs.containerId);
     });
 
-    it("a second preview reports no changes", async function () {
-        const result = await stack.preview({ diff: true });
+    it("a second preview reports no changes, with a policy pack loaded through the language host", async function () {
+        const result = await stack.preview({ diff: true, policyPacks: [path.join(FIXTURE, "policy")] });
+        assert.match(result.stdout, /lakehouse-toolchain-fixture-policies/, result.stdout);
         const changed = Object.entries(result.changeSummary).filter(([op, n]) => op !== "same" && (n ?? 0) > 0);
         assert.deepStrictEqual(changed, [], `preview wants changes:\n${result.stdout}`);
         assert.ok((result.changeSummary.same ?? 0) >= 5, JSON.stringify(result.changeSummary));
