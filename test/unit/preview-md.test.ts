@@ -73,6 +73,8 @@ describe("preview-md", () => {
         });
 
         it("reports the failed preview of a mandatory violation as an error", () => {
+            const exitCode = (stack: string) => fs.readFileSync(path.join(FIXTURES, `${stack}.exit-code`), "utf8").trim();
+            assert.deepStrictEqual(["dev", "prod", "staging"].map(exitCode), ["0", "1", "0"], "as the CLI exited when recorded");
             assert.deepStrictEqual(prod.errors, ["preview failed"]);
             assert.deepStrictEqual(dev.errors, []);
         });
