@@ -65,6 +65,9 @@ class Mirror:
     def __init__(self, args: argparse.Namespace):
         self.args = args
         self.ready_tables: Dict[str, List[str]] = {}
+        # Last batch id recorded per changelog; read from the snapshot summaries once per process (replays
+        # only happen right after a start), then kept up to date here.
+        self.recorded: Dict[str, Optional[int]] = {}
         self.status = {"batches": 0, "last_batch_id": None, "last_batch_rows": 0, "skipped_replays": 0}
 
     def table(self, topic: str, suffix: str = "") -> str:
@@ -132,9 +135,10 @@ class Mirror:
         from pyspark.sql import functions as F
 
         changelog = self.table(topic, "changelog")
-        summaries = [r.summary for r in spark.sql(
-            f"SELECT summary FROM {changelog}.snapshots").collect()]
-        done = lib.last_batch_id(summaries, self.args.job_name)
+        if changelog not in self.recorded:
+            summaries = [r.summary for r in spark.sql(f"SELECT summary FROM {changelog}.snapshots").collect()]
+            self.recorded[changelog] = lib.last_batch_id(summaries, self.args.job_name)
+        done = self.recorded[changelog]
         if done is not None and done >= batch_id:
             self.status["skipped_replays"] += 1
             log.warning("batch %s is already in %s (last recorded %s): skipping the replay", batch_id, changelog, done)
@@ -148,6 +152,7 @@ class Mirror:
             .option(f"snapshot-property.{lib.SNAPSHOT_JOB}", self.args.job_name) \
             .option(f"snapshot-property.{lib.SNAPSHOT_BATCH}", str(batch_id)) \
             .append()
+        self.recorded[changelog] = batch_id
 
     def merge_mirror(self, spark, topic: str, events, fields: List[lib.Field], primary_key: List[str]) -> None:
         from pyspark.sql import Window

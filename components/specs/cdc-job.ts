@@ -66,8 +66,6 @@ export function cdcJobSparkConf(args: Pick<CdcJobSpecArgs, "catalog" | "packages
         ...sparkCatalogConf(args.catalog),
         "spark.sql.shuffle.partitions": "2",
         "spark.ui.enabled": "false",
-        // Iceberg's MERGE of a few rows should not wait for adaptive broadcast decisions of a big cluster.
-        "spark.sql.adaptive.enabled": "true",
         "spark.sql.streaming.stopGracefullyOnShutdown": "true",
     };
     if (args.packages.length > 0) {
