@@ -44,7 +44,8 @@ function toolchainEnv(): NodeJS.ProcessEnv {
         PATH: `${cachedBin}${path.delimiter}${env.PATH ?? ""}`,
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+        // The dev stack file carries an encryption salt made with scripts/env.sh's passphrase.
+        PULUMI_CONFIG_PASSPHRASE: env.PULUMI_CONFIG_PASSPHRASE ?? PASSPHRASE,
         // --event-log (the only machine-readable record of policy events) is a debug-commands flag.
         PULUMI_DEBUG_COMMANDS: "true",
     };
