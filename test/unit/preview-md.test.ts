@@ -134,7 +134,7 @@ describe("preview-md", () => {
 
     describe("failures", () => {
         it("reports a preview that stopped before planning, with the CLI's error from stderr", () => {
-            // The JSON and stderr of a real run whose policy pack could not start (the toolchain's host before the shim).
+            // The JSON and stderr of a real run whose policy pack could not start (the toolchain's host before RunPlugin).
             const failed = summarizeStack({
                 stack: "dev",
                 previewJson: JSON.stringify({ diagnostics: [{ message: "warning: using pulumi-resource-docker from $PATH\n", severity: "warning" }] }),

@@ -261,9 +261,11 @@ export function summarizeStack(input: StackInput): StackPreview {
             byUrn.set(s.urn, s);
         }
     }
+    // Riskiest first, then by URN: the engine's step order varies from run to run.
+    const rank = (op: string) => { const i = ["replace", "delete", "update", "create"].indexOf(op); return i < 0 ? 4 : i; };
     const changes = [...byUrn.values()].map((s) => ({
         op: REPLACE_FAMILY.has(s.op) ? "replace" : s.op, urn: s.urn, properties: changedProperties(s),
-    }));
+    })).sort((a, b) => rank(a.op) - rank(b.op) || a.urn.localeCompare(b.urn));
     const callouts: Callout[] = [...byUrn.values()]
         .filter((s) => REPLACE_FAMILY.has(s.op) || s.op === "delete")
         .map((s) => REPLACE_FAMILY.has(s.op)
