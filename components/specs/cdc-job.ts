@@ -66,6 +66,8 @@ export function cdcJobSparkConf(args: Pick<CdcJobSpecArgs, "catalog" | "packages
         ...sparkCatalogConf(args.catalog),
         "spark.sql.shuffle.partitions": "2",
         "spark.ui.enabled": "false",
+        // CDC micro-batches are small: adaptive re-planning of every MERGE stage costs more than it saves.
+        "spark.sql.adaptive.enabled": "false",
         "spark.sql.streaming.stopGracefullyOnShutdown": "true",
     };
     if (args.packages.length > 0) {
