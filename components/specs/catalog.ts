@@ -15,6 +15,7 @@ export interface CatalogSpecArgs {
 }
 
 export const CATALOG_PORT = 8181;
+export const CATALOG_STATE_DIR = "/tmp";
 
 export function catalogSpec(args: CatalogSpecArgs): ContainerSpec {
     requirePort("catalog.hostPort", args.hostPort);
@@ -27,14 +28,16 @@ export function catalogSpec(args: CatalogSpecArgs): ContainerSpec {
             CATALOG_IO__IMPL: "org.apache.iceberg.aws.s3.S3FileIO",
             CATALOG_S3_ENDPOINT: args.s3Endpoint,
             CATALOG_S3_PATH__STYLE__ACCESS: "true",
-            // The fixture's default catalog database lives in /tmp; keep it on the volume instead.
-            CATALOG_URI: "jdbc:sqlite:file:/var/lib/iceberg/catalog.db",
+            // On the volume, so namespaces and tables survive a replacement. The volume sits on /tmp
+            // because that is the one directory both the official fixture's and our image's non-root
+            // user can write: a fresh named volume takes the image directory's 1777 mode.
+            CATALOG_URI: `jdbc:sqlite:file:${CATALOG_STATE_DIR}/iceberg_catalog.db`,
             AWS_REGION: S3_REGION,
         },
         secretEnv: { AWS_ACCESS_KEY_ID: "accessKey", AWS_SECRET_ACCESS_KEY: "secretKey" },
         ports: [{ internal: CATALOG_PORT, external: args.hostPort, ip: args.bindIp }],
         healthcheck: healthcheck(["CMD-SHELL", `curl -fsS http://localhost:${CATALOG_PORT}/v1/config >/dev/null`], "10s"),
-        volumes: [{ role: "data", containerPath: "/var/lib/iceberg" }],
+        volumes: [{ role: "data", containerPath: CATALOG_STATE_DIR }],
         uploads: [],
     };
 }

@@ -32,7 +32,8 @@ export function minioSpec(args: MinioSpecArgs): ContainerSpec {
             { internal: MINIO_API_PORT, external: args.apiHostPort, ip: args.bindIp },
             { internal: MINIO_CONSOLE_PORT, external: args.consoleHostPort, ip: args.bindIp },
         ],
-        healthcheck: healthcheck(["CMD", "mc", "ready", "local"], "5s"),
+        // The official image has `mc` and no curl; images built from the Go module may have only curl.
+        healthcheck: healthcheck(["CMD-SHELL", `mc ready local >/dev/null 2>&1 || curl -fsS http://localhost:${MINIO_API_PORT}/minio/health/ready >/dev/null`], "5s"),
         volumes: [{ role: "data", containerPath: "/data" }],
         uploads: [],
     };

@@ -123,21 +123,10 @@ type tarFile struct {
 func tarFiles(files []tarFile) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	dirs := map[string]bool{}
 	for _, f := range files {
+		// File entries only: the daemon creates missing parents itself, and a directory entry would
+		// replace a symlinked parent (e.g. /opt/spark -> pyspark) or reset a directory's mode (/tmp).
 		p := strings.TrimPrefix(f.Path, "/")
-		// Create parent folders first so that the archive extracts anywhere.
-		parts := strings.Split(p, "/")
-		for i := 1; i < len(parts); i++ {
-			d := strings.Join(parts[:i], "/") + "/"
-			if dirs[d] {
-				continue
-			}
-			dirs[d] = true
-			if err := tw.WriteHeader(&tar.Header{Name: d, Mode: 0o755, Typeflag: tar.TypeDir, ModTime: time.Now()}); err != nil {
-				return nil, err
-			}
-		}
 		if err := tw.WriteHeader(&tar.Header{Name: p, Mode: f.Mode, Size: int64(len(f.Content)), ModTime: time.Now()}); err != nil {
 			return nil, err
 		}
