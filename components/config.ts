@@ -20,6 +20,8 @@ export interface LakehouseConfig {
     minioRootUser?: string;
     minioRootPassword?: pulumi.Output<string>;
     resetConnectorOffsetsOnDelete?: boolean;
+    postgresConnectorConfig?: Record<string, string>;
+    mySqlConnectorConfig?: Record<string, string>;
 }
 
 export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): LakehouseConfig {
@@ -42,6 +44,8 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
         minioRootUser: config.get("minioRootUser"),
         minioRootPassword: config.getSecret("minioRootPassword"),
         resetConnectorOffsetsOnDelete: config.getBoolean("resetConnectorOffsetsOnDelete"),
+        postgresConnectorConfig: config.getObject<Record<string, string>>("postgresConnectorConfig"),
+        mySqlConnectorConfig: config.getObject<Record<string, string>>("mySqlConnectorConfig"),
     };
 }
 
@@ -56,6 +60,10 @@ export function lakehouseArgsFromConfig(c: LakehouseConfig): LakehouseArgs {
         postgres: { adminPassword: c.postgresAdminPassword, cdcPassword: c.postgresCdcPassword },
         mysql: { rootPassword: c.mysqlRootPassword, cdcPassword: c.mysqlCdcPassword },
         storage: { rootUser: c.minioRootUser, rootPassword: c.minioRootPassword },
-        connectors: { resetOffsetsOnDelete: c.resetConnectorOffsetsOnDelete },
+        connectors: {
+            resetOffsetsOnDelete: c.resetConnectorOffsetsOnDelete,
+            postgresExtraConfig: c.postgresConnectorConfig,
+            mySqlExtraConfig: c.mySqlConnectorConfig,
+        },
     };
 }

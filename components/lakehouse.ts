@@ -68,6 +68,10 @@ export interface LakehouseConnectorArgs {
     waitTimeoutSeconds?: number;
     /** Stop and reset offsets on delete, so a recreated connector snapshots again (dev stacks). Default: false. */
     resetOffsetsOnDelete?: boolean;
+    /** Further Debezium settings of the Postgres connector, e.g. `heartbeat.interval.ms`. Default: none. */
+    postgresExtraConfig?: Record<string, string>;
+    /** Further Debezium settings of the MySQL connector. Default: none. */
+    mySqlExtraConfig?: Record<string, string>;
 }
 
 export const DEFAULT_TOPIC_PREFIXES = { postgres: "dbserver1", mysql: "mysqlserver1" };
@@ -168,6 +172,7 @@ export class Lakehouse extends LakehouseComponent {
                     name: c.postgresName, hostname: pg.hostname, port: pg.port, user: pg.cdcUser, password: pg.cdcPassword,
                     dbname: pg.database, topicPrefix: this.topicPrefixes.postgres,
                     schemas: [...new Set(pg.tables.map((t) => t.schema))], tables: pg.tables.map((t) => `${t.schema}.${t.name}`),
+                    extraConfig: c.postgresExtraConfig,
                 })));
                 this.postgresConnector = new Connector(this.childName("postgres-connector"), { ...common, ...spec }, connectorOpts(pg.ready));
             }
@@ -181,6 +186,7 @@ export class Lakehouse extends LakehouseComponent {
                     password: my.cdcPassword, serverId: c.mySqlServerId, topicPrefix: this.topicPrefixes.mysql,
                     databases: my.databases, tables: my.tables.map((t) => `${t.schema}.${t.name}`),
                     bootstrapServers: this.kafka.internalBootstrapServers, schemaHistoryTopic: schemaHistoryTopic(this.topicPrefixes.mysql),
+                    extraConfig: c.mySqlExtraConfig,
                 })));
                 this.mySqlConnector = new Connector(this.childName("mysql-connector"), { ...common, ...spec }, connectorOpts(my.ready));
             }

@@ -127,7 +127,8 @@ export class PostgresSource extends LakehouseComponent {
                     delete: `${psql} <<'SQL'\n${replicaIdentitySql(table, "DEFAULT")}\nSQL`,
                     triggers: [container.id],
                     logging: "stderr",
-                }, this.childOpts({ dependsOn: [ddl] })));
+                    // On replacement the old resource's delete (DEFAULT) must run before the new create (FULL).
+                }, this.childOpts({ dependsOn: [ddl], deleteBeforeReplace: true })));
             }
         }
 

@@ -15,6 +15,7 @@ import { promisify } from "util";
 import { HeadBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
+import { envFromEnvSh } from "../support/pulumi";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "../..");
@@ -26,17 +27,6 @@ const PROVIDERS = ["docker", "command", "minio", "kafka"];
 async function docker(...args: string[]): Promise<string> {
     const { stdout } = await run("docker", args, { maxBuffer: 64 * 1024 * 1024 });
     return stdout.trim();
-}
-
-/** The environment scripts/env.sh exports, read by sourcing it (so the test follows its semantics). */
-function envFromEnvSh(): Record<string, string> {
-    const out = execFileSync("bash", ["-c", `source "${ROOT}/scripts/env.sh" && env -0`], { encoding: "utf8" });
-    const env: Record<string, string> = {};
-    for (const entry of out.split("\0")) {
-        const i = entry.indexOf("=");
-        if (i > 0) env[entry.slice(0, i)] = entry.slice(i + 1);
-    }
-    return env;
 }
 
 function toolchainBin(env: Record<string, string>): string {

@@ -143,6 +143,8 @@ describe("components", () => {
             assert.match(ri.inputs.create, /ALTER TABLE public\.users REPLICA IDENTITY FULL;/);
             assert.match(ri.inputs.delete, /ALTER TABLE public\.users REPLICA IDENTITY DEFAULT;/);
             assert.deepStrictEqual(ri.dependsOn, ["pg-table-public-users"]);
+            // A replacement (new container id) must run DEFAULT before FULL, not after it.
+            assert.strictEqual((ri.opts as pulumi.CustomResourceOptions).deleteBeforeReplace, true);
         });
 
         it("creates the CDC role after the container is healthy, with the password only in secret stdin", async () => {
@@ -281,6 +283,11 @@ describe("Lakehouse connectors", () => {
         assert.strictEqual(c.inputs.config["database.server.id"], "184054");
         assert.strictEqual(c.inputs.config["schema.history.internal.kafka.topic"], "mysqlserver1.schema-history");
         assert.ok(c.dependsOn.includes("lh-mysql-setup"));
+    });
+
+    it("passes extra Debezium settings from the stack config to the connector", async () => {
+        const recs = await construct(() => new Lakehouse("lh", { connectors: { postgresExtraConfig: { "heartbeat.interval.ms": "10000" } } }));
+        assert.strictEqual(named(recs, "lh-postgres-connector").inputs.config["heartbeat.interval.ms"], "10000");
     });
 
     it("rejects a connector server id equal to the MySQL server's", async () => {

@@ -1,0 +1,16 @@
+// The environment scripts/env.sh exports, for tests that drive the real CLI through the Automation API.
+import { execFileSync } from "child_process";
+import * as path from "path";
+
+export const ROOT = path.resolve(__dirname, "../..");
+
+/** Read by sourcing scripts/env.sh, so tests follow exactly what users get. */
+export function envFromEnvSh(): Record<string, string> {
+    const out = execFileSync("bash", ["-c", `source "${ROOT}/scripts/env.sh" && env -0`], { encoding: "utf8" });
+    const env: Record<string, string> = {};
+    for (const entry of out.split("\0")) {
+        const i = entry.indexOf("=");
+        if (i > 0) env[entry.slice(0, i)] = entry.slice(i + 1);
+    }
+    return env;
+}
