@@ -37,8 +37,9 @@ const MINIO_USER = "lakehouse";
 const MINIO_PASSWORD = "lakehouse-secret-1";
 const CONTAINERS = ["postgres", "mysql", "kafka", "connect", "minio", "catalog", "spark", "trino"].map((n) => `${P}-${n}`);
 
+/** make test builds every image first: a missing one is a failure, never a skip. */
 function needs(this: Mocha.Context, image: string) {
-    if (!imageExists(image)) this.skip();
+    if (!imageExists(image)) throw new Error(`image ${image} is missing: run \`bash scripts/images.sh\``);
 }
 
 describe("local images (scripts/images.sh)", function () {
@@ -46,7 +47,9 @@ describe("local images (scripts/images.sh)", function () {
     let workDir = "";
 
     before(async function () {
-        await docker(["info"], { timeoutMs: 30_000 }).catch(() => this.skip());
+        await docker(["info"], { timeoutMs: 30_000 }).catch((e) => {
+            throw new Error(`docker is not answering (run bash scripts/docker.sh): ${e}`);
+        });
         await Promise.all(CONTAINERS.map(rm));
         await removeVolume(CATALOG_VOLUME);
         await createNetwork(NET);
@@ -163,7 +166,7 @@ describe("local images (scripts/images.sh)", function () {
     describe("connect", function () {
         it("runs a distributed worker from Debezium's variables with the Postgres, MySQL and MariaDB plugins", async function () {
             needs.call(this, IMAGES.connect);
-            if (!imageExists(IMAGES.kafka)) this.skip();
+            needs.call(this, IMAGES.kafka);
             const name = `${P}-connect`;
             await run({
                 name, image: IMAGES.connect, network: NET, ports: { 8083: PORT.connect },
@@ -256,7 +259,7 @@ describe("local images (scripts/images.sh)", function () {
     describe("spark", function () {
         it("creates an Iceberg table through the REST catalog on MinIO, inserts and reads it back", async function () {
             needs.call(this, IMAGES.spark);
-            for (const i of [IMAGES.minio, IMAGES.icebergRest]) if (!imageExists(i)) this.skip();
+            for (const i of [IMAGES.minio, IMAGES.icebergRest]) needs.call(this, i);
             const job = path.join(workDir, "job.py");
             fs.writeFileSync(job, [
                 "from pyspark.sql import SparkSession",
