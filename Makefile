@@ -12,10 +12,11 @@ up: deps toolchain images
 	$(ENV) pulumi up --stack $(STACK) --yes --skip-preview --non-interactive
 	$(ENV) pulumi stack output --stack $(STACK) endpoints --json
 
-## test: type check, toolchain and images (cached), then unit and integration tests in one mocha run.
+## test: type check, toolchain and images (cached), the examples against the packed package, then
+## unit and integration tests in one mocha run, whose closing line counts every test.
 test: deps typecheck toolchain images
-	npx mocha --config .mocharc.all.json
 	npm run test:examples
+	npx mocha --config .mocharc.all.json
 
 deps:
 	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
