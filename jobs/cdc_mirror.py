@@ -50,7 +50,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--max-offsets-per-trigger", type=int, default=int(env("CDC_MAX_OFFSETS_PER_TRIGGER", "100000")))
     p.add_argument("--starting-offsets", default=env("CDC_STARTING_OFFSETS", "earliest"))
     p.add_argument("--job-name", default=env("CDC_JOB_NAME", "cdc-mirror"),
-                   help="recorded in snapshot summaries; a replayed batch of the same job is skipped")
+                   help="recorded with the query id in snapshot summaries; a replayed batch of the same query is skipped")
     p.add_argument("--heartbeat-file", default=env("CDC_HEARTBEAT_FILE", "/tmp/cdc-mirror.heartbeat"))
     a = p.parse_args(argv)
     if bool(a.topics) == bool(a.topic_pattern):
@@ -69,12 +69,26 @@ class Mirror:
         # only happen right after a start), then kept up to date here.
         self.recorded: Dict[str, Optional[int]] = {}
         self.status = {"batches": 0, "last_batch_id": None, "last_batch_rows": 0, "skipped_replays": 0}
+        # The streaming query's id lives in its checkpoint: batch ids only mean something per checkpoint, so
+        # replays are recognised by job name and query id (a new checkpoint starts a new query id at batch 0).
+        self.query_id: Optional[str] = None
+        self.query_started = threading.Event()
+
+    def started(self, query_id: str) -> None:
+        self.query_id = query_id
+        self.query_started.set()
+
+    @property
+    def job_key(self) -> str:
+        return f"{self.args.job_name}/{self.query_id}"
 
     def table(self, topic: str, suffix: str = "") -> str:
         a = self.args
         return f"{a.catalog}.{a.namespace}.{a.table_prefix}{lib.table_name(topic, suffix)}"
 
     def __call__(self, batch_df, batch_id: int) -> None:
+        if not self.query_started.wait(120):
+            raise RuntimeError("the streaming query's id never arrived")
         from pyspark.sql import functions as F
         from pyspark.sql import types as T
 
@@ -137,7 +151,7 @@ class Mirror:
         changelog = self.table(topic, "changelog")
         if changelog not in self.recorded:
             summaries = [r.summary for r in spark.sql(f"SELECT summary FROM {changelog}.snapshots").collect()]
-            self.recorded[changelog] = lib.last_batch_id(summaries, self.args.job_name)
+            self.recorded[changelog] = lib.last_batch_id(summaries, self.job_key)
         done = self.recorded[changelog]
         if done is not None and done >= batch_id:
             self.status["skipped_replays"] += 1
@@ -149,7 +163,7 @@ class Mirror:
             F.col("topic").alias("kafka_topic"), F.col("partition").alias("kafka_partition"),
             F.col("offset").alias("kafka_offset"), F.lit(batch_id).cast("bigint").alias("batch_id"))
         rows.writeTo(changelog) \
-            .option(f"snapshot-property.{lib.SNAPSHOT_JOB}", self.args.job_name) \
+            .option(f"snapshot-property.{lib.SNAPSHOT_JOB}", self.job_key) \
             .option(f"snapshot-property.{lib.SNAPSHOT_BATCH}", str(batch_id)) \
             .append()
         self.recorded[changelog] = batch_id
@@ -210,6 +224,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         .option("checkpointLocation", args.checkpoint) \
         .trigger(processingTime=f"{args.trigger_seconds} seconds") \
         .start()
+    mirror.started(str(query.id))
     log.info("started query %s, checkpoint %s", query.id, args.checkpoint)
     stop = threading.Event()
     beat = threading.Thread(target=heartbeat, args=(query, args.heartbeat_file, stop, mirror.status), daemon=True)

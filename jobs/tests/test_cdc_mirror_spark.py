@@ -88,6 +88,7 @@ def _users(spark):
 
 def test_merges_in_order_keeps_a_changelog_and_skips_a_replayed_batch(spark):
     sink = cdc_mirror.Mirror(_args(keys={"public.users": ["id"]}))
+    sink.started("query-1")
     u = lambda i, n, e=None: {"id": i, "name": n, "email": e}  # noqa: E731
     batch0 = [
         (USERS, 0, KEY(1), envelope("r", None, u(1, "ada"), PG_SOURCE, USERS_FIELDS)),
@@ -124,4 +125,13 @@ def test_merges_in_order_keeps_a_changelog_and_skips_a_replayed_batch(spark):
     rows = [tuple(r) for r in spark.sql("SELECT id, name, email, phone FROM test.cdc.dbserver1_public_users ORDER BY id").collect()]
     assert rows == [(1, "ada", "b@x", None), (2, "grace2", None, "+1")]
     summaries = [r.summary for r in spark.sql("SELECT summary FROM test.cdc.dbserver1_public_users_changelog.snapshots").collect()]
-    assert lib.last_batch_id(summaries, "cdc-test") == 1
+    assert lib.last_batch_id(summaries, "cdc-test/query-1") == 1
+
+    # A new checkpoint (new query id) starts again at batch 0: its batches are not taken for replays.
+    fresh = cdc_mirror.Mirror(_args(keys={"public.users": ["id"]}))
+    fresh.started("query-2")
+    batch2 = [(USERS, 7, KEY(3), envelope("c", None, u(3, "alan"), {**PG_SOURCE, "lsn": 70}, USERS_FIELDS))]
+    fresh(_batch(spark, batch2), 0)
+    assert fresh.status["skipped_replays"] == 0
+    assert [r[0] for r in _users(spark)] == [1, 2, 3]
+    assert spark.sql("SELECT count(*) FROM test.cdc.dbserver1_public_users_changelog").first()[0] == 7
