@@ -7,7 +7,6 @@
 import { strict as assert } from "assert";
 import { execFile } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
@@ -25,7 +24,7 @@ import {
     internalBootstrap, kafkaBrokerSpecs, minioSpec, mySqlSetupSql, mySqlSpec, postgresCdcRoleSql, postgresSpec,
     postgresTableSql, readCdcJobFiles, replicaIdentitySql, sparkSpec, trinoSpec,
 } from "../../components/specs";
-import { createNetwork, docker, exec, health, imageExists, logs, removeNetwork, removeVolume, rm, sleep, waitFor, waitHealthy } from "../support/docker";
+import { createNetwork, docker, exec, health, imageExists, logs, removeNetwork, removeVolume, rm, sleep, waitFor, waitHealthy, freePort } from "../support/docker";
 
 const execFileP = promisify(execFile);
 const L = versions.localImages;
@@ -68,14 +67,6 @@ function mark(step: string): void {
 // ---- running a ContainerSpec the way serviceContainer does, with the docker CLI --------------------
 const containers: string[] = [];
 const volumes: string[] = [];
-
-async function freePort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-    const port = (server.address() as net.AddressInfo).port;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return port;
-}
 
 /** Creates the container of a spec (env with secrets, uploads with placeholders filled, volumes), then starts it. */
 interface RunSpecOptions {

@@ -3,13 +3,12 @@
 // 127.0.0.1. The provider's functions are called directly (a full `pulumi up` is tested elsewhere).
 import * as assert from "assert";
 import { randomBytes } from "crypto";
-import * as net from "net";
 import * as path from "path";
 import { Consumer, Kafka, logLevel } from "kafkajs";
 import { Client } from "pg";
 import { createConnectorProvider, postgresConnector, RetryEvent } from "../../components/connector";
 import { CONNECT_STORAGE_REPLICATION, KAFKA_INTERNAL_MIN_ISR, KAFKA_INTERNAL_REPLICATION } from "../../components/settings";
-import { createNetwork, imageExists, removeNetwork, rm, run, waitFor } from "../support/docker";
+import { createNetwork, imageExists, removeNetwork, rm, run, waitFor, freePort } from "../support/docker";
 
 const versions = require(path.resolve(__dirname, "../../versions.json"));
 const IMAGES = {
@@ -19,14 +18,6 @@ const IMAGES = {
 };
 
 /** A port on 127.0.0.1 that nothing listens on, to publish a container port on. */
-async function freePort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-    const port = (server.address() as net.AddressInfo).port;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return port;
-}
-
 /** Like waitFor, for probes that throw until ready and then return a value. */
 function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
     return waitFor(what, probe, timeoutMs, 500) as Promise<T>;

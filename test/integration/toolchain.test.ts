@@ -10,12 +10,12 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as net from "net";
 import { promisify } from "util";
 import { HeadBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
 import { envFromEnvSh } from "../support/pulumi";
+import { freePort } from "../support/docker";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "../..");
@@ -164,14 +164,6 @@ describe("offline toolchain through the Automation API", function () {
         assert.strictEqual(await docker("network", "ls", "-q", "--filter", `name=^${prefix}-net$`), "");
     });
 });
-
-async function freePort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-    const port = (server.address() as net.AddressInfo).port;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return port;
-}
 
 async function requireImage(tag: string): Promise<string> {
     await docker("image", "inspect", "--format", "{{.Id}}", tag).catch(() => {

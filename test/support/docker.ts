@@ -1,6 +1,7 @@
 // Reusable Docker helpers for integration tests: run containers on a user-defined network with ports
 // published on 127.0.0.1 only, wait for health or for a condition, exec, and clean up.
 // They shell out to the docker CLI (no extra dependency) and never pull an image.
+import * as net from "net";
 import { execFile, execFileSync } from "child_process";
 import { promisify } from "util";
 
@@ -150,4 +151,13 @@ export async function waitFor<T>(what: string, check: () => Promise<T>, timeoutM
         await sleep(everyMs);
     }
     throw new Error(`timed out waiting for ${what}: ${lastErr instanceof Error ? lastErr.message : String(lastErr ?? "")}`);
+}
+
+/** A TCP port free on 127.0.0.1 right now, for publishing a test container. */
+export async function freePort(): Promise<number> {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
 }
