@@ -15,7 +15,6 @@ import { Kafka, logLevel } from "kafkajs";
 import * as mysql from "mysql2/promise";
 import { Client as PgClient } from "pg";
 import { ListObjectsV2Command, S3Client, CreateBucketCommand } from "@aws-sdk/client-s3";
-import versions from "../../versions.json";
 import { createConnectorProvider, mySqlConnector, postgresConnector } from "../../components/connector";
 import { DEFAULT_MYSQL_TABLES } from "../../components/mysql";
 import { DEFAULT_POSTGRES_TABLES } from "../../components/postgres";
@@ -25,19 +24,11 @@ import {
     postgresTableSql, readCdcJobFiles, replicaIdentitySql, sparkSpec, trinoSpec,
 } from "../../components/specs";
 import { createNetwork, docker, exec, health, imageExists, logs, removeNetwork, removeVolume, rm, sleep, waitFor, waitHealthy, freePort } from "../support/docker";
+import { imagesFor } from "../../components/versions";
 
 const execFileP = promisify(execFile);
-const L = versions.localImages;
-const IMAGES = {
-    postgres: `pulumi-lakehouse/postgres:${L.postgres}`,
-    mysql: `pulumi-lakehouse/mysql:${L.mariadb}`,
-    kafka: `pulumi-lakehouse/kafka:${L.kafka}`,
-    connect: `pulumi-lakehouse/connect:${L.debezium}`,
-    minio: `pulumi-lakehouse/minio:${L.minio}`,
-    icebergRest: `pulumi-lakehouse/iceberg-rest:${L.iceberg}`,
-    spark: `pulumi-lakehouse/spark:${L.spark}`,
-    trino: `pulumi-lakehouse/trino:${L.trino}`,
-};
+// The tags scripts/images.sh builds, from the one place the components read them.
+const IMAGES = imagesFor("local");
 
 const P = `lh-cdc-${process.pid}`;
 const NET = `${P}-net`;

@@ -11,22 +11,13 @@ import { Kafka, logLevel } from "kafkajs";
 import { Client as PgClient } from "pg";
 import * as mysql from "mysql2/promise";
 import { S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
-import versions from "../../versions.json";
 import {
     createNetwork, removeNetwork, run, rm, removeVolume, waitHealthy, waitFor, imageExists, runToCompletion, logs, docker,
 } from "../support/docker";
+import { imagesFor } from "../../components/versions";
 
-const L = versions.localImages;
-const IMAGES = {
-    postgres: `pulumi-lakehouse/postgres:${L.postgres}`,
-    mysql: `pulumi-lakehouse/mysql:${L.mariadb}`,
-    kafka: `pulumi-lakehouse/kafka:${L.kafka}`,
-    connect: `pulumi-lakehouse/connect:${L.debezium}`,
-    minio: `pulumi-lakehouse/minio:${L.minio}`,
-    icebergRest: `pulumi-lakehouse/iceberg-rest:${L.iceberg}`,
-    spark: `pulumi-lakehouse/spark:${L.spark}`,
-    trino: `pulumi-lakehouse/trino:${L.trino}`,
-};
+// The tags scripts/images.sh builds, from the one place the components read them.
+const IMAGES = imagesFor("local");
 
 // Names and host ports of this suite only, so it can run beside a developer's stack.
 const P = "lh-imgtest";
