@@ -4,13 +4,24 @@ SHELL := /bin/bash
 STACK ?= dev
 ENV := source scripts/env.sh &&
 
-.PHONY: up test deps docker toolchain images typecheck unit integration verify preview destroy clean-state
+.PHONY: up test deps docker toolchain images typecheck unit integration verify bench-latency preview destroy clean-state
 
-## up: toolchain, local images, then `pulumi up` of the dev stack; prints the endpoints.
+## up: toolchain, local images, then `pulumi up` of the dev stack; prints the endpoints and the result
+## of `make verify`.
 up: deps toolchain images
 	$(ENV) pulumi stack select $(STACK) --create --non-interactive
 	$(ENV) pulumi up --stack $(STACK) --yes --skip-preview --non-interactive
 	$(ENV) pulumi stack output --stack $(STACK) endpoints --json
+	$(MAKE) --no-print-directory verify STACK=$(STACK)
+
+## verify: the seed's checks and the whole CDC path, against the deployed stack (tools/verify.ts).
+verify: deps
+	$(ENV) npx ts-node tools/verify.ts --stack $(STACK)
+
+## bench-latency: source commit -> Kafka -> Iceberg (read by Trino) delay over 100 inserts per source,
+## against the deployed stack (tools/bench-latency.ts); numbers in docs/e2e.md.
+bench-latency: deps
+	$(ENV) npx ts-node tools/bench-latency.ts --stack $(STACK) --changes $${CHANGES:-100} --json .cache/logs/bench-latency-$(STACK).json
 
 ## test: type check, toolchain and images (cached), the examples against the packed package, then
 ## unit and integration tests in one mocha run, whose closing line counts every test.

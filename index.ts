@@ -6,3 +6,5 @@ const lakehouse = new Lakehouse("lakehouse", lakehouseArgsFromConfig(readLakehou
 export const endpoints = lakehouse.endpoints;
 export const brokerCount = lakehouse.kafka.brokerCount;
 export const topicPrefixes = lakehouse.topicPrefixes;
+/** Container names, tables and topics for `make verify` (tools/verify.ts); no secrets. */
+export const verifyTarget = lakehouse.verifyTarget;

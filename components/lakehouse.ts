@@ -11,6 +11,7 @@ import { Network } from "./network";
 import { PostgresSource, PostgresSourceArgs } from "./postgres";
 import { ServiceArgs } from "./service";
 import { SpecError } from "./specs/types";
+import { TableSpec } from "./specs/postgres";
 import { ObjectStorage, ObjectStorageArgs } from "./storage";
 import { KafkaTopics, TopicSpec } from "./topics";
 import { ImageSet } from "./versions";
@@ -104,6 +105,31 @@ export function cdcTopics(
     ];
 }
 
+/** One captured source database, as `make verify` (tools/verify.ts) reaches it. */
+export interface VerifySource {
+    kind: "postgres" | "mysql";
+    /** Container name; the checks run the database's own client inside it. */
+    container: pulumi.Input<string>;
+    /** Postgres: the database and the superuser `psql` connects as. */
+    database?: string;
+    adminUser?: string;
+    /** MySQL: "mysql" or "mariadb" (which client binary to run). */
+    flavour?: string;
+    topicPrefix: string;
+    connector?: pulumi.Input<string>;
+    tables: TableSpec[];
+}
+
+/** Where a deployed stack's parts are, for `make verify`: names and endpoints only, never a secret. */
+export interface VerifyTarget {
+    sources: VerifySource[];
+    sparkContainer: string;
+    minioContainer: pulumi.Input<string>;
+    warehouseBucket: string;
+    /** The CDC mirror job, when deployed: its container, `<catalog>.<namespace>`, table prefix and checkpoint. */
+    cdc?: { container: string; namespace: string; tablePrefix: string; checkpointLocation: string };
+}
+
 /**
  * The whole CDC lakehouse from one typed args object: network, sources, Kafka, Connect, topics, MinIO
  * with buckets, the Iceberg REST catalog, Spark and Trino, created in dependency order so that no
@@ -127,6 +153,8 @@ export class Lakehouse extends LakehouseComponent {
     public readonly mySqlConnector?: Connector;
     /** Endpoints on the host, for outputs and docs. */
     public readonly endpoints: Record<string, pulumi.Input<string>>;
+    /** What `make verify` needs to find its way around the deployed stack (exported by index.ts). */
+    public readonly verifyTarget: VerifyTarget;
 
     constructor(name: string, args: LakehouseArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:index:Lakehouse", name, opts);
@@ -219,6 +247,28 @@ export class Lakehouse extends LakehouseComponent {
             minio: `http://${this.storage.hostEndpoint}`,
             icebergCatalog: this.catalog.hostUri,
             trino: this.trino.url,
+        };
+        const sources: VerifySource[] = [];
+        if (this.postgres) {
+            sources.push({
+                kind: "postgres", container: this.postgres.container.name, database: this.postgres.database,
+                adminUser: this.postgres.adminUser, topicPrefix: this.topicPrefixes.postgres,
+                connector: this.postgresConnector?.name, tables: this.postgres.tables,
+            });
+        }
+        if (this.mysql) {
+            sources.push({
+                kind: "mysql", container: this.mysql.container.name, flavour: this.mysql.flavour,
+                topicPrefix: this.topicPrefixes.mysql, connector: this.mySqlConnector?.name, tables: this.mysql.tables,
+            });
+        }
+        this.verifyTarget = {
+            sources, sparkContainer: this.spark.containerName, minioContainer: this.storage.container.name,
+            warehouseBucket: this.storage.warehouseBucket,
+            cdc: this.cdcJob && {
+                container: this.cdcJob.containerName, namespace: this.cdcJob.namespace,
+                tablePrefix: (args.cdcJob || {}).tablePrefix ?? "", checkpointLocation: this.cdcJob.checkpointLocation,
+            },
         };
         this.registerOutputs({ endpoints: this.endpoints });
     }

@@ -67,6 +67,8 @@ export class PostgresSource extends LakehouseComponent {
     public readonly hostname: string;
     public readonly port = POSTGRES_PORT;
     public readonly database: string;
+    /** The superuser the image creates; `psql -U <adminUser>` inside the container needs no password. */
+    public readonly adminUser: string;
     public readonly cdcUser: string;
     public readonly cdcPassword: pulumi.Output<string>;
     public readonly adminPassword: pulumi.Output<string>;
@@ -134,6 +136,7 @@ export class PostgresSource extends LakehouseComponent {
 
         this.hostname = a.hostname;
         this.database = a.database;
+        this.adminUser = a.adminUser;
         this.cdcUser = a.cdcUser;
         this.tables = tables;
         this.registerOutputs({ hostname: this.hostname, database: this.database, cdcUser: this.cdcUser });

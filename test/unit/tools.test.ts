@@ -1,0 +1,66 @@
+// The pure parts of tools/verify.ts and tools/bench-latency.ts: row comparison, values for verify rows,
+// order statistics. Their runs against a deployed stack are in test/integration/stack.test.ts.
+import { strict as assert } from "assert";
+import { stats } from "../../tools/bench-latency";
+import { decimalText, decodeDecimals, rowDiff, sortRows, valueFor } from "../../tools/verify";
+
+describe("tools/verify: comparing source and mirror rows", () => {
+    const cols = ["id", "name", "amount"];
+
+    it("sorts by the key numerically, not as text, and turns values into text", () => {
+        const rows = sortRows([[10, "b", 1.5] as any, ["9", "a", null], ["100", null, "2"]], cols, ["id"]);
+        assert.deepEqual(rows, [["9", "a", null], ["10", "b", "1.5"], ["100", null, "2"]]);
+    });
+
+    it("finds no difference between equal row lists and names the first difference otherwise", () => {
+        const a = [["1", "ada", "10.50"], ["2", null, "-0.07"]];
+        assert.equal(rowDiff(a, a.map((r) => [...r])), undefined);
+        assert.match(rowDiff(a, [a[0]])!, /2 source rows, 1 mirror rows/);
+        assert.match(rowDiff(a, [a[0], ["2", "", "-0.07"]])!, /row 1: source \["2",null,"-0.07"\], mirror \["2","","-0.07"\]/);
+        assert.match(rowDiff(a, [["1", "ada", "10.5"], a[1]])!, /row 0/);
+    });
+
+    it("makes values for text, integer and decimal columns and none for other types", () => {
+        assert.equal(valueFor("text", "verify-x", 7), "verify-x");
+        assert.equal(valueFor("varchar(32)", "verify-x", 7), "verify-x");
+        assert.equal(valueFor("integer", "t", 7), "7");
+        assert.equal(valueFor("INT", "t", 7), "7");
+        assert.equal(valueFor("bigint", "t", 7), "7");
+        assert.equal(valueFor("decimal(10,2)", "t", 7), "12.34");
+        assert.equal(valueFor("timestamp", "t", 7), undefined);
+        assert.equal(valueFor("interval", "t", 7), undefined);
+    });
+});
+
+describe("tools/verify: Debezium decimals", () => {
+    it("decodes Kafka Connect Decimal bytes with the field's scale, negative values included", () => {
+        assert.equal(decimalText("BNI=", 2), "12.34");
+        assert.equal(decimalText(Buffer.from([0xff, 0xf9]).toString("base64"), 2), "-0.07");
+        assert.equal(decimalText(Buffer.from([0x00]).toString("base64"), 2), "0.00");
+        assert.equal(decimalText(Buffer.from([0x07, 0x5b, 0xcd, 0x15]).toString("base64"), 0), "123456789");
+        assert.equal(decimalText(Buffer.from([0x0b, 0xc6, 0x14, 0x4d]).toString("base64"), 2), "1975307.01");
+    });
+
+    it("rewrites only the Decimal fields a row's schema names", () => {
+        const schema = { fields: [{ field: "id", name: undefined }, { field: "amount", name: "org.apache.kafka.connect.data.Decimal", parameters: { scale: "2" } }] };
+        assert.deepEqual(decodeDecimals({ id: 1, amount: "BNI=", note: "BNI=" }, schema), { id: 1, amount: "12.34", note: "BNI=" });
+        assert.equal(decodeDecimals(null, schema), null);
+        assert.deepEqual(decodeDecimals({ amount: "BNI=" }, undefined), { amount: "BNI=" });
+    });
+});
+
+describe("tools/bench-latency: statistics", () => {
+    it("gives min, median (mean of the middle two for an even count), p95, max and mean", () => {
+        const s = stats([5, 1, 4, 2, 3, 6]);
+        assert.deepEqual(s, { n: 6, min: 1, median: 3.5, p95: 6, max: 6, mean: 3.5 });
+        assert.equal(stats([7]).median, 7);
+        const hundred = stats(Array.from({ length: 100 }, (_, i) => i + 1));
+        assert.equal(hundred.median, 50.5);
+        assert.equal(hundred.p95, 95);
+        assert.equal(hundred.max, 100);
+    });
+
+    it("refuses an empty sample", () => {
+        assert.throws(() => stats([]), /no values/);
+    });
+});

@@ -1,0 +1,238 @@
+// `make bench-latency`: how long a committed source row takes to reach Kafka and the Iceberg mirror
+// as Trino reads it, on a deployed stack (the outputs `endpoints` and `verifyTarget`).
+//
+// For each captured source (Postgres and MySQL) it inserts --changes rows, one every --interval-ms,
+// each in its own transaction, into the source's first table, through a client on the published port
+// (the password comes from the container's environment and stays in this process). Per row:
+//   commit  = the host clock when the INSERT's autocommit returned (a few ms after the real commit);
+//   kafka   = the host clock when a consumer got the Debezium change for the row;
+//   trino   = the host clock when a poll of the mirror table through Trino first returned the row
+//             (one poll every --poll-ms; each poll's own duration is part of the number).
+// It prints min, median, p95, max and mean per source and stage, and the raw numbers as JSON with
+// --json FILE; then it deletes the rows it made and waits until the mirror has dropped them.
+//
+//   npx ts-node tools/bench-latency.ts [--stack dev] [--changes 100] [--interval-ms 1000] [--poll-ms 500] [--json out.json]
+import * as fs from "fs";
+import { Kafka, logLevel } from "kafkajs";
+import * as mysql from "mysql2/promise";
+import { Client as PgClient } from "pg";
+import type { VerifySource, VerifyTarget } from "../components/lakehouse";
+import type { TableSpec } from "../components/specs/postgres";
+import { VerifyEndpoints, containerEnv, docker, readStackOutputs, sleep, trino, waitUntil } from "./clients";
+import { valueFor } from "./verify";
+
+export interface Stats { n: number; min: number; median: number; p95: number; max: number; mean: number }
+
+/** Order statistics of a sample (ms); the median of an even sample is the mean of the middle two. */
+export function stats(values: number[]): Stats {
+    if (values.length === 0) throw new Error("no values");
+    const v = [...values].sort((a, b) => a - b);
+    const at = (q: number) => v[Math.min(v.length - 1, Math.ceil(q * v.length) - 1)];
+    const mid = v.length / 2;
+    const median = v.length % 2 ? v[Math.floor(mid)] : (v[mid - 1] + v[mid]) / 2;
+    return { n: v.length, min: v[0], median, p95: at(0.95), max: v[v.length - 1], mean: v.reduce((a, b) => a + b, 0) / v.length };
+}
+
+interface Source {
+    name: string;
+    table: TableSpec;
+    topic: string;
+    mirror: string;
+    key: string;
+    insert: (id: number, text: string) => Promise<void>;
+    deleteFrom: (first: number) => Promise<void>;
+    maxId: () => Promise<number>;
+    close: () => Promise<void>;
+}
+
+async function hostPort(container: string, port: number): Promise<string> {
+    const out = (await docker(["port", container, String(port)])).trim().split("\n")[0];
+    if (!out) throw new Error(`${container} publishes no port for ${port}`);
+    return out;
+}
+
+async function openSource(s: VerifySource & { container: string }, target: VerifyTarget): Promise<Source> {
+    const t = s.tables[0];
+    const key = t.primaryKey[0];
+    const cols = t.columns.map((c) => c.name);
+    const topic = `${s.topicPrefix}.${t.schema}.${t.name}`;
+    const mirror = `${target.cdc!.namespace}.${target.cdc!.tablePrefix}${topic.replace(/[^A-Za-z0-9_]/g, "_").toLowerCase()}`;
+    const values = (id: number, text: string) => t.columns.map((c) => (c.name === key ? String(id) : valueFor(c.type, text, 7) ?? null));
+    const common = { name: `${s.kind} ${t.schema}.${t.name}`, table: t, topic, mirror, key };
+    if (s.kind === "postgres") {
+        const [host, port] = (await hostPort(s.container, 5432)).split(/:(?=\d+$)/);
+        const pg = new PgClient({
+            host, port: Number(port), user: s.adminUser, database: s.database,
+            password: await containerEnv(s.container, "POSTGRES_PASSWORD"),
+        });
+        await pg.connect();
+        const q = `"${t.schema}"."${t.name}"`;
+        return {
+            ...common,
+            insert: async (id, text) => {
+                await pg.query(`INSERT INTO ${q} (${cols.map((c) => `"${c}"`).join(", ")}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(", ")})`, values(id, text));
+            },
+            deleteFrom: async (first) => { await pg.query(`DELETE FROM ${q} WHERE "${key}" >= $1`, [first]); },
+            maxId: async () => Number((await pg.query(`SELECT coalesce(max("${key}"), 0) AS m FROM ${q}`)).rows[0].m),
+            close: () => pg.end(),
+        };
+    }
+    const [host, port] = (await hostPort(s.container, 3306)).split(/:(?=\d+$)/);
+    const my = await mysql.createConnection({ host, port: Number(port), user: "root", password: await containerEnv(s.container, "MYSQL_ROOT_PASSWORD") });
+    const q = `\`${t.schema}\`.\`${t.name}\``;
+    return {
+        ...common,
+        insert: async (id, text) => {
+            await my.query(`INSERT INTO ${q} (${cols.map((c) => `\`${c}\``).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`, values(id, text));
+        },
+        deleteFrom: async (first) => { await my.query(`DELETE FROM ${q} WHERE \`${key}\` >= ?`, [first]); },
+        maxId: async () => Number(((await my.query(`SELECT coalesce(max(\`${key}\`), 0) AS m FROM ${q}`)) as any)[0][0].m),
+        close: () => my.end(),
+    };
+}
+
+export interface LatencyResult {
+    source: string;
+    changes: number;
+    kafkaMs: Stats;
+    trinoMs: Stats;
+    raw: { id: number; commit: number; kafka: number; trino: number }[];
+}
+
+export async function benchLatency(endpoints: VerifyEndpoints, target: VerifyTarget,
+    o: { changes: number; intervalMs: number; pollMs: number; log?: (l: string) => void }): Promise<LatencyResult[]> {
+    const log = o.log ?? ((l: string) => console.log(l));
+    if (!target.cdc) throw new Error("the stack has no CDC mirror job: nothing to measure in Iceberg");
+    const sources = await Promise.all(target.sources.map((s) => openSource(s as VerifySource & { container: string }, target)));
+    const runId = Date.now().toString(36);
+    const kafka = new Kafka({ clientId: "lakehouse-bench", brokers: endpoints.kafka.split(","), logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: `lakehouse-bench-${runId}` });
+    try {
+        const base = new Map<Source, number>();
+        for (const s of sources) base.set(s, (await s.maxId()) + 1);
+        const commit = new Map<string, number>();
+        const inKafka = new Map<string, number>();
+        const inTrino = new Map<string, number>();
+        const id = (s: Source, i: number) => `${s.topic}/${base.get(s)! + i}`;
+
+        const admin = kafka.admin();
+        await admin.connect();
+        const start = await Promise.all(sources.map(async (s) => ({ topic: s.topic, offsets: await admin.fetchTopicOffsets(s.topic) })));
+        await admin.disconnect();
+        await consumer.connect();
+        await consumer.subscribe({ topics: sources.map((s) => s.topic), fromBeginning: false });
+        await consumer.run({
+            eachMessage: async ({ topic, message }) => {
+                const now = Date.now();
+                if (!message.value) return;
+                const v = JSON.parse(message.value.toString());
+                const p = v.payload ?? v;
+                const s = sources.find((x) => x.topic === topic);
+                if (!s || p?.op !== "c" || !p.after) return;
+                const k = `${topic}/${p.after[s.key]}`;
+                if (!inKafka.has(k)) inKafka.set(k, now);
+            },
+        });
+        for (const s of start) for (const p of s.offsets) consumer.seek({ topic: s.topic, partition: p.partition, offset: p.offset });
+
+        let polling = true;
+        let polls = 0;
+        let pollMsTotal = 0;
+        const poller = (async () => {
+            while (polling) {
+                const began = Date.now();
+                for (const s of sources) {
+                    const rows = await trino(endpoints.trino, `SELECT CAST("${s.key}" AS bigint) FROM ${s.mirror} WHERE "${s.key}" >= ${base.get(s)}`).catch(() => [] as any[][]);
+                    const now = Date.now();
+                    for (const [k] of rows) {
+                        const key = `${s.topic}/${k}`;
+                        if (commit.has(key) && !inTrino.has(key)) inTrino.set(key, now);
+                    }
+                }
+                polls++;
+                pollMsTotal += Date.now() - began;
+                await sleep(Math.max(0, o.pollMs - (Date.now() - began)));
+            }
+        })();
+
+        log(`bench: ${o.changes} inserts per source, one every ${o.intervalMs} ms, into ${sources.map((s) => s.name).join(" and ")}`);
+        const t0 = Date.now();
+        for (let i = 0; i < o.changes; i++) {
+            const due = t0 + i * o.intervalMs;
+            await sleep(Math.max(0, due - Date.now()));
+            await Promise.all(sources.map(async (s) => {
+                await s.insert(base.get(s)! + i, `bench-${runId}-${i}`);
+                commit.set(id(s, i), Date.now());
+            }));
+        }
+        const all = sources.flatMap((s) => Array.from({ length: o.changes }, (_, i) => id(s, i)));
+        await waitUntil("every bench row in Kafka and in the mirror", 900_000, 1000,
+            async () => (all.every((k) => inKafka.has(k) && inTrino.has(k)) ? true : undefined));
+        polling = false;
+        await poller;
+        log(`bench: ${polls} Trino polls, ${(pollMsTotal / Math.max(1, polls)).toFixed(0)} ms each on average`);
+
+        const results = sources.map((s) => {
+            const raw = Array.from({ length: o.changes }, (_, i) => {
+                const k = id(s, i);
+                return { id: base.get(s)! + i, commit: commit.get(k)!, kafka: inKafka.get(k)! - commit.get(k)!, trino: inTrino.get(k)! - commit.get(k)! };
+            });
+            return { source: s.name, changes: o.changes, kafkaMs: stats(raw.map((r) => r.kafka)), trinoMs: stats(raw.map((r) => r.trino)), raw };
+        });
+
+        // Clean up, and let the mirror follow before the next user of the stack.
+        for (const s of sources) await s.deleteFrom(base.get(s)!);
+        await waitUntil("the bench rows to leave the mirror", 900_000, 2000, async () => {
+            for (const s of sources) {
+                const n = await trino(endpoints.trino, `SELECT count(*) FROM ${s.mirror} WHERE "${s.key}" >= ${base.get(s)}`);
+                if (Number(n[0][0]) !== 0) return undefined;
+            }
+            return true;
+        });
+        return results;
+    } finally {
+        await consumer.disconnect().catch(() => undefined);
+        await Promise.all(sources.map((s) => s.close().catch(() => undefined)));
+    }
+}
+
+export function formatResults(results: LatencyResult[]): string {
+    const f = (ms: number) => (ms / 1000).toFixed(2);
+    const lines = ["| source | stage | n | min s | median s | p95 s | max s | mean s |", "|---|---|---|---|---|---|---|---|"];
+    for (const r of results) {
+        for (const [stage, s] of [["commit -> Kafka", r.kafkaMs], ["commit -> Iceberg (Trino)", r.trinoMs]] as const) {
+            lines.push(`| ${r.source} | ${stage} | ${s.n} | ${f(s.min)} | ${f(s.median)} | ${f(s.p95)} | ${f(s.max)} | ${f(s.mean)} |`);
+        }
+    }
+    return lines.join("\n");
+}
+
+async function main(): Promise<void> {
+    const args = process.argv.slice(2);
+    const opt = (name: string, dflt: string) => {
+        const i = args.indexOf(`--${name}`);
+        return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
+    };
+    const num = (name: string, dflt: string, min: number) => {
+        const v = Number(opt(name, dflt));
+        if (!Number.isInteger(v) || v < min) {
+            console.error(`bench-latency: --${name} must be an integer >= ${min}, got ${opt(name, dflt)}`);
+            process.exit(2);
+        }
+        return v;
+    };
+    const stack = opt("stack", "dev");
+    const o = { changes: num("changes", "100", 1), intervalMs: num("interval-ms", "1000", 0), pollMs: num("poll-ms", "500", 50) };
+    const outputs = await readStackOutputs(stack, "bench-latency");
+    const results = await benchLatency(outputs.endpoints, outputs.verifyTarget, o);
+    console.log(formatResults(results));
+    const json = opt("json", "");
+    if (json) fs.writeFileSync(json, JSON.stringify({ stack, ...o, at: new Date().toISOString(), results }, null, 2));
+}
+
+if (require.main === module) {
+    main().catch((e) => {
+        console.error(`bench-latency: ${(e as Error).stack ?? e}`);
+        process.exit(1);
+    });
+}
