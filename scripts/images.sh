@@ -127,8 +127,15 @@ prepare_spark() {
   maven_file "iceberg-$i" "org.apache.iceberg:iceberg-spark-runtime-${sv}_$sc:$i"
   maven_file "iceberg-$i" "org.apache.iceberg:iceberg-aws-bundle:$i"
   maven_deps "spark-sql-kafka-$s" "org.apache.spark:spark-sql-kafka-0-10_$sc:$s"
+  # S3A for the CDC job's checkpoint on MinIO: hadoop-aws at pyspark's hadoop-client version, without
+  # its ~600 MB AWS SDK bundle. The Iceberg AWS bundle above already carries SDK v2 (s3, sts, auth,
+  # the apache and netty clients) at awsSdk; S3A's copy/rename also needs the transfer manager at that version.
+  local h a; h="$(v hadoopClient)"; a="$(v awsSdk)"
+  maven_file "hadoop-aws-$h" "org.apache.hadoop:hadoop-aws:$h"
+  maven_file "awssdk-$a" "software.amazon.awssdk:s3-transfer-manager:$a"
   local jars="$1/jars"; mkdir -p "$jars"
   cp "$DL/iceberg-$i/iceberg-spark-runtime-${sv}_$sc-$i.jar" "$DL/iceberg-$i/iceberg-aws-bundle-$i.jar" "$jars/"
+  cp "$DL/hadoop-aws-$h/hadoop-aws-$h.jar" "$DL/awssdk-$a/s3-transfer-manager-$a.jar" "$jars/"
   # Only the Kafka source and its direct client: pyspark already ships the rest of Spark's classpath.
   cp "$DL/spark-sql-kafka-$s"/spark-sql-kafka-0-10_*.jar "$DL/spark-sql-kafka-$s"/spark-token-provider-kafka-0-10_*.jar \
      "$DL/spark-sql-kafka-$s"/kafka-clients-*.jar "$DL/spark-sql-kafka-$s"/commons-pool2-*.jar "$jars/"
