@@ -122,6 +122,8 @@ export interface VerifySource {
 
 /** Where a deployed stack's parts are, for `make verify`: names and endpoints only, never a secret. */
 export interface VerifyTarget {
+    /** Every container of the stack, which must all be running and healthy. */
+    containers: pulumi.Input<string>[];
     sources: VerifySource[];
     sparkContainer: string;
     minioContainer: pulumi.Input<string>;
@@ -263,6 +265,10 @@ export class Lakehouse extends LakehouseComponent {
             });
         }
         this.verifyTarget = {
+            containers: [
+                ...this.kafka.brokers, this.connect.container, ...[this.postgres, this.mysql].map((x) => x?.container),
+                this.storage.container, this.catalog.container, this.spark.container, this.trino.container, this.cdcJob?.container,
+            ].filter((c): c is NonNullable<typeof c> => c !== undefined).map((c) => c.name),
             sources, sparkContainer: this.spark.containerName, minioContainer: this.storage.container.name,
             warehouseBucket: this.storage.warehouseBucket,
             cdc: this.cdcJob && {

@@ -159,13 +159,11 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
         return r.ok;
     }
 
-    const containers = [
-        ...sources.map((s) => s.src.container), target.minioContainer as string, target.sparkContainer,
-        ...(target.cdc ? [target.cdc.container] : []),
-    ];
+    const containers = (target.containers ?? []) as string[];
     await check("containers healthy", async () => {
         const states = await Promise.all(containers.map(async (c) =>
             [c, (await docker(["inspect", "-f", "{{.State.Status}}/{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", c]).catch((e) => `missing (${e.message})`)).trim()] as const));
+        if (states.length === 0) throw new Error("the stack lists no container");
         const bad = states.filter(([, s]) => s !== "running/healthy");
         if (bad.length > 0) throw new Error(bad.map(([c, s]) => `${c} ${s}`).join("; "));
         return `${states.length} containers`;

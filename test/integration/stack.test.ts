@@ -89,6 +89,7 @@ describe("the dev program through `pulumi up` (Automation API, offline toolchain
         // Every check ran: health, connectors, topics, changes, Kafka, seed table, mirror, changelog, Spark, checkpoint?, clean-up.
         assert.ok(results.length >= 10, results.map((r) => r.name).join("\n"));
         assert.ok(results.some((r) => r.name.startsWith("mirror tables equal the sources")));
+        assert.strictEqual(results.find((r) => r.name === "containers healthy")?.detail, "9 containers");
     });
 
     it("a second preview changes nothing", async function () {
