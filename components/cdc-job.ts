@@ -3,10 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { LakehouseComponent } from "./base";
 import { IcebergCatalog } from "./catalog";
 import { serviceContainer } from "./container";
-import { sparkPackages } from "./engines";
+import { S3A_PACKAGE_EXCLUDES, sparkPackages, sparkS3aPackages } from "./engines";
 import { KafkaCluster } from "./kafka";
 import { ServiceArgs, definedOnly, resolveService } from "./service";
-import { cdcJobSpec, defaultCheckpoint, readCdcJobFiles } from "./specs/cdc-job";
+import { cdcCheckpoint, cdcJobSpec, parseS3aLocation, readCdcJobFiles } from "./specs/cdc-job";
 import { SECRET_PLACEHOLDER } from "./specs/engines";
 import { ObjectStorage } from "./storage";
 
@@ -15,7 +15,7 @@ export interface CdcMirrorJobArgs extends ServiceArgs {
     kafka: KafkaCluster;
     /** The Iceberg REST catalog the mirror and changelog tables live in. Required. */
     catalog: IcebergCatalog;
-    /** The MinIO holding the warehouse files. Required. */
+    /** The MinIO holding the warehouse files and, by default, the checkpoint (in its checkpointBucket). Required. */
     storage: ObjectStorage;
     /** Debezium topics to mirror, one per captured table; exclusive with topicPattern. Required unless topicPattern is given. */
     topics?: string[];
@@ -37,7 +37,12 @@ export interface CdcMirrorJobArgs extends ServiceArgs {
     master?: string;
     /** Driver memory (the job runs in the driver with local[N]). Default: "1g". */
     driverMemory?: string;
-    /** Checkpoint directory. Default: `/opt/spark/work-dir/checkpoints/<jobName>` on the job's own volume. */
+    /**
+     * Where Spark keeps the stream's offsets and commits, which make restarts resume exactly once:
+     * `s3a://<bucket>/<path>` in one of the storage's buckets, or a path under `/opt/spark/work-dir/` on a
+     * docker volume of the job's own. Default: `s3a://<storage.checkpointBucket>/<jobName>` on MinIO.
+     * The local images carry hadoop-aws; with the official ones Spark fetches it at start (spark.jars.packages).
+     */
     checkpointLocation?: string;
     /** DNS name on the stack's network. Default: "cdc-mirror". */
     hostname?: string;
@@ -57,6 +62,7 @@ export class CdcMirrorJob extends LakehouseComponent {
     public readonly containerName: string;
     /** The Iceberg namespace, as `<catalog>.<namespace>`. */
     public readonly namespace: string;
+    /** The checkpoint location, e.g. `s3a://checkpoints/cdc-mirror`. */
     public readonly checkpointLocation: string;
 
     constructor(name: string, args: CdcMirrorJobArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -69,6 +75,16 @@ export class CdcMirrorJob extends LakehouseComponent {
         if (args.topics?.length && args.topicPattern) {
             this.invalid("topics", "give either topics or topicPattern, not both");
         }
+        const checkpointBucket = args.storage.checkpointBucket;
+        const checkpoint = cdcCheckpoint({ checkpointBucket, checkpointLocation: a.checkpointLocation, jobName: a.jobName });
+        // S3A does not create buckets: an s3a:// checkpoint must be in a bucket the storage declares, and the
+        // job starts after that bucket exists.
+        const s3a = parseS3aLocation(checkpoint);
+        const bucket = s3a && args.storage.buckets[s3a.bucket];
+        if (s3a && !bucket) {
+            this.invalid("checkpointLocation", `bucket ${s3a.bucket} is not one of the storage's buckets (${Object.keys(args.storage.buckets).join(", ")})`);
+        }
+        const official = a.imageSet === "official";
         const spec = this.spec(() => cdcJobSpec({
             image: a.image, hostname: a.hostname,
             catalog: {
@@ -78,8 +94,10 @@ export class CdcMirrorJob extends LakehouseComponent {
             bootstrapServers: args.kafka.internalBootstrapServers,
             topics: a.topics, topicPattern: a.topicPattern, primaryKeys: a.primaryKeys,
             namespace: a.namespace, tablePrefix: a.tablePrefix, jobName: a.jobName, triggerSeconds: a.triggerSeconds,
-            checkpointLocation: a.checkpointLocation, master: a.master, driverMemory: a.driverMemory,
-            packages: a.imageSet === "official" ? sparkPackages() : [],
+            checkpointBucket, checkpointLocation: a.checkpointLocation, master: a.master, driverMemory: a.driverMemory,
+            // The official image lacks hadoop-aws: Spark fetches it at start, for an s3a:// checkpoint only.
+            packages: official ? [...sparkPackages(), ...(s3a ? sparkS3aPackages() : [])] : [],
+            packageExcludes: official && s3a ? S3A_PACKAGE_EXCLUDES : [],
             jobFiles: readCdcJobFiles(),
         }));
         this.containerName = `${a.namePrefix}-${a.hostname}`;
@@ -88,10 +106,10 @@ export class CdcMirrorJob extends LakehouseComponent {
             keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
             secrets: { accessKey: args.storage.accessKey, secretKey: args.storage.secretKey }, uploadSecrets: UPLOAD_SECRETS,
         }, this.childOpts({
-            dependsOn: [args.catalog.container, args.storage.container, ...args.kafka.brokers, ...(args.startAfter ?? [])],
+            dependsOn: [args.catalog.container, args.storage.container, ...(bucket ? [bucket] : []), ...args.kafka.brokers, ...(args.startAfter ?? [])],
         })).container;
         this.namespace = `${a.catalogName}.${a.namespace}`;
-        this.checkpointLocation = a.checkpointLocation ?? defaultCheckpoint(a.jobName);
+        this.checkpointLocation = checkpoint;
         this.registerOutputs({ containerName: this.containerName, namespace: this.namespace, checkpointLocation: this.checkpointLocation });
     }
 }

@@ -8,7 +8,7 @@ import {
     CatalogConnection, SECRET_PLACEHOLDER, SPARK_UI_PORT, TRINO_PORT, sparkSpec, trinoSpec, validateCatalogName,
 } from "./specs/engines";
 import { ObjectStorage } from "./storage";
-import { ICEBERG_VERSION, SCALA_VERSION, SPARK_VERSION } from "./versions";
+import { AWS_SDK_VERSION, HADOOP_VERSION, ICEBERG_VERSION, SCALA_VERSION, SPARK_VERSION } from "./versions";
 
 /** What both engines need to reach the shared catalog and its files. */
 export interface EngineArgs extends ServiceArgs {
@@ -40,6 +40,32 @@ export function sparkPackages(): string[] {
         `org.apache.spark:spark-sql-kafka-0-10_${SCALA_VERSION}:${SPARK_VERSION}`,
     ];
 }
+
+/**
+ * Maven packages the official Spark image fetches at start for `s3a://` (the CDC job's checkpoint on
+ * MinIO): hadoop-aws at Spark's Hadoop version and the AWS SDK's S3 transfer manager, which S3A needs
+ * and Iceberg's AWS bundle lacks. The rest of the SDK comes from that bundle (see S3A_PACKAGE_EXCLUDES).
+ */
+export function sparkS3aPackages(): string[] {
+    return [
+        `org.apache.hadoop:hadoop-aws:${HADOOP_VERSION}`,
+        `software.amazon.awssdk:s3-transfer-manager:${AWS_SDK_VERSION}`,
+    ];
+}
+
+/**
+ * What Spark leaves out when it resolves sparkS3aPackages (`spark.jars.excludes`, groupId:artifactId):
+ * hadoop-aws's ~600 MB AWS SDK bundle and its optional analytics stream and OpenSSL binding, and the SDK
+ * modules the transfer manager depends on, which Iceberg's AWS bundle already carries at the same version
+ * (its netty is shaded; the unshaded SDK modules would bring a second netty beside Spark's).
+ */
+export const S3A_PACKAGE_EXCLUDES: readonly string[] = [
+    "software.amazon.awssdk:bundle",
+    "software.amazon.s3.analyticsaccelerator:analyticsaccelerator-s3",
+    "org.wildfly.openssl:wildfly-openssl",
+    ...["s3", "sdk-core", "utils", "annotations", "regions", "aws-core", "json-utils", "protocol-core", "auth", "http-client-spi"]
+        .map((m) => `software.amazon.awssdk:${m}`),
+];
 
 export interface SparkArgs extends EngineArgs {
     /** DNS name on the stack's network. Default: "spark". */

@@ -17,6 +17,8 @@ export interface ObjectStorageArgs extends ServiceArgs {
     rootPassword?: pulumi.Input<string>;
     /** Iceberg warehouse bucket. Default: "warehouse". */
     warehouseBucket?: string;
+    /** Bucket of the CDC job's Spark checkpoints (`s3a://<checkpointBucket>/<jobName>`). Default: "checkpoints". */
+    checkpointBucket?: string;
     /** Further buckets. Default: ["spark-test"] (the seed's). */
     buckets?: string[];
     /** Host port of the S3 API. Default: 9000. */
@@ -26,7 +28,7 @@ export interface ObjectStorageArgs extends ServiceArgs {
 }
 
 const DEFAULTS = {
-    hostname: "minio", rootUser: "lakehouse", warehouseBucket: "warehouse", buckets: ["spark-test"],
+    hostname: "minio", rootUser: "lakehouse", warehouseBucket: "warehouse", checkpointBucket: "checkpoints", buckets: ["spark-test"],
     apiHostPort: MINIO_API_PORT, consoleHostPort: MINIO_CONSOLE_PORT,
 };
 
@@ -36,6 +38,8 @@ export class ObjectStorage extends LakehouseComponent {
     public readonly provider: minio.Provider;
     public readonly buckets: Record<string, minio.S3Bucket>;
     public readonly warehouseBucket: string;
+    /** The bucket of Spark checkpoints; its resource is `buckets[checkpointBucket]`. */
+    public readonly checkpointBucket: string;
     /** S3 endpoint for containers on the stack's network. */
     public readonly internalEndpoint: string;
     /** S3 endpoint from the host. */
@@ -50,10 +54,10 @@ export class ObjectStorage extends LakehouseComponent {
             image: a.image, hostname: a.hostname, apiHostPort: a.apiHostPort, consoleHostPort: a.consoleHostPort, bindIp: a.bindIp,
         }));
         const bucketNames = this.spec(() => {
-            const all = [a.warehouseBucket, ...a.buckets];
-            all.forEach((b, i) => validateBucket(i === 0 ? "warehouseBucket" : `buckets[${i - 1}]`, b));
+            const all = [a.warehouseBucket, a.checkpointBucket, ...a.buckets];
+            all.forEach((b, i) => validateBucket(i === 0 ? "warehouseBucket" : i === 1 ? "checkpointBucket" : `buckets[${i - 2}]`, b));
             const dup = all.find((b, i) => all.indexOf(b) !== i);
-            if (dup) throw new SpecError("buckets", `names ${dup} twice (the warehouse bucket counts)`);
+            if (dup) throw new SpecError("buckets", `names ${dup} twice (the warehouse and checkpoint buckets count)`);
             return all;
         });
 
@@ -82,6 +86,7 @@ export class ObjectStorage extends LakehouseComponent {
             }, this.childOpts({ provider: this.provider, dependsOn: [this.container], retainOnDelete: a.keepVolumes }));
         }
         this.warehouseBucket = a.warehouseBucket;
+        this.checkpointBucket = a.checkpointBucket;
         this.registerOutputs({ hostEndpoint: this.hostEndpoint, buckets: bucketNames });
     }
 }

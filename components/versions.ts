@@ -39,3 +39,7 @@ export function imagesFor(imageSet: ImageSet): Record<Service, string> {
 export const ICEBERG_VERSION = versions.localImages.iceberg;
 export const SCALA_VERSION = versions.localImages.scala;
 export const SPARK_VERSION = versions.localImages.spark;
+/** hadoop-aws must match the Hadoop client jars Spark ships (pyspark and apache/spark alike). */
+export const HADOOP_VERSION = versions.localImages.hadoopClient;
+/** The AWS SDK v2 inside Iceberg's AWS bundle; SDK modules added beside it must be the same version. */
+export const AWS_SDK_VERSION = versions.localImages.awsSdk;

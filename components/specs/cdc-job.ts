@@ -3,8 +3,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ROLES } from "../settings";
-import { CatalogConnection, SPARK_HOME, sparkCatalogConf, sparkDefaults, validateCatalogName } from "./engines";
-import { S3_REGION } from "./storage";
+import { CatalogConnection, SECRET_PLACEHOLDER, SPARK_HOME, sparkCatalogConf, sparkDefaults, validateCatalogName } from "./engines";
+import { S3_REGION, validateBucket } from "./storage";
 import { ContainerSpec, SpecError, UploadSpec, healthcheck, requireIdentifier } from "./types";
 
 /** Where the job files live inside the container. */
@@ -16,8 +16,9 @@ export const CDC_HEARTBEAT_FILE = "/tmp/cdc-mirror.heartbeat";
 /** The healthcheck fails once the heartbeat is older than this. */
 export const CDC_HEARTBEAT_MAX_AGE_SECONDS = 60;
 /**
- * Checkpoints live on a docker volume mounted over the image's work dir (owned by the spark user, so a
- * fresh volume inherits that owner): neither Spark image carries hadoop-aws, so s3a:// is not available.
+ * A local checkpoint (a path under this folder) lives on the job's docker volume, mounted over the
+ * image's work dir (owned by the spark user, so a fresh volume inherits that owner). The default is an
+ * `s3a://` location on MinIO instead, which needs no volume.
  */
 export const CDC_CHECKPOINT_VOLUME_PATH = `${SPARK_HOME}/work-dir`;
 
@@ -37,12 +38,19 @@ export interface CdcJobSpecArgs {
     tablePrefix: string;
     jobName: string;
     triggerSeconds: number;
-    /** Checkpoint directory; empty for one on the job's volume. */
+    /** MinIO bucket of the default checkpoint, `s3a://<checkpointBucket>/<jobName>`. */
+    checkpointBucket: string;
+    /**
+     * Checkpoint location: `s3a://<bucket>/<path>` on the catalog's MinIO, or a path under
+     * CDC_CHECKPOINT_VOLUME_PATH on the job's volume; empty for the default in checkpointBucket.
+     */
     checkpointLocation?: string;
     master: string;
     driverMemory: string;
     /** Maven packages Spark fetches at start; empty when the image carries the jars. */
     packages: string[];
+    /** groupId:artifactId Spark leaves out when it resolves the packages (`spark.jars.excludes`). Default: none. */
+    packageExcludes?: readonly string[];
     /** File contents by name (CDC_JOB_FILES); see readCdcJobFiles. */
     jobFiles: Record<string, string>;
 }
@@ -55,13 +63,42 @@ export function readCdcJobFiles(): Record<string, string> {
     return Object.fromEntries(CDC_JOB_FILES.map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
 }
 
-/** The default checkpoint directory of a job, on its volume. */
-export function defaultCheckpoint(jobName: string): string {
-    return `${CDC_CHECKPOINT_VOLUME_PATH}/checkpoints/${jobName}`;
+/** The default checkpoint of a job: `s3a://<bucket>/<jobName>` on MinIO. */
+export function defaultCheckpoint(bucket: string, jobName: string): string {
+    return `s3a://${bucket}/${jobName}`;
 }
 
-/** Spark settings of the job beside the catalog's: small, local, no UI. */
-export function cdcJobSparkConf(args: Pick<CdcJobSpecArgs, "catalog" | "packages">): Record<string, string> {
+/** The job's checkpoint location: the one given, else the default. */
+export function cdcCheckpoint(args: Pick<CdcJobSpecArgs, "checkpointBucket" | "checkpointLocation" | "jobName">): string {
+    return args.checkpointLocation || defaultCheckpoint(args.checkpointBucket, args.jobName);
+}
+
+/** Bucket and key prefix (no leading or trailing /) of an `s3a://bucket/path` location; undefined for any other string. */
+export function parseS3aLocation(location: string): { bucket: string; prefix: string } | undefined {
+    const m = /^s3a:\/\/([^/\s]+)\/([^/\s]+(?:\/[^/\s]+)*)\/?$/.exec(location);
+    return m ? { bucket: m[1], prefix: m[2] } : undefined;
+}
+
+/**
+ * Hadoop's S3A settings for MinIO, as `spark.hadoop.*`: the catalog's endpoint, path-style requests and
+ * the same key pair as the catalog's S3FileIO, filled into the uploaded file like its placeholders.
+ */
+export function s3aSparkConf(c: Pick<CatalogConnection, "s3Endpoint">): Record<string, string> {
+    const p = "spark.hadoop.fs.s3a";
+    return {
+        [`${p}.endpoint`]: c.s3Endpoint,
+        [`${p}.endpoint.region`]: S3_REGION,
+        [`${p}.path.style.access`]: "true",
+        [`${p}.aws.credentials.provider`]: "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
+        [`${p}.access.key`]: SECRET_PLACEHOLDER.accessKey,
+        [`${p}.secret.key`]: SECRET_PLACEHOLDER.secretKey,
+    };
+}
+
+/** Spark settings of the job beside the catalog's: small, local, no UI; S3A when the checkpoint is on MinIO. */
+export function cdcJobSparkConf(
+    args: Pick<CdcJobSpecArgs, "catalog" | "packages" | "packageExcludes" | "checkpointBucket" | "checkpointLocation" | "jobName">,
+): Record<string, string> {
     const conf: Record<string, string> = {
         ...sparkCatalogConf(args.catalog),
         "spark.sql.shuffle.partitions": "2",
@@ -69,12 +106,33 @@ export function cdcJobSparkConf(args: Pick<CdcJobSpecArgs, "catalog" | "packages
         // CDC micro-batches are small: adaptive re-planning of every MERGE stage costs more than it saves.
         "spark.sql.adaptive.enabled": "false",
         "spark.sql.streaming.stopGracefullyOnShutdown": "true",
+        ...(parseS3aLocation(cdcCheckpoint(args)) ? s3aSparkConf(args.catalog) : {}),
     };
     if (args.packages.length > 0) {
         conf["spark.jars.packages"] = args.packages.join(",");
+        if ((args.packageExcludes ?? []).length > 0) conf["spark.jars.excludes"] = args.packageExcludes!.join(",");
         conf["spark.jars.ivy"] = "/tmp/.ivy2";
     }
     return conf;
+}
+
+function validateCheckpoint(args: CdcJobSpecArgs): void {
+    const field = "cdcJob.checkpointLocation";
+    const location = args.checkpointLocation;
+    if (!location) {
+        validateBucket("cdcJob.checkpointBucket", args.checkpointBucket);
+        return;
+    }
+    if (location.startsWith("s3a://")) {
+        const s3a = parseS3aLocation(location);
+        if (!s3a) throw new SpecError(field, `must look like s3a://<bucket>/<path>, got ${JSON.stringify(location)}`);
+        validateBucket(field, s3a.bucket);
+        return;
+    }
+    const volume = `${CDC_CHECKPOINT_VOLUME_PATH}/`;
+    if (!location.startsWith(volume) || location.length === volume.length || /(^|\/)\.\.?(\/|$)|\s/.test(location.slice(volume.length))) {
+        throw new SpecError(field, `must be s3a://<bucket>/<path> on MinIO or a path under ${volume} (the job's volume), got ${JSON.stringify(location)}`);
+    }
 }
 
 function validate(args: CdcJobSpecArgs): void {
@@ -97,9 +155,7 @@ function validate(args: CdcJobSpecArgs): void {
     for (const [table, cols] of Object.entries(args.primaryKeys)) {
         if (cols.length === 0) throw new SpecError(`cdcJob.primaryKeys.${table}`, "must name at least one column");
     }
-    if (args.checkpointLocation?.startsWith("s3a://")) {
-        throw new SpecError("cdcJob.checkpointLocation", "s3a:// needs hadoop-aws, which neither Spark image carries; use a path on the job's volume");
-    }
+    validateCheckpoint(args);
     for (const f of CDC_JOB_FILES) {
         if (!args.jobFiles[f]) throw new SpecError("cdcJob.jobFiles", `missing ${f}`);
     }
@@ -114,7 +170,7 @@ export function cdcJobCommand(args: CdcJobSpecArgs): string[] {
         "--catalog", args.catalog.catalogName,
         "--namespace", args.namespace,
         "--table-prefix", args.tablePrefix,
-        "--checkpoint", args.checkpointLocation || defaultCheckpoint(args.jobName),
+        "--checkpoint", cdcCheckpoint(args),
         "--trigger-seconds", String(args.triggerSeconds),
         "--job-name", args.jobName,
         "--heartbeat-file", CDC_HEARTBEAT_FILE,
@@ -152,7 +208,8 @@ export function cdcJobSpec(args: CdcJobSpecArgs): ContainerSpec {
         ports: [],
         // Spark's start, the catalog round trips and the first batch take a while on a small machine.
         healthcheck: healthcheck(["CMD-SHELL", cdcJobHealthcheckCommand()], "120s", 24),
-        volumes: args.checkpointLocation ? [] : [{ role: "checkpoints", containerPath: CDC_CHECKPOINT_VOLUME_PATH }],
+        // On MinIO the checkpoint needs no volume; a local one has the job's volume under it.
+        volumes: parseS3aLocation(cdcCheckpoint(args)) ? [] : [{ role: "checkpoints", containerPath: CDC_CHECKPOINT_VOLUME_PATH }],
         uploads,
     };
 }

@@ -1,9 +1,9 @@
 // The CDC mirror job: its pure spec builder, and the component and its wiring into Lakehouse under mocks.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { CdcMirrorJob, IcebergCatalog, KafkaCluster, Lakehouse, ObjectStorage } from "../../components";
+import { CdcMirrorJob, IcebergCatalog, KafkaCluster, Lakehouse, ObjectStorage, S3A_PACKAGE_EXCLUDES, sparkS3aPackages } from "../../components";
 import {
-    CDC_HEARTBEAT_FILE, CDC_JOB_DIR, CDC_JOB_FILES, CdcJobSpecArgs, cdcJobCommand, cdcJobSpec, readCdcJobFiles,
+    CDC_HEARTBEAT_FILE, CDC_JOB_DIR, CDC_JOB_FILES, CdcJobSpecArgs, cdcJobCommand, cdcJobSpec, parseS3aLocation, readCdcJobFiles,
 } from "../../components/specs/cdc-job";
 import { ROLES } from "../../components/settings";
 import { MOCK_GENERATED, RecordedResource, construct, isSecret, labelOf, named, ofType } from "./support/mocks";
@@ -23,6 +23,7 @@ function specArgs(over: Partial<CdcJobSpecArgs> = {}): CdcJobSpecArgs {
         tablePrefix: "",
         jobName: "cdc-mirror",
         triggerSeconds: 5,
+        checkpointBucket: "checkpoints",
         master: "local[2]",
         driverMemory: "1g",
         packages: [],
@@ -60,16 +61,41 @@ describe("CDC mirror job", () => {
             assert.strictEqual(argAfter(cmd, "--catalog"), "minio");
             assert.strictEqual(argAfter(cmd, "--namespace"), "cdc");
             assert.strictEqual(argAfter(cmd, "--trigger-seconds"), "5");
-            assert.strictEqual(argAfter(cmd, "--checkpoint"), "/opt/spark/work-dir/checkpoints/cdc-mirror");
+            assert.strictEqual(argAfter(cmd, "--checkpoint"), "s3a://checkpoints/cdc-mirror");
+            assert.strictEqual(argAfter(cdcJobCommand(specArgs({ jobName: "orders", checkpointBucket: "spark-state" })), "--checkpoint"), "s3a://spark-state/orders");
+            assert.strictEqual(argAfter(cdcJobCommand(specArgs({ checkpointLocation: "s3a://warehouse/ckpt/x" })), "--checkpoint"), "s3a://warehouse/ckpt/x");
             assert.strictEqual(argAfter(cmd, "--heartbeat-file"), CDC_HEARTBEAT_FILE);
             const pattern = cdcJobCommand(specArgs({ topics: undefined, topicPattern: "dbserver1\\..*" }));
             assert.strictEqual(argAfter(pattern, "--topic-pattern"), "dbserver1\\..*");
             assert.strictEqual(pattern.includes("--topics"), false);
         });
 
-        it("keeps the checkpoint on its own volume over the spark user's work dir unless a location is given", () => {
-            assert.deepStrictEqual(cdcJobSpec(specArgs()).volumes, [{ role: "checkpoints", containerPath: "/opt/spark/work-dir" }]);
-            assert.deepStrictEqual(cdcJobSpec(specArgs({ checkpointLocation: "/data/ckpt" })).volumes, []);
+        it("keeps the checkpoint on MinIO without a volume, and a local one on its own volume over the spark user's work dir", () => {
+            assert.deepStrictEqual(cdcJobSpec(specArgs()).volumes, []);
+            assert.deepStrictEqual(cdcJobSpec(specArgs({ checkpointLocation: "s3a://warehouse/ckpt" })).volumes, []);
+            const local = cdcJobSpec(specArgs({ checkpointLocation: "/opt/spark/work-dir/checkpoints/cdc-mirror" }));
+            assert.deepStrictEqual(local.volumes, [{ role: "checkpoints", containerPath: "/opt/spark/work-dir" }]);
+            assert.strictEqual(argAfter(local.command!, "--checkpoint"), "/opt/spark/work-dir/checkpoints/cdc-mirror");
+        });
+
+        it("configures S3A for MinIO with the catalog's endpoint and key pair, only for an s3a:// checkpoint", () => {
+            const conf = cdcJobSpec(specArgs()).uploads[0].content;
+            assert.match(conf, /^spark\.hadoop\.fs\.s3a\.endpoint http:\/\/minio:9000$/m);
+            assert.match(conf, /^spark\.hadoop\.fs\.s3a\.path\.style\.access true$/m);
+            assert.match(conf, /^spark\.hadoop\.fs\.s3a\.endpoint\.region us-east-1$/m);
+            assert.match(conf, /^spark\.hadoop\.fs\.s3a\.aws\.credentials\.provider org\.apache\.hadoop\.fs\.s3a\.SimpleAWSCredentialsProvider$/m);
+            assert.match(conf, /^spark\.hadoop\.fs\.s3a\.access\.key \$\{S3_ACCESS_KEY\}$/m);
+            assert.match(conf, /^spark\.hadoop\.fs\.s3a\.secret\.key \$\{S3_SECRET_KEY\}$/m);
+            const local = cdcJobSpec(specArgs({ checkpointLocation: "/opt/spark/work-dir/ckpt" })).uploads[0].content;
+            assert.doesNotMatch(local, /fs\.s3a/);
+        });
+
+        it("splits an s3a:// location into bucket and key prefix", () => {
+            assert.deepStrictEqual(parseS3aLocation("s3a://checkpoints/cdc-mirror"), { bucket: "checkpoints", prefix: "cdc-mirror" });
+            assert.deepStrictEqual(parseS3aLocation("s3a://warehouse/a/b/"), { bucket: "warehouse", prefix: "a/b" });
+            for (const bad of ["s3a://checkpoints", "s3a://checkpoints/", "s3a://b//x", "s3://b/x", "/opt/spark/work-dir/x"]) {
+                assert.strictEqual(parseS3aLocation(bad), undefined, bad);
+            }
         });
 
         it("proves the stream is alive with a heartbeat the job rewrites while its query runs", () => {
@@ -85,9 +111,12 @@ describe("CDC mirror job", () => {
             assert.match(conf, /spark\.sql\.catalog\.minio\.s3\.secret-access-key \$\{S3_SECRET_KEY\}/);
             assert.match(conf, /spark\.sql\.shuffle\.partitions 2/);
             assert.match(conf, /spark\.ui\.enabled false/);
-            assert.doesNotMatch(conf, /spark\.jars\.packages/);
+            assert.doesNotMatch(conf, /spark\.jars\.(packages|excludes)/);
             const official = cdcJobSpec(specArgs({ packages: ["org.apache.iceberg:iceberg-spark-runtime-4.1_2.13:1.11.0"] })).uploads[0].content;
             assert.match(official, /spark\.jars\.packages org\.apache\.iceberg:iceberg-spark-runtime-4\.1_2\.13:1\.11\.0/);
+            assert.doesNotMatch(official, /spark\.jars\.excludes/);
+            const excluded = cdcJobSpec(specArgs({ packages: ["a:b:1"], packageExcludes: ["software.amazon.awssdk:bundle", "x:y"] })).uploads[0].content;
+            assert.match(excluded, /^spark\.jars\.excludes software\.amazon\.awssdk:bundle,x:y$/m);
         });
 
         for (const [what, over, message] of [
@@ -96,7 +125,14 @@ describe("CDC mirror job", () => {
             ["a namespace that is not an identifier", { namespace: "cdc-x" }, /cdcJob\.namespace/],
             ["a zero trigger", { triggerSeconds: 0 }, /cdcJob\.triggerSeconds/],
             ["a driver memory Spark cannot read", { driverMemory: "lots" }, /cdcJob\.driverMemory/],
-            ["an s3a checkpoint without hadoop-aws", { checkpointLocation: "s3a://warehouse/ckpt" }, /hadoop-aws/],
+            ["an s3a checkpoint without a path", { checkpointLocation: "s3a://checkpoints" }, /cdcJob\.checkpointLocation: must look like s3a:\/\/<bucket>\/<path>/],
+            ["an s3a checkpoint with an empty path segment", { checkpointLocation: "s3a://checkpoints//x" }, /cdcJob\.checkpointLocation: must look like s3a:/],
+            ["an s3a checkpoint in a bucket S3 would refuse", { checkpointLocation: "s3a://Bad_Bucket/x" }, /cdcJob\.checkpointLocation: must be a valid S3 bucket name/],
+            ["another scheme", { checkpointLocation: "s3://checkpoints/x" }, /cdcJob\.checkpointLocation: must be s3a:\/\/<bucket>\/<path> on MinIO or a path under \/opt\/spark\/work-dir\//],
+            ["a local checkpoint off the job's volume", { checkpointLocation: "/data/ckpt" }, /cdcJob\.checkpointLocation: .*under \/opt\/spark\/work-dir\//],
+            ["a local checkpoint that climbs out of the volume", { checkpointLocation: "/opt/spark/work-dir/../ckpt" }, /cdcJob\.checkpointLocation/],
+            ["the volume's root as the checkpoint", { checkpointLocation: "/opt/spark/work-dir/" }, /cdcJob\.checkpointLocation/],
+            ["a checkpoint bucket S3 would refuse", { checkpointBucket: "ck" }, /cdcJob\.checkpointBucket: must be a valid S3 bucket name/],
             ["an empty primary key", { primaryKeys: { "a.b": [] } }, /cdcJob\.primaryKeys\.a\.b/],
             ["a job name with spaces", { jobName: "my job" }, /cdcJob\.jobName/],
         ] as [string, Partial<CdcJobSpecArgs>, RegExp][]) {
@@ -113,12 +149,13 @@ describe("CDC mirror job", () => {
 
     describe("CdcMirrorJob (mocks)", () => {
         let r: RecordedResource[];
+        let component: CdcMirrorJob;
         before(async () => {
             r = await construct(() => {
                 const kafka = new KafkaCluster("kafka", { ...net });
                 const storage = new ObjectStorage("s3", { ...net });
                 const catalog = new IcebergCatalog("cat", { ...net, storage });
-                new CdcMirrorJob("cdc", { ...net, kafka, storage, catalog, topics: ["dbserver1.public.users"], imageSet: "local" });
+                component = new CdcMirrorJob("cdc", { ...net, kafka, storage, catalog, topics: ["dbserver1.public.users"], imageSet: "local" });
             });
         });
 
@@ -135,12 +172,60 @@ describe("CDC mirror job", () => {
             assert.strictEqual(isSecret(job, "uploads"), true);
             const mirror = job.inputs.uploads.find((u: any) => u.file === `${CDC_JOB_DIR}/cdc_mirror.py`);
             assert.match(mirror.content, /def main/);
-            assert.deepStrictEqual(job.inputs.volumes.map((v: any) => v.volumeName), ["lakehouse-cdc-mirror-checkpoints"]);
+            assert.deepStrictEqual(job.inputs.volumes, []);
+            assert.strictEqual(ofType(r, "docker:index/volume:Volume").filter((v) => v.name.startsWith("cdc-")).length, 0);
         });
 
-        it("starts after the catalog, MinIO and every broker", () => {
+        it("checkpoints to the storage's checkpoint bucket on MinIO through S3A, with the secret filled in", () => {
+            const job = named(r, "cdc-container");
+            assert.strictEqual(argAfter(job.inputs.command, "--checkpoint"), "s3a://checkpoints/cdc-mirror");
+            assert.strictEqual(component.checkpointLocation, "s3a://checkpoints/cdc-mirror");
+            const conf = job.inputs.uploads.find((u: any) => u.file.endsWith("spark-defaults.conf")).content;
+            assert.match(conf, /^spark\.hadoop\.fs\.s3a\.endpoint http:\/\/minio:9000$/m);
+            assert.match(conf, new RegExp(`^spark\\.hadoop\\.fs\\.s3a\\.secret\\.key ${MOCK_GENERATED}$`, "m"));
+            assert.doesNotMatch(conf, /\$\{S3_/);
+        });
+
+        it("starts after the catalog, MinIO, the checkpoint bucket and every broker", () => {
             const deps = named(r, "cdc-container").dependsOn;
-            for (const d of ["cat-container", "s3-container", "kafka-broker-1", "cdc-container-checkpoints"]) assert.ok(deps.includes(d), `${d} in ${deps}`);
+            for (const d of ["cat-container", "s3-container", "s3-bucket-checkpoints", "kafka-broker-1"]) assert.ok(deps.includes(d), `${d} in ${deps}`);
+        });
+
+        it("fetches hadoop-aws with the official image, without the AWS SDK bundle, for an s3a:// checkpoint only", async () => {
+            const confOf = (records: RecordedResource[]) =>
+                named(records, "cdc-container").inputs.uploads.find((u: any) => u.file.endsWith("spark-defaults.conf")).content as string;
+            const build = (over: object) => construct(() => {
+                const kafka = new KafkaCluster("kafka", { ...net });
+                const storage = new ObjectStorage("s3", { ...net });
+                const catalog = new IcebergCatalog("cat", { ...net, storage });
+                new CdcMirrorJob("cdc", { ...net, kafka, storage, catalog, topics: ["dbserver1.public.users"], ...over });
+            });
+            const official = confOf(await build({ imageSet: "official" }));
+            const packages = /^spark\.jars\.packages (.*)$/m.exec(official)![1].split(",");
+            for (const p of sparkS3aPackages()) assert.ok(packages.includes(p), `${p} in ${packages}`);
+            assert.ok(packages.includes("org.apache.hadoop:hadoop-aws:3.4.2"), packages.join(","));
+            assert.ok(packages.includes("software.amazon.awssdk:s3-transfer-manager:2.44.4"), packages.join(","));
+            const excludes = /^spark\.jars\.excludes (.*)$/m.exec(official)![1].split(",");
+            assert.deepStrictEqual(excludes, [...S3A_PACKAGE_EXCLUDES]);
+            assert.ok(excludes.includes("software.amazon.awssdk:bundle"));
+            const local = await build({ imageSet: "official", checkpointLocation: "/opt/spark/work-dir/checkpoints/cdc-mirror" });
+            assert.doesNotMatch(confOf(local), /hadoop-aws|spark\.jars\.excludes|fs\.s3a/);
+            assert.deepStrictEqual(named(local, "cdc-container").inputs.volumes.map((v: any) => v.volumeName), ["lakehouse-cdc-mirror-checkpoints"]);
+            assert.ok(named(local, "cdc-container").dependsOn.includes("cdc-container-checkpoints"));
+        });
+
+        it("fails at construction when an s3a:// checkpoint is in a bucket the storage does not make", async () => {
+            let error: Error | undefined;
+            await construct(() => {
+                const kafka = new KafkaCluster("kafka", { ...net });
+                const storage = new ObjectStorage("s3", { ...net });
+                const catalog = new IcebergCatalog("cat", { ...net, storage });
+                try {
+                    new CdcMirrorJob("cdc", { ...net, kafka, storage, catalog, topics: ["a.b.c"], checkpointLocation: "s3a://elsewhere/ckpt" });
+                } catch (e) { error = e as Error; }
+            });
+            assert.ok(error instanceof pulumi.ResourceError);
+            assert.match(error!.message, /cdc: invalid checkpointLocation: bucket elsewhere is not one of the storage's buckets \(warehouse, checkpoints, spark-test\)/);
         });
 
         it("fails at construction, naming the field, when both topics and a pattern are given", async () => {

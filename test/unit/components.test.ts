@@ -207,9 +207,9 @@ describe("components", () => {
             });
         });
 
-        it("creates the warehouse and spark-test buckets through a MinIO provider that waits for MinIO", () => {
+        it("creates the warehouse, checkpoints and spark-test buckets through a MinIO provider that waits for MinIO", () => {
             const buckets = ofType(r, "minio:index/s3Bucket:S3Bucket");
-            assert.deepStrictEqual(buckets.map((b) => b.inputs.bucket).sort(), ["spark-test", "warehouse"]);
+            assert.deepStrictEqual(buckets.map((b) => b.inputs.bucket).sort(), ["checkpoints", "spark-test", "warehouse"]);
             for (const b of buckets) assert.strictEqual(b.provider, "s3-provider");
             assert.deepStrictEqual(named(r, "s3-provider").dependsOn, ["s3-container"]);
         });
@@ -234,6 +234,15 @@ describe("components", () => {
         it("rejects a bucket name S3 would refuse", async () => {
             const { error } = await constructFails(() => new ObjectStorage("s3", { ...net, buckets: ["Bad_Bucket"] }));
             assert.match(error.message, /s3: invalid buckets\[0\]: must be a valid S3 bucket name/);
+        });
+
+        it("takes another checkpoint bucket, validated like the others and not twice", async () => {
+            const other = await construct(() => new ObjectStorage("s3", { ...net, checkpointBucket: "spark-state" }));
+            assert.deepStrictEqual(ofType(other, "minio:index/s3Bucket:S3Bucket").map((b) => b.inputs.bucket).sort(), ["spark-state", "spark-test", "warehouse"]);
+            const bad = await constructFails(() => new ObjectStorage("s3", { ...net, checkpointBucket: "ck" }));
+            assert.match(bad.error.message, /s3: invalid checkpointBucket: must be a valid S3 bucket name/);
+            const dup = await constructFails(() => new ObjectStorage("s3", { ...net, checkpointBucket: "warehouse" }));
+            assert.match(dup.error.message, /s3: invalid buckets: names warehouse twice/);
         });
     });
 

@@ -18,7 +18,7 @@ const CLASSES = [
 const FUNCTIONS = [
     "cdcTopics", "createConnectorProvider", "definedOnly", "diffConnector", "imageFor", "imagesFor",
     "lakehouseArgsFromConfig", "mySqlConnector", "postgresConnector", "readLakehouseConfig", "resolveService",
-    "resolveTopic", "schemaHistoryTopic", "secretDigest", "sparkPackages", "validateInputs",
+    "resolveTopic", "schemaHistoryTopic", "secretDigest", "sparkPackages", "sparkS3aPackages", "validateInputs",
 ];
 
 function isClass(value: unknown): boolean {
