@@ -14,12 +14,12 @@ import axios from "axios";
 import { Kafka, logLevel } from "kafkajs";
 import * as mysql from "mysql2/promise";
 import { Client as PgClient } from "pg";
-import { ListObjectsV2Command, S3Client, CreateBucketCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { createConnectorProvider, mySqlConnector, postgresConnector } from "../../components/connector";
 import { DEFAULT_MYSQL_TABLES } from "../../components/mysql";
 import { DEFAULT_POSTGRES_TABLES } from "../../components/postgres";
 import {
-    CDC_CHECKPOINT_VOLUME_PATH, ContainerSpec, SECRET_PLACEHOLDER, catalogSpec, catalogUri, cdcJobSpec, connectSpec,
+    ContainerSpec, SECRET_PLACEHOLDER, catalogSpec, catalogUri, cdcJobSpec, connectSpec,
     internalBootstrap, kafkaBrokerSpecs, minioSpec, mySqlSetupSql, mySqlSpec, postgresCdcRoleSql, postgresSpec,
     postgresTableSql, readCdcJobFiles, replicaIdentitySql, sparkSpec, trinoSpec,
 } from "../../components/specs";
@@ -43,6 +43,9 @@ const TABLES = {
     employees: "minio.cdc.mysqlserver1_hr_employees",
 };
 const changelog = (t: string) => `${t}_changelog`;
+// The job's checkpoint: the spec's default, s3a://<bucket>/<jobName> on MinIO (ObjectStorage makes the bucket).
+const CHECKPOINT_BUCKET = "checkpoints";
+const CHECKPOINT = { bucket: CHECKPOINT_BUCKET, prefix: "cdc-mirror/" };
 
 // ---- timings ---------------------------------------------------------------------------------------
 const t0 = Date.now();
@@ -192,6 +195,25 @@ describe("CDC mirror job end to end (Postgres + MariaDB -> Debezium -> Kafka -> 
     let jobName = "";
     let s3: S3Client;
 
+    /** Every key under a prefix of a bucket, all pages. */
+    async function listKeys(bucket: string, prefix: string): Promise<string[]> {
+        const keys: string[] = [];
+        let token: string | undefined;
+        do {
+            const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+            keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+            token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (token);
+        return keys;
+    }
+
+    /** Batch ids with an object directly under `<checkpoint>/<dir>/` (S3A also leaves `dir/` markers and `.tmp` files). */
+    async function checkpointBatches(dir: "offsets" | "commits"): Promise<number[]> {
+        const re = new RegExp(`^${CHECKPOINT.prefix}${dir}/(\\d+)$`);
+        return (await listKeys(CHECKPOINT.bucket, `${CHECKPOINT.prefix}${dir}/`))
+            .map((k) => re.exec(k)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
+    }
+
     before(async function () {
         this.timeout(900_000);
         const missing = Object.values(IMAGES).filter((i) => !imageExists(i));
@@ -221,7 +243,7 @@ describe("CDC mirror job end to end (Postgres + MariaDB -> Debezium -> Kafka -> 
 
         s3 = new S3Client({ endpoint: `http://127.0.0.1:${minioPort}`, region: "us-east-1", forcePathStyle: true,
             credentials: { accessKeyId: SECRETS.accessKey, secretAccessKey: SECRETS.secretKey } });
-        for (const bucket of ["warehouse", "spark-test"]) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+        for (const bucket of ["warehouse", CHECKPOINT_BUCKET, "spark-test"]) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
         const connection = { catalogName: "minio", catalogUri: catalogUri("iceberg-rest"), warehouse: "s3://warehouse/", s3Endpoint: "http://minio:9000" };
         await Promise.all([
             runSpec(connectSpec({ image: IMAGES.connect, hostname: "connect", bootstrapServers: internalBootstrap({ hostnamePrefix: "kafka", brokerCount: 1 }),
@@ -283,8 +305,11 @@ describe("CDC mirror job end to end (Postgres + MariaDB -> Debezium -> Kafka -> 
             image: IMAGES.spark, hostname: "cdc-mirror", catalog: connection, bootstrapServers: "kafka-1:19092",
             topics: Object.values(TOPICS), primaryKeys: { [TOPICS.users]: ["id"], "sales.orders": ["id"] }, // employees: from Debezium's key
             namespace: "cdc", tablePrefix: "", jobName: "cdc-mirror", triggerSeconds: 3, master: "local[2]", driverMemory: "1g",
-            packages: [], jobFiles: readCdcJobFiles(),
+            checkpointBucket: CHECKPOINT_BUCKET, packages: [], jobFiles: readCdcJobFiles(),
         });
+        // The default checkpoint is on MinIO, so the job has no volume of its own.
+        assert.deepEqual(spec.volumes, []);
+        assert.equal(spec.command![spec.command!.indexOf("--checkpoint") + 1], `s3a://${CHECKPOINT.bucket}/${CHECKPOINT.prefix.replace(/\/$/, "")}`);
         jobName = await runSpec(spec, SECRETS);
         await waitHealthy(jobName, 600_000);
         mark("cdc job healthy (heartbeat)");
@@ -394,6 +419,17 @@ describe("CDC mirror job end to end (Postgres + MariaDB -> Debezium -> Kafka -> 
         mark("schema additions mirrored");
     });
 
+    it("keeps the streaming checkpoint in MinIO: metadata, offsets and commits of every batch", async () => {
+        const keys = await listKeys(CHECKPOINT.bucket, CHECKPOINT.prefix);
+        assert.ok(keys.includes(`${CHECKPOINT.prefix}metadata`), keys.join("\n"));
+        const [offsets, commits] = [await checkpointBatches("offsets"), await checkpointBatches("commits")];
+        assert.ok(commits.length > 0, keys.join("\n"));
+        assert.equal(commits[0], 0);
+        // Spark writes a batch's offsets before it runs and its commit after: every commit has its offsets.
+        for (const c of commits) assert.ok(offsets.includes(c), `commit ${c} without offsets (${offsets.join(",")})`);
+        mark(`checkpoint on MinIO: ${offsets.length} offsets, ${commits.length} commits`);
+    });
+
     it("resumes exactly once after a restart, and a replayed batch changes nothing", async () => {
         const count = async () => Object.fromEntries(await Promise.all(Object.entries(TABLES).map(async ([k, t]) =>
             [k, Number((await trino(`SELECT count(*) FROM ${changelog(t)}`))[0][0])] as const)));
@@ -411,19 +447,25 @@ describe("CDC mirror job end to end (Postgres + MariaDB -> Debezium -> Kafka -> 
         assert.deepEqual(afterRestart, { ...before, users: before.users + 1 });
 
         // A crash between the Iceberg commits and Spark's commit log: drop the last batch's commit
-        // marker while the job is stopped, so the job replays that batch on start.
+        // marker from MinIO while the job is stopped, so the job replays that batch on start.
         await docker(["stop", "-t", "30", jobName]);
-        const ckpt = `${CDC_CHECKPOINT_VOLUME_PATH}/checkpoints/cdc-mirror`;
-        const removed = await docker(["run", "--rm", "--entrypoint", "sh", "-v", `${jobName}-checkpoints:${CDC_CHECKPOINT_VOLUME_PATH}`,
-            IMAGES.spark, "-c", `last=$(ls ${ckpt}/commits | grep -E '^[0-9]+$' | sort -n | tail -1); rm -f ${ckpt}/commits/$last ${ckpt}/commits/.$last.crc; echo $last`]);
+        const last = (await checkpointBatches("commits")).pop();
+        assert.ok(last !== undefined, "no commit in the checkpoint");
+        const removed = String(last);
+        const commit = `${CHECKPOINT.prefix}commits/${removed}`;
+        const crc = `${CHECKPOINT.prefix}commits/.${removed}.crc`;
+        const present = new Set(await listKeys(CHECKPOINT.bucket, `${CHECKPOINT.prefix}commits/`));
+        for (const key of [commit, crc].filter((k) => present.has(k))) await s3.send(new DeleteObjectCommand({ Bucket: CHECKPOINT.bucket, Key: key }));
+        assert.equal((await checkpointBatches("commits")).includes(last), false);
         await docker(["start", jobName]);
         await waitHealthy(jobName, 600_000);
-        await waitFor("the replayed batch", async () => (await logs(jobName, 400)).includes(`batch ${removed.trim()} is already in`), 900_000, 2000);
+        await waitFor("the replayed batch", async () => (await logs(jobName, 400)).includes(`batch ${removed} is already in`), 900_000, 2000);
         await pg.query("DELETE FROM public.users WHERE id = 5");
         await waitForMirror("a change after the replay");
         assert.deepEqual(await count(), { ...afterRestart, users: afterRestart.users + 1 });
         assert.deepEqual(await dupes(), [0, 0, 0]);
-        mark(`replayed batch ${removed.trim()} skipped, no duplicates`);
+        assert.ok((await checkpointBatches("commits")).includes(last), `batch ${removed} committed again after the replay`);
+        mark(`replayed batch ${removed} skipped, no duplicates`);
     });
 
     it("seed check: Spark writes and reads minio.test_db.iceberg_table; metadata v1 and v2 are in MinIO", async () => {
