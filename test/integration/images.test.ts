@@ -10,11 +10,11 @@ import axios from "axios";
 import { Kafka, logLevel } from "kafkajs";
 import { Client as PgClient } from "pg";
 import * as mysql from "mysql2/promise";
-import { S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
+import { S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import {
     createNetwork, removeNetwork, run, rm, removeVolume, waitHealthy, waitFor, imageExists, runToCompletion, logs, docker,
 } from "../support/docker";
-import { imagesFor } from "../../components/versions";
+import { AWS_SDK_VERSION, HADOOP_VERSION, imagesFor } from "../../components/versions";
 
 // The tags scripts/images.sh builds, from the one place the components read them.
 const IMAGES = imagesFor("local");
@@ -286,6 +286,66 @@ describe("local images (scripts/images.sh)", function () {
                     ...Object.entries(conf).flatMap(([k, v]) => ["--conf", `${k}=${v}`]), "/jobs/job.py"],
             });
             assert.match(out, /^ROWS=1:alice,2:bob,3:carol$/m, out.slice(-4000));
+        });
+
+        it("keeps a streaming checkpoint on MinIO through s3a:// (hadoop-aws, no AWS SDK bundle) and resumes after its last commit", async function () {
+            needs.call(this, IMAGES.spark);
+            needs.call(this, IMAGES.minio);
+            const jars = await runToCompletion({ name: `${P}-spark`, image: IMAGES.spark, entrypoint: "ls", args: ["/opt/spark/jars"] });
+            assert.ok(jars.split("\n").includes(`hadoop-aws-${HADOOP_VERSION}.jar`), jars);
+            assert.ok(jars.split("\n").includes(`s3-transfer-manager-${AWS_SDK_VERSION}.jar`), jars);
+            assert.doesNotMatch(jars, /^bundle-2\.[\d.]+\.jar$/m);
+
+            const s3 = new S3Client({
+                endpoint: `http://127.0.0.1:${PORT.minio}`, region: "us-east-1", forcePathStyle: true,
+                credentials: { accessKeyId: MINIO_USER, secretAccessKey: MINIO_PASSWORD },
+            });
+            await s3.send(new CreateBucketCommand({ Bucket: "checkpoints" }));
+            const job = path.join(workDir, "stream.py");
+            fs.writeFileSync(job, [
+                "import sys, time",
+                "from pyspark.sql import SparkSession",
+                "spark = SparkSession.builder.appName('imgtest-s3a').getOrCreate()",
+                "def batch(df, bid): print(f'BATCH {bid}', flush=True)",
+                "q = (spark.readStream.format('rate').option('rowsPerSecond', 5).load().writeStream.foreachBatch(batch)",
+                "     .option('checkpointLocation', sys.argv[1]).trigger(processingTime='2 seconds').start())",
+                "until = int(sys.argv[2])",
+                "while q.lastProgress is None or q.lastProgress['batchId'] < until:",
+                "    if q.exception(): raise q.exception()",
+                "    time.sleep(1)",
+                "q.stop()",
+            ].join("\n") + "\n");
+            fs.chmodSync(job, 0o644);
+            // What the CDC job's spec writes for its checkpoint (components/specs/cdc-job.ts s3aSparkConf).
+            const conf: Record<string, string> = {
+                "spark.hadoop.fs.s3a.endpoint": `http://${P}-minio:9000`,
+                "spark.hadoop.fs.s3a.endpoint.region": "us-east-1",
+                "spark.hadoop.fs.s3a.path.style.access": "true",
+                "spark.hadoop.fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
+                "spark.hadoop.fs.s3a.access.key": MINIO_USER,
+                "spark.hadoop.fs.s3a.secret.key": MINIO_PASSWORD,
+                "spark.driver.memory": "512m",
+                "spark.ui.enabled": "false",
+            };
+            const submit = async (until: number) => [...(await runToCompletion({
+                name: `${P}-spark`, image: IMAGES.spark, network: NET, volumes: [`${workDir}:/jobs:ro`],
+                args: ["/opt/spark/bin/spark-submit", "--master", "local[1]", ...Object.entries(conf).flatMap(([k, v]) => ["--conf", `${k}=${v}`]),
+                    "/jobs/stream.py", "s3a://checkpoints/imgtest", String(until)],
+            })).matchAll(/^BATCH (\d+)$/gm)].map((m) => Number(m[1]));
+            const batches = async (dir: string) => ((await s3.send(new ListObjectsV2Command({ Bucket: "checkpoints", Prefix: `imgtest/${dir}/` }))).Contents ?? [])
+                .map((o) => /\/(\d+)$/.exec(o.Key!)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
+
+            const first = await submit(2);
+            assert.equal(first[0], 0, first.join(","));
+            const committed = await batches("commits");
+            assert.ok(committed.length >= 3, committed.join(","));
+            const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: "checkpoints", Prefix: "imgtest/" }))).Contents ?? []).map((o) => o.Key!);
+            assert.ok(keys.includes("imgtest/metadata"), keys.join("\n"));
+            // A second run of the same query starts right after the last batch committed on MinIO.
+            const last = committed[committed.length - 1];
+            const second = await submit(last + 2);
+            assert.equal(second[0], last + 1, `${second.join(",")} after commits ${committed.join(",")}`);
+            assert.ok((await batches("commits")).includes(last + 2));
         });
     });
 
