@@ -38,7 +38,7 @@ export interface LakehouseArgs {
     postgres?: Own<PostgresSourceArgs> | false;
     /** The MySQL source, or false for none. Default: sales and hr. */
     mysql?: Own<MySqlSourceArgs> | false;
-    /** MinIO settings (see ObjectStorageArgs). Default: buckets warehouse and spark-test. */
+    /** MinIO settings (see ObjectStorageArgs). Default: buckets warehouse, checkpoints and spark-test. */
     storage?: Own<ObjectStorageArgs>;
     /** Iceberg REST catalog settings (see IcebergCatalogArgs). Default: on 127.0.0.1:8181. */
     catalog?: Own<IcebergCatalogArgs, "storage">;
