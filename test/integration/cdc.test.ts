@@ -10,7 +10,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import axios from "axios";
 import { Kafka, logLevel } from "kafkajs";
 import * as mysql from "mysql2/promise";
 import { Client as PgClient } from "pg";
@@ -25,6 +24,7 @@ import {
 } from "../../components/specs";
 import { createNetwork, docker, exec, health, imageExists, logs, removeNetwork, removeVolume, rm, sleep, waitFor, waitHealthy, freePort } from "../support/docker";
 import { imagesFor } from "../../components/versions";
+import { sparkSql as sparkSqlIn, trino as trinoQuery } from "../../tools/clients";
 
 const execFileP = promisify(execFile);
 // The tags scripts/images.sh builds, from the one place the components read them.
@@ -125,32 +125,9 @@ async function upload(container: string, file: string, content: string): Promise
 // ---- engines ---------------------------------------------------------------------------------------
 let trinoUrl = "";
 
-/** A Trino query over the HTTP API (/v1/statement), following nextUri; rows as arrays. */
-async function trino(sql: string): Promise<any[][]> {
-    const headers = { "X-Trino-User": "cdc-test", "X-Trino-Catalog": "minio" };
-    let res = await axios.post(`${trinoUrl}/v1/statement`, sql, { headers, timeout: 60_000 });
-    const rows: any[][] = [];
-    for (;;) {
-        if (res.data.error) throw new Error(`trino: ${res.data.error.message}`);
-        if (res.data.data) rows.push(...res.data.data);
-        if (!res.data.nextUri) return rows;
-        res = await axios.get(res.data.nextUri, { headers, timeout: 60_000 });
-    }
-}
-
-/** spark-sql inside the Spark container; one JSON document per labelled query. */
-async function sparkSql(queries: Record<string, string>): Promise<Record<string, any>> {
-    const sql = Object.entries(queries).map(([label, q]) => `SELECT '@@${label}', to_json(collect_list(struct(*))) FROM (${q});`).join("\n");
-    const out = await exec(`${P}-spark`, ["/opt/spark/bin/spark-sql", "--master", "local[1]", "--driver-memory", "512m",
-        "--conf", "spark.ui.enabled=false", "-S", "-e", sql]);
-    const result: Record<string, any> = {};
-    for (const line of out.split("\n")) {
-        const m = /^@@(\S+)\t(.*)$/.exec(line);
-        if (m) result[m[1]] = JSON.parse(m[2]);
-    }
-    for (const label of Object.keys(queries)) assert.ok(label in result, `spark-sql gave no result for ${label}:\n${out.slice(-2000)}`);
-    return result;
-}
+/** Trino and spark-sql through the clients `make verify` uses (tools/clients.ts). */
+const trino = (sql: string) => trinoQuery(trinoUrl, sql);
+const sparkSql = (queries: Record<string, string>) => sparkSqlIn(`${P}-spark`, [], queries);
 
 // ---- source rows -----------------------------------------------------------------------------------
 let pg: PgClient;
