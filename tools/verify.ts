@@ -198,6 +198,11 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
 
     // Changes in every captured table, watched on Kafka from the offsets before them.
     const seen = new Map<string, { op: string; before: any; after: any }[]>();
+    // Where each topic ended before the changes: the changelog checks read only what came after, since
+    // ids of an earlier run's deleted rows may be used again.
+    const startOffsets = new Map<string, { partition: number; offset: number }[]>();
+    const sinceStart = (topic: string) =>
+        `(${(startOffsets.get(topic) ?? []).map((o) => `(kafka_partition = ${o.partition} AND kafka_offset >= ${o.offset})`).join(" OR ") || "true"})`;
     const consumer = kafka.consumer({ groupId: `lakehouse-verify-${runId}` });
     let consuming = false;
     const changed = await check("inserts, an update and a delete in every captured table", async () => {
@@ -205,6 +210,7 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
         await admin.connect();
         const start = await Promise.all(topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })));
         await admin.disconnect();
+        for (const t of start) startOffsets.set(t.topic, t.offsets.map((o) => ({ partition: o.partition, offset: Number(o.offset) })));
         await consumer.connect();
         consuming = true;
         await consumer.subscribe({ topics, fromBeginning: false });
@@ -340,7 +346,8 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
         await check("changelog tables: op, full before and after (Trino)", async () => {
             for (const p of planned) {
                 const rows = await trino(endpoints.trino, `SELECT op, before, after FROM ${p.mirror}_changelog
-                    WHERE json_extract_scalar(coalesce(after, before), '$.${p.key}') IN (${p.ids.map((i) => `'${i}'`).join(", ")}) ORDER BY kafka_offset`);
+                    WHERE json_extract_scalar(coalesce(after, before), '$.${p.key}') IN (${p.ids.map((i) => `'${i}'`).join(", ")})
+                    AND ${sinceStart(p.topic)} ORDER BY kafka_offset`);
                 const ops = rows.map((r) => r[0]).join("");
                 if (ops !== (p.updated ? "ccud" : "ccd")) throw new Error(`${p.mirror}_changelog: ops ${ops}`);
                 const upd = rows.find((r) => r[0] === "u");
@@ -360,7 +367,7 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
                 for (const [i, p] of planned.entries()) {
                     cols[i] = await p.db.columns(p.table);
                     queries[`m${i}`] = `SELECT array(${cols[i].map((c) => `CAST(\`${c}\` AS STRING)`).join(", ")}) r FROM ${p.mirror}`;
-                    queries[`c${i}`] = `SELECT op FROM ${p.mirror}_changelog WHERE get_json_object(coalesce(after, before), '$.${p.key}') IN (${p.ids.map((x) => `'${x}'`).join(", ")}) ORDER BY kafka_offset`;
+                    queries[`c${i}`] = `SELECT op FROM ${p.mirror}_changelog WHERE get_json_object(coalesce(after, before), '$.${p.key}') IN (${p.ids.map((x) => `'${x}'`).join(", ")}) AND ${sinceStart(p.topic)} ORDER BY kafka_offset`;
                 }
                 const res = await sparkSql(target.sparkContainer, [], queries);
                 for (const [i, p] of planned.entries()) {
