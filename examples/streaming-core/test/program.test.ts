@@ -33,8 +33,8 @@ describe("example streaming-core", () => {
         for (const c of ofType(one, CONTAINER)) assert.doesNotMatch(c.inputs.image, /^pulumi-lakehouse\/|:latest$/, c.name);
     });
 
-    it("creates the warehouse bucket and the team's raw-events bucket", () => {
-        assert.deepStrictEqual(ofType(one, "minio:index/s3Bucket:S3Bucket").map((b) => b.inputs.bucket).sort(), ["raw-events", "warehouse"]);
+    it("creates the warehouse and checkpoints buckets (ObjectStorage's defaults) and the team's raw-events bucket", () => {
+        assert.deepStrictEqual(ofType(one, "minio:index/s3Bucket:S3Bucket").map((b) => b.inputs.bucket).sort(), ["checkpoints", "raw-events", "warehouse"]);
     });
 
     it("derives Connect's storage replication from the broker count", () => {
