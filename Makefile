@@ -3,14 +3,17 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 STACK ?= dev
 ENV := source scripts/env.sh &&
+# The CrossGuard pack runs in every preview and up; a stack may lower levels in policies/config/<stack>.json.
+POLICY := --policy-pack ./policies $(if $(wildcard policies/config/$(STACK).json),--policy-pack-config policies/config/$(STACK).json,)
 
 .PHONY: up test deps docker toolchain images typecheck unit integration verify bench-latency preview destroy clean-state
 
-## up: toolchain, local images, then `pulumi up` of the dev stack; prints the endpoints and the result
+## up: toolchain, local images, then `pulumi up` of the dev stack (preview first, with the policy pack,
+## so a mandatory violation stops it before anything is created); prints the endpoints and the result
 ## of `make verify`.
 up: deps toolchain images
 	$(ENV) pulumi stack select $(STACK) --create --non-interactive
-	$(ENV) pulumi up --stack $(STACK) --yes --skip-preview --non-interactive
+	$(ENV) pulumi up --stack $(STACK) --yes --non-interactive $(POLICY)
 	$(ENV) pulumi stack output --stack $(STACK) endpoints --json
 	$(MAKE) --no-print-directory verify STACK=$(STACK)
 
@@ -52,7 +55,7 @@ integration: deps toolchain images
 	npx mocha --config .mocharc.integration.json
 
 preview: deps toolchain
-	$(ENV) pulumi preview --stack $(STACK) --diff --non-interactive
+	$(ENV) pulumi preview --stack $(STACK) --diff --non-interactive $(POLICY)
 
 destroy: deps toolchain
 	$(ENV) pulumi destroy --stack $(STACK) --yes --non-interactive
