@@ -192,13 +192,18 @@ build_args() {
 parent_of() { case "$1" in connect) echo kafka ;; esac; }
 
 BUILT=" "  # images built or checked in this run (a parent is not rebuilt for each child)
+BASES=" "  # Debian bases checked (or re-imported with FORCE_BASE=1) in this run
 build_one() {
   local svc="$1" tag; tag="$(tag_of "$svc")"
   case "$BUILT" in *" $svc "*) return 0 ;; esac
   BUILT="$BUILT$svc "
   local src="$ROOT/images/$svc"; [ -d "$src" ] || die "no images/$svc"
   local suite; suite="$(suite_of "$svc")"
-  bash "$ROOT/scripts/base-image.sh" "$suite"
+  # FORCE_BASE re-imports a base once per run: a second import would give the images built so far a
+  # base id that is no longer the tag's, and the next run would rebuild them all.
+  local force_base="${FORCE_BASE:-0}"; case "$BASES" in *" $suite "*) force_base=0 ;; esac
+  FORCE_BASE="$force_base" bash "$ROOT/scripts/base-image.sh" "$suite"
+  BASES="$BASES$suite "
   local base_id; base_id="$(docker image inspect -f '{{.Id}}' "pulumi-lakehouse/debian:$suite")"
   local parent; parent="$(parent_of "$svc")"
   if [ -n "$parent" ]; then
