@@ -12,7 +12,7 @@ import { Client as PgClient } from "pg";
 import * as mysql from "mysql2/promise";
 import { S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import {
-    createNetwork, removeNetwork, run, rm, removeVolume, waitHealthy, waitFor, imageExists, runToCompletion, logs, docker,
+    createNetwork, removeNetwork, run, rm, removeVolume, waitHealthy, waitFor, imageExists, runToCompletion, logs, docker, freePort,
 } from "../support/docker";
 import { AWS_SDK_VERSION, HADOOP_VERSION, imagesFor } from "../../components/versions";
 
@@ -23,7 +23,9 @@ const IMAGES = imagesFor("local");
 const P = "lh-imgtest";
 const NET = `${P}-net`;
 const CATALOG_VOLUME = `${P}-catalog`;
-const PORT = { postgres: 35432, mysql: 33306, kafka: 39092, connect: 38083, minio: 39000, catalog: 38181, trino: 38080 };
+// Host ports, picked free when the suite starts: fixed ones here sat in the kernel's ephemeral range
+// (32768-60999) and once collided with a client socket ("bind: address already in use").
+const PORT = { postgres: 0, mysql: 0, kafka: 0, connect: 0, minio: 0, catalog: 0, trino: 0 };
 const MINIO_USER = "lakehouse";
 const MINIO_PASSWORD = "lakehouse-secret-1";
 const CONTAINERS = ["postgres", "mysql", "kafka", "connect", "minio", "catalog", "spark", "trino"].map((n) => `${P}-${n}`);
@@ -44,6 +46,7 @@ describe("local images (scripts/images.sh)", function () {
         await Promise.all(CONTAINERS.map(rm));
         await removeVolume(CATALOG_VOLUME);
         await createNetwork(NET);
+        for (const k of Object.keys(PORT) as (keyof typeof PORT)[]) PORT[k] = await freePort();
         workDir = fs.mkdtempSync(path.join(os.tmpdir(), "lh-imgtest-"));
         fs.chmodSync(workDir, 0o755);
     });
