@@ -3,11 +3,11 @@
 #   $CACHE/toolchain/bin/pulumi                  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi at the pinned
 #                             version, built from a wrapper module generated here (go.mod from
 #                             versions.json + pkg's replace directives)
-#   $CACHE/toolchain/bin/pulumi-language-nodejs  scripts/go/pulumi-language-nodejs (the upstream host
+#   $CACHE/toolchain/bin/pulumi-language-nodejs  standins/pulumi-language-nodejs (the upstream host
 #                             module is not served)
 #   $CACHE/toolchain/bin/pulumi-resource-pulumi-nodejs  the dynamic-provider host shipped by @pulumi/pulumi
 #   $CACHE/pulumi-home/plugins/resource-<name>-v<version>/pulumi-resource-<name>, name in docker, command,
-#                             minio, kafka: stand-ins from scripts/go/providers (the upstream provider
+#                             minio, kafka: stand-ins from standins/providers (the upstream provider
 #                             modules are not served), installed in the plugin cache so that the engine
 #                             selects them by version, without "using ... from $PATH" warnings
 # See docs/offline.md, section "Toolchain".
@@ -87,7 +87,7 @@ if fresh pulumi "$key"; then log "pulumi $key: cached"; else
 fi
 
 # ---- Node.js language host ----
-lh="$ROOT/scripts/go/pulumi-language-nodejs"
+lh="$ROOT/standins/pulumi-language-nodejs"
 key="v$PULUMI_VERSION-$(srchash "$lh")"
 if fresh pulumi-language-nodejs "$key"; then log "pulumi-language-nodejs: cached"; else
   timed pulumi-language-nodejs bash -c 'cd "$1" && shift && exec "$@"' _ "$lh" "${GO_BUILD[@]}" \
@@ -97,7 +97,7 @@ if fresh pulumi-language-nodejs "$key"; then log "pulumi-language-nodejs: cached
 fi
 
 # ---- providers (stand-ins, see docs/offline.md) ----
-prov="$ROOT/scripts/go/providers"
+prov="$ROOT/standins/providers"
 for name in docker command minio kafka; do
   ver="$(version "toolchain.providers.$name")"
   key="$ver-$(srchash "$prov")"
