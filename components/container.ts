@@ -3,7 +3,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LABELS } from "./settings";
-import { ContainerSpec } from "./specs/types";
+import { ContainerSpec, emptyArgument } from "./specs/types";
 
 export interface ServiceContainerArgs {
     spec: ContainerSpec;
@@ -34,6 +34,11 @@ export function serviceContainer(
     opts: pulumi.CustomResourceOptions & { dependsOn?: pulumi.Resource[] },
 ): ServiceContainer {
     const { spec } = args;
+    const empty = emptyArgument(spec);
+    if (empty) {
+        throw new pulumi.ResourceError(`${args.containerName}: ${empty} is an empty string, which Docker refuses ` +
+            `("values for command may not be empty"); leave the argument out instead`, opts.parent);
+    }
     const secrets = args.secrets ?? {};
     const labels = [
         { label: LABELS.role, value: spec.role },

@@ -204,7 +204,9 @@ export class Lakehouse extends LakehouseComponent {
                     schemas: [...new Set(pg.tables.map((t) => t.schema))], tables: pg.tables.map((t) => `${t.schema}.${t.name}`),
                     extraConfig: c.postgresExtraConfig,
                 })));
-                this.postgresConnector = new Connector(this.childName("postgres-connector"), { ...common, ...spec }, connectorOpts(pg.ready));
+                this.postgresConnector = new Connector(this.childName("postgres-connector"), {
+                    ...common, ...spec, sourceRevision: revisionOf([pg.container, ...pg.ready]),
+                }, connectorOpts(pg.ready));
             }
             const my = this.mysql;
             if (my) {
@@ -218,7 +220,9 @@ export class Lakehouse extends LakehouseComponent {
                     bootstrapServers: this.kafka.internalBootstrapServers, schemaHistoryTopic: schemaHistoryTopic(this.topicPrefixes.mysql),
                     extraConfig: c.mySqlExtraConfig,
                 })));
-                this.mySqlConnector = new Connector(this.childName("mysql-connector"), { ...common, ...spec }, connectorOpts(my.ready));
+                this.mySqlConnector = new Connector(this.childName("mysql-connector"), {
+                    ...common, ...spec, sourceRevision: revisionOf([my.container, ...my.ready]),
+                }, connectorOpts(my.ready));
             }
         }
 
@@ -278,4 +282,10 @@ export class Lakehouse extends LakehouseComponent {
         };
         this.registerOutputs({ endpoints: this.endpoints });
     }
+}
+
+/** The ids of a source's container and set-up resources: unknown in a preview that recreates any of them. */
+function revisionOf(resources: pulumi.Resource[]): pulumi.Output<string> {
+    const ids = resources.filter((r): r is pulumi.CustomResource => pulumi.CustomResource.isInstance(r)).map((r) => r.id);
+    return pulumi.all(ids).apply((values) => values.join(","));
 }

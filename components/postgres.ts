@@ -6,7 +6,7 @@ import { serviceContainer } from "./container";
 import { passwordOrGenerated } from "./secrets";
 import { ServiceArgs, definedOnly, resolveService } from "./service";
 import {
-    POSTGRES_PORT, TableSpec, postgresCdcRoleSql, postgresSpec, postgresTableSql, psqlCommand,
+    POSTGRES_PORT, TableSpec, ifContainerRunning, postgresCdcRoleSql, postgresSpec, postgresTableSql, psqlCommand,
     replicaIdentitySql, validateTable,
 } from "./specs/postgres";
 import { SpecError, requireIdentifier } from "./specs/types";
@@ -126,7 +126,8 @@ export class PostgresSource extends LakehouseComponent {
             if (table.replicaIdentityFull ?? true) {
                 this.ready.push(new command.local.Command(this.childName(`replica-identity-${id}`), {
                     create: `${psql} <<'SQL'\n${replicaIdentitySql(table, "FULL")}\nSQL`,
-                    delete: `${psql} <<'SQL'\n${replicaIdentitySql(table, "DEFAULT")}\nSQL`,
+                    delete: ifContainerRunning(containerName, `${psql} <<'SQL'\n${replicaIdentitySql(table, "DEFAULT")}\nSQL`,
+                        `replica identity of ${table.schema}.${table.name} left as is`),
                     triggers: [container.id],
                     logging: "stderr",
                     // On replacement the old resource's delete (DEFAULT) must run before the new create (FULL).

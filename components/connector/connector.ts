@@ -35,6 +35,13 @@ export interface ConnectorArgs {
      * changes in the same update, e.g. a password rotation. Default true.
      */
     validate?: pulumi.Input<boolean>;
+    /**
+     * Any output of the source database that changes when the database is created or replaced, e.g. its
+     * container id. Never diffed; while it is unknown (a preview of an update that recreates the source,
+     * say to heal a removed container) the worker's validation is skipped, so the update is not blocked
+     * by a database that this very update brings back. Default: none (always validate).
+     */
+    sourceRevision?: pulumi.Input<string>;
 }
 
 /** Type token module of the resource: `pulumi-nodejs:dynamic/lakehouse:Connector`. */
@@ -75,6 +82,7 @@ export class Connector extends pulumi.dynamic.Resource {
             waitTimeoutSeconds: args.waitTimeoutSeconds,
             resetOffsetsOnDelete: args.resetOffsetsOnDelete,
             validate: args.validate,
+            sourceRevision: args.sourceRevision,
             secretConfigKeys: undefined,
             secretConfigDigest: undefined,
             connectorState: undefined,

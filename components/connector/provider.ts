@@ -12,6 +12,11 @@ export interface ConnectorInputs {
     waitTimeoutSeconds?: number;
     resetOffsetsOnDelete?: boolean;
     validate?: boolean;
+    /**
+     * Changes whenever the source database is created or replaced (its readiness resources' ids). Never
+     * diffed; while it is unknown (a preview of an update that recreates the source) validation is skipped.
+     */
+    sourceRevision?: string;
 }
 
 /** Outputs the provider returns and Pulumi stores: never a secret value. */
@@ -70,6 +75,12 @@ export interface ConnectorProviderOptions {
     requestTimeoutMs?: number;
     /** Timeout of the validation request in `check` (no retry there). Default 10 s. */
     checkTimeoutMs?: number;
+    /**
+     * How long `read` and `delete` try to reach a worker that does not answer at all before they give up
+     * on it: `read` keeps the state as it was, `delete` treats the connector as gone with its worker.
+     * Default 20 s.
+     */
+    unreachableAfterMs?: number;
     /** Called on every retry, e.g. to log or count them. Must be serializable if set. */
     onRetry?: (event: RetryEvent) => void;
 }
@@ -91,6 +102,7 @@ interface Settings {
     stablePolls: number;
     requestTimeoutMs: number;
     checkTimeoutMs: number;
+    unreachableAfterMs: number;
     onRetry?: (event: RetryEvent) => void;
 }
 
@@ -231,6 +243,7 @@ function settingsOf(options: ConnectorProviderOptions): Settings {
         stablePolls: options.stablePolls ?? 2,
         requestTimeoutMs: options.requestTimeoutMs ?? 30000,
         checkTimeoutMs: options.checkTimeoutMs ?? 10000,
+        unreachableAfterMs: options.unreachableAfterMs ?? 20000,
         onRetry: options.onRetry,
     };
 }
@@ -377,34 +390,91 @@ export function validateInputs(news: any): { inputs: any; failures: pulumi.dynam
     return { inputs, failures };
 }
 
+/** What the worker's validation found: field failures, or why it could not judge. */
+interface RemoteValidation {
+    failures: pulumi.dynamic.CheckFailure[];
+    /** Set when the validation was not done or not conclusive, e.g. the worker or the database did not answer. */
+    skipped?: string;
+}
+
+/** Debezium's messages for a database it could not reach (Postgres JDBC, MySQL/MariaDB drivers). */
+const UNREACHABLE_SOURCE = /connection attempt failed|unable to connect|communications link failure|connection refused|could not connect|unknownhost|no route to host|connect timed out|timeout.*connect/i;
+
 /**
  * Validation by the worker: `PUT /connector-plugins/{class}/config/validate`, one failure per field
- * error. Skipped (no failure) when the worker cannot be reached, so a preview before Connect exists
- * still works.
+ * error. Never blocks an update it cannot judge: a worker that does not answer, or a database it cannot
+ * reach (Debezium tests the connection there), gives no failure but a `skipped` reason.
  */
-async function validateRemotely(ctx: Context, inputs: ConnectorInputs): Promise<pulumi.dynamic.CheckFailure[]> {
+async function validateRemotely(ctx: Context, inputs: ConnectorInputs): Promise<RemoteValidation> {
     const connectorClass = inputs.config[CONNECTOR_CLASS_KEY];
     const path = `/connector-plugins/${encodeURIComponent(connectorClass)}/config/validate`;
     let result: HttpResult;
     try {
         result = await send(ctx, "PUT", path, requestBody(inputs), ctx.settings.checkTimeoutMs);
-    } catch {
-        return [];
+    } catch (error: any) {
+        return { failures: [], skipped: `the Connect worker did not answer (${error?.code ?? "network error"})` };
     }
-    if (result.status >= 500 || result.status === 409) return [];
+    if (result.status >= 500 || result.status === 409) {
+        const detail = connectMessage(result.data) || "";
+        return { failures: [], skipped: redact(`the worker answered HTTP ${result.status}${detail ? `: ${detail}` : ""}`, ctx.secrets) };
+    }
     if (result.status !== 200) {
         const detail = connectMessage(result.data) || `HTTP ${result.status}`;
-        return [{ property: `config["${CONNECTOR_CLASS_KEY}"]`, reason: redact(`the worker rejected it: ${detail}`, ctx.secrets) }];
+        return { failures: [{ property: `config["${CONNECTOR_CLASS_KEY}"]`, reason: redact(`the worker rejected it: ${detail}`, ctx.secrets) }] };
     }
     const failures: pulumi.dynamic.CheckFailure[] = [];
+    const unreachable: string[] = [];
     for (const entry of result.data?.configs ?? []) {
         const field = entry?.value?.name;
         const errors: string[] = entry?.value?.errors ?? [];
         if (typeof field !== "string" || errors.length === 0) continue;
+        const reachable = errors.filter((e) => !UNREACHABLE_SOURCE.test(String(e)));
+        if (reachable.length < errors.length) unreachable.push(field);
+        if (reachable.length === 0) continue;
         const group = inputs.secretConfig && field in inputs.secretConfig ? "secretConfig" : "config";
-        failures.push({ property: `${group}["${field}"]`, reason: redact(errors.join("; "), ctx.secrets) });
+        failures.push({ property: `${group}["${field}"]`, reason: redact(reachable.join("; "), ctx.secrets) });
     }
-    return failures;
+    const skipped = unreachable.length > 0
+        ? `the worker could not reach the source database (${unreachable.join(", ")}); its connection is not validated`
+        : undefined;
+    return { failures, skipped };
+}
+
+/**
+ * Why the worker's validation must not run for these inputs, if it must not: a source created or
+ * replaced in this very update (validating against the old or missing database would block the heal),
+ * or credentials that change in this update (the database learns them later in the same update).
+ */
+export function validationSkipReason(olds: any, inputs: any): string | undefined {
+    if (isUnknown(inputs.sourceRevision)) return "its source database is created or replaced in this update";
+    if (isUnknown(inputs)) return "some inputs are known only during the update";
+    if (olds && typeof olds.name === "string" && Object.keys(olds).length > 0 && !secretsUnchanged(olds, inputs)) {
+        return "its secret settings (credentials) change in this update";
+    }
+    return undefined;
+}
+
+/**
+ * Whether the worker answers at all, trying for a short while (`unreachableAfterMs`): a worker whose
+ * container is gone must not hold a refresh or a destroy for the full retry budget. Returns the
+ * network error code when it never answered.
+ */
+async function unreachableWorker(ctx: Context): Promise<string | undefined> {
+    const started = Date.now();
+    for (;;) {
+        try {
+            await send(ctx, "GET", "/", undefined, 5000);
+            return undefined;
+        } catch (error: any) {
+            if (Date.now() - started >= ctx.settings.unreachableAfterMs) return error?.code ?? "ENETWORK";
+            await sleep(1000);
+        }
+    }
+}
+
+/** A note on the CLI's output (a dynamic provider's stderr reaches the engine's diagnostics). */
+function note(message: string): void {
+    process.stderr.write(`${message}\n`);
 }
 
 interface Status {
@@ -521,9 +591,17 @@ export function createConnectorProvider(options: ConnectorProviderOptions = {}):
     return {
         async check(olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
             const { inputs, failures } = validateInputs(news);
-            if (failures.length === 0 && inputs.validate !== false && !isUnknown(inputs)) {
-                const ctx = contextOf(settings, inputs.connectUrl, inputs.secretConfig);
-                failures.push(...(await validateRemotely(ctx, inputs)));
+            if (failures.length === 0 && inputs.validate !== false) {
+                const label = typeof inputs.name === "string" ? inputs.name : "(unnamed)";
+                const skip = validationSkipReason(olds, inputs);
+                if (skip) {
+                    if (isUnknown(inputs.sourceRevision) || !isUnknown(inputs)) note(`connector ${label}: validation by the worker skipped: ${skip}`);
+                } else {
+                    const ctx = contextOf(settings, inputs.connectUrl, inputs.secretConfig);
+                    const remote = await validateRemotely(ctx, inputs);
+                    failures.push(...remote.failures);
+                    if (remote.skipped) note(`connector ${label}: validation by the worker skipped: ${remote.skipped}`);
+                }
             }
             return { inputs, failures };
         },
@@ -553,6 +631,12 @@ export function createConnectorProvider(options: ConnectorProviderOptions = {}):
             const name: string = props?.name ?? id;
             if (!props?.connectUrl) throw new Error(`connector ${name}: reading needs connectUrl in its state`);
             const ctx = contextOf(settings, props.connectUrl);
+            const down = await unreachableWorker(ctx);
+            if (down) {
+                // The connector's config lives in Kafka, not in the worker: it comes back with a new worker.
+                note(`connector ${name}: the Connect worker at ${props.connectUrl} did not answer (${down}); state kept as it was`);
+                return { id, props };
+            }
             const live = await request(ctx, "GET", connectorPath(name, "/config"));
             if (live.status === 404) return { id: "", props: {} };
             // The live config holds the secret values: keep them out of every message.
@@ -580,6 +664,12 @@ export function createConnectorProvider(options: ConnectorProviderOptions = {}):
         async delete(id: string, props: any): Promise<void> {
             const name: string = props?.name ?? id;
             const ctx = contextOf(settings, props.connectUrl);
+            const down = await unreachableWorker(ctx);
+            if (down) {
+                // Nothing can be deleted through a worker that is gone; a destroy must still go on.
+                note(`connector ${name}: the Connect worker at ${props.connectUrl} did not answer (${down}); treated as deleted with it`);
+                return;
+            }
             if (props.resetOffsetsOnDelete) {
                 // Offsets outlive a delete: without the reset a recreated connector skips its snapshot.
                 const stop = await request(ctx, "PUT", connectorPath(name, "/stop"));

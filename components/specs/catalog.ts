@@ -36,7 +36,7 @@ export function catalogSpec(args: CatalogSpecArgs): ContainerSpec {
         },
         secretEnv: { AWS_ACCESS_KEY_ID: "accessKey", AWS_SECRET_ACCESS_KEY: "secretKey" },
         ports: [{ internal: CATALOG_PORT, external: args.hostPort, ip: args.bindIp }],
-        healthcheck: healthcheck(["CMD-SHELL", `curl -fsS http://localhost:${CATALOG_PORT}/v1/config >/dev/null`], "10s"),
+        healthcheck: healthcheck(["CMD-SHELL", `curl -fsS http://localhost:${CATALOG_PORT}/v1/config >/dev/null`], 10),
         volumes: [{ role: "data", containerPath: CATALOG_STATE_DIR }],
         uploads: [],
     };

@@ -169,7 +169,8 @@ export function cdcJobCommand(args: CdcJobSpecArgs): string[] {
         "--primary-keys", JSON.stringify(args.primaryKeys),
         "--catalog", args.catalog.catalogName,
         "--namespace", args.namespace,
-        "--table-prefix", args.tablePrefix,
+        // Docker refuses an empty argument ("values for command may not be empty"): the job's default is "".
+        ...(args.tablePrefix ? ["--table-prefix", args.tablePrefix] : []),
         "--checkpoint", cdcCheckpoint(args),
         "--trigger-seconds", String(args.triggerSeconds),
         "--job-name", args.jobName,
@@ -207,7 +208,7 @@ export function cdcJobSpec(args: CdcJobSpecArgs): ContainerSpec {
         command: cdcJobCommand(args),
         ports: [],
         // Spark's start, the catalog round trips and the first batch take a while on a small machine.
-        healthcheck: healthcheck(["CMD-SHELL", cdcJobHealthcheckCommand()], "120s", 24),
+        healthcheck: healthcheck(["CMD-SHELL", cdcJobHealthcheckCommand()], 120, 24),
         // On MinIO the checkpoint needs no volume; a local one has the job's volume under it.
         volumes: parseS3aLocation(cdcCheckpoint(args)) ? [] : [{ role: "checkpoints", containerPath: CDC_CHECKPOINT_VOLUME_PATH }],
         uploads,

@@ -52,7 +52,7 @@ export function connectSpec(args: ConnectSpecArgs): ContainerSpec {
         },
         secretEnv: {},
         ports: [{ internal: CONNECT_PORT, external: args.hostPort, ip: args.bindIp }],
-        healthcheck: healthcheck(["CMD-SHELL", `curl -fsS http://localhost:${CONNECT_PORT}/health >/dev/null`], "20s", 60),
+        healthcheck: healthcheck(["CMD-SHELL", `curl -fsS http://localhost:${CONNECT_PORT}/health >/dev/null`], 20, 60),
         volumes: [],
         uploads: [],
     };

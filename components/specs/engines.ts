@@ -72,7 +72,7 @@ export function sparkSpec(args: SparkSpecArgs): ContainerSpec {
         entrypoint: ["sleep"],
         command: ["infinity"],
         ports: [{ internal: SPARK_UI_PORT, external: args.uiHostPort, ip: args.bindIp }],
-        healthcheck: healthcheck(["CMD-SHELL", `test -x ${SPARK_HOME}/bin/spark-submit && test -s ${SPARK_HOME}/conf/spark-defaults.conf`], "2s", 10),
+        healthcheck: healthcheck(["CMD-SHELL", `test -x ${SPARK_HOME}/bin/spark-submit && test -s ${SPARK_HOME}/conf/spark-defaults.conf`], 2, 10),
         volumes: [],
         uploads: [{ file: `${SPARK_HOME}/conf/spark-defaults.conf`, content: sparkDefaults(conf) }],
     };
@@ -115,7 +115,7 @@ export function trinoSpec(args: TrinoSpecArgs): ContainerSpec {
         env: {},
         secretEnv: {},
         ports: [{ internal: TRINO_PORT, external: args.hostPort, ip: args.bindIp }],
-        healthcheck: healthcheck(["CMD", "/usr/lib/trino/bin/health-check"], "20s", 60),
+        healthcheck: healthcheck(["CMD", "/usr/lib/trino/bin/health-check"], 20, 60),
         volumes: [],
         uploads: [{ file: `/etc/trino/catalog/${name}.properties`, content: trinoCatalogProperties(args.catalog) }],
     };

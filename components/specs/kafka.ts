@@ -111,7 +111,7 @@ export function kafkaBrokerSpecs(args: KafkaSpecArgs): ContainerSpec[] {
             healthcheck: healthcheck([
                 "CMD-SHELL",
                 `/opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:${KAFKA_INTERNAL_PORT} >/dev/null 2>&1`,
-            ], "15s", 40),
+            ], 15, 40),
             volumes: [{ role: "data", containerPath: "/var/lib/kafka/data" }],
             uploads: [],
         };

@@ -37,7 +37,7 @@ export function mySqlSpec(args: MySqlSpecArgs): ContainerSpec {
             "--binlog-row-image=FULL",
         ],
         ports: [{ internal: MYSQL_PORT, external: args.hostPort, ip: args.bindIp }],
-        healthcheck: healthcheck(["CMD-SHELL", "mysqladmin ping -h 127.0.0.1 --silent"], "15s"),
+        healthcheck: healthcheck(["CMD-SHELL", "mysqladmin ping -h 127.0.0.1 --silent"], 15),
         volumes: [{ role: "data", containerPath: "/var/lib/mysql" }],
         uploads: [],
     };

@@ -59,7 +59,7 @@ export function postgresSpec(args: PostgresSpecArgs): ContainerSpec {
             "-c", `max_wal_senders=${args.maxWalSenders}`,
         ],
         ports: [{ internal: POSTGRES_PORT, external: args.hostPort, ip: args.bindIp }],
-        healthcheck: healthcheck(["CMD-SHELL", `pg_isready -U ${args.adminUser} -d ${args.database}`], "10s"),
+        healthcheck: healthcheck(["CMD-SHELL", `pg_isready -U ${args.adminUser} -d ${args.database}`], 10),
         volumes: [{ role: "data", containerPath: "/var/lib/postgresql/data" }],
         uploads: [],
     };
@@ -125,6 +125,15 @@ export function postgresCdcRoleSql(database: string, adminUser: string, cdcUser:
 }
 
 /** Shell command that pipes SQL from stdin into psql inside the container, stopping at the first error. */
+/**
+ * Runs `script` only while the container runs; otherwise says so on stderr and succeeds. For deletes:
+ * a clean-up inside a container that is already gone must not block `pulumi destroy` or a heal.
+ */
+export function ifContainerRunning(container: string, script: string, skipped: string): string {
+    return `if [ "$(docker inspect -f '{{.State.Running}}' ${container} 2>/dev/null)" = true ]; then\n${script}\n` +
+        `else\necho "${container} is not running: ${skipped}" >&2\nfi`;
+}
+
 export function psqlCommand(container: string, adminUser: string, database: string): string {
     return `docker exec -i ${container} psql -v ON_ERROR_STOP=1 -q -U ${adminUser} -d ${database}`;
 }

@@ -33,7 +33,7 @@ export function minioSpec(args: MinioSpecArgs): ContainerSpec {
             { internal: MINIO_CONSOLE_PORT, external: args.consoleHostPort, ip: args.bindIp },
         ],
         // The official image has `mc` and no curl; images built from the Go module may have only curl.
-        healthcheck: healthcheck(["CMD-SHELL", `mc ready local >/dev/null 2>&1 || curl -fsS http://localhost:${MINIO_API_PORT}/minio/health/ready >/dev/null`], "5s"),
+        healthcheck: healthcheck(["CMD-SHELL", `mc ready local >/dev/null 2>&1 || curl -fsS http://localhost:${MINIO_API_PORT}/minio/health/ready >/dev/null`], 5),
         volumes: [{ role: "data", containerPath: "/data" }],
         uploads: [],
     };

@@ -49,6 +49,18 @@ export interface ContainerSpec {
     uploads: UploadSpec[];
 }
 
+/**
+ * Docker's provider refuses an empty string in `command` or `entrypoint` ("values for command may not
+ * be empty"): find one before anything is created. Returns the offending field, or undefined.
+ */
+export function emptyArgument(spec: Pick<ContainerSpec, "command" | "entrypoint">): string | undefined {
+    for (const field of ["command", "entrypoint"] as const) {
+        const i = (spec[field] ?? []).findIndex((v) => v === "");
+        if (i >= 0) return `${field}[${i}]`;
+    }
+    return undefined;
+}
+
 /** Raised by spec builders on invalid input; components turn it into a ResourceError naming the field. */
 export class SpecError extends Error {
     constructor(public readonly field: string, message: string) {
@@ -57,9 +69,24 @@ export class SpecError extends Error {
     }
 }
 
-/** Shared healthcheck timing: quick polls, generous start period for JVM services. */
-export function healthcheck(tests: string[], startPeriod = "20s", retries = 30): HealthcheckSpec {
-    return { tests, interval: "5s", timeout: "10s", retries, startPeriod };
+/**
+ * A duration the way Docker hands it back (Go's `time.Duration.String()`: 120 s is "2m0s"); the docker
+ * provider reads healthcheck durations back in this form, so any other spelling shows as a diff.
+ */
+export function goDuration(seconds: number): string {
+    if (!Number.isInteger(seconds) || seconds < 0) throw new SpecError("healthcheck", `durations are whole seconds >= 0, got ${seconds}`);
+    if (seconds === 0) return "0s";
+    const h = Math.floor(seconds / 3600);
+    const m = Math.floor((seconds % 3600) / 60);
+    const s = seconds % 60;
+    if (h > 0) return `${h}h${m}m${s}s`;
+    if (m > 0) return `${m}m${s}s`;
+    return `${s}s`;
+}
+
+/** Shared healthcheck timing (seconds): quick polls, generous start period for JVM services. */
+export function healthcheck(tests: string[], startPeriodSeconds = 20, retries = 30): HealthcheckSpec {
+    return { tests, interval: goDuration(5), timeout: goDuration(10), retries, startPeriod: goDuration(startPeriodSeconds) };
 }
 
 export function requirePort(field: string, port: number): number {

@@ -53,6 +53,13 @@ describe("CDC mirror job", () => {
             assert.strictEqual(s.role, ROLES.sparkJob);
         });
 
+        it("leaves --table-prefix out when the prefix is empty (Docker refuses an empty argument), passes it otherwise", () => {
+            const plain = cdcJobCommand(specArgs({ tablePrefix: "" }));
+            assert.strictEqual(plain.includes("--table-prefix"), false);
+            assert.ok(!plain.includes(""), "no empty argument");
+            assert.strictEqual(argAfter(cdcJobCommand(specArgs({ tablePrefix: "raw_" })), "--table-prefix"), "raw_");
+        });
+
         it("passes topics, primary keys, catalog, namespace, trigger and checkpoint to the job", () => {
             const cmd = cdcJobCommand(specArgs());
             assert.strictEqual(argAfter(cmd, "--bootstrap-servers"), "kafka-1:19092");

@@ -45,6 +45,21 @@ describe("components", () => {
             }
         });
 
+        it("writes inputs the way the docker provider reads them back: no empty argument, Go-style healthcheck durations", () => {
+            // Docker refuses "" in command/entrypoint, and reads durations back as Go's time.Duration.String().
+            const goDuration = /^(\d+h)?(\d+m)?\d+s$/;
+            for (const c of ofType(records, CONTAINER)) {
+                for (const field of ["command", "entrypoints"]) {
+                    assert.ok(!(c.inputs[field] ?? []).includes(""), `${c.name} ${field} has an empty value`);
+                }
+                for (const field of ["interval", "timeout", "startPeriod"]) {
+                    const value = c.inputs.healthcheck[field];
+                    assert.match(value, goDuration, `${c.name} healthcheck.${field}`);
+                    assert.ok(!/^\d{3,}s$|^[6-9]\ds$/.test(value), `${c.name} healthcheck.${field} ${value}: Docker says 1m0s, not 60s`);
+                }
+            }
+        });
+
         it("parents every resource under its component", () => {
             for (const r of records.filter((x) => !x.type.startsWith("pulumi:pulumi:Stack"))) {
                 if (r.name === "lh") continue;

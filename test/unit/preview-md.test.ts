@@ -113,7 +113,7 @@ describe("preview-md", () => {
         });
 
         it("matches the reviewed rendering of the recorded previews (UPDATE_GOLDEN=1 rewrites it)", () => {
-            if (process.env.UPDATE_GOLDEN) fs.writeFileSync(EXPECTED, markdown);
+            if (process.env.UPDATE_GOLDEN === "1") fs.writeFileSync(EXPECTED, markdown);
             assert.strictEqual(markdown, fs.readFileSync(EXPECTED, "utf8"));
         });
 

@@ -3,7 +3,7 @@ import * as assert from "assert";
 import { CONNECT_IGNORED_VARIABLES, CONNECT_STORAGE_REPLICATION, KAFKA_INTERNAL_REPLICATION } from "../../components/settings";
 import { resolveTopic } from "../../components/topics";
 import {
-    SpecError, catalogSpec, connectSpec, internalBootstrap, internalReplication, kafkaBrokerSpecs, minioSpec,
+    SpecError, catalogSpec, goDuration, connectSpec, internalBootstrap, internalReplication, kafkaBrokerSpecs, minioSpec,
     mySqlSetupSql, mySqlSpec, postgresCdcRoleSql, postgresSpec, postgresTableSql, sparkCatalogConf, trinoCatalogProperties,
     validateTable,
 } from "../../components/specs";
@@ -17,6 +17,21 @@ function throwsField(fn: () => unknown, field: string): void {
 }
 
 describe("spec builders", () => {
+    describe("goDuration", () => {
+        it("spells durations as Docker hands them back (Go's time.Duration.String())", () => {
+            assert.strictEqual(goDuration(0), "0s");
+            assert.strictEqual(goDuration(5), "5s");
+            assert.strictEqual(goDuration(59), "59s");
+            assert.strictEqual(goDuration(60), "1m0s");
+            assert.strictEqual(goDuration(120), "2m0s");
+            assert.strictEqual(goDuration(90), "1m30s");
+            assert.strictEqual(goDuration(3600), "1h0m0s");
+            assert.strictEqual(goDuration(3725), "1h2m5s");
+            assert.throws(() => goDuration(1.5), SpecError);
+        });
+    });
+
+
     describe("kafka", () => {
         it("derives every internal-topic replication factor from brokerCount", () => {
             assert.deepStrictEqual(internalReplication(1), { replicationFactor: 1, minInsyncReplicas: 1 });

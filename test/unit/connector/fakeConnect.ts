@@ -61,6 +61,8 @@ export class FakeConnect {
                 res.writeHead(status, { "Content-Type": "application/json" });
                 res.end(data === undefined ? undefined : JSON.stringify(data));
             };
+            // Connect's root resource answers without the herder: no rebalance or conflict reaches it.
+            if (req.method === "GET" && path === "/") return reply(200, { version: "4.3.1", commit: "fake", kafka_cluster_id: "fake" });
             if (this.starting > 0) {
                 this.starting--;
                 res.writeHead(404, { "Content-Type": "text/html" });

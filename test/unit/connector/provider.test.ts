@@ -249,13 +249,44 @@ describe("connector provider", () => {
             fake.requests.length = 0;
             const record = fake.connectors.get("inventory-connector")!;
             await provider.delete!(created.id, created.outs);
-            const calls = fake.requests.map((r) => `${r.method} ${r.path}`).filter((c) => !c.endsWith("/status"));
+            const calls = fake.requests.map((r) => `${r.method} ${r.path}`).filter((c) => !c.endsWith("/status") && c !== "GET /");
             assert.deepStrictEqual(calls, [
                 "PUT /connectors/inventory-connector/stop",
                 "DELETE /connectors/inventory-connector/offsets",
                 "DELETE /connectors/inventory-connector",
             ]);
             assert.strictEqual(record.offsets, false);
+        });
+    });
+
+    describe("a worker that is gone (its container removed)", () => {
+        const gone = async () => `http://127.0.0.1:${await freePort()}`;
+
+        it("read keeps the state as it was instead of failing the refresh", async () => {
+            const provider = createConnectorProvider({ ...fast, unreachableAfterMs: 300 });
+            const state = { connectUrl: await gone(), name: "inventory-connector", config: { "connector.class": "C" }, connectorState: "RUNNING" };
+            const started = Date.now();
+            const result = await provider.read!("inventory-connector", state);
+            assert.strictEqual(result.id, "inventory-connector");
+            assert.deepStrictEqual(result.props, state);
+            assert.ok(Date.now() - started < 300 + SLACK_MS, "gives up after unreachableAfterMs, not the whole retry budget");
+        });
+
+        it("delete succeeds, so that a destroy goes on", async () => {
+            const provider = createConnectorProvider({ ...fast, unreachableAfterMs: 300 });
+            await provider.delete!("inventory-connector", { connectUrl: await gone(), name: "inventory-connector", resetOffsetsOnDelete: true });
+        });
+
+        it("a worker that answers late is still used by read and delete", async () => {
+            const provider = createConnectorProvider({ ...fast, unreachableAfterMs: 5000 });
+            const created = await provider.create(inputs(fake.url));
+            const port = fake.port;
+            await fake.stop();
+            setTimeout(() => void fake.start(port), 600);
+            const read = await provider.read!(created.id, created.outs);
+            assert.strictEqual(read.id, "inventory-connector");
+            await provider.delete!(created.id, created.outs);
+            assert.ok(fake.requests.some((r) => r.method === "DELETE" && r.path === "/connectors/inventory-connector"));
         });
     });
 
@@ -322,6 +353,42 @@ describe("connector provider", () => {
             ].sort());
             assert.ok(!JSON.stringify(result.failures).includes(PASSWORD));
             assert.strictEqual(fake.requests.length, 0, "no remote validation when local checks fail");
+        });
+
+        it("does not fail on a source database the worker cannot reach, but still reports other field errors", async () => {
+            fake.validation = () => ({
+                status: 200,
+                body: {
+                    error_count: 2,
+                    configs: [
+                        { value: { name: "database.hostname", errors: ["Error while validating connector config: The connection attempt failed."] } },
+                        { value: { name: "snapshot.mode", errors: ["Value must be one of always, initial"] } },
+                    ],
+                },
+            });
+            const result = await provider.check!({}, inputs(fake.url));
+            assert.deepStrictEqual(result.failures!.map((f) => f.property), ['config["snapshot.mode"]']);
+        });
+
+        it("skips remote validation when the source is recreated in this update (sourceRevision unknown)", async () => {
+            const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+            fake.validation = () => ({ status: 200, body: { error_count: 1, configs: [{ value: { name: "database.hostname", errors: ["bad"] } }] } });
+            const skipped = await provider.check!({}, inputs(fake.url, { sourceRevision: unknown }));
+            assert.deepStrictEqual(skipped.failures, []);
+            assert.strictEqual(fake.requests.length, 0);
+            const validated = await provider.check!({}, inputs(fake.url, { sourceRevision: "abc,def" }));
+            assert.strictEqual(validated.failures!.length, 1, "a known revision validates as usual");
+        });
+
+        it("skips remote validation when the credentials change in this update", async () => {
+            const created = await provider.create(inputs(fake.url));
+            fake.requests.length = 0;
+            fake.validation = () => ({ status: 200, body: { error_count: 1, configs: [{ value: { name: "database.password", errors: ["password authentication failed"] } }] } });
+            const rotated = await provider.check!(created.outs, inputs(fake.url, { secretConfig: { "database.password": "n3w-Pa55word" } }));
+            assert.deepStrictEqual(rotated.failures, []);
+            assert.strictEqual(fake.requests.filter((r) => r.path.includes("/validate")).length, 0);
+            const same = await provider.check!(created.outs, inputs(fake.url));
+            assert.strictEqual(same.failures!.length, 1, "unchanged credentials are validated");
         });
 
         it("skips remote validation while a value is unknown (preview)", async () => {
