@@ -3,10 +3,12 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 STACK ?= dev
 ENV := source scripts/env.sh &&
-# The CrossGuard pack runs in every preview and up; a stack may lower levels in policies/config/<stack>.json.
-POLICY := --policy-pack ./policies $(if $(wildcard policies/config/$(STACK).json),--policy-pack-config policies/config/$(STACK).json,)
+# The CrossGuard pack runs in every preview and up; a stack may lower levels in policies/config/<stack>.json
+# (or in the file POLICY_CONFIG names).
+POLICY_CONFIG ?= $(wildcard policies/config/$(STACK).json)
+POLICY := --policy-pack ./policies $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG),)
 
-.PHONY: up test deps docker toolchain images typecheck unit integration verify bench-latency preview destroy clean-state
+.PHONY: up heal test test-slow deps docker toolchain images typecheck unit integration verify bench-latency preview destroy clean-state
 
 ## up: toolchain, local images, then `pulumi up` of the dev stack (preview first, with the policy pack,
 ## so a mandatory violation stops it before anything is created); prints the endpoints and the result
@@ -16,6 +18,14 @@ up: deps toolchain images
 	$(ENV) pulumi up --stack $(STACK) --yes --non-interactive $(POLICY)
 	$(ENV) pulumi stack output --stack $(STACK) endpoints --json
 	$(MAKE) --no-print-directory verify STACK=$(STACK)
+
+## heal: bring a stack back after containers were removed or stopped by hand. Refreshes the containers'
+## state from Docker (a stopped container counts as gone and is removed, as upstream's docker provider
+## does), then runs `pulumi up` with its preview and the policy pack, like `make up`. Only containers are
+## refreshed: a topic or bucket cannot be read while its broker or MinIO is gone.
+heal: deps toolchain
+	$(ENV) npx ts-node tools/heal.ts --stack $(STACK)
+	$(ENV) pulumi up --stack $(STACK) --yes --non-interactive $(POLICY)
 
 ## verify: the seed's checks and the whole CDC path, against the deployed stack (tools/verify.ts).
 verify: deps
@@ -54,8 +64,16 @@ unit: deps
 integration: deps toolchain images
 	npx mocha --config .mocharc.integration.json
 
+## test-slow: the user's path through the CLI on stacks of their own (other loopback addresses): `make up`,
+## then every container lost and healed with `make heal`, `make verify`, `make destroy`. CI runs it after `make test`.
+test-slow: deps typecheck toolchain images
+	npx mocha --config .mocharc.slow.json
+
 preview: deps toolchain
 	$(ENV) pulumi preview --stack $(STACK) --diff --non-interactive $(POLICY)
 
+## destroy: heals first (best effort), so that topics, buckets and connectors can be deleted through
+## their services even when containers were removed or stopped by hand, then destroys the stack.
 destroy: deps toolchain
+	$(MAKE) --no-print-directory heal STACK=$(STACK) || echo "destroy: the heal failed; destroying anyway" >&2
 	$(ENV) pulumi destroy --stack $(STACK) --yes --non-interactive

@@ -3,7 +3,7 @@
 #   PATH                 $CACHE/toolchain/bin first: pulumi, pulumi-language-nodejs and
 #                        pulumi-resource-pulumi-nodejs (the dynamic-provider host from @pulumi/pulumi)
 #   PULUMI_HOME          $CACHE/pulumi-home, whose plugins/ holds the resource providers by version
-#   PULUMI_BACKEND_URL   file://<repo>/.pulumi
+#   PULUMI_BACKEND_URL   file://<repo>/.pulumi unless already set (tests keep their stacks elsewhere)
 #   PULUMI_CONFIG_PASSPHRASE  defaults to the development passphrase "lakehouse-dev"; set it before
 #                        sourcing to use your own (an empty value is kept).
 # It sets no shell options, so it is safe to source from an interactive shell.
@@ -18,7 +18,7 @@ export PATH
 export PULUMI_HOME="$_lh_cache/pulumi-home"
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_SKIP_UPDATE_CHECK=true
-export PULUMI_BACKEND_URL="file://$_lh_root/.pulumi"
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$_lh_root/.pulumi}"
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-lakehouse-dev}"
 mkdir -p "$PULUMI_HOME" "$_lh_root/.pulumi"
 unset _lh_root _lh_cache

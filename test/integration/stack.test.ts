@@ -17,7 +17,9 @@ import { verifyLakehouse } from "../../tools/verify";
 
 const STACK = "e2e";
 const PREFIX = "lakehouse-e2e";
-const CONNECT = "http://127.0.0.1:8083";
+// A loopback address of its own, so it runs beside a dev stack that `make up` left on 127.0.0.1.
+const BIND_IP = "127.0.0.3";
+const CONNECT = `http://${BIND_IP}:8083`;
 
 async function connectorState(name: string): Promise<string> {
     const { data } = await axios.get(`${CONNECT}/connectors/${name}/status`, { timeout: 5000 });
@@ -52,6 +54,7 @@ describe("the dev program through `pulumi up` (Automation API, offline toolchain
         await stack.setAllConfig({
             ...Object.fromEntries(Object.entries(dev).map(([k, v]) => [k, { value: String(v) }])),
             "lakehouse:namePrefix": { value: PREFIX },
+            "lakehouse:bindIp": { value: BIND_IP },
         });
     });
 
@@ -123,7 +126,7 @@ describe("the dev program through `pulumi up` (Automation API, offline toolchain
         await waitFor("connector RUNNING after the source came back", async () => (await connectorState("inventory-connector")) === "RUNNING,RUNNING" || undefined, 300_000, 3000);
         await psql("INSERT INTO public.users VALUES (902, 'after', 'after@example.com')");
 
-        const kafka = new Kafka({ brokers: ["127.0.0.1:9092"], logLevel: logLevel.NOTHING });
+        const kafka = new Kafka({ brokers: [`${BIND_IP}:9092`], logLevel: logLevel.NOTHING });
         const consumer = kafka.consumer({ groupId: `e2e-${Date.now()}` });
         const seen = new Set<number>();
         try {

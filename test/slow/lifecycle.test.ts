@@ -1,0 +1,129 @@
+// The user's path through the CLI, as `make up` drives it (preview with the policy pack first, then
+// up, then `make verify`), on a dev-shaped stack of its own: another loopback address (127.0.0.2) and
+// another name prefix, so it runs beside a dev stack that `make up` left on 127.0.0.1.
+// Then the lifecycle that must heal: each of the nine containers is removed by hand once and stopped
+// by hand once (a cycle removes one and stops another), `make heal` (refresh of the containers + up
+// with its preview) brings the stack back, and the CDC path is checked end to end each time, with the
+// rows written before the loss still there. Last, `make destroy` with containers already gone leaves
+// nothing behind.
+import * as assert from "assert";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { docker } from "../support/docker";
+import { ROOT, envFromEnvSh } from "../support/pulumi";
+import { verifyLakehouse } from "../../tools/verify";
+
+const STACK = "e2e-heal";
+const PREFIX = "lakehouse-e2e-heal";
+const BIND_IP = "127.0.0.2";
+
+interface Run { code: number; out: string }
+
+describe("the dev stack through the CLI as `make up` drives it, healed from every lost container", function () {
+    this.timeout(5_400_000);
+    let env: Record<string, string>;
+    let backend: string;
+    let policyConfig: string;
+    let outputs: Record<string, any>;
+
+    /** A command in the repo with the stack's environment; the output is kept for the failure message. */
+    function sh(cmd: string, args: string[]): Promise<Run> {
+        return new Promise((resolve) => {
+            const child = spawn(cmd, args, { cwd: ROOT, env });
+            let out = "";
+            child.stdout.on("data", (d) => (out += d));
+            child.stderr.on("data", (d) => (out += d));
+            child.on("exit", (code) => resolve({ code: code ?? 1, out }));
+        });
+    }
+    async function ok(cmd: string, ...args: string[]): Promise<string> {
+        const started = Date.now();
+        const r = await sh(cmd, args);
+        console.log(`      ${cmd} ${args.join(" ")}: exit ${r.code}, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+        assert.strictEqual(r.code, 0, `${cmd} ${args.join(" ")} failed:\n${r.out.slice(-6000)}`);
+        return r.out;
+    }
+    const make = (target: string, ...vars: string[]) => ok("make", "--no-print-directory", target, `STACK=${STACK}`, `POLICY_CONFIG=${policyConfig}`, ...vars);
+    const pulumi = (...args: string[]) => ok("pulumi", ...args, "--stack", STACK, "--non-interactive");
+
+    async function ours(kind: "container" | "network" | "volume"): Promise<string[]> {
+        const args = kind === "container" ? ["ps", "-a", "--format", "{{.Names}}"] : [kind, "ls", "--format", "{{.Name}}"];
+        return (await docker(args)).split("\n").filter((n) => n.startsWith(PREFIX));
+    }
+
+    before(async function () {
+        backend = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-e2e-heal-state-"));
+        env = { ...envFromEnvSh(), PULUMI_BACKEND_URL: `file://${backend}` };
+        // The dev stack's policy levels, with this stack's loopback address allowed.
+        const dev = JSON.parse(fs.readFileSync(path.join(ROOT, "policies/config/dev.json"), "utf8"));
+        dev["loopback-host-ports"] = { ...dev["loopback-host-ports"], allowedHostIps: [BIND_IP] };
+        policyConfig = path.join(backend, "policy-config.json");
+        fs.writeFileSync(policyConfig, JSON.stringify(dev, null, 2));
+        await ok("pulumi", "stack", "init", STACK, "--non-interactive");
+        const devConfig = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8").replace(/^encryptionsalt:.*$/m, "");
+        fs.writeFileSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), devConfig);
+        await pulumi("config", "set", "lakehouse:namePrefix", PREFIX);
+        await pulumi("config", "set", "lakehouse:bindIp", BIND_IP);
+    });
+
+    after(async function () {
+        if (outputs) await sh("make", ["--no-print-directory", "destroy", `STACK=${STACK}`]);
+        for (const c of await ours("container")) await docker(["rm", "-f", c]).catch(() => undefined);
+        for (const v of await ours("volume")) await docker(["volume", "rm", "-f", v]).catch(() => undefined);
+        for (const n of await ours("network")) await docker(["network", "rm", n]).catch(() => undefined);
+        fs.rmSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), { force: true });
+        if (backend) fs.rmSync(backend, { recursive: true, force: true });
+    });
+
+    it("`make up` (preview with the policy pack, up, verify) succeeds on its own loopback address", async function () {
+        const out = await make("up");
+        assert.match(out, /verify: \d+ checks passed, 0 failed/);
+        outputs = JSON.parse(await pulumi("stack", "output", "--json"));
+        assert.strictEqual(outputs.endpoints.connect, `http://${BIND_IP}:8083`);
+        assert.strictEqual(outputs.verifyTarget.containers.length, 9);
+    });
+
+    it("a preview right after up, and after a refresh, proposes no change", async function () {
+        await pulumi("preview", "--expect-no-changes");
+        await pulumi("refresh", "--yes");
+        await pulumi("preview", "--expect-no-changes");
+    });
+
+    it("heals from each of the nine containers removed by hand, and from each stopped by hand", async function () {
+        const containers: string[] = outputs.verifyTarget.containers;
+        const n = containers.length;
+        for (let i = 0; i < n; i++) {
+            const removed = containers[i];
+            const stopped = containers[(i + 4) % n];
+            console.log(`      cycle ${i + 1}/${n}: docker rm -f ${removed}; docker stop ${stopped}`);
+            await docker(["rm", "-f", removed]);
+            await docker(["stop", stopped]);
+            await make("heal");
+            const results = await verifyLakehouse(outputs.endpoints, outputs.verifyTarget, {
+                quick: true, waitMs: 300_000, runId: `heal${i}`, log: () => undefined,
+            });
+            const failed = results.filter((r) => !r.ok);
+            assert.deepStrictEqual(failed.map((r) => `${r.name}: ${r.detail}`), [], `after healing ${removed} (removed) and ${stopped} (stopped)`);
+        }
+        await pulumi("preview", "--expect-no-changes");
+    });
+
+    it("`make verify` passes in full after the heals: no row lost, the mirrors equal the sources", async function () {
+        const out = await make("verify");
+        assert.match(out, /verify: \d+ checks passed, 0 failed/);
+    });
+
+    it("`make destroy` leaves nothing behind even when containers are already gone", async function () {
+        const containers: string[] = outputs.verifyTarget.containers;
+        await docker(["rm", "-f", containers.find((c) => c.endsWith("db-postgres"))!]);
+        await docker(["rm", "-f", containers.find((c) => c.endsWith("connect"))!]);
+        await docker(["stop", containers.find((c) => c.endsWith("minio"))!]);
+        await make("destroy");
+        outputs = undefined as any;
+        assert.deepStrictEqual(await ours("container"), []);
+        assert.deepStrictEqual(await ours("volume"), []);
+        assert.deepStrictEqual(await ours("network"), []);
+    });
+});
