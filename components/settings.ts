@@ -94,8 +94,66 @@ export const KAFKA_REPLICATION_DEFAULTS: Readonly<Record<string, number>> = {
     KAFKA_MIN_INSYNC_REPLICAS: 1,
 };
 
-/** Kafka Connect's default replication factor for its config, offset and status topics. */
+/**
+ * Kafka Connect's own default replication factor for its config, offset and status topics (the worker
+ * config's default), which a worker gets when nothing else sets them.
+ */
 export const CONNECT_STORAGE_REPLICATION_DEFAULT = 3;
+
+/**
+ * Replication that stays durable when a broker is lost, as far as the brokers allow: Kafka Connect's
+ * own storage default, and the internal-topic replication the stack derives (`min(3, brokers)`).
+ */
+export const RECOMMENDED_REPLICATION_FACTOR = 3;
+
+// ---------------------------------------------------------------------------------------------
+// What an image does with a setting its environment leaves out (issue 12): the official images and
+// the local ones built from images/ agree, and the policies judge a missing variable by these values.
+
+/** Image repositories (registry host `docker.io/` and tag ignored) that share one start-up contract. */
+export const IMAGE_REPOSITORIES = {
+    /** quay.io/debezium/connect and its local twin: Kafka's example connect-distributed.properties plus CONNECT_* env. */
+    debeziumConnect: ["quay.io/debezium/connect", "debezium/connect", "pulumi-lakehouse/connect"],
+    /** apache/kafka and its local twin: KAFKA_* env -> server.properties, else the image's default file. */
+    apacheKafka: ["apache/kafka", "apache/kafka-native", "pulumi-lakehouse/kafka"],
+} as const;
+
+/**
+ * The storage replication of a Debezium Connect worker whose CONNECT_*_STORAGE_REPLICATION_FACTOR is
+ * absent: the image starts from Kafka's example config/connect-distributed.properties, which sets
+ * config/offset/status.storage.replication.factor=1 (not Kafka Connect's own default of 3).
+ */
+export const DEBEZIUM_CONNECT_STORAGE_REPLICATION_DEFAULT = 1;
+
+/**
+ * The apache/kafka image's replication settings when its environment has no KAFKA_* server setting:
+ * it then runs its default single-node server.properties (internal topics replicated once, min ISR 1;
+ * default.replication.factor and min.insync.replicas keep Kafka's default of 1).
+ */
+export const KAFKA_IMAGE_DEFAULT_FILE_REPLICATION: Readonly<Record<string, number>> = {
+    KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: 1,
+    KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: 1,
+    KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR: 1,
+    KAFKA_DEFAULT_REPLICATION_FACTOR: 1,
+    KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: 1,
+    KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR: 1,
+    KAFKA_MIN_INSYNC_REPLICAS: 1,
+};
+
+/** KAFKA_* variables the apache/kafka image never turns into server properties (JVM and logging options). */
+export const KAFKA_NON_PROPERTY_ENV = [
+    "KAFKA_VERSION",
+    "KAFKA_HEAP_OPTS",
+    "KAFKA_LOG4J_OPTS",
+    "KAFKA_OPTS",
+    "KAFKA_JMX_OPTS",
+    "KAFKA_JVM_PERFORMANCE_OPTS",
+    "KAFKA_GC_LOG_OPTS",
+    "KAFKA_LOG4J_ROOT_LOGLEVEL",
+    "KAFKA_LOG4J_LOGGERS",
+    "KAFKA_TOOLS_LOG4J_LOGLEVEL",
+    "KAFKA_JMX_HOSTNAME",
+] as const;
 
 /** Debezium connector config keys that decide whether capture can work at all. */
 export const DEBEZIUM_CONFIG = {

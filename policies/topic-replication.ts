@@ -2,6 +2,7 @@
 
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { KAFKA_REPLICATION_DEFAULTS, LABELS, TOPIC_MIN_ISR } from "../components/settings";
+import { kafkaReplicationDefaults } from "./lib/image-defaults";
 import { ContainerFacts, lookupEnv, stackFacts, TopicFacts } from "./lib/facts";
 import { isUnknown } from "./lib/known";
 import {
@@ -29,7 +30,7 @@ const MIN_INSYNC_ENV = "KAFKA_MIN_INSYNC_REPLICAS";
 function brokerMinIsr(brokers: readonly ContainerFacts[]): IntSetting {
     let largest = KAFKA_REPLICATION_DEFAULTS[MIN_INSYNC_ENV];
     for (const broker of brokers) {
-        const setting = intSetting(lookupEnv(broker.env, MIN_INSYNC_ENV), KAFKA_REPLICATION_DEFAULTS[MIN_INSYNC_ENV]);
+        const setting = intSetting(lookupEnv(broker.env, MIN_INSYNC_ENV), kafkaReplicationDefaults(broker).values[MIN_INSYNC_ENV]);
         const value = intValue(setting);
         if (value === undefined) {
             return { state: "unknown" };

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { kafkaInternalTopicReplication } from "../../../policies/kafka-internal-topic-replication";
-import { broker, internalTopicEnv, lakehouse, messages, replace, runStackPolicy, UNKNOWN_STRING, urnOf, TYPES, without } from "./fixtures";
+import { ROLES } from "../../../components/settings";
+import { broker, container, envList, internalTopicEnv, lakehouse, messages, replace, runStackPolicy, UNKNOWN_STRING, urnOf, TYPES, without } from "./fixtures";
 
 describe("policy kafka-internal-topic-replication", () => {
     it("passes a one-broker stack whose internal topics all replicate once", async () => {
@@ -24,6 +25,18 @@ describe("policy kafka-internal-topic-replication", () => {
         assert.match(offsets.message, /is 3 \(not set: Kafka's default\); allowed: exactly 1 \(the stack has 1 Kafka broker\)/);
         assert.ok(found.some((m) => m.includes("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR is 3")));
         assert.ok(found.some((m) => m.includes("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR is 3")));
+    });
+
+    it("passes one apache/kafka broker with no KAFKA_* server setting: the image runs its single-node default file", async () => {
+        // Upstream fact (apache/kafka docker/: KafkaDockerWrapper and the image's server.properties): with no
+        // KAFKA_* property in the environment the default file applies, every internal topic replicated once.
+        for (const image of ["apache/kafka:4.1.1", "pulumi-lakehouse/kafka:4.3.1"]) {
+            const bare = container("kafka-1", ROLES.kafkaBroker, { image, envs: envList({ KAFKA_HEAP_OPTS: "-Xmx512m", CLUSTER_ID: "5L6g3nShT-eMCtK--X86sw" }) });
+            assert.deepStrictEqual(messages(await runStackPolicy(kafkaInternalTopicReplication, replace(lakehouse(1), bare))), [], image);
+        }
+        const other = container("kafka-1", ROLES.kafkaBroker, { image: "bitnami/kafka:4.0.0", envs: [] });
+        const found = messages(await runStackPolicy(kafkaInternalTopicReplication, replace(lakehouse(1), other)));
+        assert.ok(found.some((m) => /KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR is 3 \(not set: Kafka's default\)/.test(m)), found.join("\n"));
     });
 
     it("reports a replication factor above the three brokers and a min ISR above its replication factor", async () => {
