@@ -29,6 +29,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil/rpcerror"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
 
@@ -44,6 +45,41 @@ type Resource interface {
 	Read(ctx context.Context, id string, state resource.PropertyMap) (resource.PropertyMap, bool, error)
 	Delete(ctx context.Context, id string, state resource.PropertyMap) error
 }
+
+// Optional behaviours of a Resource, for stand-ins of bridged (Terraform-based) providers, whose
+// upstream plugin is pulumi-terraform-bridge over a Terraform provider.
+
+// DeleteBeforeReplacer decides whether a replacement deletes the old resource first (the bridge:
+// ResourceInfo.DeleteBeforeReplace, or a user-given autonamed name).
+type DeleteBeforeReplacer interface {
+	DeleteBeforeReplace(olds, news resource.PropertyMap) bool
+}
+
+// StateDiffer marks a resource whose Diff compares the new inputs with the old state, as the bridge
+// does; a top-level ignoreChanges key then takes the state's value, not the old input's.
+type StateDiffer interface{ DiffsAgainstState() }
+
+// IDReader is a Read that may change the ID (upstream's docker_image re-derives it on refresh).
+type IDReader interface {
+	ReadID(ctx context.Context, id string, state resource.PropertyMap) (string, resource.PropertyMap, bool, error)
+}
+
+// InputsRefresher computes the inputs a refresh records; without it the old inputs are kept.
+type InputsRefresher interface {
+	RefreshInputs(oldInputs, outs resource.PropertyMap) resource.PropertyMap
+}
+
+// InitError is returned by Create when the resource exists but failed to initialise: the engine
+// records it with State and an initialization error, and the next update retries it with Update
+// (pulumirpc.ErrorResourceInitFailed, what the bridge returns when a Terraform Create fails after
+// setting the ID).
+type InitError struct {
+	ID      string
+	State   resource.PropertyMap
+	Reasons []string
+}
+
+func (e *InitError) Error() string { return strings.Join(e.Reasons, "; ") }
 
 // CheckArgs carries the Check request.
 type CheckArgs struct {
@@ -105,7 +141,9 @@ func unmarshal(s *structpb.Struct, label string) (resource.PropertyMap, error) {
 	return plugin.UnmarshalProperties(s, o)
 }
 
-func marshal(m resource.PropertyMap) (*structpb.Struct, error) { return plugin.MarshalProperties(m, outOpts) }
+func marshal(m resource.PropertyMap) (*structpb.Struct, error) {
+	return plugin.MarshalProperties(m, outOpts)
+}
 
 func typeOf(urn string) string {
 	// urn:pulumi:stack::project::[parent$]type::name
@@ -158,7 +196,9 @@ func (p *Provider) GetMappings(context.Context, *pulumirpc.GetMappingsRequest) (
 	return &pulumirpc.GetMappingsResponse{}, nil
 }
 
-func (p *Provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) { return &emptypb.Empty{}, nil }
+func (p *Provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, nil
+}
 
 func (p *Provider) Attach(context.Context, *pulumirpc.PluginAttach) (*emptypb.Empty, error) {
 	return &emptypb.Empty{}, nil
@@ -254,9 +294,13 @@ func (p *Provider) Diff(ctx context.Context, req *pulumirpc.DiffRequest) (*pulum
 	if req.GetOldInputs() == nil {
 		oldInputs = olds
 	}
+	_, fromState := r.(StateDiffer)
 	for _, k := range req.GetIgnoreChanges() {
-		if v, ok := oldInputs[resource.PropertyKey(k)]; ok {
-			news[resource.PropertyKey(k)] = v
+		key := resource.PropertyKey(k)
+		if v, ok := olds[key]; ok && fromState {
+			news[key] = v
+		} else if v, ok := oldInputs[key]; ok {
+			news[key] = v
 		}
 	}
 	replaces, updates := r.Diff(oldInputs, olds, news)
@@ -272,9 +316,13 @@ func (p *Provider) Diff(ctx context.Context, req *pulumirpc.DiffRequest) (*pulum
 	for _, k := range replaces {
 		detailed[k] = &pulumirpc.PropertyDiff{Kind: pulumirpc.PropertyDiff_UPDATE_REPLACE, InputDiff: true}
 	}
+	dbr := false
+	if d, ok := r.(DeleteBeforeReplacer); ok && len(replaces) > 0 {
+		dbr = d.DeleteBeforeReplace(olds, news)
+	}
 	return &pulumirpc.DiffResponse{
 		Changes: pulumirpc.DiffResponse_DIFF_SOME, Replaces: replaces, Diffs: diffs,
-		DetailedDiff: detailed, HasDetailedDiff: true,
+		DetailedDiff: detailed, HasDetailedDiff: true, DeleteBeforeReplace: dbr,
 	}, nil
 }
 
@@ -292,6 +340,10 @@ func (p *Provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*p
 		return &pulumirpc.CreateResponse{Properties: s}, err
 	}
 	id, outs, err := r.Create(ctx, news)
+	var initErr *InitError
+	if errors.As(err, &initErr) {
+		return nil, initFailed(initErr, req.GetProperties())
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +395,14 @@ func (p *Provider) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulum
 	if err != nil {
 		return nil, err
 	}
-	outs, exists, err := r.Read(ctx, req.GetId(), state)
+	id := req.GetId()
+	var outs resource.PropertyMap
+	var exists bool
+	if ir, ok := r.(IDReader); ok {
+		id, outs, exists, err = ir.ReadID(ctx, id, state)
+	} else {
+		outs, exists, err = r.Read(ctx, id, state)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -354,7 +413,17 @@ func (p *Provider) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulum
 	if err != nil {
 		return nil, err
 	}
-	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: s, Inputs: req.GetInputs()}, nil
+	inputs := req.GetInputs()
+	if ref, ok := r.(InputsRefresher); ok && inputs != nil {
+		old, err := unmarshal(inputs, "inputs")
+		if err != nil {
+			return nil, err
+		}
+		if inputs, err = marshal(ref.RefreshInputs(old, outs)); err != nil {
+			return nil, err
+		}
+	}
+	return &pulumirpc.ReadResponse{Id: id, Properties: s, Inputs: inputs}, nil
 }
 
 func (p *Provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
@@ -388,6 +457,61 @@ func (p *Provider) Invoke(ctx context.Context, req *pulumirpc.InvokeRequest) (*p
 		return nil, err
 	}
 	return &pulumirpc.InvokeResponse{Return: s}, nil
+}
+
+// initFailed packs an InitError the way the engine reads a partial creation.
+func initFailed(e *InitError, inputs *structpb.Struct) error {
+	props, err := marshal(e.State)
+	if err != nil {
+		return err
+	}
+	return rpcerror.WithDetails(rpcerror.New(codes.Unknown, e.Error()),
+		&pulumirpc.ErrorResourceInitFailed{Id: e.ID, Properties: props, Reasons: e.Reasons, Inputs: inputs})
+}
+
+// BridgedInputs is the bridge's rule for the inputs a refresh records: every key of the old inputs
+// takes the refreshed state's value (objects key by key, arrays position by position); keys the
+// state lacks are dropped; a secret input stays secret.
+func BridgedInputs(oldInputs, outs resource.PropertyMap) resource.PropertyMap {
+	res := resource.PropertyMap{}
+	for k, old := range oldInputs {
+		if strings.HasPrefix(string(k), "__") {
+			res[k] = old
+			continue
+		}
+		if v, ok := outs[k]; ok {
+			res[k] = bridgedInput(old, v)
+		}
+	}
+	return res
+}
+
+func bridgedInput(old, state resource.PropertyValue) resource.PropertyValue {
+	if old.IsSecret() {
+		inner := bridgedInput(old.SecretValue().Element, state)
+		if inner.IsSecret() {
+			return inner
+		}
+		return resource.MakeSecret(inner)
+	}
+	if state.IsSecret() {
+		return resource.MakeSecret(bridgedInput(old, state.SecretValue().Element))
+	}
+	switch {
+	case old.IsObject() && state.IsObject():
+		return resource.NewObjectProperty(BridgedInputs(old.ObjectValue(), state.ObjectValue()))
+	case old.IsArray() && state.IsArray():
+		o, n := old.ArrayValue(), state.ArrayValue()
+		out := []resource.PropertyValue{}
+		for i := range o {
+			if i >= len(n) {
+				break
+			}
+			out = append(out, bridgedInput(o[i], n[i]))
+		}
+		return resource.NewArrayProperty(out)
+	}
+	return state
 }
 
 // ---- helpers for implementations ----
