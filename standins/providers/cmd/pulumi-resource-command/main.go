@@ -1,19 +1,27 @@
 // Command pulumi-resource-command is the lakehouse's stand-in for the pulumi-command provider
 // (github.com/pulumi/pulumi-command, whose provider module the reachable Go module proxy does not serve).
 // It implements command:local:Command and the command:local:run function with the same inputs and
-// outputs as @pulumi/command 1.2.1: create/update/delete commands run through an interpreter
-// (default /bin/sh -c), with dir, environment, stdin, triggers (replace on change) and
-// addPreviousOutputInEnv; stdout and stderr are outputs. Remote (SSH) commands and asset/archive
-// outputs (assetPaths/archivePaths) are not implemented.
+// outputs as @pulumi/command 1.2.1 (provider/pkg/provider/local on pulumi-go-provider's infer; table:
+// standins/providers/conformance/command.json): triggers replace, any other input change runs the
+// update command (or create when there is none), delete runs on deletion with the state's inputs,
+// addPreviousOutputInEnv passes the previous stdout/stderr, Read returns the state as it is, and a
+// failing command's error carries the command and its whole output. Not implemented: remote (SSH)
+// commands, assetPaths/archivePaths outputs, and the progress lines that `logging` controls (the
+// stand-in logs nothing; the outputs are the same).
 package main
 
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"sort"
 	"strings"
+	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -23,69 +31,171 @@ import (
 
 var version = "1.2.1"
 
-func main() {
-	lhp.Main(&lhp.Provider{
+func newProvider() *lhp.Provider {
+	return &lhp.Provider{
 		Name:      "command",
 		Version:   version,
 		Resources: map[string]lhp.Resource{"command:local:Command": localCommand{}},
 		Invokes:   map[string]lhp.Invoke{"command:local:run": run},
-	})
+	}
 }
+
+func main() { lhp.Main(newProvider()) }
 
 type localCommand struct{}
 
-func (localCommand) Check(ctx context.Context, a lhp.CheckArgs) (resource.PropertyMap, []*pulumirpc.CheckFailure, error) {
-	return a.News, nil, nil
+// inputKinds are the inputs' types in upstream's CommandInputs (common.ResourceInputs + BaseInputs).
+var inputKinds = map[string]string{
+	"triggers": "array", "create": "string", "update": "string", "delete": "string",
+	"stdin": "string", "logging": "string", "interpreter": "strings", "dir": "string",
+	"environment": "stringMap", "assetPaths": "strings", "archivePaths": "strings", "addPreviousOutputInEnv": "bool",
 }
 
-// Diff: triggers force a replacement; any other input change runs the update (or create) command.
+// Check is infer's default Check: the inputs must decode into CommandInputs (types only: logging is
+// an enum in the schema, but an unknown value is accepted and logs nothing); nothing is defaulted.
+func (localCommand) Check(ctx context.Context, a lhp.CheckArgs) (resource.PropertyMap, []*pulumirpc.CheckFailure, error) {
+	return a.News, typeFailures(a.News), nil
+}
+
+func typeFailures(news resource.PropertyMap) []*pulumirpc.CheckFailure {
+	var failures []*pulumirpc.CheckFailure
+	keys := make([]string, 0, len(news))
+	for k := range news {
+		keys = append(keys, string(k))
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := unsecret(news[resource.PropertyKey(k)])
+		kind, ok := inputKinds[k]
+		if !ok || v.IsNull() || v.ContainsUnknowns() {
+			continue
+		}
+		if reason := kindMismatch(kind, v); reason != "" {
+			failures = append(failures, &pulumirpc.CheckFailure{Property: k, Reason: reason})
+		}
+	}
+	return failures
+}
+
+func unsecret(v resource.PropertyValue) resource.PropertyValue {
+	if v.IsSecret() {
+		return v.SecretValue().Element
+	}
+	return v
+}
+
+func kindMismatch(kind string, v resource.PropertyValue) string {
+	switch kind {
+	case "string":
+		if !v.IsString() {
+			return fmt.Sprintf("expected a string, got %s", v.TypeString())
+		}
+	case "bool":
+		if !v.IsBool() {
+			return fmt.Sprintf("expected a bool, got %s", v.TypeString())
+		}
+	case "array":
+		if !v.IsArray() {
+			return fmt.Sprintf("expected an array, got %s", v.TypeString())
+		}
+	case "strings":
+		if !v.IsArray() {
+			return fmt.Sprintf("expected an array of strings, got %s", v.TypeString())
+		}
+		for _, e := range v.ArrayValue() {
+			if e = unsecret(e); !e.IsString() && !e.ContainsUnknowns() {
+				return fmt.Sprintf("expected an array of strings, found %s", e.TypeString())
+			}
+		}
+	case "stringMap":
+		if !v.IsObject() {
+			return fmt.Sprintf("expected a map of strings, got %s", v.TypeString())
+		}
+		for k, e := range v.ObjectValue() {
+			if e = unsecret(e); !e.IsString() && !e.ContainsUnknowns() {
+				return fmt.Sprintf("%s: expected a string, got %s", k, e.TypeString())
+			}
+		}
+	}
+	return ""
+}
+
+// Diff is infer's default Diff: old inputs against new ones; triggers (replaceOnChanges) replace,
+// every other change is an update.
 func (localCommand) Diff(oldInputs, olds, news resource.PropertyMap) ([]string, []string) {
 	var replaces, updates []string
 	for _, k := range lhp.ChangedKeys(oldInputs, news) {
-		if k == "triggers" {
+		switch {
+		case k == "version":
+		case k == "triggers":
 			replaces = append(replaces, k)
-		} else {
+		default:
 			updates = append(updates, k)
 		}
 	}
 	return replaces, updates
 }
 
-func shell(ctx context.Context, a lhp.Args, script string, extraEnv []string) (string, string, error) {
-	interp := a.Strings("interpreter")
-	if len(interp) == 0 {
-		interp = []string{"/bin/sh", "-c"}
+// runCommand is upstream's run(): the interpreter (default /bin/sh -c) with the command as last
+// argument, in dir (default the provider's working directory), the provider's environment plus
+// environment plus, unless addPreviousOutputInEnv is false, the previous non-empty stdout/stderr.
+// stdout and stderr lose one trailing newline; a failure reports the command and all its output.
+func runCommand(ctx context.Context, command string, in lhp.Args, prevStdout, prevStderr string) (string, string, error) {
+	args := in.Strings("interpreter")
+	if len(args) == 0 {
+		args = []string{"/bin/sh", "-c"}
 	}
-	args := append(append([]string{}, interp[1:]...), script)
-	cmd := exec.CommandContext(ctx, interp[0], args...)
-	cmd.Dir = a.Str("dir", "")
+	args = append(append([]string{}, args...), command)
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	var stdout, stderr, both bytes.Buffer
+	combined := &lockedWriter{w: &both}
+	cmd.Stdout = io.MultiWriter(&stdout, combined)
+	cmd.Stderr = io.MultiWriter(&stderr, combined)
+	if dir, ok := in["dir"].(string); ok {
+		cmd.Dir = dir
+	} else {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", "", err
+		}
+		cmd.Dir = wd
+	}
 	cmd.Env = os.Environ()
-	for k, v := range a.StringMap("environment") {
-		cmd.Env = append(cmd.Env, k+"="+v)
+	env := in.StringMap("environment")
+	envKeys := make([]string, 0, len(env))
+	for k := range env {
+		envKeys = append(envKeys, k)
 	}
-	cmd.Env = append(cmd.Env, extraEnv...)
-	if stdin := a.Str("stdin", ""); stdin != "" {
+	sort.Strings(envKeys)
+	for _, k := range envKeys {
+		cmd.Env = append(cmd.Env, k+"="+env[k])
+	}
+	if in.Bool("addPreviousOutputInEnv", true) {
+		if prevStdout != "" {
+			cmd.Env = append(cmd.Env, "PULUMI_COMMAND_STDOUT="+prevStdout)
+		}
+		if prevStderr != "" {
+			cmd.Env = append(cmd.Env, "PULUMI_COMMAND_STDERR="+prevStderr)
+		}
+	}
+	if stdin := in.Str("stdin", ""); stdin != "" {
 		cmd.Stdin = strings.NewReader(stdin)
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	out := strings.TrimSuffix(stdout.String(), "\n")
-	errOut := strings.TrimSuffix(stderr.String(), "\n")
-	if err != nil {
-		// Like the upstream provider, report the command's output in the error, but only stderr:
-		// stdout may carry secrets that the program marked additionalSecretOutputs.
-		return out, errOut, fmt.Errorf("%w: running %q:\n%s", err, firstLine(script), errOut)
+	if err := cmd.Run(); err != nil {
+		return "", "", fmt.Errorf("%w: running %q:\n%s", err, command, both.String())
 	}
-	return out, errOut, nil
+	return strings.TrimSuffix(stdout.String(), "\n"), strings.TrimSuffix(stderr.String(), "\n"), nil
 }
 
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i] + " ..."
-	}
-	return s
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func withOutputs(inputs resource.PropertyMap, stdout, stderr string) resource.PropertyMap {
@@ -97,68 +207,67 @@ func withOutputs(inputs resource.PropertyMap, stdout, stderr string) resource.Pr
 
 func (localCommand) Create(ctx context.Context, news resource.PropertyMap) (string, resource.PropertyMap, error) {
 	a := lhp.PlainMap(news)
-	id := fmt.Sprintf("%x", os.Getpid()) + randomID()
+	id := randomHex(8)
 	var stdout, stderr string
-	if script := a.Str("create", ""); script != "" {
+	if script, ok := a["create"].(string); ok {
 		var err error
-		stdout, stderr, err = shell(ctx, a, script, nil)
-		if err != nil {
+		// On create there is no previous output to pass on.
+		if stdout, stderr, err = runCommand(ctx, script, a, "", ""); err != nil {
 			return "", nil, err
 		}
 	}
 	return id, withOutputs(news, stdout, stderr), nil
 }
 
-func previousEnv(a lhp.Args, olds lhp.Args) []string {
-	if !a.Bool("addPreviousOutputInEnv", true) {
-		return nil
-	}
-	return []string{"PULUMI_COMMAND_STDOUT=" + olds.Str("stdout", ""), "PULUMI_COMMAND_STDERR=" + olds.Str("stderr", "")}
-}
-
+// Update runs update, else create, with the previous outputs in the environment; with neither it
+// only records the new inputs and keeps the outputs.
 func (localCommand) Update(ctx context.Context, id string, olds, oldInputs, news resource.PropertyMap,
 ) (resource.PropertyMap, error) {
 	a, o := lhp.PlainMap(news), lhp.PlainMap(olds)
-	script := a.Str("update", a.Str("create", ""))
 	stdout, stderr := o.Str("stdout", ""), o.Str("stderr", "")
-	if script != "" {
+	script, ok := a["update"].(string)
+	if !ok {
+		script, ok = a["create"].(string)
+	}
+	if ok {
 		var err error
-		stdout, stderr, err = shell(ctx, a, script, previousEnv(a, o))
-		if err != nil {
+		if stdout, stderr, err = runCommand(ctx, script, a, stdout, stderr); err != nil {
 			return nil, err
 		}
 	}
 	return withOutputs(news, stdout, stderr), nil
 }
 
+// Read: upstream implements no Read, so infer returns the state and inputs unchanged.
 func (localCommand) Read(ctx context.Context, id string, state resource.PropertyMap) (resource.PropertyMap, bool, error) {
 	return state, true, nil
 }
 
+// Delete runs delete with the inputs and outputs recorded in the state.
 func (localCommand) Delete(ctx context.Context, id string, state resource.PropertyMap) error {
 	a := lhp.PlainMap(state)
-	if script := a.Str("delete", ""); script != "" {
-		_, _, err := shell(ctx, a, script, previousEnv(a, a))
+	if script, ok := a["delete"].(string); ok {
+		_, _, err := runCommand(ctx, script, a, a.Str("stdout", ""), a.Str("stderr", ""))
 		return err
 	}
 	return nil
 }
 
+// run is command:local:run: the same run, every time it is called.
 func run(ctx context.Context, args resource.PropertyMap) (resource.PropertyMap, error) {
+	if failures := typeFailures(args); len(failures) > 0 {
+		return nil, fmt.Errorf("invalid %s: %s", failures[0].Property, failures[0].Reason)
+	}
 	a := lhp.PlainMap(args)
-	stdout, stderr, err := shell(ctx, a, a.Str("command", ""), nil)
+	stdout, stderr, err := runCommand(ctx, a.Str("command", ""), a, "", "")
 	if err != nil {
 		return nil, err
 	}
 	return withOutputs(args, stdout, stderr), nil
 }
 
-func randomID() string {
-	b := make([]byte, 8)
-	f, err := os.Open("/dev/urandom")
-	if err == nil {
-		_, _ = f.Read(b)
-		_ = f.Close()
-	}
-	return fmt.Sprintf("%x", b)
+func randomHex(n int) string {
+	b := make([]byte, (n+1)/2)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)[:n]
 }
