@@ -1,5 +1,6 @@
 #!/bin/sh
-# As in the official image: `docker run <image> server /data` runs `minio server /data`.
+# As in quay.io/minio/minio: any command other than `minio` is taken as minio's arguments
+# (`docker run <image> server /data` runs `minio server /data`); no arguments runs `minio` (its help).
 set -e
-if [ "${1}" != "minio" ] && [ "${1#-}" != "$1" -o "$1" = server -o "$1" = gateway ]; then set -- minio "$@"; fi
+if [ "$1" != "minio" ] && [ -n "$1" ]; then set -- minio "$@"; fi
 exec "$@"
