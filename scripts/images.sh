@@ -149,7 +149,17 @@ prepare_spark() {
       >"$CACHE/logs/pip-pyspark.log" 2>&1 || die "pyspark download failed: $CACHE/logs/pip-pyspark.log"
     touch "$wheels/.done"
   fi
-  python3 -m pip install -q --no-deps --no-index --no-compile --target "$1/site-packages" "$wheels"/*.whl \
+  # pytest for the jobs' own tests (jobs/tests run in this image): wheels for the image's Python (bookworm: 3.11).
+  local pt; pt="$(v pytest)"
+  local testwheels="$DL/pytest-$pt"
+  if [ ! -f "$testwheels/.done" ]; then
+    log "pypi: pytest==$pt and its dependencies (wheels for Python 3.11)"
+    mkdir -p "$testwheels"
+    python3 -m pip download -q -d "$testwheels" --only-binary=:all: --python-version 3.11 "pytest==$pt" \
+      >"$CACHE/logs/pip-pytest.log" 2>&1 || die "pytest download failed: $CACHE/logs/pip-pytest.log"
+    touch "$testwheels/.done"
+  fi
+  python3 -m pip install -q --no-deps --no-index --no-compile --target "$1/site-packages" "$wheels"/*.whl "$testwheels"/*.whl \
     >>"$CACHE/logs/pip-pyspark.log" 2>&1 || die "pyspark install into the context failed: $CACHE/logs/pip-pyspark.log"
   rm -rf "$1/site-packages/bin"
   mv "$jars"/*.jar "$1/site-packages/pyspark/jars/"; rmdir "$jars"
