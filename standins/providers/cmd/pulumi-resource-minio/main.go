@@ -1,10 +1,13 @@
 // Command pulumi-resource-minio is the lakehouse's stand-in for the pulumi-minio provider (whose provider
 // module, and the Terraform provider it bridges, the reachable Go module proxy does not serve). It
 // implements minio:index/s3Bucket:S3Bucket with @pulumi/minio 0.17.1's property names through the S3 API
-// (path-style, AWS Signature V4 written here with the standard library): bucket (or bucketPrefix), acl
-// ("private" only), forceDestroy (empties the bucket before deleting it), objectLocking. Provider config:
-// minioServer (host:port), minioUser, minioPassword, minioSsl, minioRegion (default us-east-1),
-// minioInsecure. Requests are retried for up to two minutes while the server is not ready.
+// (path-style, AWS Signature V4 written here with the standard library), behaving like
+// aminueza/terraform-provider-minio v1.20.1 behind the Terraform bridge (table:
+// standins/providers/conformance/minio.json): bucket and bucketPrefix replace, acl, forceDestroy and
+// objectLocking update in place, an existing bucket is an error at create, Read drops a bucket it
+// cannot find. Provider config: minioServer (host:port), minioUser, minioPassword, minioSsl,
+// minioRegion (default us-east-1), minioInsecure. Requests retry like minio-go (10 attempts, at
+// most a second apart). Not implemented: acl other than "private", quota.
 package main
 
 import (
@@ -18,19 +21,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-
 	"lakehouse.local/toolchain/providers/internal/lhp"
 )
 
 var version = "0.17.1"
+
+const bucketToken = "minio:index/s3Bucket:S3Bucket"
 
 type settings struct {
 	server, user, password, region string
@@ -39,22 +42,26 @@ type settings struct {
 
 var cfg = settings{region: "us-east-1"}
 
-func main() {
-	lhp.Main(&lhp.Provider{
-		Name:      "minio",
-		Version:   version,
-		Resources: map[string]lhp.Resource{"minio:index/s3Bucket:S3Bucket": bucket{}},
-		OnConfigure: func(c map[string]any) error {
-			a := lhp.Args(c)
-			cfg.server = a.Str("minioServer", "")
-			cfg.user = a.Str("minioUser", a.Str("minioAccessKey", ""))
-			cfg.password = a.Str("minioPassword", a.Str("minioSecretKey", ""))
-			cfg.region = a.Str("minioRegion", "us-east-1")
-			cfg.ssl = boolish(c["minioSsl"])
-			cfg.insecure = boolish(c["minioInsecure"])
-			return nil
-		},
-	})
+func newProvider() *lhp.Provider {
+	return &lhp.Provider{
+		Name:        "minio",
+		Version:     version,
+		Resources:   map[string]lhp.Resource{bucketToken: bucket{}},
+		OnConfigure: configure,
+	}
+}
+
+func main() { lhp.Main(newProvider()) }
+
+func configure(c map[string]any) error {
+	a := lhp.Args(c)
+	cfg.server = a.Str("minioServer", "")
+	cfg.user = a.Str("minioUser", a.Str("minioAccessKey", ""))
+	cfg.password = a.Str("minioPassword", a.Str("minioSecretKey", ""))
+	cfg.region = a.Str("minioRegion", "us-east-1")
+	cfg.ssl = boolish(c["minioSsl"])
+	cfg.insecure = boolish(c["minioInsecure"])
+	return nil
 }
 
 func boolish(v any) bool {
@@ -67,13 +74,19 @@ func boolish(v any) bool {
 	return false
 }
 
+// s3Error is an S3 error response; Error() is its message, as minio-go's ErrorResponse words it.
 type s3Error struct {
 	Status int
 	Code   string `xml:"Code"`
 	Msg    string `xml:"Message"`
 }
 
-func (e *s3Error) Error() string { return fmt.Sprintf("S3 %d %s: %s", e.Status, e.Code, e.Msg) }
+func (e *s3Error) Error() string {
+	if e.Msg != "" {
+		return e.Msg
+	}
+	return fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
+}
 
 func sha(b []byte) string { h := sha256.Sum256(b); return hex.EncodeToString(h[:]) }
 
@@ -83,15 +96,65 @@ func hmacSHA(key []byte, s string) []byte {
 	return m.Sum(nil)
 }
 
-// s3 sends one signed request (AWS Signature V4, path-style) and returns the body.
+func endpointURL() string {
+	if cfg.ssl {
+		return "https://" + cfg.server
+	}
+	return "http://" + cfg.server
+}
+
+// retryableStatus and retryableCodes are the answers minio-go retries.
+var retryableStatus = map[int]bool{408: true, 429: true, 499: true, 500: true, 502: true, 503: true, 504: true, 520: true}
+
+var retryableCodes = map[string]bool{
+	"RequestError": true, "RequestTimeout": true, "Throttling": true, "ThrottlingException": true,
+	"RequestLimitExceeded": true, "RequestThrottled": true, "InternalError": true, "ExpiredToken": true,
+	"ExpiredTokenException": true, "SlowDown": true, "SlowDownWrite": true, "SlowDownRead": true,
+}
+
+// retryWait is minio-go's backoff: up to 10 attempts, random waits below min(1s, 200ms * 2^attempt).
+var retryWait = func(attempt int) time.Duration {
+	d := 200 * time.Millisecond << attempt
+	if d > time.Second {
+		d = time.Second
+	}
+	return d - time.Duration(rand.Float64()*float64(d))
+}
+
+const maxAttempts = 10
+
+// s3 sends one signed request (AWS Signature V4, path-style), retrying as minio-go does, and returns the body.
 func s3(ctx context.Context, method, path string, query url.Values, body []byte, headers map[string]string) ([]byte, error) {
 	if cfg.server == "" {
 		return nil, errors.New("minio provider: minioServer is not set")
 	}
-	scheme := "http"
-	if cfg.ssl {
-		scheme = "https"
+	var err error
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(retryWait(attempt)):
+			}
+		}
+		var data []byte
+		data, err = s3Once(ctx, method, path, query, body, headers)
+		var e *s3Error
+		switch {
+		case err == nil:
+			return data, nil
+		case errors.As(err, &e):
+			if !retryableStatus[e.Status] && !retryableCodes[e.Code] {
+				return nil, err
+			}
+		case ctx.Err() != nil:
+			return nil, err
+		}
 	}
+	return nil, err
+}
+
+func s3Once(ctx context.Context, method, path string, query url.Values, body []byte, headers map[string]string) ([]byte, error) {
 	if query == nil {
 		query = url.Values{}
 	}
@@ -119,7 +182,7 @@ func s3(ctx context.Context, method, path string, query url.Values, body []byte,
 	key := hmacSHA(hmacSHA(hmacSHA(hmacSHA([]byte("AWS4"+cfg.password), day), cfg.region), "s3"), "aws4_request")
 	sig := hex.EncodeToString(hmacSHA(key, toSign))
 
-	u := scheme + "://" + cfg.server + path
+	u := endpointURL() + path
 	if canonQuery != "" {
 		u += "?" + canonQuery
 	}
@@ -150,6 +213,9 @@ func s3(ctx context.Context, method, path string, query url.Values, body []byte,
 	if resp.StatusCode >= 300 {
 		e := &s3Error{Status: resp.StatusCode}
 		_ = xml.Unmarshal(data, e)
+		if e.Code == "" && resp.StatusCode == 404 && method == http.MethodHead {
+			e.Code, e.Msg = "NoSuchBucket", "The specified bucket does not exist"
+		}
 		return nil, e
 	}
 	return data, nil
@@ -163,176 +229,10 @@ func code(err error) string {
 	return ""
 }
 
-// retry calls f until it succeeds, fails with an S3 error (the server answered), or 2 minutes pass.
-func retry(ctx context.Context, what string, f func() error) error {
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		err := f()
-		var e *s3Error
-		if err == nil || errors.As(err, &e) && e.Status != 503 {
-			if err != nil {
-				return fmt.Errorf("%s: %w", what, err)
-			}
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: %w (server %s)", what, err, cfg.server)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(2 * time.Second):
-		}
+// resourceError words an error like the upstream provider's NewResourceError.
+func resourceError(msg, name string, err error) error {
+	if err == nil {
+		return fmt.Errorf("[FATAL] %s (%s): <nil>", msg, name)
 	}
-}
-
-type bucket struct{}
-
-func (bucket) Check(ctx context.Context, a lhp.CheckArgs) (resource.PropertyMap, []*pulumirpc.CheckFailure, error) {
-	var failures []*pulumirpc.CheckFailure
-	n := lhp.PlainMap(a.News)
-	if acl := n.Str("acl", "private"); acl != "private" {
-		failures = append(failures, &pulumirpc.CheckFailure{Property: "acl",
-			Reason: "only acl \"private\" is supported by the lakehouse stand-in minio provider"})
-	}
-	if n.Str("bucket", "") == "" {
-		if prefix := n.Str("bucketPrefix", ""); prefix != "" {
-			if o := lhp.PlainMap(a.Olds).Str("bucket", ""); o != "" && strings.HasPrefix(o, prefix) {
-				a.News["bucket"] = resource.NewStringProperty(o)
-			} else {
-				a.News["bucket"] = resource.NewStringProperty(strings.ToLower(lhp.AutoName(strings.TrimSuffix(prefix, "-"), a.Seed)))
-			}
-		} else {
-			name := strings.ToLower(strings.ReplaceAll(a.Name, "_", "-"))
-			a.News = lhp.KeepOrAutoName(lhp.CheckArgs{Name: name, Olds: a.Olds, News: a.News, Seed: a.Seed}, "bucket")
-		}
-	}
-	return a.News, failures, nil
-}
-
-func (bucket) Diff(oldInputs, olds, news resource.PropertyMap) ([]string, []string) {
-	var replaces, updates []string
-	for _, k := range lhp.ChangedKeys(oldInputs, news) {
-		if k == "forceDestroy" || k == "acl" {
-			updates = append(updates, k)
-		} else {
-			replaces = append(replaces, k)
-		}
-	}
-	return replaces, updates
-}
-
-func outputs(news resource.PropertyMap, name string) resource.PropertyMap {
-	outs := lhp.Copy(news)
-	outs["bucket"] = resource.NewStringProperty(name)
-	outs["arn"] = resource.NewStringProperty("arn:aws:s3:::" + name)
-	outs["bucketDomainName"] = resource.NewStringProperty(cfg.server + "/" + name)
-	if _, ok := outs["acl"]; !ok {
-		outs["acl"] = resource.NewStringProperty("private")
-	}
-	return outs
-}
-
-func (bucket) Create(ctx context.Context, news resource.PropertyMap) (string, resource.PropertyMap, error) {
-	a := lhp.PlainMap(news)
-	name := a.Str("bucket", "")
-	headers := map[string]string{}
-	if a.Bool("objectLocking", false) {
-		headers["x-amz-bucket-object-lock-enabled"] = "true"
-	}
-	err := retry(ctx, "creating bucket "+name, func() error {
-		_, err := s3(ctx, "PUT", "/"+name, nil, nil, headers)
-		if code(err) == "BucketAlreadyOwnedByYou" {
-			return nil // kept by an earlier destroy (retainOnDelete): adopt it
-		}
-		return err
-	})
-	if err != nil {
-		return "", nil, err
-	}
-	return name, outputs(news, name), nil
-}
-
-func (bucket) Update(ctx context.Context, id string, olds, oldInputs, news resource.PropertyMap) (resource.PropertyMap, error) {
-	return outputs(news, id), nil
-}
-
-func (bucket) Read(ctx context.Context, id string, state resource.PropertyMap) (resource.PropertyMap, bool, error) {
-	exists := true
-	err := retry(ctx, "reading bucket "+id, func() error {
-		_, err := s3(ctx, "HEAD", "/"+id, nil, nil, nil)
-		var e *s3Error
-		if errors.As(err, &e) && e.Status == 404 {
-			exists = false
-			return nil
-		}
-		return err
-	})
-	return state, exists, err
-}
-
-type listResult struct {
-	Versions []struct {
-		Key       string `xml:"Key"`
-		VersionID string `xml:"VersionId"`
-	} `xml:"Version"`
-	Markers []struct {
-		Key       string `xml:"Key"`
-		VersionID string `xml:"VersionId"`
-	} `xml:"DeleteMarker"`
-	Truncated bool `xml:"IsTruncated"`
-}
-
-func empty(ctx context.Context, name string) error {
-	for i := 0; i < 10000; i++ {
-		data, err := s3(ctx, "GET", "/"+name, url.Values{"versions": {""}, "max-keys": {"1000"}}, nil, nil)
-		if err != nil {
-			return err
-		}
-		var l listResult
-		if err := xml.Unmarshal(data, &l); err != nil {
-			return err
-		}
-		objs := append(l.Versions, l.Markers...)
-		if len(objs) == 0 {
-			return nil
-		}
-		for _, o := range objs {
-			q := url.Values{}
-			if o.VersionID != "" && o.VersionID != "null" {
-				q.Set("versionId", o.VersionID)
-			}
-			if _, err := s3(ctx, "DELETE", "/"+name+"/"+encodeKey(o.Key), q, nil, nil); err != nil && code(err) != "NoSuchKey" {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func encodeKey(k string) string {
-	parts := strings.Split(k, "/")
-	for i, p := range parts {
-		parts[i] = strings.ReplaceAll(url.PathEscape(p), "+", "%2B")
-	}
-	return strings.Join(parts, "/")
-}
-
-func (bucket) Delete(ctx context.Context, id string, state resource.PropertyMap) error {
-	a := lhp.PlainMap(state)
-	return retry(ctx, "deleting bucket "+id, func() error {
-		if a.Bool("forceDestroy", false) {
-			if err := empty(ctx, id); err != nil {
-				if code(err) == "NoSuchBucket" {
-					return nil
-				}
-				return err
-			}
-		}
-		_, err := s3(ctx, "DELETE", "/"+id, nil, nil, nil)
-		if code(err) == "NoSuchBucket" {
-			return nil
-		}
-		return err
-	})
+	return fmt.Errorf("[FATAL] %s (%s): %w", msg, name, err)
 }
