@@ -1,9 +1,13 @@
 // Command pulumi-resource-kafka is the lakehouse's stand-in for the pulumi-kafka provider (whose
 // provider module, and the Terraform provider it bridges, the reachable Go module proxy does not serve).
 // It implements kafka:index/topic:Topic with @pulumi/kafka 3.13.2's property names through the Kafka
-// admin API (github.com/twmb/franz-go): name and replicationFactor replace the topic, partitions can
-// only grow, config is altered in place. Provider config: bootstrapServers, tlsEnabled (default true, as
-// upstream), skipTlsVerify, timeout (seconds, default 120). SASL and client certificates are not supported.
+// admin API (github.com/twmb/franz-go), behaving like Mongey/terraform-provider-kafka v0.13.1 behind
+// the Terraform bridge: name replaces (delete before replace when given), partitions grow in place and
+// a decrease replaces, replicationFactor changes in place by partition reassignment, config is altered
+// in place, and Read reports the live topic (partitions, replication factor, non-default config).
+// The property table is standins/providers/conformance/kafka.json. Provider config: bootstrapServers,
+// tlsEnabled (default true, as upstream), skipTlsVerify, timeout (seconds, default 120). SASL and
+// client certificates are not supported.
 package main
 
 import (
@@ -12,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sort"
 	"strings"
 	"time"
 
@@ -20,13 +23,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-
 	"lakehouse.local/toolchain/providers/internal/lhp"
 )
 
 var version = "3.13.2"
+
+const topicToken = "kafka:index/topic:Topic"
 
 type settings struct {
 	brokers []string
@@ -37,33 +39,39 @@ type settings struct {
 
 var cfg = settings{tls: true, timeout: 120 * time.Second}
 
-func main() {
-	lhp.Main(&lhp.Provider{
-		Name:      "kafka",
-		Version:   version,
-		Resources: map[string]lhp.Resource{"kafka:index/topic:Topic": topic{}},
-		OnConfigure: func(c map[string]any) error {
-			a := lhp.Args(c)
-			cfg.brokers = a.Strings("bootstrapServers")
-			if s, ok := c["bootstrapServers"].(string); ok { // from stack config: a JSON list or a comma list
-				s = strings.Trim(s, "[]")
-				for _, b := range strings.Split(s, ",") {
-					if b = strings.Trim(strings.TrimSpace(b), `"`); b != "" {
-						cfg.brokers = append(cfg.brokers, b)
-					}
-				}
+func newProvider() *lhp.Provider {
+	return &lhp.Provider{
+		Name:        "kafka",
+		Version:     version,
+		Resources:   map[string]lhp.Resource{topicToken: topic{}},
+		OnConfigure: configure,
+	}
+}
+
+func main() { serve(bridged{newProvider()}, version) }
+
+func configure(c map[string]any) error {
+	a := lhp.Args(c)
+	cfg = settings{tls: true, timeout: 120 * time.Second}
+	cfg.brokers = a.Strings("bootstrapServers")
+	if s, ok := c["bootstrapServers"].(string); ok { // from stack config: a JSON list or a comma list
+		s = strings.Trim(s, "[]")
+		for _, b := range strings.Split(s, ",") {
+			if b = strings.Trim(strings.TrimSpace(b), `"`); b != "" {
+				cfg.brokers = append(cfg.brokers, b)
 			}
-			cfg.tls = boolish(c["tlsEnabled"], true)
-			cfg.skipTLS = boolish(c["skipTlsVerify"], false)
-			if t := a.Num("timeout", 0); t > 0 {
-				cfg.timeout = time.Duration(t) * time.Second
-			}
-			if u := a.Str("saslUsername", ""); u != "" {
-				return errors.New("SASL is not supported by the lakehouse stand-in kafka provider")
-			}
-			return nil
-		},
-	})
+		}
+	}
+	cfg.tls = boolish(c["tlsEnabled"], true)
+	cfg.skipTLS = boolish(c["skipTlsVerify"], false)
+	if t := a.Num("timeout", 0); t > 0 {
+		cfg.timeout = time.Duration(t) * time.Second
+	}
+	if u := a.Str("saslUsername", ""); u != "" {
+		return errors.New("SASL is not supported by the lakehouse stand-in kafka provider")
+	}
+	apiSupport.reset()
+	return nil
 }
 
 func boolish(v any, def bool) bool {
@@ -76,11 +84,19 @@ func boolish(v any, def bool) bool {
 	return def
 }
 
+// admin opens a client the way upstream's sarama client behaves: a few quick retries, then an error
+// (upstream does not wait for brokers that are not up; the library gates the provider on readiness).
 func admin() (*kadm.Client, func(), error) {
 	if len(cfg.brokers) == 0 {
 		return nil, nil, errors.New("kafka provider: bootstrapServers is not set")
 	}
-	opts := []kgo.Opt{kgo.SeedBrokers(cfg.brokers...), kgo.RequestTimeoutOverhead(10 * time.Second)}
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(cfg.brokers...),
+		kgo.RequestRetries(3),
+		kgo.RetryBackoffFn(func(int) time.Duration { return 250 * time.Millisecond }),
+		kgo.RetryTimeout(10 * time.Second),
+		kgo.DialTimeout(10 * time.Second),
+	}
 	if cfg.tls {
 		d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: 10 * time.Second},
 			Config: &tls.Config{InsecureSkipVerify: cfg.skipTLS}} //nolint:gosec // user's choice
@@ -90,201 +106,75 @@ func admin() (*kadm.Client, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return kadm.NewClient(cl), cl.Close, nil
+	adm := kadm.NewClient(cl)
+	adm.SetTimeoutMillis(int32(cfg.timeout / time.Millisecond))
+	return adm, cl.Close, nil
 }
 
-// withRetry retries f until it succeeds or cfg.timeout passes: brokers may still be starting.
-func withRetry(ctx context.Context, what string, f func(context.Context, *kadm.Client) error) error {
-	deadline := time.Now().Add(cfg.timeout)
-	var last error
-	for {
-		err := func() error {
-			adm, closeFn, err := admin()
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			defer cancel()
-			return f(cctx, adm)
-		}()
-		if err == nil {
-			return nil
-		}
-		var perm permanent
-		if errors.As(err, &perm) {
-			return fmt.Errorf("%s: %w", what, perm.error)
-		}
-		last = err
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: %w (brokers %s, tlsEnabled=%v)", what, last, strings.Join(cfg.brokers, ","), cfg.tls)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(2 * time.Second):
-		}
-	}
-}
-
-type permanent struct{ error }
-
-type topic struct{}
-
-func (topic) Check(ctx context.Context, a lhp.CheckArgs) (resource.PropertyMap, []*pulumirpc.CheckFailure, error) {
-	var failures []*pulumirpc.CheckFailure
-	n, o := lhp.PlainMap(a.News), lhp.PlainMap(a.Olds)
-	for _, k := range []string{"name", "partitions", "replicationFactor"} {
-		if v, ok := a.News[resource.PropertyKey(k)]; !ok || v.IsNull() {
-			failures = append(failures, &pulumirpc.CheckFailure{Property: k, Reason: k + " is required"})
-		}
-	}
-	if np, op := n.Num("partitions", 0), o.Num("partitions", 0); np > 0 && op > 0 && np < op && n.Str("name", "") == o.Str("name", "") {
-		failures = append(failures, &pulumirpc.CheckFailure{Property: "partitions",
-			Reason: fmt.Sprintf("partitions can only grow (from %d to %d requested)", int(op), int(np))})
-	}
-	return a.News, failures, nil
-}
-
-func (topic) Diff(oldInputs, olds, news resource.PropertyMap) ([]string, []string) {
-	var replaces, updates []string
-	for _, k := range lhp.ChangedKeys(oldInputs, news) {
-		if k == "name" || k == "replicationFactor" {
-			replaces = append(replaces, k)
-		} else {
-			updates = append(updates, k)
-		}
-	}
-	return replaces, updates
-}
-
-func configs(a lhp.Args) map[string]*string {
-	out := map[string]*string{}
-	for k, v := range a.StringMap("config") {
-		v := v
-		out[k] = &v
-	}
-	return out
-}
-
-// reconcile makes an existing topic's partitions and config match the inputs.
-func reconcile(ctx context.Context, adm *kadm.Client, name string, a lhp.Args, oldCfg map[string]string) error {
-	details, err := adm.ListTopics(ctx, name)
+// withAdmin runs f with a fresh admin client and a per-call deadline.
+func withAdmin(ctx context.Context, what string, f func(context.Context, *kadm.Client) error) error {
+	adm, closeFn, err := admin()
 	if err != nil {
 		return err
 	}
-	d, ok := details[name]
-	if !ok || d.Err != nil {
-		return fmt.Errorf("topic %s not found: %v", name, d.Err)
-	}
-	want := int(a.Num("partitions", 0))
-	if have := len(d.Partitions); want > have {
-		rs, err := adm.UpdatePartitions(ctx, want, name)
-		if err != nil {
-			return err
-		}
-		if err := rs.Error(); err != nil {
-			return err
-		}
-	} else if want < have {
-		return permanent{fmt.Errorf("topic %s has %d partitions; partitions can only grow (asked %d)", name, have, want)}
-	}
-	var alters []kadm.AlterConfig
-	newCfg := a.StringMap("config")
-	keys := make([]string, 0, len(newCfg))
-	for k := range newCfg {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v := newCfg[k]
-		alters = append(alters, kadm.AlterConfig{Op: kadm.SetConfig, Name: k, Value: &v})
-	}
-	for k := range oldCfg {
-		if _, ok := newCfg[k]; !ok {
-			alters = append(alters, kadm.AlterConfig{Op: kadm.DeleteConfig, Name: k})
-		}
-	}
-	if len(alters) == 0 {
-		return nil
-	}
-	rs, err := adm.AlterTopicConfigs(ctx, alters, name)
-	if err != nil {
-		return err
-	}
-	for _, r := range rs {
-		if r.Err != nil {
-			return permanent{fmt.Errorf("altering config of %s: %v %s", name, r.Err, r.ErrMessage)}
-		}
+	defer closeFn()
+	cctx, cancel := context.WithTimeout(ctx, cfg.timeout+30*time.Second)
+	defer cancel()
+	if err := f(cctx, adm); err != nil {
+		return fmt.Errorf("%s: %w", what, clientErr(err))
 	}
 	return nil
 }
 
-func (topic) Create(ctx context.Context, news resource.PropertyMap) (string, resource.PropertyMap, error) {
-	a := lhp.PlainMap(news)
-	name := a.Str("name", "")
-	err := withRetry(ctx, "creating topic "+name, func(ctx context.Context, adm *kadm.Client) error {
-		r, err := adm.CreateTopic(ctx, int32(a.Num("partitions", 1)), int16(a.Num("replicationFactor", 1)), configs(a), name)
-		if err != nil {
-			return err
+// clientErr words a connection failure like upstream's client does, naming the brokers tried.
+func clientErr(err error) error {
+	var ke *kerr.Error
+	if errors.As(err, &ke) {
+		return err
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "unable to dial") {
+		return fmt.Errorf("kafka: client has run out of available brokers to talk to (brokers %s, tlsEnabled=%v): %w",
+			strings.Join(cfg.brokers, ","), cfg.tls, err)
+	}
+	return err
+}
+
+// serverErr words a broker error code like upstream does ("kafka server: <description>").
+func serverErr(err error, msg string) error {
+	var ke *kerr.Error
+	if errors.As(err, &ke) {
+		if msg != "" {
+			return fmt.Errorf("kafka server: %s: %s", ke.Description, msg)
 		}
-		switch {
-		case r.Err == nil:
+		return fmt.Errorf("kafka server: %s", ke.Description)
+	}
+	return err
+}
+
+// waitFor polls check every interval until it reports done, fails, or timeout passes.
+func waitFor(ctx context.Context, what string, delay, interval, timeout time.Duration, check func(context.Context) (bool, string, error)) error {
+	deadline := time.Now().Add(timeout)
+	last := ""
+	sleep := delay
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(sleep):
+		}
+		sleep = interval
+		done, state, err := check(ctx)
+		if err != nil {
+			return fmt.Errorf("error waiting for %s: %w", what, err)
+		}
+		if done {
 			return nil
-		case errors.Is(r.Err, kerr.TopicAlreadyExists):
-			// Adopt a topic that survived a destroy (retainOnDelete) and bring it to the inputs.
-			return reconcile(ctx, adm, name, a, nil)
-		case errors.Is(r.Err, kerr.InvalidReplicationFactor), errors.Is(r.Err, kerr.InvalidPartitions),
-			errors.Is(r.Err, kerr.InvalidConfig), errors.Is(r.Err, kerr.InvalidTopicException), errors.Is(r.Err, kerr.PolicyViolation):
-			return permanent{fmt.Errorf("%v %s", r.Err, r.ErrMessage)}
 		}
-		return fmt.Errorf("%v %s", r.Err, r.ErrMessage)
-	})
-	if err != nil {
-		return "", nil, err
+		last = state
+		if time.Now().After(deadline) {
+			return fmt.Errorf("error waiting for %s: timeout while waiting for state to become ready (last state: %q, timeout: %s)",
+				what, last, timeout)
+		}
 	}
-	return name, lhp.Copy(news), nil
-}
-
-func (topic) Update(ctx context.Context, id string, olds, oldInputs, news resource.PropertyMap) (resource.PropertyMap, error) {
-	a := lhp.PlainMap(news)
-	oldCfg := lhp.PlainMap(oldInputs).StringMap("config")
-	err := withRetry(ctx, "updating topic "+id, func(ctx context.Context, adm *kadm.Client) error {
-		return reconcile(ctx, adm, id, a, oldCfg)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return lhp.Copy(news), nil
-}
-
-func (topic) Read(ctx context.Context, id string, state resource.PropertyMap) (resource.PropertyMap, bool, error) {
-	exists := true
-	err := withRetry(ctx, "reading topic "+id, func(ctx context.Context, adm *kadm.Client) error {
-		details, err := adm.ListTopics(ctx, id)
-		if err != nil {
-			return err
-		}
-		exists = details.Has(id)
-		return nil
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	return state, exists, nil
-}
-
-func (topic) Delete(ctx context.Context, id string, state resource.PropertyMap) error {
-	return withRetry(ctx, "deleting topic "+id, func(ctx context.Context, adm *kadm.Client) error {
-		rs, err := adm.DeleteTopics(ctx, id)
-		if err != nil {
-			return err
-		}
-		for _, r := range rs {
-			if r.Err != nil && !errors.Is(r.Err, kerr.UnknownTopicOrPartition) {
-				return r.Err
-			}
-		}
-		return nil
-	})
 }
