@@ -58,8 +58,8 @@ if [ "$1" = 'postgres' ]; then
     { echo; echo "host all all all $POSTGRES_HOST_AUTH_METHOD"; } >>"$PGDATA/pg_hba.conf"
 
     # Temporary server on the unix socket only, with the user's -c args (e.g. wal_level) applied.
-    PGUSER="${PGUSER:-$POSTGRES_USER}" \
-      pg_ctl -D "$PGDATA" -o "$(printf '%q ' "${@:2}") -c listen_addresses='' -p ${PGPORT:-5432}" -w start
+    temp_args=("${@:2}" -c listen_addresses='' -p "${PGPORT:-5432}")
+    PGUSER="${PGUSER:-$POSTGRES_USER}" pg_ctl -D "$PGDATA" -o "$(printf '%q ' "${temp_args[@]}")" -w start
     export PGPASSWORD="${PGPASSWORD:-$POSTGRES_PASSWORD}"
     if [ "$POSTGRES_DB" != 'postgres' ]; then
       if [ -z "$(POSTGRES_DB= docker_process_sql --dbname postgres --set db="$POSTGRES_DB" --tuples-only <<<"SELECT 1 FROM pg_database WHERE datname = :'db';")" ]; then

@@ -219,7 +219,8 @@ describe("local images (scripts/images.sh)", function () {
         CATALOG_IO__IMPL: "org.apache.iceberg.aws.s3.S3FileIO",
         CATALOG_S3_ENDPOINT: `http://${P}-minio:9000`,
         CATALOG_S3_PATH__STYLE__ACCESS: "true",
-        CATALOG_URI: "jdbc:sqlite:file:/data/iceberg_catalog.db",
+        // Where the library keeps it (components/specs/catalog.ts): the image's /tmp, on a volume.
+        CATALOG_URI: "jdbc:sqlite:file:/tmp/iceberg_catalog.db",
         AWS_ACCESS_KEY_ID: MINIO_USER,
         AWS_SECRET_ACCESS_KEY: MINIO_PASSWORD,
         AWS_REGION: "us-east-1",
@@ -228,7 +229,7 @@ describe("local images (scripts/images.sh)", function () {
         const name = `${P}-catalog`;
         await run({
             name, image: IMAGES.icebergRest, network: NET, ports: { 8181: PORT.catalog },
-            volumes: [`${CATALOG_VOLUME}:/data`], env: catalogEnv(),
+            volumes: [`${CATALOG_VOLUME}:/tmp`], env: catalogEnv(),
         });
         await waitHealthy(name, 120_000);
     };
