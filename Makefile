@@ -8,7 +8,7 @@ ENV := source scripts/env.sh &&
 POLICY_CONFIG ?= $(wildcard policies/config/$(STACK).json)
 POLICY := --policy-pack ./policies $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG),)
 
-.PHONY: up heal test test-slow deps docker toolchain images typecheck unit integration verify bench-latency preview destroy clean-state
+.PHONY: up heal test test-slow go-test deps docker toolchain images typecheck unit integration verify bench-latency preview destroy clean-state
 
 ## up: toolchain, local images, then `pulumi up` of the dev stack (preview first, with the policy pack,
 ## so a mandatory violation stops it before anything is created); prints the endpoints and the result
@@ -38,9 +38,17 @@ bench-latency: deps
 
 ## test: type check, toolchain and images (cached), the examples against the packed package, then
 ## unit and integration tests in one mocha run, whose closing line counts every test.
-test: deps typecheck toolchain images
+test: deps typecheck go-test toolchain images
 	npm run test:examples
 	npx mocha --config .mocharc.all.json
+
+## go-test: the stand-ins' Go tests: conformance with upstream (standins/providers/conformance/), live
+## against the Docker daemon. Modules come from the Go proxy into the cache scripts/toolchain.sh uses.
+LH_CACHE := $(or $(wildcard $(CURDIR)/.cache),$(or $(LAKEHOUSE_CACHE_DIR),/var/cache/pulumi-lakehouse))
+GO_ENV := GOMODCACHE=$(LH_CACHE)/go/mod GOCACHE=$(LH_CACHE)/go/build GOFLAGS=-modcacherw GOTOOLCHAIN=local CGO_ENABLED=0
+go-test: docker
+	cd standins/providers && $(GO_ENV) nice go test ./...
+	if ls standins/pulumi-language-nodejs/*_test.go >/dev/null 2>&1; then cd standins/pulumi-language-nodejs && $(GO_ENV) nice go test ./...; fi
 
 deps:
 	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
