@@ -28,13 +28,15 @@ func TestLiveNoDiffAfterCreateAndRefresh(t *testing.T) {
 		"labels": []any{map[string]any{"label": "lakehouse.component", "value": "conf"}}})
 	_, _, volState := l.create(volumeType, map[string]any{"name": l.name("data"),
 		"labels": []any{map[string]any{"label": "lakehouse.keep", "value": "false"}}})
-	port := freePort(t)
+	port, anyAddress := freePort(t), freePort(t)
 	inputs := map[string]any{
 		"name": l.name("app"), "hostname": "app", "image": l.image,
-		"envs":             []any{"B=2", "A=1"},
-		"command":          []any{"/sleeper"},
-		"labels":           []any{map[string]any{"label": "lakehouse.role", "value": "app"}, map[string]any{"label": "lakehouse.component", "value": "conf"}},
-		"ports":            []any{map[string]any{"internal": 8080, "external": port, "ip": "127.0.0.1", "protocol": "tcp"}},
+		"envs":    []any{"B=2", "A=1"},
+		"command": []any{"/sleeper"},
+		"labels":  []any{map[string]any{"label": "lakehouse.role", "value": "app"}, map[string]any{"label": "lakehouse.component", "value": "conf"}},
+		// No ip: upstream binds 0.0.0.0 explicitly, so Docker reports one binding (not also "::").
+		"ports": []any{map[string]any{"internal": 8080, "external": port, "ip": "127.0.0.1", "protocol": "tcp"},
+			map[string]any{"internal": 9090, "external": anyAddress}},
 		"healthcheck":      map[string]any{"tests": []any{"CMD", "/sleeper", "true"}, "interval": "1s", "timeout": "10s", "retries": 30, "startPeriod": "20s"},
 		"volumes":          []any{map[string]any{"volumeName": plainOf(volState["name"]), "containerPath": "/data"}},
 		"uploads":          []any{map[string]any{"file": "/etc/conf/app.properties", "content": "a=1\n"}},
@@ -55,7 +57,8 @@ func TestLiveNoDiffAfterCreateAndRefresh(t *testing.T) {
 	if out, code := l.exec(id, "/sleeper", "cat", "/etc/conf/app.properties"); code != 0 || out != "a=1\n" {
 		t.Errorf("the upload reads %q (exit %d)", out, code)
 	}
-	if got := plainOf(refreshed["ports"]); !plainEqual(got, []any{map[string]any{"internal": 8080, "external": port, "ip": "127.0.0.1", "protocol": "tcp"}}) {
+	if got := plainOf(refreshed["ports"]); !plainEqual(got, []any{map[string]any{"internal": 8080, "external": port, "ip": "127.0.0.1", "protocol": "tcp"},
+		map[string]any{"internal": 9090, "external": anyAddress, "ip": "0.0.0.0", "protocol": "tcp"}}) {
 		t.Errorf("ports read back as %v", got)
 	}
 }
