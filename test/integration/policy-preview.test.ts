@@ -1,16 +1,24 @@
 // `pulumi preview --policy-pack ./policies` with the real CLI (built from the Go module proxy by
-// scripts/toolchain.sh), on a local file backend: the dev stack passes, and a stack that breaks a
-// replication rule fails with the policy's message while nothing gets created.
+// scripts/toolchain.sh), each stack on its own file backend:
+//   - the program (index.ts) previewed with the exact config of Pulumi.dev.yaml (and
+//     policies/config/dev.json) and of Pulumi.prod.yaml (no pack config: every policy at its
+//     mandatory level), each copied to a git-ignored Pulumi.e2e-*.yaml at the repository root: both pass;
+//   - the prod stack file with a deliberate mistake (ports published on 0.0.0.0) is refused at
+//     preview with the policy's message, and `pulumi up` creates nothing;
+//   - a small program that breaks a replication rule fails with the policy's message, creating nothing.
+// Preview creates nothing, so the prod stack's official images need not exist here.
 //
-// No skip: without the CLI this test fails, saying what is missing.
+// No skip: without the CLI or Docker this test fails, saying what is missing.
 import * as assert from "assert";
 import { spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { parse as parseYaml } from "yaml";
 
 const ROOT = path.resolve(__dirname, "../..");
 const PASSPHRASE = "policy-preview-test";
+const CONTAINER_TYPE = "docker:index/container:Container";
 
 interface PolicyEvent {
     resourceUrn?: string;
@@ -23,6 +31,8 @@ interface PolicyEvent {
 interface EngineEvent {
     policyEvent?: PolicyEvent;
     policyAnalyzeStackSummaryEvent?: { policyPackName: string; passed?: string[]; failed?: string[] };
+    policyAnalyzeSummaryEvent?: { resourceUrn: string; passed?: string[]; failed?: string[] };
+    resourcePreEvent?: { metadata: { op: string; urn: string; type: string; new?: { inputs?: Record<string, any> } } };
 }
 
 /** The toolchain's environment: scripts/env.sh when present, plus the cached toolchain's bin on PATH. */
@@ -57,8 +67,9 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
         // Say plainly why the pack never ran, rather than fail on a missing violation later.
         throw new Error(
             "The Node.js language host on PATH has no RunPlugin, which `--policy-pack <dir>` needs to start a " +
-                "Node.js pack (upstream's host runs @pulumi/pulumi/cmd/run-policy-pack there). Give the toolchain's " +
-                "host a RunPlugin; tools/policy-pack-shim.sh is a stopgap that launches the pack another way.\n" + output(result),
+                "Node.js pack (upstream's host runs @pulumi/pulumi/cmd/run-policy-pack there). scripts/toolchain.sh " +
+                "builds the project's own host (standins/pulumi-language-nodejs), which has one: run it, and check that PATH " +
+                "finds that host first.\n" + output(result),
         );
     }
     return result;
@@ -93,6 +104,38 @@ function projectDir(workspace: string, files: Record<string, string>, links: str
     }
     return dir;
 }
+
+
+/** Mandatory policy events of a run (a mandatory one fails the preview). */
+function mandatory(events: EngineEvent[]): PolicyEvent[] {
+    return events.flatMap((e) => (e.policyEvent && e.policyEvent.enforcementLevel === "mandatory" ? [e.policyEvent] : []));
+}
+
+/** The containers a preview plans to create, with their image input. */
+function plannedContainers(events: EngineEvent[]): { urn: string; image: string }[] {
+    return events.flatMap((e) => {
+        const m = e.resourcePreEvent?.metadata;
+        return m && m.type === CONTAINER_TYPE && m.op === "create" ? [{ urn: m.urn, image: String(m.new?.inputs?.image) }] : [];
+    });
+}
+
+/** Resource policies each container passed, by URN. */
+function passedPerContainer(events: EngineEvent[]): Map<string, string[]> {
+    const passed = new Map<string, string[]>();
+    for (const e of events) {
+        const s = e.policyAnalyzeSummaryEvent;
+        if (s && s.resourceUrn.includes(`$${CONTAINER_TYPE}::`)) passed.set(s.resourceUrn, [...(passed.get(s.resourceUrn) ?? []), ...(s.passed ?? [])]);
+    }
+    return passed;
+}
+
+/** The stack policies the pack reported as passed. */
+function stackPassed(events: EngineEvent[]): string[] {
+    return events.flatMap((e) => e.policyAnalyzeStackSummaryEvent?.passed ?? []);
+}
+
+const STACK_POLICIES = ["kafka-internal-topic-replication", "connect-storage-replication", "topic-replication", "cdc-sources"];
+const HYGIENE_POLICIES = ["loopback-host-ports", "no-default-credentials", "pinned-image-tags"];
 
 /** A stack the components would refuse to build: Connect storage replication 3 on one broker. */
 const BROKEN_PROGRAM = `
@@ -150,6 +193,51 @@ describe("pulumi preview --policy-pack ./policies", function () {
     this.timeout(1_200_000);
     let env: NodeJS.ProcessEnv;
     let workspace: string;
+    const rootStacks: string[] = [];
+    const BAD_PREFIX = `lakehouse-e2e-policy-${process.pid}`;
+
+    /** docker objects of one kind whose name starts with the prefix. */
+    function dockerNames(kind: "container" | "network" | "volume", prefix: string): string[] {
+        const args = kind === "container" ? ["ps", "-a", "--format", "{{.Names}}"] : [kind, "ls", "--format", "{{.Name}}"];
+        const listed = run("docker", args, ROOT, env);
+        assert.strictEqual(listed.status, 0, `docker ${args.join(" ")} failed (is Docker running? bash scripts/docker.sh):\n${output(listed)}`);
+        return listed.stdout.split("\n").filter((n) => n.startsWith(prefix));
+    }
+
+    /**
+     * A stack of the repository's own program at the repository root, from a stack file's exact config
+     * (its encryption salt dropped: this backend makes its own) plus `overrides`; the stack file is
+     * git-ignored (Pulumi.e2e*.yaml) and removed after the suite.
+     */
+    function rootStack(stack: string, stackFile: string, overrides: Record<string, string> = {}): void {
+        const yaml = fs.readFileSync(path.join(ROOT, stackFile), "utf8").replace(/^encryptionsalt:.*$/m, "");
+        fs.writeFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), yaml);
+        rootStacks.push(stack);
+        const init = run("pulumi", ["stack", "init", stack, "--non-interactive"], ROOT, env);
+        assert.strictEqual(init.status, 0, output(init));
+        for (const [key, value] of Object.entries(overrides)) {
+            const set = run("pulumi", ["config", "set", "--stack", stack, key, value], ROOT, env);
+            assert.strictEqual(set.status, 0, output(set));
+        }
+    }
+
+    /** `pulumi preview` of a root stack with the pack (and a pack config, if any); its result and events. */
+    function preview(stack: string, packConfig?: string): { result: SpawnSyncReturns<string>; events: EngineEvent[]; seconds: number } {
+        const eventLog = path.join(workspace, `${stack}-events.jsonl`);
+        const started = Date.now();
+        const result = run("pulumi", [
+            "preview", "--stack", stack, "--non-interactive", "--policy-pack", "./policies",
+            ...(packConfig ? ["--policy-pack-config", packConfig] : []), "--event-log", eventLog,
+        ], ROOT, env);
+        const seconds = (Date.now() - started) / 1000;
+        console.log(`      pulumi preview --stack ${stack}: exit ${result.status}, ${seconds.toFixed(0)} s`);
+        return { result, events: readEvents(eventLog, result), seconds };
+    }
+
+    /** The stack file's `lakehouse:<key>` as written there. */
+    function stackFileSetting(stackFile: string, key: string): unknown {
+        return parseYaml(fs.readFileSync(path.join(ROOT, stackFile), "utf8")).config[`lakehouse:${key}`];
+    }
 
     before(function () {
         env = toolchainEnv();
@@ -170,34 +258,89 @@ describe("pulumi preview --policy-pack ./policies", function () {
     });
 
     after(function () {
+        for (const stack of rootStacks) fs.rmSync(path.join(ROOT, `Pulumi.${stack}.yaml`), { force: true });
+        // Only if a refused `up` created something after all (the test has failed then).
+        if (env) {
+            for (const c of dockerNames("container", BAD_PREFIX)) run("docker", ["rm", "-f", c], ROOT, env);
+            for (const v of dockerNames("volume", BAD_PREFIX)) run("docker", ["volume", "rm", "-f", v], ROOT, env);
+            for (const n of dockerNames("network", BAD_PREFIX)) run("docker", ["network", "rm", n], ROOT, env);
+        }
         if (workspace && !process.env.KEEP_POLICY_TEST_WORKSPACE) {
             fs.rmSync(workspace, { recursive: true, force: true });
         }
     });
 
-    it("passes the dev stack, every stack policy having run at preview", function () {
-        const dir = projectDir(workspace, {
-            "Pulumi.yaml": fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"),
-            "Pulumi.dev.yaml": fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"),
-            "index.ts": fs.readFileSync(path.join(ROOT, "index.ts"), "utf8"),
-        }, ["node_modules", "components", "policies", "versions.json", "tsconfig.json", "package.json"]);
-        const init = run("pulumi", ["stack", "init", "dev", "--non-interactive"], dir, env);
-        assert.strictEqual(init.status, 0, output(init));
-        const events = path.join(workspace, "dev-events.jsonl");
-        const preview = run(
-            "pulumi",
-            ["preview", "--stack", "dev", "--non-interactive", "--policy-pack", "./policies", "--policy-pack-config", "./policies/config/dev.json", "--event-log", events],
-            dir,
-            env,
-        );
-        assert.strictEqual(preview.status, 0, output(preview));
-        const all = readEvents(events, preview);
-        const mandatory = all.flatMap((e) => (e.policyEvent && e.policyEvent.enforcementLevel === "mandatory" ? [e.policyEvent] : []));
-        assert.deepStrictEqual(mandatory, []);
-        const summaries = all.flatMap((e) => (e.policyAnalyzeStackSummaryEvent ? [e.policyAnalyzeStackSummaryEvent] : []));
-        const passed = summaries.flatMap((s) => s.passed ?? []);
-        for (const name of ["kafka-internal-topic-replication", "connect-storage-replication", "topic-replication", "cdc-sources"]) {
-            assert.ok(passed.includes(name), `${name} did not pass (or did not run) at preview:\n${JSON.stringify(summaries)}\n${output(preview)}`);
+    it("passes the program with Pulumi.dev.yaml's config and policies/config/dev.json, every policy having run", function () {
+        const stack = `e2e-policy-dev-${process.pid}`;
+        rootStack(stack, "Pulumi.dev.yaml");
+        const { result, events } = preview(stack, "./policies/config/dev.json");
+        assert.strictEqual(result.status, 0, output(result));
+        assert.deepStrictEqual(mandatory(events), []);
+        for (const name of STACK_POLICIES) {
+            assert.ok(stackPassed(events).includes(name), `${name} did not pass (or did not run):\n${output(result)}`);
+        }
+        const containers = plannedContainers(events);
+        const brokers = containers.filter((c) => c.urn.includes(`lakehouse:kafka:KafkaCluster$${CONTAINER_TYPE}::`));
+        assert.strictEqual(brokers.length, Number(stackFileSetting("Pulumi.dev.yaml", "brokerCount")), "brokers previewed");
+        // imageSet local: the images scripts/images.sh builds, under its own repository namespace.
+        assert.deepStrictEqual(containers.filter((c) => !c.image.startsWith("pulumi-lakehouse/")), [], "an image that is not a local one");
+        const passed = passedPerContainer(events);
+        for (const c of containers) {
+            assert.ok(passed.get(c.urn)?.includes("loopback-host-ports"), `${c.urn}: loopback-host-ports did not pass`);
+        }
+    });
+
+    it("passes the program with Pulumi.prod.yaml's config, every policy mandatory (no pack config), official images", function () {
+        const stack = `e2e-policy-prod-${process.pid}`;
+        rootStack(stack, "Pulumi.prod.yaml");
+        const { result, events } = preview(stack);
+        assert.strictEqual(result.status, 0, output(result));
+        assert.deepStrictEqual(mandatory(events), []);
+        for (const name of STACK_POLICIES) {
+            assert.ok(stackPassed(events).includes(name), `${name} did not pass (or did not run):\n${output(result)}`);
+        }
+        const containers = plannedContainers(events);
+        const brokers = containers.filter((c) => c.urn.includes(`lakehouse:kafka:KafkaCluster$${CONTAINER_TYPE}::`));
+        assert.strictEqual(brokers.length, 3, "Pulumi.prod.yaml's three brokers previewed");
+        assert.strictEqual(brokers.length, Number(stackFileSetting("Pulumi.prod.yaml", "brokerCount")));
+        // imageSet official: registry images, pinned by tag, none of the local ones.
+        assert.deepStrictEqual(containers.filter((c) => c.image.startsWith("pulumi-lakehouse/") || !/:[^/]+$/.test(c.image)), [], "not an official pinned image");
+        const passed = passedPerContainer(events);
+        for (const c of containers) {
+            for (const policy of HYGIENE_POLICIES) {
+                assert.ok(passed.get(c.urn)?.includes(policy), `${c.urn}: ${policy} did not pass (passed: ${passed.get(c.urn)})`);
+            }
+        }
+    });
+
+    it("refuses the prod stack file with ports published on 0.0.0.0, with the policy's message, creating nothing", function () {
+        const stack = `e2e-policy-prodbad-${process.pid}`;
+        rootStack(stack, "Pulumi.prod.yaml", { "lakehouse:bindIp": "0.0.0.0", "lakehouse:namePrefix": BAD_PREFIX });
+        const { result, events } = preview(stack);
+        assert.notStrictEqual(result.status, 0, output(result));
+        const refused = mandatory(events);
+        assert.deepStrictEqual([...new Set(refused.map((v) => v.policyName))], ["loopback-host-ports"], JSON.stringify(refused, null, 2));
+        // Every planned container that publishes a port is named, each port with its address.
+        const portLine = /: ports\[\d+\]\.ip \(host port \d+ -> container port \d+\) is "0\.0\.0\.0"; allowed: one of 127\.0\.0\.1 \(the policy's allowedHostIps\)\./;
+        for (const v of refused) assert.match(v.message, portLine);
+        const brokers = plannedContainers(events).filter((c) => c.urn.includes(`lakehouse:kafka:KafkaCluster$${CONTAINER_TYPE}::`));
+        assert.strictEqual(brokers.length, 3);
+        for (const b of brokers) {
+            assert.ok(refused.some((v) => v.resourceUrn === b.urn), `no violation for ${b.urn}`);
+        }
+        assert.ok(refused.some((v) => v.message.includes("(host port 8083 -> container port 8083)")), "Connect's REST port not reported");
+        assert.match(`${result.stdout}${result.stderr}`, /is "0\.0\.0\.0"; allowed: one of 127\.0\.0\.1/);
+
+        // `pulumi up` previews first: the mandatory violation stops it before any resource exists.
+        const up = run("pulumi", ["up", "--stack", stack, "--non-interactive", "--yes", "--policy-pack", "./policies"], ROOT, env);
+        assert.notStrictEqual(up.status, 0, output(up));
+        assert.match(`${up.stdout}${up.stderr}`, /is "0\.0\.0\.0"; allowed: one of 127\.0\.0\.1/, output(up));
+        const exported = run("pulumi", ["stack", "export", "--stack", stack], ROOT, env);
+        assert.strictEqual(exported.status, 0, output(exported));
+        const resources = (JSON.parse(exported.stdout).deployment?.resources ?? []) as { type: string }[];
+        assert.deepStrictEqual(resources.filter((r) => r.type.startsWith("docker:") || r.type.startsWith("kafka:") || r.type.startsWith("minio:")), [], "a resource was created");
+        for (const kind of ["container", "network", "volume"] as const) {
+            assert.deepStrictEqual(dockerNames(kind, BAD_PREFIX), [], `a ${kind} named ${BAD_PREFIX}* exists`);
         }
     });
 
@@ -235,9 +378,6 @@ describe("pulumi preview --policy-pack ./policies", function () {
         assert.strictEqual(exported.status, 0, output(exported));
         const resources = (JSON.parse(exported.stdout).deployment?.resources ?? []) as { type: string }[];
         assert.deepStrictEqual(resources.filter((r) => r.type === "docker:index/container:Container"), [], "a container was created");
-        const docker = run("docker", ["ps", "-a", "--filter", "name=policy-test-", "--format", "{{.Names}}"], dir, env);
-        if (docker.status === 0) {
-            assert.strictEqual(docker.stdout.trim(), "", "a policy-test container exists");
-        }
+        assert.deepStrictEqual(dockerNames("container", "policy-test-"), [], "a policy-test container exists");
     });
 });
