@@ -1,0 +1,310 @@
+// The prod stack file (Pulumi.prod.yaml: three brokers, keepVolumes, its MinIO root user, ...) deployed
+// for real through the CLI as `make up` drives it, with the local images (no registry here), its own
+// loopback address (127.0.0.4), name prefix and file backend, and the policy pack at its prod levels
+// (every policy mandatory; only the allowed host address is this stack's).
+// Then the broker outage it is built for: changes flow into Postgres and MySQL (a row every 100 ms per
+// table), the broker that leads most CDC partitions is killed for a minute and healed with `make heal`;
+// the connectors and their tasks stay RUNNING throughout, no acknowledged row is lost, and the mirrors
+// equal the sources. The replication the brokers really apply is read through the Kafka admin API.
+import * as assert from "assert";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import axios from "axios";
+import { Admin, ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
+import * as mysql from "mysql2/promise";
+import { Client as PgClient } from "pg";
+import type { TableSpec } from "../../components/specs/postgres";
+import { docker } from "../support/docker";
+import { ROOT, envFromEnvSh } from "../support/pulumi";
+import { containerEnv, trino, waitUntil } from "../../tools/clients";
+import { valueFor, verifyLakehouse } from "../../tools/verify";
+
+const STACK = "e2e-prod";
+const PREFIX = "lakehouse-e2e-prod";
+const BIND_IP = "127.0.0.4";
+// REFERENCE.md, "Kafka single broker": "Three brokers: RF 3, min ISR 2".
+const THREE_BROKERS = { replicationFactor: 3, minIsr: 2 };
+const OUTAGE_MS = 60_000;
+const WRITE_EVERY_MS = 100;
+
+interface Run { code: number; out: string }
+
+/** A captured table the writer changes, through a client on the source's published port. */
+interface WrittenTable {
+    source: "postgres" | "mysql";
+    table: TableSpec;
+    topic: string;
+    mirror: string;
+    key: string;
+    text?: string;
+    base: number;
+    acked: number[];
+    updated: number;
+}
+
+describe("the prod stack file (three brokers) through the CLI, one broker killed while changes flow", function () {
+    this.timeout(5_400_000);
+    let env: Record<string, string>;
+    let backend: string;
+    let policyConfig: string;
+    let outputs: Record<string, any>;
+    let kafka: Kafka;
+    let admin: Admin;
+
+    function sh(cmd: string, args: string[]): Promise<Run> {
+        return new Promise((resolve) => {
+            const child = spawn(cmd, args, { cwd: ROOT, env });
+            let out = "";
+            child.stdout.on("data", (d) => (out += d));
+            child.stderr.on("data", (d) => (out += d));
+            child.on("exit", (code) => resolve({ code: code ?? 1, out }));
+        });
+    }
+    async function ok(cmd: string, ...args: string[]): Promise<string> {
+        const started = Date.now();
+        const r = await sh(cmd, args);
+        console.log(`      ${cmd} ${args.join(" ")}: exit ${r.code}, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+        assert.strictEqual(r.code, 0, `${cmd} ${args.join(" ")} failed:\n${r.out.slice(-6000)}`);
+        return r.out;
+    }
+    const make = (target: string) => ok("make", "--no-print-directory", target, `STACK=${STACK}`, `POLICY_CONFIG=${policyConfig}`);
+    const pulumi = (...args: string[]) => ok("pulumi", ...args, "--stack", STACK, "--non-interactive");
+
+    async function ours(kind: "container" | "network" | "volume"): Promise<string[]> {
+        const args = kind === "container" ? ["ps", "-a", "--format", "{{.Names}}"] : [kind, "ls", "--format", "{{.Name}}"];
+        return (await docker(args)).split("\n").filter((n) => n.startsWith(PREFIX));
+    }
+    /** Everything named with the prefix; keepVolumes leaves the data volumes after a destroy. */
+    async function removeOurs(): Promise<void> {
+        for (const c of await ours("container")) await docker(["rm", "-f", c]).catch(() => undefined);
+        for (const v of await ours("volume")) await docker(["volume", "rm", "-f", v]).catch(() => undefined);
+        for (const n of await ours("network")) await docker(["network", "rm", n]).catch(() => undefined);
+    }
+
+    /** The stack's broker containers by KRaft node id, as their environment says. */
+    async function brokersByNode(): Promise<Map<number, string>> {
+        const byNode = new Map<number, string>();
+        for (const c of outputs.verifyTarget.containers as string[]) {
+            const id = await containerEnv(c, "KAFKA_NODE_ID").catch(() => undefined);
+            if (id !== undefined) byNode.set(Number(id), c);
+        }
+        return byNode;
+    }
+
+    const cdcTopics = () => (outputs.verifyTarget.sources as { topicPrefix: string; tables: TableSpec[] }[])
+        .flatMap((s) => s.tables.map((t) => `${s.topicPrefix}.${t.schema}.${t.name}`));
+
+    before(async function () {
+        await removeOurs();
+        backend = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-e2e-prod-state-"));
+        env = { ...envFromEnvSh(), PULUMI_BACKEND_URL: `file://${backend}` };
+        // Prod levels: no pack config means every policy mandatory; only the allowed address is ours.
+        policyConfig = path.join(backend, "policy-config.json");
+        fs.writeFileSync(policyConfig, JSON.stringify({
+            "loopback-host-ports": { enforcementLevel: "mandatory", allowedHostIps: [BIND_IP] },
+        }, null, 2));
+        const prod = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8").replace(/^encryptionsalt:.*$/m, "");
+        fs.writeFileSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), prod);
+        await ok("pulumi", "stack", "init", STACK, "--non-interactive");
+        await pulumi("config", "set", "lakehouse:imageSet", "local");
+        await pulumi("config", "set", "lakehouse:namePrefix", PREFIX);
+        await pulumi("config", "set", "lakehouse:bindIp", BIND_IP);
+    });
+
+    after(async function () {
+        if (admin) await admin.disconnect().catch(() => undefined);
+        if (outputs) await sh("make", ["--no-print-directory", "destroy", `STACK=${STACK}`, `POLICY_CONFIG=${policyConfig}`]);
+        await removeOurs();
+        fs.rmSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), { force: true });
+        if (backend) fs.rmSync(backend, { recursive: true, force: true });
+    });
+
+    it("`make up` with the prod levels of the policy pack deploys three brokers and passes `make verify`", async function () {
+        const out = await make("up");
+        assert.match(out, /verify: \d+ checks passed, 0 failed/);
+        outputs = JSON.parse(await pulumi("stack", "output", "--json"));
+        assert.strictEqual(outputs.brokerCount, 3);
+        assert.strictEqual(outputs.endpoints.kafka.split(",").length, 3);
+        assert.ok(outputs.endpoints.kafka.split(",").every((b: string) => b.startsWith(`${BIND_IP}:`)), outputs.endpoints.kafka);
+        assert.strictEqual((await brokersByNode()).size, 3);
+        kafka = new Kafka({ clientId: "lakehouse-e2e-prod", brokers: outputs.endpoints.kafka.split(","), logLevel: logLevel.NOTHING });
+        admin = kafka.admin();
+        await admin.connect();
+    });
+
+    it("the brokers apply RF 3 and min ISR 2 to the CDC topics, Connect's storage topics and the internal topics", async function () {
+        const connect = (outputs.verifyTarget.containers as string[]).find((c) => c.endsWith("-connect"))!;
+        const storage = await Promise.all(["CONFIG_STORAGE_TOPIC", "OFFSET_STORAGE_TOPIC", "STATUS_STORAGE_TOPIC"].map((k) => containerEnv(connect, k)));
+        const prefixes = (outputs.verifyTarget.sources as { topicPrefix: string }[]).map((s) => `${s.topicPrefix}.`);
+        const listed = await admin.listTopics();
+        // The CDC topics, anything else under the Debezium prefixes (the schema history), Connect's and Kafka's own.
+        const topics = [...new Set([...cdcTopics(), ...listed.filter((t) => prefixes.some((p) => t.startsWith(p))), ...storage, "__consumer_offsets"])];
+        const missing = topics.filter((t) => !listed.includes(t));
+        assert.deepStrictEqual(missing, [], "topics not on the brokers");
+        const meta = await admin.fetchTopicMetadata({ topics });
+        const replicas = meta.topics.flatMap((t) => t.partitions.map((p) => `${t.name}/${p.partitionId}: ${p.replicas.length}`));
+        assert.deepStrictEqual(replicas, meta.topics.flatMap((t) => t.partitions.map((p) => `${t.name}/${p.partitionId}: ${THREE_BROKERS.replicationFactor}`)));
+        const configs = await admin.describeConfigs({
+            includeSynonyms: false,
+            resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ["min.insync.replicas"] })),
+        });
+        const minIsr = configs.resources.map((r) => `${r.resourceName}: ${r.configEntries.find((e) => e.configName === "min.insync.replicas")?.configValue}`);
+        assert.deepStrictEqual(minIsr.sort(), topics.map((t) => `${t}: ${THREE_BROKERS.minIsr}`).sort());
+        // Topics created later (transactions, share groups) follow the brokers' settings.
+        const rf = String(THREE_BROKERS.replicationFactor);
+        const isr = String(THREE_BROKERS.minIsr);
+        const want: Record<string, string> = {
+            "offsets.topic.replication.factor": rf, "transaction.state.log.replication.factor": rf,
+            "transaction.state.log.min.isr": isr, "share.coordinator.state.topic.replication.factor": rf,
+            "share.coordinator.state.topic.min.isr": isr, "default.replication.factor": rf, "min.insync.replicas": isr,
+        };
+        for (const node of (await brokersByNode()).keys()) {
+            const broker = await admin.describeConfigs({
+                includeSynonyms: false,
+                resources: [{ type: ConfigResourceTypes.BROKER, name: String(node), configNames: Object.keys(want) }],
+            });
+            const got = Object.fromEntries(broker.resources[0].configEntries.map((e) => [e.configName, e.configValue]));
+            assert.deepStrictEqual(got, want, `broker ${node}`);
+        }
+    });
+
+    it("a broker killed for a minute while rows flow: connectors stay RUNNING, no row is lost, the mirrors equal the sources", async function () {
+        const target = outputs.verifyTarget;
+        const sources = target.sources as { kind: "postgres" | "mysql"; container: string; database?: string; adminUser?: string; topicPrefix: string; connector: string; tables: TableSpec[] }[];
+
+        // Clients on the published ports; the passwords come from the containers' environment.
+        const pgSrc = sources.find((s) => s.kind === "postgres")!;
+        const mySrc = sources.find((s) => s.kind === "mysql")!;
+        const published = async (container: string, port: number) => {
+            const [host, hostPort] = (await docker(["port", container, String(port)])).trim().split("\n")[0].split(/:(?=\d+$)/);
+            return { host, port: Number(hostPort) };
+        };
+        const pg = new PgClient({ ...(await published(pgSrc.container, 5432)), user: pgSrc.adminUser, database: pgSrc.database, password: await containerEnv(pgSrc.container, "POSTGRES_PASSWORD") });
+        await pg.connect();
+        const my = await mysql.createConnection({ ...(await published(mySrc.container, 3306)), user: "root", password: await containerEnv(mySrc.container, "MYSQL_ROOT_PASSWORD") });
+        const exec = (kind: string, sql: string, params: (string | null)[]) =>
+            kind === "postgres" ? pg.query(sql.replace(/\?/g, ((i) => () => `$${++i}`)(0)), params) : my.query(sql, params);
+        const q = (kind: string, name: string) => (kind === "postgres" ? `"${name}"` : `\`${name}\``);
+
+        const tables: WrittenTable[] = [];
+        for (const s of sources) {
+            for (const t of s.tables) {
+                const key = t.primaryKey[0];
+                const max = s.kind === "postgres"
+                    ? Number((await pg.query(`SELECT coalesce(max("${key}"), 0) AS m FROM "${t.schema}"."${t.name}"`)).rows[0].m)
+                    : Number(((await my.query(`SELECT coalesce(max(\`${key}\`), 0) AS m FROM \`${t.schema}\`.\`${t.name}\``)) as any)[0][0].m);
+                const topic = `${s.topicPrefix}.${t.schema}.${t.name}`;
+                tables.push({
+                    source: s.kind, table: t, topic, key, base: max + 1000, acked: [], updated: 0,
+                    // The mirror naming rule of tools/verify.ts: <catalog>.<namespace>.<prefix><topic with _>.
+                    mirror: `${target.cdc.namespace}.${target.cdc.tablePrefix}${topic.replace(/[^A-Za-z0-9_]/g, "_").toLowerCase()}`,
+                    text: t.columns.find((c) => c.name !== key && /char|text/i.test(c.type))?.name,
+                });
+            }
+        }
+
+        // The writer: every 100 ms one insert per table, and every fifth tick an update of an earlier row.
+        const writeErrors: string[] = [];
+        let writing = true;
+        let tick = 0;
+        const writer = (async () => {
+            while (writing) {
+                const due = Date.now() + WRITE_EVERY_MS;
+                await Promise.all(tables.map(async (w) => {
+                    const id = w.base + tick;
+                    const cols = w.table.columns.map((c) => c.name);
+                    const values = cols.map((c) => (c === w.key ? String(id) : valueFor(w.table.columns.find((x) => x.name === c)!.type, `outage-${tick}`, tick) ?? null));
+                    const qt = `${q(w.source, w.table.schema)}.${q(w.source, w.table.name)}`;
+                    try {
+                        await exec(w.source, `INSERT INTO ${qt} (${cols.map((c) => q(w.source, c)).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`, values);
+                        w.acked.push(id);
+                        if (w.text && tick % 5 === 4) {
+                            await exec(w.source, `UPDATE ${qt} SET ${q(w.source, w.text)} = ? WHERE ${q(w.source, w.key)} = ?`, [`outage-${tick}-u`, String(id - 2)]);
+                            w.updated++;
+                        }
+                    } catch (e) {
+                        writeErrors.push(`${w.topic} id ${id}: ${(e as Error).message}`);
+                    }
+                }));
+                tick++;
+                await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
+            }
+        })();
+
+        // The connectors' and tasks' states, every 2 s, for the whole outage.
+        const notRunning: string[] = [];
+        let watching = true;
+        let polls = 0;
+        const watcher = (async () => {
+            while (watching) {
+                for (const s of sources) {
+                    try {
+                        const { data } = await axios.get(`${outputs.endpoints.connect}/connectors/${encodeURIComponent(s.connector)}/status`, { timeout: 10_000 });
+                        const states = [data.connector.state, ...data.tasks.map((t: { state: string }) => t.state)];
+                        if (data.tasks.length === 0 || states.some((x: string) => x !== "RUNNING")) {
+                            notRunning.push(`${new Date().toISOString()} ${s.connector}: ${JSON.stringify(data)}`);
+                        }
+                    } catch (e) {
+                        notRunning.push(`${new Date().toISOString()} ${s.connector}: status not readable: ${(e as Error).message}`);
+                    }
+                }
+                polls++;
+                await new Promise((r) => setTimeout(r, 2000));
+            }
+        })();
+
+        try {
+            await new Promise((r) => setTimeout(r, 10_000));
+            // The broker leading most partitions of the CDC topics.
+            const meta = await admin.fetchTopicMetadata({ topics: cdcTopics() });
+            const leads = new Map<number, number>();
+            for (const t of meta.topics) for (const p of t.partitions) leads.set(p.leader, (leads.get(p.leader) ?? 0) + 1);
+            const [leader, led] = [...leads.entries()].sort((a, b) => b[1] - a[1])[0];
+            const victim = (await brokersByNode()).get(leader)!;
+            console.log(`      docker kill ${victim} (node ${leader}, leads ${led} CDC partitions), ${tick} ticks written so far`);
+            await docker(["kill", victim]);
+            await new Promise((r) => setTimeout(r, OUTAGE_MS));
+            console.log(`      after the outage: ${tick} ticks written, ${notRunning.length} non-RUNNING observations`);
+            await make("heal");
+            // The healed broker back in every CDC partition's in-sync replicas.
+            await waitUntil("the healed broker back in sync", 600_000, 2000, async () => {
+                const now = await admin.fetchTopicMetadata({ topics: cdcTopics() });
+                return now.topics.every((t) => t.partitions.every((p) => p.isr.length === THREE_BROKERS.replicationFactor)) ? true : undefined;
+            });
+            await new Promise((r) => setTimeout(r, 10_000));
+        } finally {
+            writing = false;
+            await writer;
+            watching = false;
+            await watcher;
+        }
+        console.log(`      ${tick} ticks: ${tables.map((w) => `${w.topic} ${w.acked.length} rows, ${w.updated} updates`).join("; ")}; ${polls} status polls`);
+        assert.deepStrictEqual(writeErrors, [], "the sources refused writes");
+        assert.deepStrictEqual(notRunning, [], "a connector or task left RUNNING");
+        assert.ok(tables.every((w) => w.acked.length >= (OUTAGE_MS / WRITE_EVERY_MS) / 2), "the writer wrote too little to mean anything");
+
+        // Every acknowledged row reaches its mirror, with its last value.
+        await waitUntil("every acknowledged row in the mirrors", 900_000, 5000, async () => {
+            for (const w of tables) {
+                const rows = await trino(outputs.endpoints.trino, `SELECT count(*) FROM ${w.mirror} WHERE "${w.key}" >= ${w.base}`);
+                if (Number(rows[0][0]) !== w.acked.length) return undefined;
+            }
+            return true;
+        });
+        for (const w of tables) {
+            const rows = await trino(outputs.endpoints.trino, `SELECT CAST("${w.key}" AS bigint) FROM ${w.mirror} WHERE "${w.key}" >= ${w.base} ORDER BY 1`);
+            assert.deepStrictEqual(rows.map((r) => Number(r[0])), w.acked, `${w.mirror}: the writer's rows`);
+        }
+        await pg.end();
+        await my.end();
+        // Whole tables, mirror against source, and a fresh change through the healed cluster.
+        const results = await verifyLakehouse(outputs.endpoints, target, { quick: true, waitMs: 600_000, runId: "outage", log: () => undefined });
+        assert.deepStrictEqual(results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.detail}`), []);
+    });
+
+    it("a preview after the heal proposes no change", async function () {
+        await pulumi("preview", "--expect-no-changes", "--policy-pack", "./policies", "--policy-pack-config", policyConfig);
+    });
+});
