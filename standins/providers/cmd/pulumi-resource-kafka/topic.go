@@ -24,7 +24,9 @@ type topic struct{}
 func (topic) DiffsAgainstState() {}
 
 // DeleteBeforeReplace is the bridge's rule for an autonamed property given explicitly (the name).
-func (topic) DeleteBeforeReplace(olds, news resource.PropertyMap) bool { return nameGivenExplicitly(news) }
+func (topic) DeleteBeforeReplace(olds, news resource.PropertyMap) bool {
+	return nameGivenExplicitly(news)
+}
 
 // RefreshInputs: a refresh records the live values as the inputs, as the bridge does.
 func (topic) RefreshInputs(oldInputs, outs resource.PropertyMap) resource.PropertyMap {
