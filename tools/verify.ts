@@ -178,12 +178,17 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
     await check("connectors RUNNING", async () => {
         const names = sources.map((s) => s.src.connector as string | undefined).filter((n): n is string => !!n);
         if (names.length === 0) throw new Error("the stack has no connector");
-        const states = await Promise.all(names.map(async (n) => {
-            const { data } = await axios.get(`${endpoints.connect}/connectors/${encodeURIComponent(n)}/status`, { timeout: 10_000 });
-            return `${n}=${[data.connector.state, ...data.tasks.map((t: { state: string }) => t.state)].join(",")}`;
-        }));
-        const bad = states.filter((s) => !/=RUNNING(,RUNNING)+$/.test(s));
-        if (bad.length > 0) throw new Error(bad.join("; "));
+        // After a broker or worker comes back, Connect rebalances: UNASSIGNED for a while is not a failure.
+        let last = "";
+        const states = await waitUntil("every connector and task RUNNING", Math.min(waitMs, 180_000), 2000, async () => {
+            const now = await Promise.all(names.map(async (n) => {
+                const { data } = await axios.get(`${endpoints.connect}/connectors/${encodeURIComponent(n)}/status`, { timeout: 10_000 });
+                return `${n}=${[data.connector.state, ...data.tasks.map((t: { state: string }) => t.state)].join(",")}`;
+            }));
+            last = now.join("; ");
+            if (now.some((s) => !/=RUNNING(,RUNNING)+$/.test(s))) throw new Error(last);
+            return now;
+        });
         return states.join("; ");
     });
 
