@@ -47,7 +47,9 @@ export function connectSpec(args: ConnectSpecArgs): ContainerSpec {
             [CONNECT_STORAGE_REPLICATION.config]: String(rf),
             [CONNECT_STORAGE_REPLICATION.offset]: String(rf),
             [CONNECT_STORAGE_REPLICATION.status]: String(rf),
-            CONNECT_REST_ADVERTISED_HOST_NAME: args.hostname,
+            // The Debezium image writes ADVERTISED_HOST_NAME (default: the container's IP) over any
+            // CONNECT_REST_ADVERTISED_HOST_NAME, so only the named variable takes effect.
+            ADVERTISED_HOST_NAME: args.hostname,
             CONNECT_TOPIC_CREATION_ENABLE: "true",
         },
         secretEnv: {},
