@@ -11,6 +11,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import axios from "axios";
 import { docker } from "../support/docker";
 import { ROOT, envFromEnvSh } from "../support/pulumi";
 import { verifyLakehouse } from "../../tools/verify";
@@ -79,7 +80,8 @@ describe("the dev stack through the CLI as `make up` drives it, healed from ever
 
     it("`make up` (preview with the policy pack, up, verify) succeeds on its own loopback address", async function () {
         const out = await make("up");
-        assert.match(out, /verify: \d+ checks passed, 0 failed/);
+        // Every check ran: health, connectors, topics, changes, Kafka, seed table, mirror, changelog, Spark, checkpoint, clean-up.
+        assert.match(out, /verify: 11 checks passed, 0 failed/);
         outputs = JSON.parse(await pulumi("stack", "output", "--json"));
         assert.strictEqual(outputs.endpoints.connect, `http://${BIND_IP}:8083`);
         assert.strictEqual(outputs.verifyTarget.containers.length, 9);
@@ -89,6 +91,16 @@ describe("the dev stack through the CLI as `make up` drives it, healed from ever
         await pulumi("preview", "--expect-no-changes");
         await pulumi("refresh", "--yes");
         await pulumi("preview", "--expect-no-changes");
+    });
+
+    it("a changed connector property previews as one update and updates the connector in place", async function () {
+        await pulumi("config", "set", "lakehouse:postgresConnectorConfig", JSON.stringify({ "heartbeat.interval.ms": "10000" }));
+        const preview = JSON.parse(await pulumi("preview", "--json"));
+        const changed = (preview.steps ?? []).filter((st: { op: string }) => st.op !== "same");
+        assert.deepStrictEqual(changed.map((st: { op: string; urn: string }) => `${st.op} ${st.urn.split("::").pop()}`), ["update lakehouse-postgres-connector"]);
+        await pulumi("up", "--yes", "--policy-pack", "./policies", "--policy-pack-config", policyConfig);
+        const { data } = await axios.get(`${outputs.endpoints.connect}/connectors/inventory-connector/config`, { timeout: 10_000 });
+        assert.strictEqual(data["heartbeat.interval.ms"], "10000");
     });
 
     it("heals from each of the nine containers removed by hand, and from each stopped by hand", async function () {
