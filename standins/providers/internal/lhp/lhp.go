@@ -309,12 +309,14 @@ func (p *Provider) Diff(ctx context.Context, req *pulumirpc.DiffRequest) (*pulum
 	}
 	diffs := append(append([]string{}, replaces...), updates...)
 	sort.Strings(diffs)
+	// A diff against the state shows the state's value next to the new input, as the bridge's does.
+	inputDiff := !fromState
 	detailed := map[string]*pulumirpc.PropertyDiff{}
 	for _, k := range updates {
-		detailed[k] = &pulumirpc.PropertyDiff{Kind: pulumirpc.PropertyDiff_UPDATE, InputDiff: true}
+		detailed[k] = &pulumirpc.PropertyDiff{Kind: pulumirpc.PropertyDiff_UPDATE, InputDiff: inputDiff}
 	}
 	for _, k := range replaces {
-		detailed[k] = &pulumirpc.PropertyDiff{Kind: pulumirpc.PropertyDiff_UPDATE_REPLACE, InputDiff: true}
+		detailed[k] = &pulumirpc.PropertyDiff{Kind: pulumirpc.PropertyDiff_UPDATE_REPLACE, InputDiff: inputDiff}
 	}
 	dbr := false
 	if d, ok := r.(DeleteBeforeReplacer); ok && len(replaces) > 0 {
