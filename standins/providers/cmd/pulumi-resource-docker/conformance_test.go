@@ -267,3 +267,25 @@ func TestConformanceBehavioursArePinned(t *testing.T) {
 		}
 	}
 }
+
+// A container the earlier stand-in made runs on its first network (NetworkMode = its name); it reads
+// as bridge while the program's networksAdvanced name that network, so the upgrade replaces nothing.
+func TestContainerOfTheEarlierStandInReadsNetworkModeBridge(t *testing.T) {
+	info := &containerInfo{}
+	info.HostConfig.NetworkMode = "lakehouse-dev"
+	nets := resource.NewPropertyValue([]any{map[string]any{"name": "lakehouse-dev", "aliases": []any{"pg"}}})
+	for _, c := range []struct {
+		state resource.PropertyMap
+		want  string
+	}{
+		{resource.PropertyMap{"networksAdvanced": nets}, "bridge"},
+		{resource.PropertyMap{"networksAdvanced": nets, "networkMode": resource.NewStringProperty("bridge")}, "bridge"},
+		// Set by the program: reported as it is.
+		{resource.PropertyMap{"networksAdvanced": nets, "networkMode": resource.NewStringProperty("lakehouse-dev")}, "lakehouse-dev"},
+		{resource.PropertyMap{}, "lakehouse-dev"},
+	} {
+		if got := readContainer(info, c.state)["networkMode"].StringValue(); got != c.want {
+			t.Errorf("state %v: networkMode reads %q, want %q", c.state, got, c.want)
+		}
+	}
+}

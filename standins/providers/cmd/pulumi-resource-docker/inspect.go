@@ -124,6 +124,9 @@ func readContainer(info *containerInfo, state resource.PropertyMap) resource.Pro
 	} else {
 		read["image"] = c.Image
 	}
+	if legacyNetworkMode(h.NetworkMode, state) {
+		read["networkMode"] = "bridge"
+	}
 	if !info.State.Running {
 		read["exitCode"] = info.State.ExitCode
 	}
@@ -257,4 +260,29 @@ func flattenMounts(info *containerInfo) []any {
 		out = append(out, e)
 	}
 	return out
+}
+
+// legacyNetworkMode: the stand-in before it followed upstream created containers directly on their
+// first networksAdvanced network (NetworkMode = that name), where upstream creates them on bridge and
+// moves them. Such a container reads as bridge, so upgrading the plugin does not replace it; upstream
+// itself never produces one (an explicit networkMode would be in the state).
+func legacyNetworkMode(live string, state resource.PropertyMap) bool {
+	if m, ok := state["networkMode"]; ok && !(m.IsString() && m.StringValue() == "bridge") {
+		return false
+	}
+	nets, _ := state["networksAdvanced"]
+	if nets.IsSecret() {
+		nets = nets.SecretValue().Element
+	}
+	if !nets.IsArray() {
+		return false
+	}
+	for _, n := range nets.ArrayValue() {
+		if n.IsObject() {
+			if name, ok := n.ObjectValue()["name"]; ok && name.IsString() && name.StringValue() == live {
+				return true
+			}
+		}
+	}
+	return false
 }
