@@ -52,6 +52,8 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
     let outputs: Record<string, any>;
     let kafka: Kafka;
     let admin: Admin;
+    /** The writer's database clients, closed before the destroy (a server going away must not crash mocha). */
+    const clients: { end: () => Promise<void> }[] = [];
 
     function sh(cmd: string, args: string[]): Promise<Run> {
         return new Promise((resolve) => {
@@ -114,6 +116,7 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
     });
 
     after(async function () {
+        for (const c of clients) await c.end().catch(() => undefined);
         if (admin) await admin.disconnect().catch(() => undefined);
         if (outputs) await sh("make", ["--no-print-directory", "destroy", `STACK=${STACK}`, `POLICY_CONFIG=${policyConfig}`]);
         await removeOurs();
@@ -182,8 +185,13 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
             return { host, port: Number(hostPort) };
         };
         const pg = new PgClient({ ...(await published(pgSrc.container, 5432)), user: pgSrc.adminUser, database: pgSrc.database, password: await containerEnv(pgSrc.container, "POSTGRES_PASSWORD") });
+        const clientErrors: string[] = [];
+        pg.on("error", (e) => clientErrors.push(`postgres client: ${e.message}`));
         await pg.connect();
+        clients.push(pg);
         const my = await mysql.createConnection({ ...(await published(mySrc.container, 3306)), user: "root", password: await containerEnv(mySrc.container, "MYSQL_ROOT_PASSWORD") });
+        my.on("error", (e: Error) => clientErrors.push(`mysql client: ${e.message}`));
+        clients.push(my);
         const exec = (kind: string, sql: string, params: (string | null)[]) =>
             kind === "postgres" ? pg.query(sql.replace(/\?/g, ((i) => () => `$${++i}`)(0)), params) : my.query(sql, params);
         const q = (kind: string, name: string) => (kind === "postgres" ? `"${name}"` : `\`${name}\``);
@@ -281,7 +289,7 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
             await watcher;
         }
         console.log(`      ${tick} ticks: ${tables.map((w) => `${w.topic} ${w.acked.length} rows, ${w.updated} updates`).join("; ")}; ${polls} status polls`);
-        assert.deepStrictEqual(writeErrors, [], "the sources refused writes");
+        assert.deepStrictEqual([...clientErrors, ...writeErrors], [], "the sources refused writes");
         assert.deepStrictEqual(notRunning, [], "a connector or task left RUNNING");
         assert.ok(tables.every((w) => w.acked.length >= (OUTAGE_MS / WRITE_EVERY_MS) / 2), "the writer wrote too little to mean anything");
 
@@ -297,8 +305,6 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
             const rows = await trino(outputs.endpoints.trino, `SELECT CAST("${w.key}" AS bigint) FROM ${w.mirror} WHERE "${w.key}" >= ${w.base} ORDER BY 1`);
             assert.deepStrictEqual(rows.map((r) => Number(r[0])), w.acked, `${w.mirror}: the writer's rows`);
         }
-        await pg.end();
-        await my.end();
         // Whole tables, mirror against source, and a fresh change through the healed cluster.
         const results = await verifyLakehouse(outputs.endpoints, target, { quick: true, waitMs: 600_000, runId: "outage", log: () => undefined });
         assert.deepStrictEqual(results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.detail}`), []);
