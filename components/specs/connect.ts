@@ -20,6 +20,9 @@ export interface ConnectSpecArgs {
 
 export const CONNECT_PORT = 8083;
 
+/** `scheduled.rebalance.max.delay.ms` of the worker (Kafka's default: 300000). */
+export const CONNECT_REBALANCE_DELAY_MS = 10_000;
+
 export function connectSpec(args: ConnectSpecArgs): ContainerSpec {
     requirePort("connect.hostPort", args.hostPort);
     const derived = internalReplication(args.brokerCount).replicationFactor;
@@ -51,6 +54,9 @@ export function connectSpec(args: ConnectSpecArgs): ContainerSpec {
             // CONNECT_REST_ADVERTISED_HOST_NAME, so only the named variable takes effect.
             ADVERTISED_HOST_NAME: args.hostname,
             CONNECT_TOPIC_CREATION_ENABLE: "true",
+            // Connect holds a lost worker's connectors for up to 5 min (its default) before it assigns them
+            // again; after a broker or worker comes back that is 5 min without CDC. 10 s is enough to wait.
+            CONNECT_SCHEDULED_REBALANCE_MAX_DELAY_MS: String(CONNECT_REBALANCE_DELAY_MS),
         },
         secretEnv: {},
         ports: [{ internal: CONNECT_PORT, external: args.hostPort, ip: args.bindIp }],
