@@ -106,7 +106,9 @@ for name in docker command minio kafka; do
   if fresh "pulumi-resource-$name" "$key" "$dir/pulumi-resource-$name"; then log "pulumi-resource-$name $ver: cached"; continue; fi
   mkdir -p "$dir"; touch "$dir.partial"
   timed "pulumi-resource-$name" bash -c 'cd "$1" && shift && exec "$@"' _ "$prov" "${GO_BUILD[@]}" \
-    -ldflags "-s -w -X main.version=$ver" -o "$dir/pulumi-resource-$name" "./cmd/pulumi-resource-$name"
+    -ldflags "-s -w -X main.version=$ver" -o "$dir/.pulumi-resource-$name.new" "./cmd/pulumi-resource-$name"
+  # Renamed into place, so a `pulumi` running meanwhile never finds the plugin missing or half-written.
+  mv -f "$dir/.pulumi-resource-$name.new" "$dir/pulumi-resource-$name"
   rm -f "$dir.partial"
   stamp "pulumi-resource-$name" "$key"
 done
