@@ -59,7 +59,8 @@ export function postgresSpec(args: PostgresSpecArgs): ContainerSpec {
             "-c", `max_wal_senders=${args.maxWalSenders}`,
         ],
         ports: [{ internal: POSTGRES_PORT, external: args.hostPort, ip: args.bindIp }],
-        healthcheck: healthcheck(["CMD-SHELL", `pg_isready -U ${args.adminUser} -d ${args.database}`], 10),
+        // Over TCP: the entrypoint's init-time server listens on the socket only, before the database exists.
+        healthcheck: healthcheck(["CMD-SHELL", `pg_isready -h 127.0.0.1 -p ${POSTGRES_PORT} -U ${args.adminUser} -d ${args.database}`], 10),
         volumes: [{ role: "data", containerPath: "/var/lib/postgresql/data" }],
         uploads: [],
     };
