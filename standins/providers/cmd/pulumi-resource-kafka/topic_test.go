@@ -123,6 +123,19 @@ func testAdminDelete(name string) (kadm.DeleteTopicResponses, error) {
 	return adm.DeleteTopics(context.Background(), name)
 }
 
+// topicListed: the brokers' metadata still names the topic.
+func topicListed(t *testing.T, name string) bool {
+	t.Helper()
+	adm, closeFn := testAdmin()
+	defer closeFn()
+	m, err := adm.Metadata(context.Background())
+	if err != nil {
+		t.Fatalf("metadata: %v", err)
+	}
+	_, ok := m.Topics[name]
+	return ok
+}
+
 func read(t *testing.T, p bridged, id string, state, inputs resource.PropertyMap) (resource.PropertyMap, bool) {
 	t.Helper()
 	resp, err := p.Read(context.Background(), &pulumirpc.ReadRequest{Id: id, Urn: conformance.URN(topicToken, "topic"),
@@ -388,7 +401,15 @@ func TestLiveATopicDeletedByHandIsGoneAndDeletingItAgainFails(t *testing.T) {
 	if _, err := testAdminDelete(name); err != nil {
 		t.Fatal(err)
 	}
+	// Kafka deletes asynchronously: while metadata still lists the topic, its configs already answer
+	// UNKNOWN_TOPIC_OR_PARTITION (upstream's Read fails then too). Read once the brokers have finished.
 	deadline := time.Now().Add(30 * time.Second)
+	for topicListed(t, name) {
+		if time.Now().After(deadline) {
+			t.Fatal("the brokers still list the topic 30 s after its deletion")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	for {
 		if _, exists := read(t, p, id, outs, in); !exists {
 			break
