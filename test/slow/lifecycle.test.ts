@@ -7,11 +7,11 @@
 // rows written before the loss still there. Last, `make destroy` with containers already gone leaves
 // nothing behind.
 import * as assert from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import axios from "axios";
+import { ok as cliOk, named, sh } from "../support/cli";
 import { docker } from "../support/docker";
 import { ROOT, envFromEnvSh } from "../support/pulumi";
 import { verifyLakehouse } from "../../tools/verify";
@@ -20,7 +20,6 @@ const STACK = "e2e-heal";
 const PREFIX = "lakehouse-e2e-heal";
 const BIND_IP = "127.0.0.2";
 
-interface Run { code: number; out: string }
 
 describe("the dev stack through the CLI as `make up` drives it, healed from every lost container", function () {
     this.timeout(5_400_000);
@@ -29,30 +28,11 @@ describe("the dev stack through the CLI as `make up` drives it, healed from ever
     let policyConfig: string;
     let outputs: Record<string, any>;
 
-    /** A command in the repo with the stack's environment; the output is kept for the failure message. */
-    function sh(cmd: string, args: string[]): Promise<Run> {
-        return new Promise((resolve) => {
-            const child = spawn(cmd, args, { cwd: ROOT, env });
-            let out = "";
-            child.stdout.on("data", (d) => (out += d));
-            child.stderr.on("data", (d) => (out += d));
-            child.on("exit", (code) => resolve({ code: code ?? 1, out }));
-        });
-    }
-    async function ok(cmd: string, ...args: string[]): Promise<string> {
-        const started = Date.now();
-        const r = await sh(cmd, args);
-        console.log(`      ${cmd} ${args.join(" ")}: exit ${r.code}, ${((Date.now() - started) / 1000).toFixed(0)} s`);
-        assert.strictEqual(r.code, 0, `${cmd} ${args.join(" ")} failed:\n${r.out.slice(-6000)}`);
-        return r.out;
-    }
+    const ok = (cmd: string, ...args: string[]) => cliOk(env, cmd, ...args);
     const make = (target: string, ...vars: string[]) => ok("make", "--no-print-directory", target, `STACK=${STACK}`, `POLICY_CONFIG=${policyConfig}`, ...vars);
     const pulumi = (...args: string[]) => ok("pulumi", ...args, "--stack", STACK, "--non-interactive");
 
-    async function ours(kind: "container" | "network" | "volume"): Promise<string[]> {
-        const args = kind === "container" ? ["ps", "-a", "--format", "{{.Names}}"] : [kind, "ls", "--format", "{{.Name}}"];
-        return (await docker(args)).split("\n").filter((n) => n.startsWith(PREFIX));
-    }
+    const ours = (kind: "container" | "network" | "volume") => named(PREFIX, kind);
 
     before(async function () {
         backend = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-e2e-heal-state-"));
@@ -70,7 +50,7 @@ describe("the dev stack through the CLI as `make up` drives it, healed from ever
     });
 
     after(async function () {
-        if (outputs) await sh("make", ["--no-print-directory", "destroy", `STACK=${STACK}`]);
+        if (outputs) await sh(env, "make", ["--no-print-directory", "destroy", `STACK=${STACK}`]);
         for (const c of await ours("container")) await docker(["rm", "-f", c]).catch(() => undefined);
         for (const v of await ours("volume")) await docker(["volume", "rm", "-f", v]).catch(() => undefined);
         for (const n of await ours("network")) await docker(["network", "rm", n]).catch(() => undefined);

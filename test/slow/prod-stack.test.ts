@@ -7,7 +7,6 @@
 // the connectors and their tasks stay RUNNING throughout, no acknowledged row is lost, and the mirrors
 // equal the sources. The replication the brokers really apply is read through the Kafka admin API.
 import * as assert from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -16,6 +15,7 @@ import { Admin, ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
 import * as mysql from "mysql2/promise";
 import { Client as PgClient } from "pg";
 import type { TableSpec } from "../../components/specs/postgres";
+import { ok as cliOk, named, sh } from "../support/cli";
 import { docker } from "../support/docker";
 import { ROOT, envFromEnvSh } from "../support/pulumi";
 import { containerEnv, trino, waitUntil } from "../../tools/clients";
@@ -29,7 +29,6 @@ const THREE_BROKERS = { replicationFactor: 3, minIsr: 2 };
 const OUTAGE_MS = 60_000;
 const WRITE_EVERY_MS = 100;
 
-interface Run { code: number; out: string }
 
 /** A captured table the writer changes, through a client on the source's published port. */
 interface WrittenTable {
@@ -55,29 +54,11 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
     /** The writer's database clients, closed before the destroy (a server going away must not crash mocha). */
     const clients: { end: () => Promise<void> }[] = [];
 
-    function sh(cmd: string, args: string[]): Promise<Run> {
-        return new Promise((resolve) => {
-            const child = spawn(cmd, args, { cwd: ROOT, env });
-            let out = "";
-            child.stdout.on("data", (d) => (out += d));
-            child.stderr.on("data", (d) => (out += d));
-            child.on("exit", (code) => resolve({ code: code ?? 1, out }));
-        });
-    }
-    async function ok(cmd: string, ...args: string[]): Promise<string> {
-        const started = Date.now();
-        const r = await sh(cmd, args);
-        console.log(`      ${cmd} ${args.join(" ")}: exit ${r.code}, ${((Date.now() - started) / 1000).toFixed(0)} s`);
-        assert.strictEqual(r.code, 0, `${cmd} ${args.join(" ")} failed:\n${r.out.slice(-6000)}`);
-        return r.out;
-    }
+    const ok = (cmd: string, ...args: string[]) => cliOk(env, cmd, ...args);
     const make = (target: string) => ok("make", "--no-print-directory", target, `STACK=${STACK}`, `POLICY_CONFIG=${policyConfig}`);
     const pulumi = (...args: string[]) => ok("pulumi", ...args, "--stack", STACK, "--non-interactive");
 
-    async function ours(kind: "container" | "network" | "volume"): Promise<string[]> {
-        const args = kind === "container" ? ["ps", "-a", "--format", "{{.Names}}"] : [kind, "ls", "--format", "{{.Name}}"];
-        return (await docker(args)).split("\n").filter((n) => n.startsWith(PREFIX));
-    }
+    const ours = (kind: "container" | "network" | "volume") => named(PREFIX, kind);
     /** Everything named with the prefix; keepVolumes leaves the data volumes after a destroy. */
     async function removeOurs(): Promise<void> {
         for (const c of await ours("container")) await docker(["rm", "-f", c]).catch(() => undefined);
@@ -118,7 +99,7 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
     after(async function () {
         for (const c of clients) await c.end().catch(() => undefined);
         if (admin) await admin.disconnect().catch(() => undefined);
-        if (outputs) await sh("make", ["--no-print-directory", "destroy", `STACK=${STACK}`, `POLICY_CONFIG=${policyConfig}`]);
+        if (outputs) await sh(env, "make", ["--no-print-directory", "destroy", `STACK=${STACK}`, `POLICY_CONFIG=${policyConfig}`]);
         await removeOurs();
         fs.rmSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), { force: true });
         if (backend) fs.rmSync(backend, { recursive: true, force: true });
