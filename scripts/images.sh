@@ -14,7 +14,7 @@
 # copied into a throw-away build context in $CACHE/contexts/<service>.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL=(postgres kafka connect minio iceberg-rest mysql spark trino)
+ALL=(postgres kafka connect minio iceberg-rest mysql mariadb spark trino)
 DL="$CACHE/downloads"
 mkdir -p "$DL" "$CACHE/contexts" "$CACHE/logs" "$CACHE/maven"
 
@@ -68,6 +68,7 @@ $KAFKA_LOG4J:log4j-slf4j2-impl:$(v log4j) $KAFKA_LOG4J:log4j-core:$(v log4j) org
 
 prepare_postgres() { :; }
 prepare_mysql() { :; }
+prepare_mariadb() { :; }
 
 prepare_kafka() {
   # shellcheck disable=SC2046
@@ -179,7 +180,9 @@ prepare_trino() {
 tag_of() {
   case "$1" in
     postgres) echo "pulumi-lakehouse/postgres:$(v postgres)" ;;
-    mysql) echo "pulumi-lakehouse/mysql:$(v mariadb)" ;;
+    # Oracle MySQL (Debian unstable's mysql-server); MariaDB keeps its tag of old, so stacks using it are undisturbed.
+    mysql) echo "pulumi-lakehouse/mysql:$(v mysql)" ;;
+    mariadb) echo "pulumi-lakehouse/mysql:$(v mariadb)" ;;
     kafka) echo "pulumi-lakehouse/kafka:$(v kafka)" ;;
     connect) echo "pulumi-lakehouse/connect:$(v debezium)" ;;
     minio) echo "pulumi-lakehouse/minio:$(v minio)" ;;
@@ -190,8 +193,9 @@ tag_of() {
   esac
 }
 
-# The Debian suite an image builds on: bookworm, but Trino needs Java 25, which Debian has in trixie.
-suite_of() { case "$1" in trino) v trinoDebian ;; *) v debian ;; esac; }
+# The Debian suite an image builds on: bookworm, but Trino needs Java 25, which Debian has in trixie, and
+# Oracle MySQL comes from unstable's mysql-server, which installs onto trixie.
+suite_of() { case "$1" in trino|mysql) v trinoDebian ;; *) v debian ;; esac; }
 
 build_args() {
   # Every pinned version is passed to every Dockerfile that declares the ARG; undeclared ones are ignored.

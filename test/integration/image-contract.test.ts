@@ -12,11 +12,16 @@ import axios from "axios";
 import * as mysql from "mysql2/promise";
 import { Client as PgClient } from "pg";
 import { CreateBucketCommand, ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
-import { docker, exec, freePort, imageExists, logs, removeVolume, rm, run, runToCompletion, sleep } from "../support/docker";
+import { docker, exec, freePort, imageExists, logs, removeVolume, rm, run, runToCompletion, sleep, waitHealthy } from "../support/docker";
+import * as zlib from "zlib";
 import { ImageSet, imagesFor } from "../../components/versions";
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const versionPins = require("../../versions.json");
 
 const IMAGE_SET = (process.env.CONTRACT_IMAGES ?? "local") as ImageSet;
 const IMAGES = imagesFor(IMAGE_SET);
+/** Oracle MySQL: the local image from Debian unstable's mysql-server (scripts/images.sh mysql), or the official pin. */
+const ORACLE_MYSQL = IMAGE_SET === "local" ? `pulumi-lakehouse/mysql:${versionPins.localImages.mysql}` : IMAGES.mysql;
 const P = `lh-contract-${process.pid}`;
 
 /** A missing image is a failure, never a skip: make test builds them all first. */
@@ -195,6 +200,62 @@ describe(`image contracts (${IMAGE_SET} images, official defaults)`, function ()
             await root.end();
             assert.match(await logs(name, 100_000), /contract init ran for sales/);
             assert.equal((await exec(name, ["id", "-u", "mysql"])).trim(), "999");
+        });
+    });
+
+    describe("mysql (Oracle MySQL)", function () {
+        it("takes MYSQL_ROOT_PASSWORD_FILE / MYSQL_DATABASE / MYSQL_USER_FILE / MYSQL_PASSWORD_FILE, runs .sql, .sql.gz and .sh init files in MYSQL_DATABASE, listens on 3306 from outside, starts with MySQL's binlog defaults (ROW, FULL, server id 1, GTID as the server version's default) and turns healthy", async function () {
+            needs(ORACLE_MYSQL);
+            const name = `${P}-oracle-mysql`;
+            const port = await freePort();
+            const init = initDir("oracle-mysql-init", {
+                "10-table.sql": "CREATE TABLE contract_sql (id int PRIMARY KEY);\n",
+                "30-script.sh": '#!/bin/bash\nset -e\necho "contract init ran for $MYSQL_DATABASE"\n',
+            });
+            fs.writeFileSync(path.join(init, "20-gz.sql.gz"), zlib.gzipSync("CREATE TABLE contract_gz (id int PRIMARY KEY);\n"));
+            fs.chmodSync(path.join(init, "20-gz.sql.gz"), 0o644);
+            const secrets = initDir("oracle-mysql-secrets", { "root": "root-secret", "user": "app", "password": "app-secret" });
+            await start({
+                name, image: ORACLE_MYSQL, ports: { 3306: port },
+                env: {
+                    MYSQL_ROOT_PASSWORD_FILE: "/run/secrets/root", MYSQL_DATABASE: "sales",
+                    MYSQL_USER_FILE: "/run/secrets/user", MYSQL_PASSWORD_FILE: "/run/secrets/password",
+                },
+                volumes: [`${init}:/docker-entrypoint-initdb.d:ro`, `${secrets}:/run/secrets:ro`],
+            });
+            const app = await whileRunning(name, "mysql on 127.0.0.1", () => mysql.createConnection({
+                host: "127.0.0.1", port, user: "app", password: "app-secret", database: "sales",
+            }), 240_000);
+            try {
+                const [tables] = await app.query("SHOW TABLES") as any;
+                assert.deepEqual(tables.map((r: Record<string, string>) => Object.values(r)[0]).sort(), ["contract_gz", "contract_sql"]);
+                const [grants] = await app.query("SHOW GRANTS FOR CURRENT_USER()") as any;
+                const text = grants.map((r: Record<string, string>) => Object.values(r)[0]).join("\n");
+                assert.match(text, /GRANT ALL PRIVILEGES ON `sales`\.\* TO [`']app[`']@[`']%[`']/);
+                const [vars] = await app.query(
+                    "SELECT @@version AS version, @@version_comment AS comment, @@port AS port, @@bind_address AS bind, " +
+                    "@@log_bin AS log_bin, @@binlog_format AS format, @@binlog_row_image AS image, @@server_id AS id, " +
+                    "@@gtid_mode AS gtid, @@character_set_server AS charset, " +
+                    "CONVERT_TZ('2024-01-01 12:00:00', 'UTC', 'Europe/Paris') AS paris") as any;
+                const v = vars[0];
+                if (IMAGE_SET === "local") assert.match(v.version, /^9\.7\.4/, "the local image runs Oracle MySQL 9.7.4 (Debian 9.7.4-2)");
+                assert.doesNotMatch(`${v.version} ${v.comment}`, /mariadb/i);
+                assert.deepEqual([Number(v.port), v.bind], [3306, "*"]);
+                // GTIDs are the server's compiled default (no image sets them): ON from MySQL 9.x (mysqld
+                // --verbose --help of 9.7.4 lists gtid-mode ON, enforce-gtid-consistency ON), OFF in 8.4.
+                const gtid = IMAGE_SET === "local" ? "ON" : "OFF";
+                assert.deepEqual([Number(v.log_bin), v.format, v.image, Number(v.id), v.gtid, v.charset], [1, "ROW", "FULL", 1, gtid, "utf8mb4"]);
+                assert.ok(v.paris !== null, "CONVERT_TZ with named zones gave NULL: no time zone tables");
+            } finally {
+                await app.end();
+            }
+            // MYSQL_ROOT_HOST defaults to %: root logs in from outside the container with the password from the file.
+            const root = await mysql.createConnection({ host: "127.0.0.1", port, user: "root", password: "root-secret" });
+            await root.end();
+            await assert.rejects(mysql.createConnection({ host: "127.0.0.1", port, user: "root", password: "wrong" }), /Access denied/);
+            assert.match(await logs(name, 100_000), /contract init ran for sales/);
+            assert.equal((await exec(name, ["id", "-u", "mysql"])).trim(), "999");
+            if (IMAGE_SET === "local") await waitHealthy(name, 120_000);
         });
     });
 
