@@ -101,7 +101,8 @@ def test_maintenance_concurrent_with_the_sink_keeps_the_mirror_exact_and_honours
     runs = spark.sql(f"SELECT table_name, action, ok, result FROM test.{mlib.RUNS_TABLE}").collect()
     rewrites = [json.loads(r.result) for r in runs if r.action == "rewrite_data_files" and r.ok]
     assert sum(x.get("rewritten_data_files_count", 0) for x in rewrites) > 0, runs
-    assert {r.action for r in final} >= {"rewrite_data_files", "rewrite_manifests", "expire_snapshots", "remove_orphan_files"}
+    assert {r["action"] for r in final} >= {"rewrite_data_files", "rewrite_manifests", "expire_snapshots", "remove_orphan_files"}
+    assert [r for r in final if not r["ok"]] == [], "every action of the last pass succeeded"
     for table in ["dbserver1_public_users", "dbserver1_public_users_changelog"]:
         n = spark.sql(f"SELECT count(*) FROM test.mcdc.{table}.snapshots").first()[0]
         assert n == 5, f"{table}: {n} snapshots, retainLast is 5"
