@@ -46,7 +46,7 @@ export interface LakehouseStatus {
 const one = async (url: string, sql: string): Promise<any[]> => (await trino(url, sql))[0] ?? [];
 
 async function sourcePosition(db: SourceDb): Promise<string> {
-    if (db.src.kind === "postgres") return `lsn:${await db.sql("SELECT pg_current_wal_lsn();")}`;
+    if (db.src.kind === "postgres") return `lsn:${await db.sql("SELECT (pg_current_wal_lsn() - '0/0')::bigint;")}`; // as the changelog's source_position
     const out = await db.sql("SHOW MASTER STATUS;");
     const [file, pos] = out.split(/\s+/);
     return `${file}:${pos}`;
@@ -125,8 +125,8 @@ async function tableStatus(
     };
     if (!mirror) return ts;
     const url = endpoints.trino;
-    const [ns, name] = mirror.split(".").slice(-2);
-    const q = (t: string) => `"${ns}"."${t}"`;
+    const [catalog, ns, name] = mirror.split(".").slice(-3);
+    const q = (t: string) => `"${catalog}"."${ns}"."${t}"`;
     const guard = async (what: string, fn: () => Promise<void>) => {
         try { await fn(); } catch (e) { ts.errors.push(`${what}: ${(e as Error).message.split("\n")[0]}`); }
     };
@@ -164,9 +164,9 @@ async function tableStatus(
     }
     if (target.maintenance) {
         await guard("maintenance runs", async () => {
-            const runs = target.maintenance!.runsTable.split(".").slice(-2);
-            const rows = await trino(url, `SELECT run_id, CAST(finished_at AS varchar), action, ok, result, error FROM "${runs[0]}"."${runs[1]}"
-                WHERE table_name IN ('${ns}.${name}') AND run_id = (SELECT max_by(run_id, finished_at) FROM "${runs[0]}"."${runs[1]}" WHERE table_name = '${ns}.${name}')`);
+            const runs = target.maintenance!.runsTable.split(".").map((p) => `"${p}"`).join(".");
+            const rows = await trino(url, `SELECT run_id, CAST(finished_at AS varchar), action, ok, result, error FROM ${runs}
+                WHERE table_name = '${ns}.${name}' AND run_id = (SELECT max_by(run_id, finished_at) FROM ${runs} WHERE table_name = '${ns}.${name}')`);
             if (rows.length === 0) return;
             ts.lastMaintenance = {
                 runId: rows[0][0], finishedAt: rows.map((r) => r[1]).sort().pop(),
