@@ -8,7 +8,8 @@ ENV := source scripts/env.sh &&
 POLICY_CONFIG ?= $(wildcard policies/config/$(STACK).json)
 POLICY := --policy-pack ./policies $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG),)
 
-.PHONY: up heal test test-slow go-test deps docker toolchain images typecheck unit integration verify bench-latency preview destroy clean-state
+.PHONY: up heal test test-slow go-test deps docker toolchain images typecheck unit integration verify bench-latency preview destroy clean-state \
+	k8s-toolchain k8s-up k8s-smoke k8s-status k8s-down
 
 ## up: toolchain, local images, then `pulumi up` of the dev stack (preview first, with the policy pack,
 ## so a mandatory violation stops it before anything is created); prints the endpoints and the result
@@ -61,6 +62,22 @@ toolchain: docker
 
 images: docker
 	bash scripts/images.sh
+
+## k8s-*: the multi-node Kubernetes cluster (docs/kubernetes.md); not part of `make test`.
+k8s-toolchain:
+	bash scripts/k8s-toolchain.sh
+
+k8s-up: docker k8s-toolchain
+	bash scripts/k8s-cluster.sh up
+
+k8s-smoke:
+	bash scripts/k8s-cluster.sh smoke
+
+k8s-status:
+	bash scripts/k8s-cluster.sh status
+
+k8s-down:
+	bash scripts/k8s-cluster.sh down
 
 typecheck: deps
 	npx tsc -p tsconfig.json --noEmit
