@@ -57,7 +57,7 @@ describe("Connector provider against Kafka Connect with Debezium and Postgres", 
 
     before(async function () {
         const missing = Object.values(IMAGES).filter((image) => !imageExists(image));
-        if (missing.length > 0) throw new Error(`local images missing (run scripts/images.sh): ${missing.join(", ")}`);
+        if (missing.length > 0) throw new Error(`local images missing: ${missing.join(", ")}; build them with \`make images\` (scripts/images.sh)`);
 
         await createNetwork(network);
         const pgPort = await freePort();

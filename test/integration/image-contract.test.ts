@@ -26,7 +26,7 @@ const P = `lh-contract-${process.pid}`;
 
 /** A missing image is a failure, never a skip: make test builds them all first. */
 function needs(image: string): void {
-    if (!imageExists(image)) throw new Error(`image ${image} is missing: run \`bash scripts/images.sh\``);
+    if (!imageExists(image)) throw new Error(`image ${image} is missing: build it with \`make images\` (scripts/images.sh)`);
 }
 
 /**

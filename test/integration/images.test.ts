@@ -32,7 +32,7 @@ const CONTAINERS = ["postgres", "mysql", "kafka", "connect", "minio", "catalog",
 
 /** make test builds every image first: a missing one is a failure, never a skip. */
 function needs(this: Mocha.Context, image: string) {
-    if (!imageExists(image)) throw new Error(`image ${image} is missing: run \`bash scripts/images.sh\``);
+    if (!imageExists(image)) throw new Error(`image ${image} is missing: build it with \`make images\` (scripts/images.sh)`);
 }
 
 describe("local images (scripts/images.sh)", function () {

@@ -13,7 +13,7 @@ describe("CDC job tests (pytest jobs/tests in the Spark image)", function () {
     this.timeout(900_000);
 
     it("passes every test of jobs/tests, none skipped", async function () {
-        if (!imageExists(SPARK)) throw new Error(`image ${SPARK} is missing: run \`bash scripts/images.sh\``);
+        if (!imageExists(SPARK)) throw new Error(`image ${SPARK} is missing: build it with \`make images\` (scripts/images.sh)`);
         // Read-only sources: no bytecode, no pytest cache written next to them. A failing test makes
         // pytest exit non-zero, which runToCompletion turns into an error carrying the output.
         const out = await runToCompletion({

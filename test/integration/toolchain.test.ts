@@ -167,7 +167,7 @@ describe("offline toolchain through the Automation API", function () {
 
 async function requireImage(tag: string): Promise<string> {
     await docker("image", "inspect", "--format", "{{.Id}}", tag).catch(() => {
-        throw new Error(`local image ${tag} is missing: run \`bash scripts/images.sh\` (or make test) first`);
+        throw new Error(`local image ${tag} is missing: build it with \`make images\` (scripts/images.sh)`);
     });
     return tag;
 }
@@ -256,6 +256,36 @@ describe("offline toolchain: minio and kafka providers through the Automation AP
     });
 
     it("destroy removes the bucket, the topic, the containers and the network", async function () {
+        // First the bucket and the topic alone, while MinIO and Kafka still run, so that their absence
+        // is read from the services themselves (not inferred from the containers being gone).
+        const state = await stack.exportStack();
+        const urns = (state.deployment.resources as { urn: string }[]).map((r) => r.urn);
+        const targets = ["::bucket", "::topic"].map((suffix) => urns.find((u) => u.endsWith(suffix)));
+        assert.ok(targets.every((u) => u !== undefined), urns.join("\n"));
+        const partial = await stack.destroy({ target: targets as string[], onOutput: (s) => process.stdout.write(s) });
+        assert.strictEqual(partial.summary.result, "succeeded");
+        const s3 = new S3Client({
+            endpoint: `http://127.0.0.1:${minioPort}`, region: "us-east-1", forcePathStyle: true,
+            credentials: { accessKeyId: "lakehouse", secretAccessKey: `pw-${prefix}-minio` },
+        });
+        await assert.rejects(s3.send(new HeadBucketCommand({ Bucket: `${prefix}-bucket` })),
+            (e: any) => e?.$metadata?.httpStatusCode === 404, "the bucket is still in MinIO");
+        s3.destroy();
+        const admin = new Kafka({ brokers: [`127.0.0.1:${kafkaPort}`], logLevel: logLevel.NOTHING }).admin();
+        await admin.connect();
+        try {
+            // Kafka finishes deleting a topic in the background: listed no more within a minute.
+            let topics: string[] = [];
+            for (let i = 0; i < 60; i++) {
+                topics = await admin.listTopics();
+                if (!topics.includes(`${prefix}.events`)) break;
+                await new Promise((r) => setTimeout(r, 1000));
+            }
+            assert.ok(!topics.includes(`${prefix}.events`), `topic still listed: ${topics.join(", ")}`);
+        } finally {
+            await admin.disconnect();
+        }
+
         const result = await stack.destroy({ onOutput: (s) => process.stdout.write(s) });
         assert.strictEqual(result.summary.result, "succeeded");
         assert.strictEqual(await docker("ps", "-a", "-q", "--filter", `label=lakehouse.test=${prefix}`), "");

@@ -5,16 +5,28 @@ import { spawn } from "child_process";
 import { docker } from "./docker";
 import { ROOT } from "./pulumi";
 
-export interface Run { code: number; out: string }
+export interface Run { code: number; out: string; timedOut?: boolean }
 
-/** Runs `cmd args` in the repo with `env`; never rejects. */
-export function sh(env: Record<string, string>, cmd: string, args: string[]): Promise<Run> {
+/**
+ * Runs `cmd args` in the repo with `env`; never rejects. With `timeoutMs`, the command and its children
+ * (its own process group) are killed when it runs longer, and the result says `timedOut`.
+ */
+export function sh(env: Record<string, string>, cmd: string, args: string[], timeoutMs?: number): Promise<Run> {
     return new Promise((resolve) => {
-        const child = spawn(cmd, args, { cwd: ROOT, env });
+        const child = spawn(cmd, args, { cwd: ROOT, env, detached: timeoutMs !== undefined });
         let out = "";
+        let timedOut = false;
+        const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+            timedOut = true;
+            try { process.kill(-child.pid!, "SIGKILL"); } catch { child.kill("SIGKILL"); }
+        }, timeoutMs);
         child.stdout.on("data", (d) => (out += d));
         child.stderr.on("data", (d) => (out += d));
-        child.on("exit", (code) => resolve({ code: code ?? 1, out }));
+        child.on("error", (e) => (out += `\n${e.message}`));
+        child.on("close", (code) => {
+            if (timer) clearTimeout(timer);
+            resolve({ code: code ?? 1, out, timedOut });
+        });
     });
 }
 

@@ -44,7 +44,7 @@ export async function docker(args: string[], opts: { input?: string; timeoutMs?:
     }
 }
 
-/** True when the image exists locally (tests skip an image that scripts/images.sh has not built). */
+/** True when the image exists locally (a test fails, naming `make images`, on one scripts/images.sh has not built). */
 export function imageExists(image: string): boolean {
     try {
         execFileSync("docker", ["image", "inspect", image], { stdio: "ignore" });

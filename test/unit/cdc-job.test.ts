@@ -5,7 +5,6 @@ import { CdcMirrorJob, IcebergCatalog, KafkaCluster, Lakehouse, ObjectStorage, S
 import {
     CDC_HEARTBEAT_FILE, CDC_JOB_DIR, CDC_JOB_FILES, CdcJobSpecArgs, cdcJobCommand, cdcJobSpec, parseS3aLocation, readCdcJobFiles,
 } from "../../components/specs/cdc-job";
-import { ROLES } from "../../components/settings";
 import { MOCK_GENERATED, RecordedResource, construct, isSecret, labelOf, named, ofType } from "./support/mocks";
 
 const CONTAINER = "docker:index/container:Container";
@@ -50,7 +49,7 @@ describe("CDC mirror job", () => {
             assert.ok(cmd.indexOf(`${CDC_JOB_DIR}/cdc_mirror.py`) > cmd.indexOf("--py-files"));
             assert.deepStrictEqual(s.uploads.map((u) => u.file), [
                 "/opt/spark/conf/spark-defaults.conf", `${CDC_JOB_DIR}/cdc_mirror.py`, `${CDC_JOB_DIR}/cdc_lib.py`]);
-            assert.strictEqual(s.role, ROLES.sparkJob);
+            assert.strictEqual(s.role, "spark-job");
         });
 
         it("leaves --table-prefix out when the prefix is empty (Docker refuses an empty argument), passes it otherwise", () => {

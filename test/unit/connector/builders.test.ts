@@ -1,6 +1,5 @@
 import * as assert from "assert";
 import { mySqlConnector, postgresConnector } from "../../../components/connector";
-import { CONNECTOR_CLASSES } from "../../../components/settings";
 
 describe("postgresConnector", () => {
     const base = { hostname: "lh-postgres", user: "admin", password: "pw", dbname: "customer_db", tables: ["users"] };
@@ -9,7 +8,7 @@ describe("postgresConnector", () => {
         const spec = postgresConnector(base);
         assert.strictEqual(spec.name, "inventory-connector");
         assert.deepStrictEqual(spec.config, {
-            "connector.class": CONNECTOR_CLASSES.postgres,
+            "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
             "tasks.max": "1",
             "database.hostname": "lh-postgres",
             "database.port": "5432",
@@ -84,7 +83,7 @@ describe("mySqlConnector", () => {
         const spec = mySqlConnector(base);
         assert.strictEqual(spec.name, "mysql-connector");
         assert.deepStrictEqual(spec.config, {
-            "connector.class": CONNECTOR_CLASSES.mysql,
+            "connector.class": "io.debezium.connector.mysql.MySqlConnector",
             "tasks.max": "1",
             "database.hostname": "lh-mysql",
             "database.port": "3306",
@@ -102,7 +101,7 @@ describe("mySqlConnector", () => {
     it("uses MariaDB's connector class for the mariadb flavour", () => {
         const spec = mySqlConnector({ ...base, flavour: "mariadb", topicPrefix: "mariadb1" });
         assert.strictEqual(spec.name, "mariadb-connector");
-        assert.strictEqual(spec.config["connector.class"], CONNECTOR_CLASSES.mariadb);
+        assert.strictEqual(spec.config["connector.class"], "io.debezium.connector.mariadb.MariaDbConnector");
         assert.strictEqual(spec.config["schema.history.internal.kafka.topic"], "schema-changes.mariadb1");
         assert.ok(!("driver.allowPublicKeyRetrieval" in spec.config));
     });

@@ -231,8 +231,15 @@ describe("connector provider", () => {
         it("counts a 404 as already gone", async () => {
             const created = await provider.create(inputs(fake.url));
             fake.connectors.clear();
-            await provider.delete!(created.id, created.outs);
-            await provider.delete!(created.id, { ...created.outs, resetOffsetsOnDelete: true });
+            const before = fake.requests.length;
+            await assert.doesNotReject(provider.delete!(created.id, created.outs));
+            await assert.doesNotReject(provider.delete!(created.id, { ...created.outs, resetOffsetsOnDelete: true }));
+            // Both asked the worker and took its 404 as gone: the plain delete at DELETE, the one that resets
+            // offsets at its first step (stopping the connector); nothing retried, nothing recreated.
+            const asked = fake.requests.slice(before).filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
+            assert.deepStrictEqual(asked, ["DELETE /connectors/inventory-connector", "PUT /connectors/inventory-connector/stop"]);
+            assert.strictEqual(retries.filter((r) => r.method === "DELETE").length, 0);
+            assert.strictEqual(fake.connectors.size, 0);
         });
 
         it("retries a 409 on delete", async () => {
@@ -272,9 +279,11 @@ describe("connector provider", () => {
             assert.ok(Date.now() - started < 300 + SLACK_MS, "gives up after unreachableAfterMs, not the whole retry budget");
         });
 
-        it("delete succeeds, so that a destroy goes on", async () => {
+        it("delete succeeds, so that a destroy goes on, giving up after unreachableAfterMs", async () => {
             const provider = createConnectorProvider({ ...fast, unreachableAfterMs: 300 });
-            await provider.delete!("inventory-connector", { connectUrl: await gone(), name: "inventory-connector", resetOffsetsOnDelete: true });
+            const started = Date.now();
+            await assert.doesNotReject(provider.delete!("inventory-connector", { connectUrl: await gone(), name: "inventory-connector", resetOffsetsOnDelete: true }));
+            assert.ok(Date.now() - started < 300 + SLACK_MS, "gives up after unreachableAfterMs, not the whole retry budget");
         });
 
         it("a worker that answers late is still used by read and delete", async () => {
