@@ -8,7 +8,7 @@ ENV := source scripts/env.sh &&
 POLICY_CONFIG ?= $(wildcard policies/config/$(STACK).json)
 POLICY := --policy-pack ./policies $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG),)
 
-.PHONY: up heal test test-slow go-test deps docker toolchain images typecheck unit integration verify bench-latency preview destroy clean-state \
+.PHONY: up heal test test-slow go-test deps docker toolchain images typecheck unit integration verify status bench-latency bench-soak preview destroy clean-state \
 	k8s-toolchain k8s-up k8s-smoke k8s-status k8s-down
 
 ## up: toolchain, local images, then `pulumi up` of the dev stack (preview first, with the policy pack,
@@ -31,6 +31,18 @@ heal: deps toolchain
 ## verify: the seed's checks and the whole CDC path, against the deployed stack (tools/verify.ts).
 verify: deps
 	$(ENV) npx ts-node tools/verify.ts --stack $(STACK)
+
+## status: per captured table source and applied positions, lag (changes, seconds), last commit, data/delete
+## files, snapshots and the last maintenance run; connector, task and container states (tools/status.ts).
+## Exit 1 when anything is unhealthy; ARGS=--json for machine-readable output.
+status: deps
+	$(ENV) npx ts-node tools/status.ts --stack $(STACK) $(ARGS)
+
+## bench-soak: a steady change rate into every captured table while sampling commit duration, Trino point
+## and scan latency, data/delete files, snapshots, metadata and warehouse bytes (tools/bench-soak.ts); run it
+## with lakehouse:maintenance false and true, LABEL=off|on; JSON in docs/bench/ (docs/maintenance.md).
+bench-soak: deps
+	$(ENV) npx ts-node tools/bench-soak.ts --stack $(STACK) --label $${LABEL:-run} --commits $${COMMITS:-5000} --minutes $${MINUTES:-0} --rate $${RATE:-20}
 
 ## bench-latency: source commit -> Kafka -> Iceberg (read by Trino) delay over 100 inserts per source,
 ## against the deployed stack (tools/bench-latency.ts); numbers in docs/e2e.md.

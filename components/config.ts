@@ -2,6 +2,7 @@
 // one line and the mapping is tested on its own.
 import * as pulumi from "@pulumi/pulumi";
 import { LakehouseArgs } from "./lakehouse";
+import { MaintenancePolicy } from "./specs/maintenance";
 import { IMAGE_SETS, ImageSet } from "./versions";
 
 /** The `lakehouse:` configuration keys a stack file may set. */
@@ -22,6 +23,16 @@ export interface LakehouseConfig {
     resetConnectorOffsetsOnDelete?: boolean;
     postgresConnectorConfig?: Record<string, string>;
     mySqlConnectorConfig?: Record<string, string>;
+    /** Table maintenance: false turns it off. Default: on. */
+    maintenance?: boolean;
+    /** Seconds between maintenance passes. Default: 1800. */
+    maintenanceIntervalSeconds?: number;
+    /** Policy of every table (MaintenancePolicy). Default: the documented defaults. */
+    maintenancePolicy?: MaintenancePolicy;
+    /** Overrides per table (bare name or namespace.table). Default: none. */
+    maintenanceTablePolicies?: Record<string, MaintenancePolicy>;
+    /** Changelog retention in days (drops older commit-day partitions). Default: keep everything. */
+    changelogRetentionDays?: number;
 }
 
 export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): LakehouseConfig {
@@ -46,6 +57,11 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
         resetConnectorOffsetsOnDelete: config.getBoolean("resetConnectorOffsetsOnDelete"),
         postgresConnectorConfig: config.getObject<Record<string, string>>("postgresConnectorConfig"),
         mySqlConnectorConfig: config.getObject<Record<string, string>>("mySqlConnectorConfig"),
+        maintenance: config.getBoolean("maintenance"),
+        maintenanceIntervalSeconds: config.getNumber("maintenanceIntervalSeconds"),
+        maintenancePolicy: config.getObject<MaintenancePolicy>("maintenancePolicy"),
+        maintenanceTablePolicies: config.getObject<Record<string, MaintenancePolicy>>("maintenanceTablePolicies"),
+        changelogRetentionDays: config.getNumber("changelogRetentionDays"),
     };
 }
 
@@ -64,6 +80,12 @@ export function lakehouseArgsFromConfig(c: LakehouseConfig): LakehouseArgs {
             resetOffsetsOnDelete: c.resetConnectorOffsetsOnDelete,
             postgresExtraConfig: c.postgresConnectorConfig,
             mySqlExtraConfig: c.mySqlConnectorConfig,
+        },
+        maintenance: c.maintenance === false ? false : {
+            intervalSeconds: c.maintenanceIntervalSeconds,
+            policy: c.changelogRetentionDays === undefined ? c.maintenancePolicy
+                : { ...c.maintenancePolicy, changelogRetentionDays: c.changelogRetentionDays },
+            tablePolicies: c.maintenanceTablePolicies,
         },
     };
 }

@@ -6,6 +6,7 @@ export * from "./connect";
 export * from "./engines";
 export * from "./kafka";
 export * from "./lakehouse";
+export * from "./maintenance";
 export * from "./mysql";
 export * from "./network";
 export * from "./postgres";

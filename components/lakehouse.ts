@@ -7,6 +7,7 @@ import { Connector, mySqlConnector, postgresConnector } from "./connector";
 import { Spark, SparkArgs, Trino, TrinoArgs } from "./engines";
 import { KafkaCluster, KafkaClusterArgs } from "./kafka";
 import { MySqlSource, MySqlSourceArgs } from "./mysql";
+import { TableMaintenance, TableMaintenanceArgs } from "./maintenance";
 import { Network } from "./network";
 import { PostgresSource, PostgresSourceArgs } from "./postgres";
 import { ServiceArgs } from "./service";
@@ -54,6 +55,11 @@ export interface LakehouseArgs {
     connectors?: LakehouseConnectorArgs;
     /** The Spark job mirroring every captured table into Iceberg (see CdcMirrorJobArgs), or false for none. Default: namespace `cdc` in catalog `minio`. */
     cdcJob?: Own<CdcMirrorJobArgs, "kafka" | "catalog" | "storage" | "startAfter"> | false;
+    /**
+     * Iceberg table maintenance of every mirror and changelog table and the seed's table (see
+     * TableMaintenanceArgs and docs/maintenance.md), or false for none. Default: on, every 30 min.
+     */
+    maintenance?: Own<TableMaintenanceArgs, "catalog" | "storage" | "startAfter"> | false;
 }
 
 export interface LakehouseConnectorArgs {
@@ -130,6 +136,8 @@ export interface VerifyTarget {
     warehouseBucket: string;
     /** The CDC mirror job, when deployed: its container, `<catalog>.<namespace>`, table prefix and checkpoint. */
     cdc?: { container: string; namespace: string; tablePrefix: string; checkpointLocation: string };
+    /** Table maintenance, when deployed: its container and `<catalog>.lakehouse_ops.maintenance_runs`. */
+    maintenance?: { container: string; runsTable: string };
 }
 
 /**
@@ -150,6 +158,8 @@ export class Lakehouse extends LakehouseComponent {
     public readonly trino: Trino;
     /** The CDC mirror job, unless disabled or no table is captured. */
     public readonly cdcJob?: CdcMirrorJob;
+    /** Table maintenance, unless disabled. */
+    public readonly maintenance?: TableMaintenance;
     public readonly topicPrefixes: { postgres: string; mysql: string };
     public readonly postgresConnector?: Connector;
     public readonly mySqlConnector?: Connector;
@@ -247,6 +257,15 @@ export class Lakehouse extends LakehouseComponent {
             }, child);
         }
 
+        if (args.maintenance !== false) {
+            const own = args.maintenance ?? {};
+            const cdc = args.cdcJob || {};
+            this.maintenance = new TableMaintenance(this.childName("maintenance"), {
+                ...common, catalogName: cdc.catalogName, namespaces: [cdc.namespace ?? "cdc"],
+                ...own, ...engines, startAfter: this.cdcJob ? [this.cdcJob.container] : [],
+            }, child);
+        }
+
         this.endpoints = {
             kafka: this.kafka.hostBootstrapServers.join(","),
             connect: this.connect.url,
@@ -272,6 +291,7 @@ export class Lakehouse extends LakehouseComponent {
             containers: [
                 ...this.kafka.brokers, this.connect.container, ...[this.postgres, this.mysql].map((x) => x?.container),
                 this.storage.container, this.catalog.container, this.spark.container, this.trino.container, this.cdcJob?.container,
+                this.maintenance?.container,
             ].filter((c): c is NonNullable<typeof c> => c !== undefined).map((c) => c.name),
             sources, sparkContainer: this.spark.containerName, minioContainer: this.storage.container.name,
             warehouseBucket: this.storage.warehouseBucket,
@@ -279,6 +299,7 @@ export class Lakehouse extends LakehouseComponent {
                 container: this.cdcJob.containerName, namespace: this.cdcJob.namespace,
                 tablePrefix: (args.cdcJob || {}).tablePrefix ?? "", checkpointLocation: this.cdcJob.checkpointLocation,
             },
+            maintenance: this.maintenance && { container: this.maintenance.containerName, runsTable: this.maintenance.runsTable },
         };
         this.registerOutputs({ endpoints: this.endpoints });
     }

@@ -21,6 +21,7 @@ export const ROLES = {
     icebergCatalog: "iceberg-catalog",
     spark: "spark",
     sparkJob: "spark-job",
+    tableMaintenance: "table-maintenance",
     trino: "trino",
 } as const;
 export type Role = (typeof ROLES)[keyof typeof ROLES];

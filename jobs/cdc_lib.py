@@ -338,9 +338,24 @@ def create_mirror_ddl(table: str, fields: Sequence[Field]) -> str:
 
 
 def create_changelog_ddl(table: str) -> str:
+    """The changelog, partitioned by the source's commit day: retention drops whole days' files."""
     cols = [f"{quote(n)} {t}" for n, t in CHANGELOG_COLUMNS]
     return (f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(cols)}) USING iceberg "
-            "TBLPROPERTIES ('format-version'='2')")
+            f"PARTITIONED BY ({CHANGELOG_PARTITION}) TBLPROPERTIES ('format-version'='2')")
+
+
+CHANGELOG_PARTITION = "days(commit_time)"
+
+
+def changelog_partition_ddl(show_create_table: str, table: str) -> List[str]:
+    """A changelog created unpartitioned (before partitioning by day): evolve its spec in place.
+
+    Iceberg partition evolution: files already written keep the old (unpartitioned) spec, new appends
+    are partitioned by day; nothing is rewritten (maintenance's compaction rewrites old files later).
+    """
+    if "PARTITIONED BY" in show_create_table.upper():
+        return []
+    return [f"ALTER TABLE {table} ADD PARTITION FIELD {CHANGELOG_PARTITION}"]
 
 
 def image_projection(fields: Sequence[Field], json_column: str = "image") -> List[str]:

@@ -134,7 +134,12 @@ class Mirror:
         if topic not in self.ready_tables:
             spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {self.args.catalog}.{self.args.namespace}")
             spark.sql(lib.create_mirror_ddl(mirror, fields))
-            spark.sql(lib.create_changelog_ddl(self.table(topic, "changelog")))
+            changelog = self.table(topic, "changelog")
+            spark.sql(lib.create_changelog_ddl(changelog))
+            shown = spark.sql(f"SHOW CREATE TABLE {changelog}").collect()[0][0]
+            for statement in lib.changelog_partition_ddl(shown, changelog):
+                log.info("partition evolution: %s", statement)
+                spark.sql(statement)
             self.ready_tables[topic] = [f.name for f in spark.table(mirror).schema.fields]
         existing = self.ready_tables[topic]
         ddl = lib.add_columns_ddl(mirror, existing, fields)
@@ -184,7 +189,30 @@ class Mirror:
             "partition AS _cdc_kafka_partition", "offset AS _cdc_kafka_offset"]
         view = f"cdc_batch_{lib.table_name(topic)}"
         latest.selectExpr(*projection).createOrReplaceTempView(view)
-        spark.sql(lib.merge_sql(mirror, view, fields, primary_key))
+        merge = lib.merge_sql(mirror, view, fields, primary_key)
+        # Table maintenance may replace the files this MERGE read (compaction) and win the commit: Iceberg
+        # then refuses ours (ValidationException). The MERGE only applies changes newer than a row's stored
+        # Kafka offset, so running it again on the new snapshot is safe; the stream never stops for it.
+        for attempt in range(1, MERGE_ATTEMPTS + 1):
+            try:
+                spark.sql(merge)
+                break
+            except Exception as e:
+                if attempt == MERGE_ATTEMPTS or not is_commit_conflict(e):
+                    raise
+                self.status["merge_retries"] = self.status.get("merge_retries", 0) + 1
+                log.warning("MERGE into %s lost a commit race (attempt %s): %s", mirror, attempt, str(e).splitlines()[0][:300])
+                time.sleep(min(30.0, 1.0 * 2 ** (attempt - 1)))
+
+
+MERGE_ATTEMPTS = 8
+COMMIT_CONFLICTS = ("ValidationException", "CommitFailedException", "Found conflicting files",
+                    "Missing required files to delete")
+
+
+def is_commit_conflict(err: BaseException) -> bool:
+    """A commit Iceberg refused because a concurrent one (e.g. compaction) changed the files it read."""
+    return any(m in str(err) for m in COMMIT_CONFLICTS)
 
 
 def heartbeat(query, path: str, stop: threading.Event, status: dict, every: float = 5.0) -> None:

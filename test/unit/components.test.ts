@@ -35,7 +35,7 @@ describe("components", () => {
 
         it("has a healthcheck, waits for it, binds ports to 127.0.0.1 and deletes before replacing", () => {
             const containers = ofType(records, CONTAINER);
-            assert.strictEqual(containers.length, 11, containers.map((c) => c.name).join());
+            assert.strictEqual(containers.length, 12, containers.map((c) => c.name).join());
             for (const c of containers) {
                 assert.ok(c.inputs.healthcheck?.tests?.length > 0, `${c.name} healthcheck`);
                 assert.strictEqual(c.inputs.wait, true, `${c.name} wait`);

@@ -11,7 +11,7 @@ const ROOT = path.resolve(__dirname, "../..");
 /** Component and resource classes of the public entry. */
 const CLASSES = [
     "CdcMirrorJob", "Connector", "DebeziumConnect", "IcebergCatalog", "KafkaCluster", "KafkaTopics", "Lakehouse",
-    "LakehouseComponent", "MySqlSource", "Network", "ObjectStorage", "PostgresSource", "Spark", "Trino",
+    "LakehouseComponent", "MySqlSource", "Network", "ObjectStorage", "PostgresSource", "Spark", "TableMaintenance", "Trino",
 ];
 
 /** Config and spec builders and helpers of the public entry. */

@@ -1,0 +1,130 @@
+// `make bench-soak`: a steady change rate into every captured table of a deployed stack, sampling over
+// time what table maintenance is meant to keep flat (docs/maintenance.md#soak-benchmark).
+//
+//   npx ts-node tools/bench-soak.ts --stack dev [--rate 20] [--commits 5000] [--minutes 0] [--every 30]
+//       [--label maintenance-on] [--json docs/bench/soak-<label>.json]
+//
+// Writer: `rate` changes per second spread over the captured tables (upserts of a bounded key range, so
+// the mirrors keep a steady size, and a delete in ten), through each source's own CLI in its container.
+// Sampler, every `every` seconds: the CDC job's batch id and last batch duration (its heartbeat), per
+// table the Trino point-lookup and full-scan latency, data and delete files, snapshots, the current
+// metadata.json size, and the warehouse bytes in MinIO. Stops after `commits` micro-batches (the job's
+// batch id advanced by that much) or `minutes`, whichever comes first. The run is labelled: run it once
+// with maintenance off (lakehouse:maintenance false) and once on, then compare the two JSON files.
+import * as fs from "fs";
+import * as path from "path";
+import type { VerifySource, VerifyTarget } from "../components/lakehouse";
+import { SourceDb, docker, readStackOutputs, sleep, trino } from "./clients";
+
+interface Sample {
+    t: number;
+    batchId: number | null;
+    lastBatchSeconds: number | null;
+    warehouseBytes: number | null;
+    tables: Record<string, { pointMs: number; scanMs: number; rows: number; dataFiles: number; deleteFiles: number; snapshots: number; metadataBytes: number | null }>;
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+    const t = Date.now();
+    const v = await fn();
+    return [v, Date.now() - t];
+}
+
+async function main(): Promise<void> {
+    const args = process.argv.slice(2);
+    const opt = (name: string, dflt: string) => {
+        const i = args.indexOf(`--${name}`);
+        return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
+    };
+    const stack = opt("stack", "dev");
+    const rate = Number(opt("rate", "20"));
+    const commits = Number(opt("commits", "5000"));
+    const minutes = Number(opt("minutes", "0"));
+    const every = Number(opt("every", "30"));
+    const label = opt("label", "run");
+    const out = opt("json", `docs/bench/soak-${label}.json`);
+    const outputs = await readStackOutputs(stack, "bench-soak");
+    const target: VerifyTarget = outputs.verifyTarget;
+    const url: string = outputs.endpoints.trino;
+    if (!target.cdc) throw new Error("the stack has no CDC job");
+    const tables = target.sources.flatMap((s) => s.tables.map((t) => ({ s, t, mirror: `${target.cdc!.namespace}.${target.cdc!.tablePrefix}${`${s.topicPrefix}.${t.schema}.${t.name}`.replace(/[^A-Za-z0-9_]/g, "_").toLowerCase()}` })));
+    console.log(`bench-soak: ${tables.length} table(s), ${rate} change(s)/s, until ${commits} batches${minutes ? ` or ${minutes} min` : ""}; label ${label}`);
+
+    // Writer: bounded key range per table (ids 700000..700999), upsert and every tenth a delete.
+    let writing = true;
+    let written = 0;
+    const writer = (async () => {
+        const dbs = new Map<VerifySource, SourceDb>();
+        for (const { s } of tables) if (!dbs.has(s)) dbs.set(s, new SourceDb(s as VerifySource & { container: string }));
+        let n = 0;
+        while (writing) {
+            const started = Date.now();
+            const { s, t } = tables[n % tables.length];
+            const db = dbs.get(s)!;
+            const id = 700_000 + (n * 7919) % 1000;
+            const q = db.qualified(t);
+            // The seed tables: users(id,name,email), orders(id,...), employees(id,...): only the key and one text column are touched.
+            const cols = await db.columns(t);
+            const text = cols.find((c) => /name|email|status/.test(c));
+            const sql = n % 10 === 9 ? `DELETE FROM ${q} WHERE id = ${id};`
+                : s.kind === "postgres"
+                    ? `INSERT INTO ${q} (id${text ? `, ${text}` : ""}) VALUES (${id}${text ? `, 'soak-${n}'` : ""}) ON CONFLICT (id) DO UPDATE SET ${text ?? "id"} = EXCLUDED.${text ?? "id"};`
+                    : `INSERT INTO ${q} (id${text ? `, ${text}` : ""}) VALUES (${id}${text ? `, 'soak-${n}'` : ""}) ON DUPLICATE KEY UPDATE ${text ?? "id"} = VALUES(${text ?? "id"});`;
+            await db.sql(sql).catch((e) => console.warn(`  write ${t.name}: ${(e as Error).message.split("\n")[0]}`));
+            n++;
+            written = n;
+            await sleep(Math.max(0, 1000 / rate - (Date.now() - started)));
+        }
+    })();
+
+    const samples: Sample[] = [];
+    const t0 = Date.now();
+    let firstBatch: number | null = null;
+    for (;;) {
+        const sample: Sample = { t: Math.round((Date.now() - t0) / 1000), batchId: null, lastBatchSeconds: null, warehouseBytes: null, tables: {} };
+        try {
+            const hb = JSON.parse(await docker(["exec", target.cdc.container, "cat", "/tmp/cdc-mirror.heartbeat"]));
+            sample.batchId = hb.batch_id ?? null;
+            sample.lastBatchSeconds = hb.last_batch_seconds ?? null;
+        } catch { /* job restarting */ }
+        try {
+            sample.warehouseBytes = Number((await docker(["exec", target.minioContainer as string, "du", "-sb", `/data/${target.warehouseBucket}`])).split(/\s+/)[0]);
+        } catch { /* image without du */ }
+        for (const { mirror } of tables) {
+            const [catalog, ns, name] = mirror.split(".");
+            const q = (x: string) => `"${catalog}"."${ns}"."${x}"`;
+            try {
+                const [, pointMs] = await timed(() => trino(url, `SELECT * FROM ${q(name)} WHERE id = 700001`));
+                const [[rows], scanMs] = await timed(() => trino(url, `SELECT count(*), max(_cdc_kafka_offset) FROM ${q(name)}`));
+                const files = await trino(url, `SELECT content, count(*) FROM ${q(`${name}$files`)} GROUP BY content`);
+                const by = Object.fromEntries(files.map(([c, n]) => [Number(c), Number(n)]));
+                const [[snaps]] = await trino(url, `SELECT count(*) FROM ${q(`${name}$snapshots`)}`);
+                const [[metaFile]] = await trino(url, `SELECT max_by(file, timestamp) FROM ${q(`${name}$metadata_log_entries`)}`);
+                let metadataBytes: number | null = null;
+                const m = /^s3a?:\/\/([^/]+)\/(.*)$/.exec(metaFile ?? "");
+                if (m) metadataBytes = Number((await docker(["exec", target.minioContainer as string, "du", "-sb", `/data/${m[1]}/${m[2]}`]).catch(() => "NaN")).split(/\s+/)[0]);
+                sample.tables[mirror] = { pointMs, scanMs, rows: Number(rows[0] ?? rows), dataFiles: by[0] ?? 0, deleteFiles: (by[1] ?? 0) + (by[2] ?? 0), snapshots: Number(snaps), metadataBytes };
+            } catch (e) {
+                console.warn(`  sample ${mirror}: ${(e as Error).message.split("\n")[0]}`);
+            }
+        }
+        samples.push(sample);
+        if (firstBatch === null && sample.batchId !== null) firstBatch = sample.batchId;
+        const done = firstBatch !== null && sample.batchId !== null ? sample.batchId - firstBatch : 0;
+        console.log(`  t=${sample.t}s batch ${sample.batchId} (+${done}) last ${sample.lastBatchSeconds}s, ${written} writes, warehouse ${sample.warehouseBytes} B`);
+        fs.mkdirSync(path.dirname(out), { recursive: true });
+        fs.writeFileSync(out, JSON.stringify({ label, stack, rate, tables: tables.map((x) => x.mirror), startedAt: new Date(t0).toISOString(), batches: done, writes: written, samples }, null, 1));
+        if (done >= commits || (minutes > 0 && Date.now() - t0 >= minutes * 60_000)) break;
+        await sleep(every * 1000);
+    }
+    writing = false;
+    await writer;
+    console.log(`bench-soak: wrote ${out}`);
+}
+
+if (require.main === module) {
+    main().catch((e) => {
+        console.error(`bench-soak: ${(e as Error).stack ?? e}`);
+        process.exit(1);
+    });
+}
