@@ -210,7 +210,6 @@ kind: KubeletConfiguration
 authentication: {anonymous: {enabled: false}, webhook: {enabled: true}, x509: {clientCAFile: /etc/k8s/pki/ca.crt}}
 authorization: {mode: Webhook}
 cgroupDriver: cgroupfs
-cgroupRoot: /kubelet
 failCgroupV1: false
 failSwapOn: false
 containerRuntimeEndpoint: unix:///run/containerd/containerd.sock
@@ -416,7 +415,7 @@ up() {
     n="$(node_name "$i")"
     docker run -d --name "$n" --hostname "$n" --label "$LABEL" --network "$NAME" \
       --cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
-      --security-opt systempaths=unconfined --device /dev/kmsg --cgroupns=private --restart=no \
+      --security-opt systempaths=unconfined --device /dev/kmsg --device-cgroup-rule 'a *:* rwm' --cgroupns=private --restart=no \
       --tmpfs /run --tmpfs /tmp -v /lib/modules:/lib/modules:ro \
       -v /var/lib/containerd -v /var/lib/kubelet -v /var/lib/etcd -v /var/local-path-provisioner -v /var/log/k8s \
       "$NODE_IMAGE" >/dev/null
