@@ -300,12 +300,25 @@ func empty(ctx context.Context, name string) error {
 	return nil
 }
 
+// encodeKey percent-encodes an object key for the request path and the SigV4 canonical URI the way
+// minio-go's s3utils.EncodePath does: every byte but A-Z a-z 0-9 - _ . ~ and '/'. MinIO rebuilds the
+// canonical URI that way, so a key with '=' (Iceberg's partition paths, `commit_time_day=2026-12-04/`),
+// '+', ':', a space or a non-ASCII letter must be sent so, or its signature does not match.
 func encodeKey(k string) string {
-	parts := strings.Split(k, "/")
-	for i, p := range parts {
-		parts[i] = strings.ReplaceAll(url.PathEscape(p), "+", "%2B")
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_', c == '.', c == '~', c == '/':
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+		}
 	}
-	return strings.Join(parts, "/")
+	return b.String()
 }
 
 // Delete is upstream's minioDeleteBucket: a bucket that is not empty is emptied first only with

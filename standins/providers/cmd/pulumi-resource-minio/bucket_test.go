@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/xml"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -306,6 +309,52 @@ func TestLiveDeleteEmptiesOnlyWithForceDestroy(t *testing.T) {
 	}
 	forced["forceDestroy"] = resource.NewBoolProperty(true)
 	if err := deleteBucket(t, p, id, forced); err != nil {
+		t.Fatalf("delete with forceDestroy: %v", err)
+	}
+	if bucketOnDisk(t, name) {
+		t.Error("the bucket still exists after a forced delete")
+	}
+}
+
+// Iceberg writes partition paths with '=' (`commit_time_day=2026-12-04/`); a forced delete must empty a
+// bucket holding such keys, as upstream (minio-go) does. The keys are listed back from MinIO first, so the
+// server, not this code, says they were stored under exactly these names.
+func TestLiveForceDestroyEmptiesKeysThatNeedPercentEncoding(t *testing.T) {
+	p := liveProvider(t, server.endpoint, rootPassword)
+	name := bucketName(t)
+	id, _, outs, err := create(t, p, map[string]any{"bucket": name, "forceDestroy": true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := []string{
+		"cdc/users_changelog/data/commit_time_day=2026-12-04/00000-1-0a1b.parquet",
+		"odd/a b+c:d@e,f;g$h&i'(j)!*.txt",
+		"odd/caf\u00e9 \u6570\u636e.txt",
+	}
+	for _, k := range keys {
+		if _, err := s3(context.Background(), http.MethodPut, "/"+name+"/"+encodeKey(k), nil, []byte("x"), nil); err != nil {
+			t.Fatalf("put %q: %v", k, err)
+		}
+	}
+	data, err := s3(context.Background(), http.MethodGet, "/"+name, url.Values{"versions": {""}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l listResult
+	if err := xml.Unmarshal(data, &l); err != nil {
+		t.Fatal(err)
+	}
+	var stored []string
+	for _, v := range l.Versions {
+		stored = append(stored, v.Key)
+	}
+	sort.Strings(stored)
+	want := append([]string(nil), keys...)
+	sort.Strings(want)
+	if strings.Join(stored, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("MinIO stored keys %q, want %q", stored, want)
+	}
+	if err := deleteBucket(t, p, id, outs); err != nil {
 		t.Fatalf("delete with forceDestroy: %v", err)
 	}
 	if bucketOnDisk(t, name) {
