@@ -1,7 +1,7 @@
 // The user's path through the CLI, as `make up` drives it (preview with the policy pack first, then
 // up, then `make verify`), on a dev-shaped stack of its own: another loopback address (127.0.0.2) and
 // another name prefix, so it runs beside a dev stack that `make up` left on 127.0.0.1.
-// Then the lifecycle that must heal: each of the nine containers is removed by hand once and stopped
+// Then the lifecycle that must heal: each of the ten containers is removed by hand once and stopped
 // by hand once (a cycle removes one and stops another), `make heal` (refresh of the containers + up
 // with its preview) brings the stack back, and the CDC path is checked end to end each time, with the
 // rows written before the loss still there. Last, `make destroy` with containers already gone leaves
@@ -64,7 +64,10 @@ describe("the dev stack through the CLI as `make up` drives it, healed from ever
         assert.match(out, /verify: 11 checks passed, 0 failed/);
         outputs = JSON.parse(await pulumi("stack", "output", "--json"));
         assert.strictEqual(outputs.endpoints.connect, `http://${BIND_IP}:8083`);
-        assert.strictEqual(outputs.verifyTarget.containers.length, 9);
+        // The dev stack's ten containers: one broker, Connect, both sources, MinIO, the catalog, both
+        // engines, the CDC job and the table maintenance.
+        const expected = ["kafka-1", "connect", "db-postgres", "db-mysql", "minio", "iceberg-rest", "spark", "trino", "cdc-mirror", "maintenance"];
+        assert.deepStrictEqual([...outputs.verifyTarget.containers].sort(), expected.map((h) => `${PREFIX}-${h}`).sort());
     });
 
     it("a preview right after up, and after a refresh, proposes no change", async function () {
@@ -83,7 +86,7 @@ describe("the dev stack through the CLI as `make up` drives it, healed from ever
         assert.strictEqual(data["heartbeat.interval.ms"], "10000");
     });
 
-    it("heals from each of the nine containers removed by hand, and from each stopped by hand", async function () {
+    it("heals from each of the ten containers removed by hand, and from each stopped by hand", async function () {
         const containers: string[] = outputs.verifyTarget.containers;
         const n = containers.length;
         for (let i = 0; i < n; i++) {
