@@ -138,9 +138,13 @@ export async function destroySharedStack(): Promise<void> {
     state = undefined;
     const destroy = await sh(env, "pulumi", ["destroy", "--yes", "--stack", STACK, "--non-interactive"], 1_200_000);
     console.log(`      [shared stack ${STACK}] pulumi destroy: exit ${destroy.code}`);
-    if (destroy.code !== 0) console.log(destroy.out.slice(-3000));
     const left = await removeLeftovers();
     if (left.length > 0) console.log(`      [shared stack ${STACK}] removed after destroy: ${left.join(", ")}`);
     fs.rmSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), { force: true });
     fs.rmSync(backend, { recursive: true, force: true });
+    // A destroy that fails is a bug users would meet (it hid a stand-in's bucket delete once): the run fails,
+    // after the leftovers are gone so that the next run starts clean.
+    if (destroy.code !== 0) {
+        throw new Error(`shared stack ${STACK}: pulumi destroy failed (exit ${destroy.code}); its containers, volumes and networks were removed by prefix:\n${destroy.out.slice(-3000)}`);
+    }
 }
