@@ -9,7 +9,7 @@ POLICY_CONFIG ?= $(wildcard policies/config/$(STACK).json)
 POLICY := --policy-pack ./policies $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG),)
 
 .PHONY: up heal test test-slow go-test deps docker toolchain images typecheck unit integration verify status bench-latency bench-soak preview destroy clean-state \
-	k8s-toolchain k8s-up k8s-smoke k8s-status k8s-down
+	k8s-toolchain k8s-up k8s-smoke k8s-status k8s-down test-k8s
 
 ## up: toolchain, local images, then `pulumi up` of the dev stack (preview first, with the policy pack,
 ## so a mandatory violation stops it before anything is created); prints the endpoints and the result
@@ -34,9 +34,10 @@ verify: deps
 
 ## status: per captured table source and applied positions, lag (changes, seconds), last commit, data/delete
 ## files, snapshots and the last maintenance run; connector, task and container states (tools/status.ts).
-## Exit 1 when anything is unhealthy; ARGS=--json for machine-readable output.
+## Exit 1 when anything is unhealthy; ARGS=--json for machine-readable output: stdout is then the JSON
+## document alone (the recipe is not echoed, deps speaks on stderr).
 status: deps
-	$(ENV) npx ts-node tools/status.ts --stack $(STACK) $(ARGS)
+	@$(ENV) npx ts-node tools/status.ts --stack $(STACK) $(ARGS)
 
 ## bench-soak: a steady change rate into every captured table while sampling commit duration, Trino point
 ## and scan latency, data/delete files, snapshots, metadata and warehouse bytes (tools/bench-soak.ts); run it
@@ -64,7 +65,9 @@ go-test: docker
 	if ls standins/pulumi-language-nodejs/*_test.go >/dev/null 2>&1; then cd standins/pulumi-language-nodejs && $(GO_ENV) nice go test ./...; fi
 
 deps:
-	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+	@if [ -L node_modules ]; then \
+	  echo "node_modules is a symlink (a worktree sharing another checkout's packages): npm ci skipped; run make deps where it points" >&2; \
+	elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund >&2; fi
 
 docker:
 	bash scripts/docker.sh
@@ -79,11 +82,21 @@ images: docker
 k8s-toolchain:
 	bash scripts/k8s-toolchain.sh
 
-k8s-up: docker k8s-toolchain
-	bash scripts/k8s-cluster.sh up
+## k8s-up needs the cluster's binaries only (the provider plugin is for `pulumi up` of a k8s stack).
+## K8S_UP_ARGS=--no-project-images starts it without loading every pulumi-lakehouse/* image.
+k8s-up: docker
+	bash scripts/k8s-toolchain.sh --no-provider
+	bash scripts/k8s-cluster.sh up $(K8S_UP_ARGS)
 
 k8s-smoke:
 	bash scripts/k8s-cluster.sh smoke
+
+## test-k8s: the kubernetes platform on the cluster of `make k8s-up` (test/k8s/): pulumi preview and up of
+## Pulumi.k8s.yaml through the upstream pulumi-kubernetes provider, the brokers' KRaft quorum, a topic with
+## RF 3 written and read across brokers, two Connect workers, destroy to nothing. Not in `make test` (minutes).
+test-k8s: deps k8s-toolchain
+	npx mocha --no-config -r ts-node/register/transpile-only --extension ts --timeout 2400000 --forbid-pending \
+		--reporter test/support/summary-reporter.js 'test/k8s/**/*.test.ts'
 
 k8s-status:
 	bash scripts/k8s-cluster.sh status

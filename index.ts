@@ -1,10 +1,35 @@
-// The program: read the stack's config, build one Lakehouse, export its endpoints.
+// The program: read the stack's config, build one Lakehouse on the chosen platform, export its endpoints.
 import { Lakehouse, lakehouseArgsFromConfig, readLakehouseConfig } from "./components";
 
-const lakehouse = new Lakehouse("lakehouse", lakehouseArgsFromConfig(readLakehouseConfig()));
+const config = readLakehouseConfig();
 
-export const endpoints = lakehouse.endpoints;
-export const brokerCount = lakehouse.kafka.brokerCount;
-export const topicPrefixes = lakehouse.topicPrefixes;
-/** Container names, tables and topics for `make verify` (tools/verify.ts); no secrets. */
-export const verifyTarget = lakehouse.verifyTarget;
+function onDocker() {
+    const lakehouse = new Lakehouse("lakehouse", lakehouseArgsFromConfig(config));
+    return {
+        endpoints: lakehouse.endpoints,
+        brokerCount: lakehouse.kafka.brokerCount,
+        topicPrefixes: lakehouse.topicPrefixes,
+        verifyTarget: lakehouse.verifyTarget,
+    };
+}
+
+/** Phase 2 of issue 17: Kafka, MinIO and Connect only so far (docs/kubernetes.md). */
+function onKubernetes() {
+    // Loaded only on this platform, so Docker stacks never load @pulumi/kubernetes.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { KubernetesLakehouse } = require("./components/kubernetes/lakehouse");
+    const lakehouse = new KubernetesLakehouse("lakehouse", {
+        namespace: config.namespace, kubeconfig: config.kubeconfig, imageSet: config.imageSet,
+        brokerCount: config.brokerCount, clusterId: config.clusterId, connectWorkers: config.connectWorkers,
+        minioRootUser: config.minioRootUser, minioRootPassword: config.minioRootPassword,
+    });
+    return { endpoints: lakehouse.endpoints, brokerCount: lakehouse.brokerCount as number, topicPrefixes: undefined, verifyTarget: undefined };
+}
+
+const program = config.platform === "kubernetes" ? onKubernetes() : onDocker();
+
+export const endpoints = program.endpoints;
+export const brokerCount = program.brokerCount;
+export const topicPrefixes = program.topicPrefixes;
+/** Container names, tables and topics for `make verify` (tools/verify.ts); no secrets. Docker only. */
+export const verifyTarget = program.verifyTarget;

@@ -48,6 +48,11 @@ export interface CdcMirrorJobArgs extends ServiceArgs {
     hostname?: string;
     /** Resources the job starts after, e.g. the Debezium connectors and the topics. Default: none. */
     startAfter?: pulumi.Resource[];
+    /**
+     * Tests only: the job exits at a kill point (after a topic's changelog append, or between two topics
+     * of a batch) when a test writes a request to `/tmp/cdc-test-kill.json` in its container. Default: false.
+     */
+    testHooks?: boolean;
 }
 
 const UPLOAD_SECRETS = { [SECRET_PLACEHOLDER.accessKey]: "accessKey", [SECRET_PLACEHOLDER.secretKey]: "secretKey" };
@@ -98,7 +103,7 @@ export class CdcMirrorJob extends LakehouseComponent {
             // The official image lacks hadoop-aws: Spark fetches it at start, for an s3a:// checkpoint only.
             packages: official ? [...sparkPackages(), ...(s3a ? sparkS3aPackages() : [])] : [],
             packageExcludes: official && s3a ? S3A_PACKAGE_EXCLUDES : [],
-            jobFiles: readCdcJobFiles(),
+            jobFiles: readCdcJobFiles(), testHooks: a.testHooks,
         }));
         this.containerName = `${a.namePrefix}-${a.hostname}`;
         this.container = serviceContainer(this.childName("container"), {

@@ -2,11 +2,22 @@
 // one line and the mapping is tested on its own.
 import * as pulumi from "@pulumi/pulumi";
 import { LakehouseArgs } from "./lakehouse";
+import { PLATFORMS, Platform } from "./specs/kubernetes";
 import { MaintenancePolicy } from "./specs/maintenance";
+import { TableSpec } from "./specs/postgres";
+import { MYSQL_FLAVOURS, MySqlFlavour } from "./connector/builders";
 import { IMAGE_SETS, ImageSet } from "./versions";
 
 /** The `lakehouse:` configuration keys a stack file may set. */
 export interface LakehouseConfig {
+    /** "docker" (default) or "kubernetes" (docs/kubernetes.md). */
+    platform?: Platform;
+    /** kubernetes: the kubeconfig file. Default: KUBECONFIG. */
+    kubeconfig?: string;
+    /** kubernetes: the namespace of every object. Default: "lakehouse". */
+    namespace?: string;
+    /** kubernetes: distributed Connect workers. Default: 2. */
+    connectWorkers?: number;
     imageSet?: ImageSet;
     brokerCount?: number;
     clusterId?: string;
@@ -18,6 +29,12 @@ export interface LakehouseConfig {
     postgresCdcPassword?: pulumi.Output<string>;
     mysqlRootPassword?: pulumi.Output<string>;
     mysqlCdcPassword?: pulumi.Output<string>;
+    /** "mysql" (Oracle MySQL, the default) or "mariadb". */
+    mysqlFlavour?: MySqlFlavour;
+    /** Tables of the Postgres source (TableSpec list), replacing the seed's public.users. Default: the seed's. */
+    postgresTables?: TableSpec[];
+    /** Tables of the MySQL source (TableSpec list, schema = database), replacing sales.orders and hr.employees. */
+    mysqlTables?: TableSpec[];
     minioRootUser?: string;
     minioRootPassword?: pulumi.Output<string>;
     resetConnectorOffsetsOnDelete?: boolean;
@@ -33,6 +50,8 @@ export interface LakehouseConfig {
     maintenanceTablePolicies?: Record<string, MaintenancePolicy>;
     /** Changelog retention in days (drops older commit-day partitions). Default: keep everything. */
     changelogRetentionDays?: number;
+    /** Tests only: the CDC job's kill points (CdcMirrorJobArgs.testHooks). Default: off. */
+    cdcTestHooks?: boolean;
 }
 
 export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): LakehouseConfig {
@@ -40,7 +59,19 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
     if (imageSet !== undefined && !IMAGE_SETS.includes(imageSet as ImageSet)) {
         throw new Error(`lakehouse:imageSet must be one of ${IMAGE_SETS.join(", ")}, got ${JSON.stringify(imageSet)}`);
     }
+    const platform = config.get("platform");
+    if (platform !== undefined && !PLATFORMS.includes(platform as Platform)) {
+        throw new Error(`lakehouse:platform must be one of ${PLATFORMS.join(", ")}, got ${JSON.stringify(platform)}`);
+    }
+    const mysqlFlavour = config.get("mysqlFlavour");
+    if (mysqlFlavour !== undefined && !(MYSQL_FLAVOURS as readonly string[]).includes(mysqlFlavour)) {
+        throw new Error(`lakehouse:mysqlFlavour must be one of ${MYSQL_FLAVOURS.join(", ")}, got ${JSON.stringify(mysqlFlavour)}`);
+    }
     return {
+        platform: platform as Platform | undefined,
+        kubeconfig: config.get("kubeconfig"),
+        namespace: config.get("namespace"),
+        connectWorkers: config.getNumber("connectWorkers"),
         imageSet: imageSet as ImageSet | undefined,
         brokerCount: config.getNumber("brokerCount"),
         clusterId: config.get("clusterId"),
@@ -52,6 +83,9 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
         postgresCdcPassword: config.getSecret("postgresCdcPassword"),
         mysqlRootPassword: config.getSecret("mysqlRootPassword"),
         mysqlCdcPassword: config.getSecret("mysqlCdcPassword"),
+        mysqlFlavour: mysqlFlavour as MySqlFlavour | undefined,
+        postgresTables: config.getObject<TableSpec[]>("postgresTables"),
+        mysqlTables: config.getObject<TableSpec[]>("mysqlTables"),
         minioRootUser: config.get("minioRootUser"),
         minioRootPassword: config.getSecret("minioRootPassword"),
         resetConnectorOffsetsOnDelete: config.getBoolean("resetConnectorOffsetsOnDelete"),
@@ -62,6 +96,7 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
         maintenancePolicy: config.getObject<MaintenancePolicy>("maintenancePolicy"),
         maintenanceTablePolicies: config.getObject<Record<string, MaintenancePolicy>>("maintenanceTablePolicies"),
         changelogRetentionDays: config.getNumber("changelogRetentionDays"),
+        cdcTestHooks: config.getBoolean("cdcTestHooks"),
     };
 }
 
@@ -73,8 +108,8 @@ export function lakehouseArgsFromConfig(c: LakehouseConfig): LakehouseArgs {
         keepVolumes: c.keepVolumes,
         waitTimeoutSeconds: c.waitTimeoutSeconds,
         kafka: { brokerCount: c.brokerCount, clusterId: c.clusterId },
-        postgres: { adminPassword: c.postgresAdminPassword, cdcPassword: c.postgresCdcPassword },
-        mysql: { rootPassword: c.mysqlRootPassword, cdcPassword: c.mysqlCdcPassword },
+        postgres: { adminPassword: c.postgresAdminPassword, cdcPassword: c.postgresCdcPassword, tables: c.postgresTables },
+        mysql: { rootPassword: c.mysqlRootPassword, cdcPassword: c.mysqlCdcPassword, flavour: c.mysqlFlavour, tables: c.mysqlTables },
         storage: { rootUser: c.minioRootUser, rootPassword: c.minioRootPassword },
         connectors: {
             resetOffsetsOnDelete: c.resetConnectorOffsetsOnDelete,
@@ -87,5 +122,6 @@ export function lakehouseArgsFromConfig(c: LakehouseConfig): LakehouseArgs {
                 : { ...c.maintenancePolicy, changelogRetentionDays: c.changelogRetentionDays },
             tablePolicies: c.maintenanceTablePolicies,
         },
+        ...(c.cdcTestHooks ? { cdcJob: { testHooks: true } } : {}),
     };
 }

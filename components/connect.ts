@@ -4,7 +4,7 @@ import { LakehouseComponent } from "./base";
 import { serviceContainer } from "./container";
 import { KafkaCluster } from "./kafka";
 import { ServiceArgs, definedOnly, resolveService } from "./service";
-import { CONNECT_PORT, connectSpec } from "./specs/connect";
+import { CONNECT_PORT, connectSecretPlaceholder, connectSecretReference, connectSpec } from "./specs/connect";
 
 export interface DebeziumConnectArgs extends ServiceArgs {
     /** The Kafka cluster the worker stores its state in and writes change events to. Required. */
@@ -19,6 +19,13 @@ export interface DebeziumConnectArgs extends ServiceArgs {
     storageReplicationFactor?: number;
     /** Host port of the REST API. Default: 8083. */
     hostPort?: number;
+    /**
+     * Secrets the worker serves to connector configs through its directory config provider, by file name
+     * (e.g. `postgres-cdc-password`): each becomes a root-owned, read-only file in /kafka/secrets, and
+     * {@link DebeziumConnect.secretReference} gives the `${directory:…}` reference a connector config holds
+     * instead of the value. Changing one replaces the worker (uploads force a new container). Default: none.
+     */
+    secrets?: Record<string, pulumi.Input<string>>;
 }
 
 const DEFAULTS = { hostname: "connect", groupId: "lakehouse-connect", storageTopicPrefix: "connect", hostPort: CONNECT_PORT };
@@ -29,6 +36,7 @@ export class DebeziumConnect extends LakehouseComponent {
     /** REST URL from the host, for the connector provider. */
     public readonly url: string;
     public readonly hostname: string;
+    private readonly secretNames: string[];
 
     constructor(name: string, args: DebeziumConnectArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:connect:DebeziumConnect", name, opts);
@@ -37,13 +45,24 @@ export class DebeziumConnect extends LakehouseComponent {
             image: a.image, hostname: a.hostname, bootstrapServers: args.kafka.internalBootstrapServers,
             brokerCount: args.kafka.brokerCount, groupId: a.groupId, storageTopicPrefix: a.storageTopicPrefix,
             hostPort: a.hostPort, bindIp: a.bindIp, storageReplicationFactor: args.storageReplicationFactor,
+            secretFiles: Object.keys(args.secrets ?? {}),
         }));
+        this.secretNames = Object.keys(args.secrets ?? {});
         this.container = serviceContainer(this.childName("container"), {
             spec, containerName: `${a.namePrefix}-${a.hostname}`, network: a.network, component: name,
             keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
+            secrets: args.secrets, uploadSecrets: Object.fromEntries(this.secretNames.map((n) => [connectSecretPlaceholder(n), n])),
         }, this.childOpts({ dependsOn: args.kafka.brokers })).container;
         this.url = `http://${a.bindIp}:${a.hostPort}`;
         this.hostname = a.hostname;
         this.registerOutputs({ url: this.url });
+    }
+
+    /** The config-provider reference to the worker's secret `name`, for a connector setting such as `database.password`. */
+    public secretReference(name: string): string {
+        if (!this.secretNames.includes(name)) {
+            throw new pulumi.ResourceError(`connect: no secret named ${JSON.stringify(name)} was given to the worker (secrets: ${this.secretNames.join(", ") || "none"})`, this);
+        }
+        return connectSecretReference(name);
     }
 }

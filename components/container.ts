@@ -58,10 +58,11 @@ export function serviceContainer(
 
     const uploads = spec.uploads.map((u) => {
         const placeholders = Object.entries(args.uploadSecrets ?? {}).filter(([p]) => u.content.includes(p));
-        if (placeholders.length === 0) return { file: u.file, content: u.content };
+        const mode = u.permissions === undefined ? {} : { permissions: u.permissions };
+        if (placeholders.length === 0) return { file: u.file, content: u.content, ...mode };
         const content = pulumi.all(placeholders.map(([, key]) => requireSecret(secrets, key))).apply((values) =>
             placeholders.reduce((text, [p], i) => text.split(p).join(values[i]), u.content));
-        return { file: u.file, content: pulumi.secret(content) };
+        return { file: u.file, content: pulumi.secret(content), ...mode };
     });
 
     const container = new docker.Container(name, {

@@ -17,6 +17,9 @@ import { ObjectStorage, ObjectStorageArgs } from "./storage";
 import { KafkaTopics, TopicSpec } from "./topics";
 import { ImageSet } from "./versions";
 
+/** The Connect worker's secret files holding the CDC users' passwords (connectors reference them). */
+export const CONNECT_SECRET_FILES = { postgres: "postgres-cdc-password", mysql: "mysql-cdc-password" } as const;
+
 /** Per-service settings: the service's own args, without what Lakehouse wires itself. */
 type Own<T, Wired extends keyof T = never> = Omit<T, "network" | Wired> & Partial<Pick<ServiceArgs, "image">>;
 
@@ -183,13 +186,21 @@ export class Lakehouse extends LakehouseComponent {
         const child = { parent: this };
 
         this.kafka = new KafkaCluster(this.childName("kafka"), { ...common, ...args.kafka }, child);
-        this.connect = new DebeziumConnect(this.childName("connect"), { ...common, ...args.connect, kafka: this.kafka }, child);
         if (args.postgres !== false) {
             this.postgres = new PostgresSource(this.childName("postgres"), { ...common, ...args.postgres }, child);
         }
         if (args.mysql !== false) {
             this.mysql = new MySqlSource(this.childName("mysql"), { ...common, ...args.mysql }, child);
         }
+        const c = { enabled: true, mySqlServerId: 184054, ...args.connectors };
+        // The CDC users' passwords reach the connectors as files of the worker (its directory config
+        // provider), so the REST body, the connectors' state and connect_configs hold only references.
+        const connectSecrets: Record<string, pulumi.Output<string>> = {};
+        if (c.enabled && this.postgres) connectSecrets[CONNECT_SECRET_FILES.postgres] = this.postgres.cdcPassword;
+        if (c.enabled && this.mysql) connectSecrets[CONNECT_SECRET_FILES.mysql] = this.mysql.cdcPassword;
+        this.connect = new DebeziumConnect(this.childName("connect"), {
+            ...common, ...args.connect, kafka: this.kafka, secrets: { ...connectSecrets, ...args.connect?.secrets },
+        }, child);
         this.topicPrefixes = { ...DEFAULT_TOPIC_PREFIXES, ...args.topicPrefixes };
         this.topics = new KafkaTopics(this.childName("topics"), {
             cluster: this.kafka,
@@ -199,7 +210,6 @@ export class Lakehouse extends LakehouseComponent {
             ],
         }, child);
 
-        const c = { enabled: true, mySqlServerId: 184054, ...args.connectors };
         if (c.enabled) {
             const connectorOpts = (ready: pulumi.Resource[]) => ({
                 parent: this,
@@ -209,13 +219,15 @@ export class Lakehouse extends LakehouseComponent {
             const pg = this.postgres;
             if (pg) {
                 const spec = this.spec(() => asSpecError("connectors.postgres", () => postgresConnector({
-                    name: c.postgresName, hostname: pg.hostname, port: pg.port, user: pg.cdcUser, password: pg.cdcPassword,
+                    name: c.postgresName, hostname: pg.hostname, port: pg.port, user: pg.cdcUser,
+                    passwordReference: this.connect.secretReference(CONNECT_SECRET_FILES.postgres),
                     dbname: pg.database, topicPrefix: this.topicPrefixes.postgres,
                     schemas: [...new Set(pg.tables.map((t) => t.schema))], tables: pg.tables.map((t) => `${t.schema}.${t.name}`),
                     extraConfig: c.postgresExtraConfig,
                 })));
                 this.postgresConnector = new Connector(this.childName("postgres-connector"), {
                     ...common, ...spec, sourceRevision: revisionOf([pg.container, ...pg.ready]),
+                    referencedSecrets: { [CONNECT_SECRET_FILES.postgres]: pg.cdcPassword },
                 }, connectorOpts(pg.ready));
             }
             const my = this.mysql;
@@ -225,13 +237,14 @@ export class Lakehouse extends LakehouseComponent {
                 }
                 const spec = this.spec(() => asSpecError("connectors.mysql", () => mySqlConnector({
                     name: c.mySqlName, flavour: my.flavour, hostname: my.hostname, port: my.port, user: my.cdcUser,
-                    password: my.cdcPassword, serverId: c.mySqlServerId, topicPrefix: this.topicPrefixes.mysql,
+                    passwordReference: this.connect.secretReference(CONNECT_SECRET_FILES.mysql), serverId: c.mySqlServerId, topicPrefix: this.topicPrefixes.mysql,
                     databases: my.databases, tables: my.tables.map((t) => `${t.schema}.${t.name}`),
                     bootstrapServers: this.kafka.internalBootstrapServers, schemaHistoryTopic: schemaHistoryTopic(this.topicPrefixes.mysql),
                     extraConfig: c.mySqlExtraConfig,
                 })));
                 this.mySqlConnector = new Connector(this.childName("mysql-connector"), {
                     ...common, ...spec, sourceRevision: revisionOf([my.container, ...my.ready]),
+                    referencedSecrets: { [CONNECT_SECRET_FILES.mysql]: my.cdcPassword },
                 }, connectorOpts(my.ready));
             }
         }

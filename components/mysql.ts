@@ -2,12 +2,12 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LakehouseComponent } from "./base";
-import { MySqlFlavour } from "./connector/builders";
+import { MYSQL_FLAVOURS, MySqlFlavour } from "./connector/builders";
 import { serviceContainer } from "./container";
 import { passwordOrGenerated } from "./secrets";
 import { ServiceArgs, definedOnly, resolveService } from "./service";
 import { MYSQL_PORT, mySqlSetupSql, mySqlSpec, mysqlCommand } from "./specs/mysql";
-import { TableSpec, validateTable } from "./specs/postgres";
+import { TableSpec, requireTableList, validateTable } from "./specs/postgres";
 import { SpecError, requireIdentifier } from "./specs/types";
 
 
@@ -28,7 +28,11 @@ export interface MySqlSourceArgs extends ServiceArgs {
     tables?: TableSpec[];
     /** Host port. Default: 3306. */
     hostPort?: number;
-    /** Server flavour. Default: "mariadb" with the local image set, "mysql" with the official one. */
+    /**
+     * Server flavour: "mysql" (Oracle MySQL, captured by Debezium's MySqlConnector) or "mariadb" (MariaDB,
+     * captured by its MariaDbConnector). Selects the image of the image set and the connector class.
+     * Default: "mysql" in both image sets.
+     */
     flavour?: MySqlFlavour;
 }
 
@@ -80,12 +84,18 @@ export class MySqlSource extends LakehouseComponent {
 
     constructor(name: string, args: MySqlSourceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:source:MySqlSource", name, opts);
-        const a = { ...DEFAULTS, ...definedOnly(args), ...resolveService("mysql", args) };
+        const flavour = args.flavour ?? "mysql";
+        this.spec(() => {
+            if (!(MYSQL_FLAVOURS as readonly string[]).includes(flavour)) {
+                throw new SpecError("mysql.flavour", `must be one of ${MYSQL_FLAVOURS.map((f) => `"${f}"`).join(", ")}, got ${JSON.stringify(flavour)}`);
+            }
+        });
+        const a = { ...DEFAULTS, ...definedOnly(args), ...resolveService(flavour === "mariadb" ? "mariadb" : "mysql", args) };
         const spec = this.spec(() => mySqlSpec({
             image: a.image, hostname: a.hostname, databases: a.databases, serverId: a.serverId,
             hostPort: a.hostPort, bindIp: a.bindIp,
         }));
-        const tables = this.spec(() => a.tables.map((t, i) => {
+        const tables = this.spec(() => requireTableList(a.tables).map((t, i) => {
             validateTable(`tables[${i}]`, t);
             if (!a.databases.includes(t.schema)) {
                 throw new SpecError(`tables[${i}].schema`, `names database ${t.schema}, which is not in databases (${a.databases.join(", ")})`);
@@ -115,7 +125,7 @@ export class MySqlSource extends LakehouseComponent {
         this.hostname = a.hostname;
         this.databases = a.databases;
         this.serverId = a.serverId;
-        this.flavour = args.flavour ?? (a.imageSet === "local" ? "mariadb" : "mysql");
+        this.flavour = flavour;
         this.cdcUser = a.cdcUser;
         this.tables = tables;
         this.registerOutputs({ hostname: this.hostname, databases: this.databases, flavour: this.flavour });

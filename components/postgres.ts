@@ -7,7 +7,7 @@ import { passwordOrGenerated } from "./secrets";
 import { ServiceArgs, definedOnly, resolveService } from "./service";
 import {
     POSTGRES_PORT, TableSpec, ifContainerRunning, postgresCdcRoleSql, postgresSpec, postgresTableSql, psqlCommand,
-    replicaIdentitySql, validateTable,
+    replicaIdentitySql, requireTableList, validateTable,
 } from "./specs/postgres";
 import { SpecError, requireIdentifier } from "./specs/types";
 
@@ -81,7 +81,7 @@ export class PostgresSource extends LakehouseComponent {
         const a = { ...DEFAULTS, ...definedOnly(args), ...resolveService("postgres", args) };
         const tables = this.spec(() => {
             const seen = new Set<string>();
-            return a.tables.map((t, i) => {
+            return requireTableList(a.tables).map((t, i) => {
                 validateTable(`tables[${i}]`, t);
                 const key = `${t.schema}.${t.name}`;
                 if (seen.has(key)) throw new SpecError(`tables[${i}]`, `declares ${key} twice`);

@@ -11,7 +11,9 @@ export type Service = Exclude<keyof typeof versions.officialImages, "$comment">;
 /** The local image of each service, as scripts/images.sh tags it: `pulumi-lakehouse/<dir>:<version>`. */
 const LOCAL_IMAGE: Record<Service, { repo: string; version: string }> = {
     postgres: { repo: "postgres", version: versions.localImages.postgres },
-    mysql: { repo: "mysql", version: versions.localImages.mariadb },
+    mysql: { repo: "mysql", version: versions.localImages.mysql },
+    // MariaDB keeps the tag it had when it was the local "mysql" image, so stacks running it are undisturbed.
+    mariadb: { repo: "mysql", version: versions.localImages.mariadb },
     kafka: { repo: "kafka", version: versions.localImages.kafka },
     connect: { repo: "connect", version: versions.localImages.debezium },
     minio: { repo: "minio", version: versions.localImages.minio },

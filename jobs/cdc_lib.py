@@ -28,6 +28,9 @@ META_COLUMNS: List[Tuple[str, str]] = [
     ("_cdc_position", "STRING"),
     ("_cdc_kafka_partition", "INT"),
     ("_cdc_kafka_offset", "BIGINT"),
+    # The source position of the applied change (ordered_position), compared before a change is applied:
+    # a change Debezium sends again after a Connect restart is older than (or equal to) the row's.
+    ("_cdc_position_key", "ARRAY<BIGINT>"),
 ]
 
 CHANGELOG_COLUMNS: List[Tuple[str, str]] = [
@@ -43,6 +46,14 @@ CHANGELOG_COLUMNS: List[Tuple[str, str]] = [
     ("kafka_partition", "INT"),
     ("kafka_offset", "BIGINT"),
     ("batch_id", "BIGINT"),
+    # Added in place to existing changelogs (ALTER TABLE ... ADD COLUMN, no rewrite); null in older rows.
+    ("row_key", "STRING"),
+    ("change_id", "STRING"),
+    ("source_lsn", "BIGINT"),
+    ("source_tx_id", "BIGINT"),
+    ("source_file", "STRING"),
+    ("source_pos", "BIGINT"),
+    ("source_row", "INT"),
 ]
 
 EPOCH = dt.datetime(1970, 1, 1)
@@ -105,7 +116,8 @@ _PRIMITIVE_TYPES = {
 
 def spark_type(schema: Dict[str, Any]) -> str:
     """Spark SQL type of a Kafka Connect field schema. Iceberg has no TINYINT/SMALLINT: they widen to INT;
-    times of day, JSON, enums, structs, arrays and maps become STRING."""
+    MySQL BIT(n > 1) becomes the number its bits spell; times of day, JSON, enums, structs, arrays and
+    maps become STRING."""
     name = schema.get("name")
     if name == "org.apache.kafka.connect.data.Decimal":
         params = schema.get("parameters") or {}
@@ -115,6 +127,9 @@ def spark_type(schema: Dict[str, Any]) -> str:
         return f"DECIMAL({precision},{min(scale, precision)})"
     if name in _SEMANTIC_TYPES:
         return _SEMANTIC_TYPES[name]
+    if name == "io.debezium.data.Bits":
+        # MySQL BIT(2..64): the bits as an unsigned number (BIT(1) arrives as a boolean).
+        return "BIGINT" if int((schema.get("parameters") or {}).get("length", 64)) < 64 else "DECIMAL(20,0)"
     if name and (name.startswith("io.debezium.time.") or name.startswith("io.debezium.data.")):
         return "STRING"
     t = schema.get("type")
@@ -138,6 +153,9 @@ def logical_value(schema: Dict[str, Any], value: Any) -> Any:
     if name == "io.debezium.data.VariableScaleDecimal" and isinstance(value, dict):
         unscaled = int.from_bytes(base64.b64decode(value["value"]), "big", signed=True)
         return format(Decimal(unscaled).scaleb(-int(value["scale"])), "f")
+    if name == "io.debezium.data.Bits":
+        # Debezium sends the bits as bytes, least significant byte first.
+        return int.from_bytes(base64.b64decode(value) if isinstance(value, str) else bytes(value), "little", signed=False)
     if name in ("org.apache.kafka.connect.data.Date", "io.debezium.time.Date"):
         return (EPOCH_DATE + dt.timedelta(days=int(value))).isoformat()
     if name in ("org.apache.kafka.connect.data.Timestamp", "io.debezium.time.Timestamp"):
@@ -244,6 +262,46 @@ def source_position(source: Dict[str, Any]) -> Tuple[str, List[int]]:
         return f"{f}:{pos}:{row}", [int(m.group(1)) if m else 0, pos, row]
     ts = int(source.get("ts_ms") or 0)
     return f"ts:{ts}", [ts]
+
+
+def _int(v: Any) -> Optional[int]:
+    return None if v is None or v == "" else int(v)
+
+
+def position_columns(source: Dict[str, Any]) -> Tuple[Optional[int], Optional[int], Optional[str], Optional[int], Optional[int]]:
+    """The changelog's typed position columns: (source_lsn, source_tx_id, source_file, source_pos, source_row).
+    Postgres fills the first two, MySQL/MariaDB the last three."""
+    if source.get("lsn") is not None:
+        return int(source["lsn"]), _int(source.get("txId")), None, None, None
+    if source.get("file") is not None:
+        return None, None, str(source["file"]), int(source.get("pos") or 0), int(source.get("row") or 0)
+    return None, None, None, None, None
+
+
+def ordered_position(source: Dict[str, Any]) -> Optional[List[int]]:
+    """The position as a key that orders the changes of one row in source commit order, or None when the
+    source has no log position (the `ts:` fallback, where two changes may share a millisecond).
+
+    Postgres: the change's LSN (a row's changes are serialised by its lock, so a later change of the same
+    row has a larger LSN). MySQL/MariaDB: binlog file number, position, row. Snapshot reads (op `r`) carry
+    the snapshot's position and are never compared (see merge_sql)."""
+    if source.get("lsn") is None and source.get("file") is None:
+        return None
+    return source_position(source)[1]
+
+
+def change_id(op: str, source: Dict[str, Any], key: str, partition: int, offset: int) -> str:
+    """What identifies one source change in the changelog, the same for every copy Debezium sends.
+
+    The source position (Postgres `lsn:<lsn>` and the transaction id; MySQL/MariaDB `<file>:<pos>:<row>`),
+    the op and the row's key: snapshot reads share one position and a primary-key update is a delete and a
+    create at one position, so the key and op tell them apart. A source without a log position has no
+    identity that survives a resend: its Kafka coordinates are used (no deduplication, no false merges)."""
+    if source.get("lsn") is None and source.get("file") is None:
+        return f"kafka:{partition}:{offset}"
+    label = source_position(source)[0]
+    tx = source.get("txId")
+    return f"{label}|{'' if tx is None else tx}|{op}|{key}"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -382,12 +440,19 @@ def text_schema(fields: Sequence[Field]) -> str:
 def merge_sql(target: str, source_view: str, fields: Sequence[Field], primary_key: Sequence[str]) -> str:
     """MERGE of one micro-batch's latest change per key into the mirror.
 
-    Guarded by the Kafka offset stored in the mirror, so replaying a batch that was already merged (a
-    crash between the Iceberg commit and the checkpoint commit) changes nothing.
+    A change applies only if it is newer than the row's stored one: by source position when both are
+    streamed changes with a log position (a change Debezium sends again after a Connect restart has a
+    new Kafka offset but its old position, so it is ignored), otherwise by Kafka offset (snapshot reads,
+    whose position is the snapshot's and can be above a later change's; rows written before the position
+    column existed). Either way replaying a batch that was already merged (a crash between the Iceberg
+    commit and the checkpoint commit) changes nothing.
     """
     on = " AND ".join(f"t.{quote(c)} = s.{quote(c)}" for c in primary_key)
-    newer = ("(t._cdc_kafka_partition IS NULL OR s._cdc_kafka_partition <> t._cdc_kafka_partition "
-             "OR s._cdc_kafka_offset > t._cdc_kafka_offset)")
+    by_offset = ("(t._cdc_kafka_partition IS NULL OR s._cdc_kafka_partition <> t._cdc_kafka_partition "
+                 "OR s._cdc_kafka_offset > t._cdc_kafka_offset)")
+    newer = ("(CASE WHEN s._cdc_op <> 'r' AND t._cdc_op <> 'r' AND s._cdc_position_key IS NOT NULL "
+             "AND t._cdc_position_key IS NOT NULL THEN s._cdc_position_key > t._cdc_position_key "
+             f"ELSE {by_offset} END)")
     cols = [f.name for f in fields] + [n for n, _ in META_COLUMNS]
     sets = ", ".join(f"t.{quote(c)} = s.{quote(c)}" for c in cols)
     names = ", ".join(quote(c) for c in cols)
@@ -434,6 +499,7 @@ def primary_key_for(topic: str, keys: Dict[str, List[str]], kafka_key_columns: S
 FLAT_COLUMNS = [
     "topic", "partition", "offset", "op", "row_key", "image", "before", "after", "source", "position",
     "position_key", "source_ts_ms", "event_ts_ms", "fields", "key_columns",
+    "change_id", "ordered_position", "source_lsn", "source_tx_id", "source_file", "source_pos", "source_row",
 ]
 
 
@@ -446,10 +512,31 @@ def flatten(topic: str, partition: int, offset: int, key: Any, value: Any,
     pk = primary_key_for(topic, keys, key_columns_from_kafka_key(key) if key is not None else [])
     dumps = lambda r: None if r is None else json.dumps(r, separators=(",", ":"), default=str)  # noqa: E731
     fields = json.dumps([[f.name, f.sql_type, f.optional] for f in event.fields], separators=(",", ":"))
-    return (topic, int(partition), int(offset), event.op, row_key(event, pk), dumps(event.image),
+    key = row_key(event, pk)
+    return (topic, int(partition), int(offset), event.op, key, dumps(event.image),
             dumps(event.before), dumps(event.after), dumps(event.source), event.position,
             [int(x) for x in event.position_key], event.source_ts_ms, event.ts_ms, fields,
-            json.dumps(pk, separators=(",", ":")))
+            json.dumps(pk, separators=(",", ":")),
+            change_id(event.op, event.source, key, int(partition), int(offset)), ordered_position(event.source),
+            *position_columns(event.source))
+
+
+def changelog_bounds(stats: Dict[str, Any]) -> List[str]:
+    """Predicates on the changelog that every row with the same change_id as one of the batch's rows
+    meets, so that the insert-if-absent reads only the files that may hold them: the commit-day
+    partitions (a resent change keeps its source commit time) and, through Iceberg's column bounds, the
+    files of the batch's LSN or binlog-position range. `stats` holds the batch's n, min/max and null
+    counts of source_ts_ms, source_lsn and source_pos. A bound is left out when a batch row lacks the value."""
+    out = []
+    if stats["n"] == 0:
+        return ["false"]
+    if stats["ts_nulls"] == 0:
+        out.append(f"commit_time BETWEEN timestamp_millis({int(stats['ts_min'])}) AND timestamp_millis({int(stats['ts_max'])})")
+    if stats["lsn_nulls"] == 0:
+        out.append(f"source_lsn BETWEEN {int(stats['lsn_min'])} AND {int(stats['lsn_max'])}")
+    if stats["pos_nulls"] == 0:
+        out.append(f"source_pos BETWEEN {int(stats['pos_min'])} AND {int(stats['pos_max'])}")
+    return out
 
 
 def fields_from_json(text: str) -> List[Field]:

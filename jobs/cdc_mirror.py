@@ -7,8 +7,11 @@ For every captured table (one Debezium topic each) the job keeps
 
 Exactly once: Spark's checkpoint fixes each micro-batch's offsets before it runs, so a restart replays
 the last unfinished batch with the same records. The changelog append records the batch id in the
-Iceberg snapshot summary and a replayed batch that is already there is skipped; the mirror MERGE only
-applies a change newer (by Kafka offset) than the row's stored one, so replaying it changes nothing.
+Iceberg snapshot summary and a replayed batch that is already there is skipped; beyond that the append
+is an insert-if-absent on the change's source identity (change_id: position, transaction, op, key), so
+a change Debezium sends again after a Connect restart (new Kafka offset, same source position) is not
+logged twice. The mirror MERGE only applies a change newer than the row's stored one (by source
+position, else by Kafka offset), so replays change nothing.
 
     spark-submit --py-files cdc_lib.py cdc_mirror.py --bootstrap-servers kafka-1:19092 \
         --topic-pattern '(dbserver1|mysqlserver1)\\.[^.]+\\.[^.]+' --primary-keys '{"public.users": ["id"]}' \
@@ -52,7 +55,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--job-name", default=env("CDC_JOB_NAME", "cdc-mirror"),
                    help="recorded with the query id in snapshot summaries; a replayed batch of the same query is skipped")
     p.add_argument("--heartbeat-file", default=env("CDC_HEARTBEAT_FILE", "/tmp/cdc-mirror.heartbeat"))
+    p.add_argument("--test-kill-file", default=env("CDC_TEST_KILL_FILE", TEST_KILL_FILE),
+                   help="tests only, with CDC_TEST_HOOKS=1: a kill request the job obeys at its kill points")
     a = p.parse_args(argv)
+    a.test_hooks = env("CDC_TEST_HOOKS", "") == "1"
     if bool(a.topics) == bool(a.topic_pattern):
         p.error("give exactly one of --topics and --topic-pattern")
     a.keys = lib.parse_primary_keys(a.primary_keys)
@@ -90,37 +96,30 @@ class Mirror:
         if not self.query_started.wait(120):
             raise RuntimeError("the streaming query's id never arrived")
         from pyspark.sql import functions as F
-        from pyspark.sql import types as T
 
         spark = batch_df.sparkSession
         keys = self.args.keys
         started = time.time()
-        flat_schema = T.StructType([
-            T.StructField("topic", T.StringType()), T.StructField("partition", T.IntegerType()),
-            T.StructField("offset", T.LongType()), T.StructField("op", T.StringType()),
-            T.StructField("row_key", T.StringType()), T.StructField("image", T.StringType()),
-            T.StructField("before", T.StringType()), T.StructField("after", T.StringType()),
-            T.StructField("source", T.StringType()), T.StructField("position", T.StringType()),
-            T.StructField("position_key", T.ArrayType(T.LongType())), T.StructField("source_ts_ms", T.LongType()),
-            T.StructField("event_ts_ms", T.LongType()), T.StructField("fields", T.StringType()),
-            T.StructField("key_columns", T.StringType()),
-        ])
         rdd = batch_df.select("topic", "partition", "offset", "key", "value").rdd \
             .map(lambda r: lib.flatten(r.topic, r.partition, r.offset, r.key, r.value, keys)) \
             .filter(lambda t: t is not None)
-        events = spark.createDataFrame(rdd, flat_schema).persist()
+        events = spark.createDataFrame(rdd, flat_schema()).persist()
         try:
             per_topic = events.groupBy("topic").agg(F.collect_set("fields").alias("schemas"),
                                                     F.max("key_columns").alias("key_columns"),
                                                     F.count(F.lit(1)).alias("n")).collect()
-            for row in sorted(per_topic, key=lambda r: r.topic):
+            topics = sorted(per_topic, key=lambda r: r.topic)
+            for i, row in enumerate(topics):
                 # Shorter (older) field lists first: a column added at the source comes last.
                 schemas = [lib.fields_from_json(s) for s in sorted(row.schemas, key=len)]
                 fields = lib.merge_fields(schemas)
                 topic_events = events.where(F.col("topic") == row.topic)
                 self.ensure_tables(spark, row.topic, fields)
                 self.append_changelog(spark, row.topic, topic_events, batch_id)
+                self.test_kill_point("after-changelog", row.topic, batch_id)
                 self.merge_mirror(spark, row.topic, topic_events, fields, json.loads(row.key_columns))
+                if i < len(topics) - 1:
+                    self.test_kill_point("between-topics", row.topic, batch_id)
             n = sum(r.n for r in per_topic)
         finally:
             events.unpersist()
@@ -128,9 +127,30 @@ class Mirror:
                            last_batch_seconds=round(time.time() - started, 3))
         log.info("batch %s: %s change(s) in %s topic(s), %.1fs", batch_id, n, len(per_topic), time.time() - started)
 
+    def test_kill_point(self, point: str, topic: str, batch_id: int) -> None:
+        """Tests only (CDC_TEST_HOOKS=1, off by default): exits the job at a kill point named in the kill
+        file, `{"point": "after-changelog" | "between-topics", "topic": <topic or absent for any>}`, once:
+        the file is renamed to `<file>.fired` first, so the restarted job runs on."""
+        if not getattr(self.args, "test_hooks", False):
+            return
+        path = self.args.test_kill_file
+        try:
+            with open(path) as f:
+                request = json.load(f)
+        except (OSError, ValueError):
+            return
+        if request.get("point") != point or request.get("topic") not in (None, topic):
+            return
+        os.replace(path, path + ".fired")
+        log.warning("test kill point %s after %s in batch %s: exiting", point, topic, batch_id)
+        logging.shutdown()
+        os._exit(int(request.get("exitCode", 3)))
+
     def ensure_tables(self, spark, topic: str, fields: List[lib.Field]) -> List[str]:
-        """Creates the mirror and changelog on first sight; adds source columns the mirror lacks."""
+        """Creates the mirror and changelog on first sight; adds source columns the mirror lacks and the
+        bookkeeping columns an older mirror or changelog lacks (in place, no rewrite)."""
         mirror = self.table(topic)
+        meta = [lib.Field(n, t) for n, t in lib.META_COLUMNS]
         if topic not in self.ready_tables:
             spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {self.args.catalog}.{self.args.namespace}")
             spark.sql(lib.create_mirror_ddl(mirror, fields))
@@ -140,9 +160,13 @@ class Mirror:
             for statement in lib.changelog_partition_ddl(shown, changelog):
                 log.info("partition evolution: %s", statement)
                 spark.sql(statement)
+            have = [f.name for f in spark.table(changelog).schema.fields]
+            for statement in lib.add_columns_ddl(changelog, have, [lib.Field(n, t) for n, t in lib.CHANGELOG_COLUMNS]):
+                log.info("changelog schema change: %s", statement)
+                spark.sql(statement)
             self.ready_tables[topic] = [f.name for f in spark.table(mirror).schema.fields]
         existing = self.ready_tables[topic]
-        ddl = lib.add_columns_ddl(mirror, existing, fields)
+        ddl = lib.add_columns_ddl(mirror, existing, meta + fields)
         for statement in ddl:
             log.info("schema change: %s", statement)
             spark.sql(statement)
@@ -162,12 +186,34 @@ class Mirror:
             self.status["skipped_replays"] += 1
             log.warning("batch %s is already in %s (last recorded %s): skipping the replay", batch_id, changelog, done)
             return
-        rows = events.select(
+        from pyspark.sql import Window
+
+        # Insert-if-absent on change_id: one row per source change however often Debezium sent it. Copies
+        # inside the batch keep the first (lowest Kafka offset); copies already logged are found by an
+        # anti join on the changelog pruned to the days and position range of the batch (the same
+        # change has the same commit time and position). A plain append then, so the batch id still goes
+        # into the snapshot summary and the append never conflicts with compaction.
+        first = Window.partitionBy("change_id").orderBy("partition", "offset")
+        rows = events.withColumn("_copy", F.row_number().over(first)).where("_copy = 1").select(
             "op", "before", "after", F.col("position").alias("source_position"), "source_ts_ms",
             F.timestamp_millis("source_ts_ms").alias("commit_time"), "event_ts_ms", "source",
             F.col("topic").alias("kafka_topic"), F.col("partition").alias("kafka_partition"),
-            F.col("offset").alias("kafka_offset"), F.lit(batch_id).cast("bigint").alias("batch_id"))
-        rows.writeTo(changelog) \
+            F.col("offset").alias("kafka_offset"), F.lit(batch_id).cast("bigint").alias("batch_id"),
+            "row_key", "change_id", "source_lsn", "source_tx_id", "source_file", "source_pos", "source_row")
+        s = events.agg(F.count(F.lit(1)).alias("n"),
+                       F.min("source_ts_ms").alias("ts_min"), F.max("source_ts_ms").alias("ts_max"),
+                       F.sum(F.col("source_ts_ms").isNull().cast("int")).alias("ts_nulls"),
+                       F.min("source_lsn").alias("lsn_min"), F.max("source_lsn").alias("lsn_max"),
+                       F.sum(F.col("source_lsn").isNull().cast("int")).alias("lsn_nulls"),
+                       F.min("source_pos").alias("pos_min"), F.max("source_pos").alias("pos_max"),
+                       F.sum(F.col("source_pos").isNull().cast("int")).alias("pos_nulls")).first().asDict()
+        logged = spark.table(changelog)
+        for predicate in lib.changelog_bounds(s):
+            logged = logged.where(predicate)
+        # Broadcast: after the pruning the logged side holds at most the batch's resent changes.
+        fresh = rows.join(F.broadcast(logged.select("change_id").where("change_id IS NOT NULL")), "change_id", "left_anti")
+        fresh = fresh.select(*[n for n, _ in lib.CHANGELOG_COLUMNS])
+        fresh.writeTo(changelog) \
             .option(f"snapshot-property.{lib.SNAPSHOT_JOB}", self.job_key) \
             .option(f"snapshot-property.{lib.SNAPSHOT_BATCH}", str(batch_id)) \
             .append()
@@ -178,15 +224,23 @@ class Mirror:
         from pyspark.sql import functions as F
 
         mirror = self.table(topic)
+        # A streamed change whose position is not above that of a streamed change of the same key sent
+        # before it is a copy Debezium sent again (after a Connect restart): dropped, so that a resend cut
+        # by the batch's end cannot move the row back. Snapshot reads are never compared by position.
+        streamed = F.when((F.col("op") != "r"), F.col("ordered_position"))
+        before = Window.partitionBy("row_key").orderBy("partition", "offset").rowsBetween(Window.unboundedPreceding, -1)
+        current = events.withColumn("_seen", F.max(streamed).over(before)).where(
+            "op = 'r' OR ordered_position IS NULL OR _seen IS NULL OR ordered_position > _seen")
         # The latest change per key: Kafka offset in its partition (Debezium emits in source commit
         # order), the source position breaking ties.
         w = Window.partitionBy("row_key").orderBy(F.col("partition").desc(), F.col("offset").desc(),
                                                   F.col("position_key").desc())
-        latest = events.withColumn("_rank", F.row_number().over(w)).where("_rank = 1") \
+        latest = current.withColumn("_rank", F.row_number().over(w)).where("_rank = 1") \
             .withColumn("image", F.from_json("image", lib.text_schema(fields)))
         projection = lib.image_projection(fields) + [
             "op AS _cdc_op", "source_ts_ms AS _cdc_source_ts_ms", "position AS _cdc_position",
-            "partition AS _cdc_kafka_partition", "offset AS _cdc_kafka_offset"]
+            "partition AS _cdc_kafka_partition", "offset AS _cdc_kafka_offset",
+            "ordered_position AS _cdc_position_key"]
         view = f"cdc_batch_{lib.table_name(topic)}"
         latest.selectExpr(*projection).createOrReplaceTempView(view)
         merge = lib.merge_sql(mirror, view, fields, primary_key)
@@ -205,6 +259,26 @@ class Mirror:
                 time.sleep(min(30.0, 1.0 * 2 ** (attempt - 1)))
 
 
+def flat_schema():
+    """The Spark schema of lib.flatten's tuples (lib.FLAT_COLUMNS)."""
+    from pyspark.sql import types as T
+
+    return T.StructType([
+        T.StructField("topic", T.StringType()), T.StructField("partition", T.IntegerType()),
+        T.StructField("offset", T.LongType()), T.StructField("op", T.StringType()),
+        T.StructField("row_key", T.StringType()), T.StructField("image", T.StringType()),
+        T.StructField("before", T.StringType()), T.StructField("after", T.StringType()),
+        T.StructField("source", T.StringType()), T.StructField("position", T.StringType()),
+        T.StructField("position_key", T.ArrayType(T.LongType())), T.StructField("source_ts_ms", T.LongType()),
+        T.StructField("event_ts_ms", T.LongType()), T.StructField("fields", T.StringType()),
+        T.StructField("key_columns", T.StringType()), T.StructField("change_id", T.StringType()),
+        T.StructField("ordered_position", T.ArrayType(T.LongType())), T.StructField("source_lsn", T.LongType()),
+        T.StructField("source_tx_id", T.LongType()), T.StructField("source_file", T.StringType()),
+        T.StructField("source_pos", T.LongType()), T.StructField("source_row", T.IntegerType()),
+    ])
+
+
+TEST_KILL_FILE = "/tmp/cdc-test-kill.json"
 MERGE_ATTEMPTS = 8
 COMMIT_CONFLICTS = ("ValidationException", "CommitFailedException", "Found conflicting files",
                     "Missing required files to delete")

@@ -63,7 +63,13 @@ export function checkDefaultCredentials(resource: ResourceLike): CredentialsResu
             return { violations, skipped, notApplicable: "not a connector" };
         }
         const secrets = connector.secretConfig;
-        const password = isUnknown(secrets) ? UNKNOWN : (secrets[DEBEZIUM_CONFIG.password] ?? connector.config[DEBEZIUM_CONFIG.password]);
+        let password = isUnknown(secrets) ? UNKNOWN : (secrets[DEBEZIUM_CONFIG.password] ?? connector.config[DEBEZIUM_CONFIG.password]);
+        // `${provider:path:key}`: the value is the referenced secret of that key, handed to the resource apart.
+        const reference = typeof password === "string" ? /^\$\{[^{}:]+:(?:[^{}:]*:)?([^{}:]+)\}$/.exec(password) : null;
+        if (reference) {
+            const refs = connector.referencedSecrets;
+            password = isUnknown(refs) ? UNKNOWN : refs[reference[1]];
+        }
         const user = connector.config[DEBEZIUM_CONFIG.user] ?? (isUnknown(secrets) ? undefined : secrets[DEBEZIUM_CONFIG.user]);
         if (isUnknown(password)) {
             skipped.push({ urn: connector.urn, name: connector.name, setting: DEBEZIUM_CONFIG.password });

@@ -70,6 +70,9 @@ prepare_postgres() { :; }
 prepare_mysql() { :; }
 prepare_mariadb() { :; }
 
+# Files of images/common a service's build context gets beside its own (hashed with them).
+common_of() { case "$1" in mysql|mariadb) echo mysql-entrypoint-lib.sh ;; esac; }
+
 prepare_kafka() {
   # shellcheck disable=SC2046
   maven_deps "kafka-$(v kafka)" $(kafka_coords)
@@ -224,11 +227,14 @@ build_one() {
     build_one "$parent"
     base_id="$(docker image inspect -f '{{.Id}}' "$(tag_of "$parent")")"
   fi
+  local common; common="$(common_of "$svc")"
   local hash; hash="$( { (cd "$src" && find . -type f | LC_ALL=C sort | xargs sha256sum); \
+      for f in $common; do sha256sum "$ROOT/images/common/$f"; done; \
       node -p "JSON.stringify(require('$ROOT/versions.json').localImages)"; echo "$base_id"; } | sha256sum | cut -c1-16)"
   local have; have="$(docker image inspect -f '{{ index .Config.Labels "lakehouse.hash" }}' "$tag" 2>/dev/null || true)"
   if [ "$have" = "$hash" ] && [ "${FORCE:-0}" != 1 ]; then log "$tag is up to date ($hash)"; return 0; fi
   local ctx="$CACHE/contexts/$svc"; rm -rf "$ctx"; mkdir -p "$ctx"; cp -a "$src/." "$ctx/"
+  for f in $common; do cp -a "$ROOT/images/common/$f" "$ctx/"; done
   "prepare_$svc" "$ctx"
   log "building $tag"
   local t0=$SECONDS args; mapfile -t args < <(build_args)

@@ -6,8 +6,10 @@
 #                                                     # control plane; CoreDNS; default StorageClass
 #   scripts/k8s-cluster.sh load [IMAGE...]            # docker save | ctr import into every node
 #                                                     # (default: every local pulumi-lakehouse/* image)
+#   scripts/k8s-cluster.sh ensure IMAGE...            # load only those a node does not have yet
 #   scripts/k8s-cluster.sh status
-#   scripts/k8s-cluster.sh smoke                      # a pod per node, DNS of a Service, a PVC bound
+#   scripts/k8s-cluster.sh smoke                      # a pod per node, DNS of a Service, a PVC bound,
+#                                                     # the project's Kafka image run as a pod
 #   scripts/k8s-cluster.sh down                       # removes nodes, their volumes, the network
 #
 # Design (argued in docs/kubernetes.md):
@@ -89,16 +91,32 @@ build_images() {
   build_image "$LPP_IMAGE" "$c/lpp"
 }
 
-# load_images IMAGE...: into the k8s.io namespace of every node's containerd
+# load_images IMAGE...: into the k8s.io namespace of every node's containerd; saved once, imported into
+# the nodes in parallel (the import unpacks every layer, the slow part)
 load_images() {
-  local img i
+  local img i tar pids=() failed=0
+  tar="$(mktemp "${TMPDIR:-/tmp}/k8s-image-XXXXXX.tar")"
   for img in "$@"; do
+    docker save -o "$tar" "$img" || { rm -f "$tar"; die "docker save $img failed"; }
+    pids=()
     for ((i = 0; i < NODES; i++)); do
-      docker save "$img" | docker exec -i "$(node_name "$i")" ctr -n k8s.io images import - >/dev/null \
-        || die "importing $img into $(node_name "$i") failed"
+      docker exec -i "$(node_name "$i")" ctr -n k8s.io images import - <"$tar" >/dev/null & pids+=($!)
     done
+    for i in "${!pids[@]}"; do wait "${pids[$i]}" || { log "importing $img into $(node_name "$i") failed"; failed=1; }; done
+    [ "$failed" = 0 ] || { rm -f "$tar"; die "loading $img failed"; }
     log "loaded $img into $NODES nodes"
   done
+  rm -f "$tar"
+}
+# ensure_loaded IMAGE...: load_images for those missing from any node's containerd
+ensure_loaded() {
+  local img i missing=()
+  for img in "$@"; do
+    for ((i = 0; i < NODES; i++)); do
+      if ! docker exec "$(node_name "$i")" ctr -n k8s.io images ls -q "name==docker.io/$img" | grep -q .; then missing+=("$img"); break; fi
+    done
+  done
+  [ "${#missing[@]}" = 0 ] || load_images "${missing[@]}"
 }
 project_images() {
   docker images --format '{{.Repository}}:{{.Tag}}' 'pulumi-lakehouse/*' \
@@ -212,6 +230,7 @@ authorization: {mode: Webhook}
 cgroupDriver: cgroupfs
 failCgroupV1: false
 failSwapOn: false
+oomScoreAdj: 0 # the node lacks CAP_SYS_RESOURCE: the default -999 is refused ("permission denied")
 containerRuntimeEndpoint: unix:///run/containerd/containerd.sock
 clusterDomain: cluster.local
 clusterDNS: [$DNS_IP]
@@ -233,6 +252,7 @@ hostnameOverride: $n
 mode: iptables
 clusterCIDR: $POD_CIDR
 conntrack: {maxPerCore: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
+oomScoreAdj: 0
 EOF
   put "$n" /etc/k8s/services/50-kube-proxy 0755 <<'EOF'
 #!/bin/sh
@@ -266,7 +286,9 @@ data:
   Corefile: |
     .:53 {
         errors
-        health { lameduck 5s }
+        health {
+            lameduck 5s
+        }
         ready
         kubernetes cluster.local in-addr.arpa ip6.arpa {
             pods insecure
@@ -425,10 +447,15 @@ up() {
   for ((i = 0; i < NODES; i++)); do
     ip="$(node_ip "$i")"
     worker "$i" "$ip"
-    for ((j = 0; j < NODES; j++)); do
-      [ "$i" = "$j" ] && continue
-      docker exec "$(node_name "$i")" ip route replace "10.244.$j.0/24" via "$(node_ip "$j")"
-    done
+    # Routes to the other nodes' pod ranges, as a supervised service so that a restarted node (a new
+    # network namespace: `docker stop` + `docker start`) gets them back.
+    {
+      echo '#!/bin/sh'
+      for ((j = 0; j < NODES; j++)); do
+        [ "$i" = "$j" ] || echo "ip route replace 10.244.$j.0/24 via $(node_ip "$j")"
+      done
+      echo 'exec sleep infinity'
+    } | put "$(node_name "$i")" /etc/k8s/services/05-pod-routes 0755
   done
   wait_for 300 "the API server" kc get --raw /readyz
   for ((i = 0; i < NODES; i++)); do
@@ -503,7 +530,25 @@ spec:
                 volumeMounts: [{name: d, mountPath: /data}]}]
   volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]
 EOF
-  kc -n "$ns" wait --for=condition=Ready pod --all --timeout=300s >/dev/null || { kc -n "$ns" get pods -o wide; die "smoke pods not Ready"; }
+  # a project image, built here by scripts/images.sh and loaded into the nodes, runs as a pod
+  local kafka_image kafka_version_line
+  kafka_image="pulumi-lakehouse/kafka:$(version localImages.kafka)"
+  docker image inspect "$kafka_image" >/dev/null 2>&1 || die "$kafka_image is not built (make images, or bash scripts/images.sh kafka)"
+  ensure_loaded "$kafka_image"
+  kc -n "$ns" apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: project-image}
+spec:
+  restartPolicy: Never
+  containers: [{name: kafka, image: docker.io/$kafka_image, imagePullPolicy: Never, command: [/opt/kafka/bin/kafka-topics.sh, --version]}]
+EOF
+  kc -n "$ns" wait --for=condition=Ready pod -l app=probe --timeout=300s >/dev/null || { kc -n "$ns" get pods -o wide; die "smoke pods not Ready"; }
+  kc -n "$ns" wait --for=condition=Ready pod/writer --timeout=300s >/dev/null || { kc -n "$ns" get pods -o wide; die "the PVC's pod is not Ready"; }
+  kc -n "$ns" wait --for=jsonpath='{.status.phase}'=Succeeded pod/project-image --timeout=300s >/dev/null \
+    || { kc -n "$ns" describe pod project-image | tail -20; die "$kafka_image did not run to completion in the cluster"; }
+  kafka_version_line="$(kc -n "$ns" logs project-image | tail -1)"
+  case "$kafka_version_line" in "$(version localImages.kafka)"*) ;; *) die "$kafka_image in the cluster printed '$kafka_version_line', expected Kafka $(version localImages.kafka)";; esac
   local svc_ip got nodes
   nodes="$(kc -n "$ns" get pods -l app=probe -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | sort -u | wc -l)"
   [ "$nodes" = "$NODES" ] || die "probe pods ran on $nodes nodes, expected $NODES"
@@ -514,7 +559,7 @@ EOF
   done
   [ "$(kc -n "$ns" get pvc data -o jsonpath='{.status.phase}')" = Bound ] || die "PVC data is not Bound"
   [ "$(kc -n "$ns" exec writer -- cat /data/proof)" = lakehouse-smoke ] || die "the PVC's file did not read back"
-  log "smoke: a pod Ready on each of $NODES nodes, probe.$ns.svc.cluster.local -> $svc_ip from every node, PVC Bound ($(kc -n "$ns" get pvc data -o jsonpath='{.spec.volumeName}') on $(kc -n "$ns" get pod writer -o jsonpath='{.spec.nodeName}'))"
+  log "smoke: a pod Ready on each of $NODES nodes, probe.$ns.svc.cluster.local -> $svc_ip from every node, PVC Bound ($(kc -n "$ns" get pvc data -o jsonpath='{.spec.volumeName}') on $(kc -n "$ns" get pod writer -o jsonpath='{.spec.nodeName}')), $kafka_image ran on $(kc -n "$ns" get pod project-image -o jsonpath='{.spec.nodeName}') (printed $kafka_version_line)"
   kc delete ns "$ns" --wait=true >/dev/null
 }
 
@@ -523,7 +568,8 @@ case "${1:-}" in
   down) down ;;
   status) status ;;
   load) shift; need_bins; if [ "$#" = 0 ]; then mapfile -t imgs < <(project_images); set -- "${imgs[@]}"; fi; load_images "$@" ;;
+  ensure) shift; need_bins; ensure_loaded "$@" ;;
   smoke) smoke ;;
   images) need_bins; build_images ;;
-  *) die "usage: scripts/k8s-cluster.sh up [--no-project-images]|down|status|load [IMAGE...]|smoke|images" ;;
+  *) die "usage: scripts/k8s-cluster.sh up [--no-project-images]|down|status|load [IMAGE...]|ensure IMAGE...|smoke|images" ;;
 esac

@@ -50,6 +50,7 @@ COREDNS_VERSION="$(version kubernetes.coredns)"
 LPP_VERSION="$(version kubernetes.localPathProvisioner)"
 PK_MODULE="$(version kubernetes.pulumiKubernetes.providerModule)"
 PK_VERSION="$(version kubernetes.pulumiKubernetes.version)"
+PK_SDK="$(version kubernetes.pulumiKubernetes.sdkModule)"
 
 fresh() { # fresh NAME KEY [PATH]
   [ "$FORCE" = 0 ] && [ -x "${3:-$BIN/$1}" ] && [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]
@@ -218,13 +219,14 @@ build_provider() {
   {
     printf 'module lakehouse.local/k8s/pulumi-kubernetes\n\ngo 1.24.7\n\n'
     printf 'require github.com/pulumi/pulumi-kubernetes/provider/v4 %s\n\n' "$PK_MODULE"
-    # upstream maps the sdk module to ../sdk of the same commit: the proxy serves it as the same pseudo-version
+    # upstream maps the sdk module to ../sdk of the same commit; the proxy refuses sdk/v4 at that
+    # pseudo-version (403), so it maps to the sdk tag versions.json pins (the release that carries the commit)
     go mod edit -json "$pgomod" | node -e '
       let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
         for (const r of JSON.parse(s).Replace || []) {
           const old = r.Old.Path + (r.Old.Version ? " " + r.Old.Version : "");
           if (r.New.Version) console.log(`replace ${old} => ${r.New.Path} ${r.New.Version}`);
-          else console.log(`replace ${old} => ${r.Old.Path} '"$PK_MODULE"'`);
+          else console.log(`replace ${old} => ${r.Old.Path} '"$PK_SDK"'`);
         }})'
   } >"$w/go.mod"
   # upstream's main embeds schema-embed.json, which its Makefile generates from schema.json with the version set
@@ -241,7 +243,7 @@ build_provider() {
 }
 if [ "$PROVIDER" = 1 ]; then
   dir="$PLUGINS/resource-kubernetes-v$PK_VERSION"
-  key="$PK_MODULE-$PK_VERSION"
+  key="$PK_MODULE-$PK_VERSION-sdk=$PK_SDK"
   if fresh pulumi-resource-kubernetes "$key" "$dir/pulumi-resource-kubernetes"; then
     log "pulumi-resource-kubernetes $PK_VERSION: cached"
   else

@@ -18,7 +18,7 @@ import * as mysql from "mysql2/promise";
 import { Client as PgClient } from "pg";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
 import type { TableSpec } from "../components/specs/postgres";
-import { VerifyEndpoints, containerEnv, docker, readStackOutputs, sleep, trino, waitUntil } from "./clients";
+import { VerifyEndpoints, containerEnv, docker, parseCommandLine, readStackOutputs, sleep, trino, waitUntil } from "./clients";
 import { valueFor } from "./verify";
 
 export interface Stats { n: number; min: number; median: number; p95: number; max: number; mean: number }
@@ -208,25 +208,28 @@ export function formatResults(results: LatencyResult[]): string {
 }
 
 async function main(): Promise<void> {
-    const args = process.argv.slice(2);
-    const opt = (name: string, dflt: string) => {
-        const i = args.indexOf(`--${name}`);
-        return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
-    };
-    const num = (name: string, dflt: string, min: number) => {
-        const v = Number(opt(name, dflt));
+    const a = parseCommandLine("bench-latency",
+        "npx ts-node tools/bench-latency.ts [--stack dev] [--changes 100] [--interval-ms 1000] [--poll-ms 500] [--json <file>]", {
+            stack: { type: "string", default: "dev" },
+            changes: { type: "string", default: "100" },
+            "interval-ms": { type: "string", default: "1000" },
+            "poll-ms": { type: "string", default: "500" },
+            json: { type: "string", default: "" },
+        });
+    const num = (name: "changes" | "interval-ms" | "poll-ms", min: number) => {
+        const v = Number(a[name]);
         if (!Number.isInteger(v) || v < min) {
-            console.error(`bench-latency: --${name} must be an integer >= ${min}, got ${opt(name, dflt)}`);
+            console.error(`bench-latency: --${name} must be an integer >= ${min}, got ${a[name]}`);
             process.exit(2);
         }
         return v;
     };
-    const stack = opt("stack", "dev");
-    const o = { changes: num("changes", "100", 1), intervalMs: num("interval-ms", "1000", 0), pollMs: num("poll-ms", "500", 50) };
+    const stack = a.stack;
+    const o = { changes: num("changes", 1), intervalMs: num("interval-ms", 0), pollMs: num("poll-ms", 50) };
     const outputs = await readStackOutputs(stack, "bench-latency");
     const results = await benchLatency(outputs.endpoints, outputs.verifyTarget, o);
     console.log(formatResults(results));
-    const json = opt("json", "");
+    const json = a.json;
     if (json) fs.writeFileSync(json, JSON.stringify({ stack, ...o, at: new Date().toISOString(), results }, null, 2));
 }
 

@@ -14,7 +14,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
-import { SourceDb, docker, readStackOutputs, sleep, trino } from "./clients";
+import { SourceDb, docker, parseCommandLine, readStackOutputs, sleep, trino } from "./clients";
 
 interface Sample {
     t: number;
@@ -31,18 +31,23 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 }
 
 async function main(): Promise<void> {
-    const args = process.argv.slice(2);
-    const opt = (name: string, dflt: string) => {
-        const i = args.indexOf(`--${name}`);
-        return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
-    };
-    const stack = opt("stack", "dev");
-    const rate = Number(opt("rate", "20"));
-    const commits = Number(opt("commits", "5000"));
-    const minutes = Number(opt("minutes", "0"));
-    const every = Number(opt("every", "30"));
-    const label = opt("label", "run");
-    const out = opt("json", `docs/bench/soak-${label}.json`);
+    const o = parseCommandLine("bench-soak",
+        "npx ts-node tools/bench-soak.ts [--stack dev] [--label run] [--commits 5000] [--minutes 0] [--rate 20] [--every 30] [--json docs/bench/soak-<label>.json]", {
+            stack: { type: "string", default: "dev" },
+            rate: { type: "string", default: "20" },
+            commits: { type: "string", default: "5000" },
+            minutes: { type: "string", default: "0" },
+            every: { type: "string", default: "30" },
+            label: { type: "string", default: "run" },
+            json: { type: "string" },
+        });
+    const stack = o.stack;
+    const rate = Number(o.rate);
+    const commits = Number(o.commits);
+    const minutes = Number(o.minutes);
+    const every = Number(o.every);
+    const label = o.label;
+    const out = o.json ?? `docs/bench/soak-${label}.json`;
     const outputs = await readStackOutputs(stack, "bench-soak");
     const target: VerifyTarget = outputs.verifyTarget;
     const url: string = outputs.endpoints.trino;

@@ -1,7 +1,7 @@
 // Clients the tools (verify, bench-latency) share: docker, the sources' own CLIs inside their
 // containers, Trino's HTTP API, spark-sql in the Spark container, and the stack's outputs.
 import { execFile } from "child_process";
-import { promisify } from "util";
+import { ParseArgsConfig, parseArgs, promisify } from "util";
 import axios from "axios";
 import type { VerifySource } from "../components/lakehouse";
 import type { TableSpec } from "../components/specs/postgres";
@@ -14,6 +14,24 @@ export interface VerifyEndpoints {
     connect: string;
     minio: string;
     trino: string;
+}
+
+/**
+ * A tool's command line through node's util.parseArgs, strict: an unknown flag, a flag without its value
+ * or a stray argument exits 2 with the parser's message (naming the flag) and `usage`, before anything runs.
+ */
+export type CommandLineOption = NonNullable<ParseArgsConfig["options"]>[string];
+/** The values parseArgs gives: a string or boolean per flag, undefined only for a flag without a default. */
+export type CommandLineValues<O extends Record<string, CommandLineOption>> = {
+    [K in keyof O]: (O[K] extends { type: "boolean" } ? boolean : string) | (O[K] extends { default: string | boolean } ? never : undefined);
+};
+export function parseCommandLine<O extends Record<string, CommandLineOption>>(tool: string, usage: string, options: O, argv = process.argv.slice(2)): CommandLineValues<O> {
+    try {
+        return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as unknown as CommandLineValues<O>;
+    } catch (e) {
+        console.error(`${tool}: ${(e as Error).message}\nusage: ${usage}`);
+        process.exit(2);
+    }
 }
 
 /** `pulumi stack output --json` of a deployed stack (needs scripts/env.sh's environment); exits 2 with a clear message when absent. */
@@ -81,19 +99,106 @@ export class SourceDb {
 
     /** The table's columns in the source right now, in order (a column added later is included). */
     async columns(t: TableSpec): Promise<string[]> {
-        const out = this.src.kind === "postgres"
-            ? await this.sql(`SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = '${t.schema}' AND table_name = '${t.name}';`)
-            : await this.sql(`SELECT GROUP_CONCAT(column_name ORDER BY ordinal_position SEPARATOR ',') FROM information_schema.columns WHERE table_schema = '${t.schema}' AND table_name = '${t.name}';`);
-        if (!out || out === "NULL") throw new Error(`${t.schema}.${t.name} does not exist in the ${this.src.kind} source`);
-        return out.split(",");
+        return (await this.columnTypes(t)).map((c) => c.name);
     }
 
-    /** Every row, each column as text (NULL as null), as JSON from the database itself. */
-    async rows(t: TableSpec, cols: string[]): Promise<Row[]> {
+    /**
+     * The table's columns with their types as the source declares them right now, in order: MySQL's
+     * COLUMN_TYPE (`bit(12)`, `datetime(3)`, `enum('a','b')`), Postgres' format_type (`timestamp(3) without
+     * time zone`, `numeric(10,2)`, `bytea`).
+     */
+    async columnTypes(t: TableSpec): Promise<SourceColumn[]> {
         const out = this.src.kind === "postgres"
-            ? await this.sql(`SELECT coalesce(json_agg(json_build_array(${cols.map((c) => `"${c}"::text`).join(", ")})), '[]') FROM ${this.qualified(t)};`)
-            : await this.sql(`SELECT coalesce(JSON_ARRAYAGG(JSON_ARRAY(${cols.map((c) => `CAST(\`${c}\` AS CHAR)`).join(", ")})), '[]') FROM ${this.qualified(t)};`);
+            ? await this.sql(`SELECT coalesce(json_agg(json_build_array(a.attname, format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum), '[]')
+                FROM pg_attribute a WHERE a.attrelid = to_regclass('${this.qualified(t).replace(/'/g, "''")}') AND a.attnum > 0 AND NOT a.attisdropped;`)
+            : await this.sql(`SELECT coalesce(JSON_ARRAYAGG(JSON_ARRAY(column_name, column_type)), '[]') FROM
+                (SELECT column_name, column_type FROM information_schema.columns WHERE table_schema = '${t.schema}' AND table_name = '${t.name}' ORDER BY ordinal_position) c;`);
+        const cols = (JSON.parse(out || "[]") as [string, string][]).map(([name, type]) => ({ name, type }));
+        if (cols.length === 0) throw new Error(`${t.schema}.${t.name} does not exist in the ${this.src.kind} source`);
+        return cols;
+    }
+
+    /**
+     * Every row, each column as text (NULL as null), as JSON from the database itself. A column given
+     * with its type is written in the canonical text verify compares with the mirror (sourceText); a
+     * bare name as the database casts it to text.
+     */
+    async rows(t: TableSpec, cols: (string | SourceColumn)[]): Promise<Row[]> {
+        const kind = this.src.kind === "postgres" ? "postgres" : "mysql";
+        const expr = (c: string | SourceColumn) => (typeof c === "string" ? sourceText(kind, { name: c, type: "" }) : sourceText(kind, c));
+        const out = kind === "postgres"
+            ? await this.sql(`SELECT coalesce(json_agg(json_build_array(${cols.map(expr).join(", ")})), '[]') FROM ${this.qualified(t)};`)
+            // TIMESTAMP columns are read in UTC, as the mirror keeps them.
+            : await this.sql(`SET time_zone = '+00:00'; SELECT coalesce(JSON_ARRAYAGG(JSON_ARRAY(${cols.map(expr).join(", ")})), '[]') FROM ${this.qualified(t)};`);
         return JSON.parse(out);
+    }
+}
+
+// ---- one text per value, the same in the source, Trino and Spark ---------------------------------------
+/** A source column and its type as the source declares it (SourceDb.columnTypes). */
+export interface SourceColumn {
+    name: string;
+    type: string;
+}
+
+const MYSQL_BINARY = /^((tiny|medium|long)?blob|(var)?binary\b)/i;
+
+/** Whether the column holds JSON text (compared as parsed JSON: key order and spacing differ by engine). */
+export function isJsonColumn(c: SourceColumn): boolean {
+    return /^jsonb?$/i.test(c.type.trim());
+}
+
+/**
+ * SQL that reads a source column as the text verify compares: bytes as upper-case hex, BIT(1) as
+ * true/false and BIT(n) as its number (the mirror's boolean and bigint), date-times with six fraction
+ * digits (TIMESTAMP/timestamptz in UTC), everything else as the database's own text.
+ */
+export function sourceText(kind: "postgres" | "mysql", c: SourceColumn): string {
+    const t = c.type.trim().toLowerCase();
+    if (kind === "postgres") {
+        const q = `"${c.name.replace(/"/g, '""')}"`;
+        if (t === "bytea") return `upper(encode(${q}, 'hex'))`;
+        if (/^timestamp(\(\d\))? with time zone$/.test(t)) return `to_char(${q} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
+        if (/^timestamp(\(\d\))?( without time zone)?$/.test(t)) return `to_char(${q}, 'YYYY-MM-DD HH24:MI:SS.US')`;
+        return `${q}::text`;
+    }
+    const q = `\`${c.name.replace(/`/g, "``")}\``;
+    if (MYSQL_BINARY.test(t)) return `HEX(${q})`;
+    if (/^bit\(1\)$/.test(t) || t === "bit") return `CASE CAST(${q} AS UNSIGNED) WHEN 1 THEN 'true' WHEN 0 THEN 'false' END`;
+    if (/^bit\(\d+\)$/.test(t)) return `CAST(CAST(${q} AS UNSIGNED) AS CHAR)`;
+    if (/^(datetime|timestamp)\b/.test(t)) return `DATE_FORMAT(${q}, '%Y-%m-%d %H:%i:%s.%f')`;
+    return `CAST(${q} AS CHAR)`;
+}
+
+/**
+ * SQL that reads a mirror column as the same text, for Trino or Spark SQL, by the column's type in the
+ * mirror as Trino names it (information_schema.columns.data_type). Spark runs with the session time
+ * zone UTC (sparkSql's first statement in verify).
+ */
+export function mirrorText(engine: "trino" | "spark", column: string, mirrorType: string): string {
+    const t = mirrorType.trim().toLowerCase();
+    if (engine === "trino") {
+        const q = `"${column.replace(/"/g, '""')}"`;
+        if (t === "varbinary") return `to_hex(${q})`;
+        if (/^timestamp\(\d\) with time zone$/.test(t)) return `CAST(CAST(${q} AT TIME ZONE 'UTC' AS timestamp(6)) AS varchar)`;
+        if (/^timestamp\(\d\)$/.test(t)) return `CAST(CAST(${q} AS timestamp(6)) AS varchar)`;
+        return `CAST(${q} AS varchar)`;
+    }
+    const q = `\`${column.replace(/`/g, "``")}\``;
+    if (t === "varbinary") return `hex(${q})`;
+    if (/^timestamp\(\d\)( with time zone)?$/.test(t)) return `date_format(${q}, 'yyyy-MM-dd HH:mm:ss.SSSSSS')`;
+    return `CAST(${q} AS STRING)`;
+}
+
+/** JSON text in one canonical form (keys sorted, no spacing); text that is not JSON unchanged. */
+export function canonicalJson(text: string | null): string | null {
+    if (text === null) return null;
+    const sort = (v: unknown): unknown => (Array.isArray(v) ? v.map(sort)
+        : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v);
+    try {
+        return JSON.stringify(sort(JSON.parse(text)));
+    } catch {
+        return text;
     }
 }
 

@@ -2,6 +2,10 @@
 //
 //   npx ts-node tools/status.ts [--stack dev] [--json] [--max-lag-seconds 300]
 //
+// With --json, stdout is exactly one JSON document (LakehouseStatus below) and every other line (errors,
+// warnings) goes to stderr, so `npx ts-node tools/status.ts --json | jq .healthy` works; `make -s status
+// ARGS=--json` gives the same stdout (make's own messages go to stderr).
+//
 // Per captured table: the source's position (Postgres WAL LSN, MySQL/MariaDB binlog file:pos), the
 // position the mirror applied (the changelog's last source position), lag in changes (Kafka end offset
 // minus the last offset applied) and in seconds (how long the oldest unapplied change has waited, read as
@@ -13,7 +17,7 @@
 import axios from "axios";
 import { Kafka, logLevel } from "kafkajs";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
-import { SourceDb, VerifyEndpoints, docker, readStackOutputs, trino } from "./clients";
+import { SourceDb, VerifyEndpoints, docker, parseCommandLine, readStackOutputs, trino } from "./clients";
 
 export interface TableStatus {
     source: string;
@@ -36,25 +40,41 @@ export interface LakehouseStatus {
     stack: string;
     time: string;
     healthy: boolean;
+    /** Why the stack is unhealthy; empty when healthy. */
     problems: string[];
+    /** Worth knowing, not unhealthy: a maintenance action that lost its commit races (retried next pass). */
+    warnings: string[];
     connectors: { name: string; state: string; tasks: string[] }[];
     containers: { name: string; state: string }[];
     cdcJob: { heartbeat?: Record<string, unknown>; heartbeatAgeSeconds?: number } | null;
     tables: TableStatus[];
 }
 
+/**
+ * A maintenance action that failed only because the CDC job's commits kept winning the race (the job
+ * retried it with back-off; jobs/maintenance_lib.py CONFLICT_MARKERS): nothing is lost or doubled and the
+ * next pass tries again, so it is a warning. Any other failure of an action is a problem.
+ */
+const LOST_COMMIT_RACE = /ValidationException|CommitFailedException|CommitStateUnknownException|Found conflicting files|Missing required files to delete|Cannot commit/;
+
 const one = async (url: string, sql: string): Promise<any[]> => (await trino(url, sql))[0] ?? [];
 
 async function sourcePosition(db: SourceDb): Promise<string> {
     if (db.src.kind === "postgres") return `lsn:${await db.sql("SELECT (pg_current_wal_lsn() - '0/0')::bigint;")}`; // as the changelog's source_position
-    const out = await db.sql("SHOW MASTER STATUS;");
+    // Oracle MySQL removed SHOW MASTER STATUS in 8.4 (SHOW BINARY LOG STATUS since 8.2); MariaDB has
+    // SHOW MASTER STATUS (and SHOW BINLOG STATUS since 10.5.2) but not BINARY LOG STATUS.
+    const out = await db.sql("SHOW BINARY LOG STATUS;").catch(() => db.sql("SHOW MASTER STATUS;"));
     const [file, pos] = out.split(/\s+/);
+    if (!file || !/^\d+$/.test(pos ?? "")) throw new Error(`no binary log position (is log_bin on?): ${JSON.stringify(out)}`);
     return `${file}:${pos}`;
 }
 
 export async function lakehouseStatus(stack: string, endpoints: VerifyEndpoints, target: VerifyTarget, maxLagSeconds: number): Promise<LakehouseStatus> {
     const problems: string[] = [];
-    const status: LakehouseStatus = { stack, time: new Date().toISOString(), healthy: true, problems, connectors: [], containers: [], cdcJob: null, tables: [] };
+    const warnings: string[] = [];
+    const status: LakehouseStatus = {
+        stack, time: new Date().toISOString(), healthy: true, problems, warnings, connectors: [], containers: [], cdcJob: null, tables: [],
+    };
 
     // Containers: every one of the stack running and healthy.
     for (const c of target.containers as string[]) {
@@ -104,7 +124,7 @@ export async function lakehouseStatus(stack: string, endpoints: VerifyEndpoints,
             for (const t of s.tables) {
                 const topic = `${s.topicPrefix}.${t.schema}.${t.name}`;
                 const mirror = target.cdc ? `${target.cdc.namespace}.${target.cdc.tablePrefix}${topic.replace(/[^A-Za-z0-9_]/g, "_").toLowerCase()}` : "";
-                status.tables.push(await tableStatus(endpoints, target, admin, s, topic, mirror, position, maxLagSeconds, problems));
+                status.tables.push(await tableStatus(endpoints, target, admin, s, topic, mirror, position, maxLagSeconds, problems, warnings));
             }
         }
     } finally {
@@ -116,7 +136,7 @@ export async function lakehouseStatus(stack: string, endpoints: VerifyEndpoints,
 
 async function tableStatus(
     endpoints: VerifyEndpoints, target: VerifyTarget, admin: ReturnType<Kafka["admin"]>, s: VerifySource, topic: string,
-    mirror: string, sourcePosition: string | null, maxLagSeconds: number, problems: string[],
+    mirror: string, sourcePosition: string | null, maxLagSeconds: number, problems: string[], warnings: string[],
 ): Promise<TableStatus> {
     const ts: TableStatus = {
         source: `${s.kind}:${topic.split(".").slice(1).join(".")}`, topic, mirror, sourcePosition, appliedPosition: null, lagChanges: null,
@@ -173,7 +193,9 @@ async function tableStatus(
                 actions: Object.fromEntries(rows.map((r) => [r[2], { ok: r[3], result: JSON.parse(r[4] ?? "{}"), ...(r[5] ? { error: r[5] } : {}) }])),
             };
             for (const [action, a] of Object.entries(ts.lastMaintenance.actions)) {
-                if (!a.ok) problems.push(`${mirror}: maintenance ${action} failed: ${a.error}`);
+                if (a.ok) continue;
+                if (LOST_COMMIT_RACE.test(a.error ?? "")) warnings.push(`${mirror}: maintenance ${action} lost its commit races to the CDC job (retried next pass): ${a.error}`);
+                else problems.push(`${mirror}: maintenance ${action} failed: ${a.error}`);
             }
         });
     }
@@ -197,21 +219,23 @@ function render(s: LakehouseStatus): string {
             lines.push(`    maintenance ${t.lastMaintenance.finishedAt}: ${did.join("; ")}`);
         } else lines.push("    maintenance: no run yet");
     }
+    for (const w of s.warnings) lines.push(`  warning: ${w}`);
     for (const p of s.problems) lines.push(`  UNHEALTHY: ${p}`);
     return lines.join("\n");
 }
 
 async function main(): Promise<void> {
-    const args = process.argv.slice(2);
-    const opt = (name: string, dflt: string) => {
-        const i = args.indexOf(`--${name}`);
-        return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
-    };
-    const stack = opt("stack", "dev");
+    const o = parseCommandLine("status", "npx ts-node tools/status.ts [--stack dev] [--json] [--max-lag-seconds 300]", {
+        stack: { type: "string", default: "dev" },
+        json: { type: "boolean", default: false },
+        "max-lag-seconds": { type: "string", default: "300" },
+    });
+    const stack = o.stack;
     const outputs = await readStackOutputs(stack, "status");
-    const s = await lakehouseStatus(stack, outputs.endpoints, outputs.verifyTarget, Number(opt("max-lag-seconds", "300")));
-    console.log(args.includes("--json") ? JSON.stringify(s, null, 2) : render(s));
-    process.exit(s.healthy ? 0 : 1);
+    const s = await lakehouseStatus(stack, outputs.endpoints, outputs.verifyTarget, Number(o["max-lag-seconds"]));
+    // stdout carries the report alone (with --json: one JSON document, nothing else); anything else goes
+    // to stderr. Exit only once stdout is flushed, so a reader through a pipe gets the whole document.
+    process.stdout.write(`${o.json ? JSON.stringify(s, null, 2) : render(s)}\n`, () => process.exit(s.healthy ? 0 : 1));
 }
 
 if (require.main === module) {

@@ -21,7 +21,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
 import type { TableSpec } from "../components/specs/postgres";
-import { Row, SourceDb, VerifyEndpoints, containerEnv, docker, readStackOutputs, sparkSql, trino, waitUntil } from "./clients";
+import { Row, SourceColumn, SourceDb, VerifyEndpoints, canonicalJson, containerEnv, docker, isJsonColumn, mirrorText, parseCommandLine, readStackOutputs, sparkSql, trino, waitUntil } from "./clients";
 
 export { VerifyEndpoints };
 
@@ -112,11 +112,22 @@ interface Planned {
 
 const isInteger = (type: string) => /^((tiny|small|medium|big)?int(eger)?|int[248]|(small|big)?serial)\b/i.test(type.trim());
 
-/** A value of a column's type for a verify row; undefined when it cannot make one. */
-export function valueFor(type: string, text: string, n: number): string | undefined {
-    if (/char|text|string/i.test(type)) return text;
-    if (isInteger(type)) return String(n);
-    if (/^(decimal|numeric)/i.test(type.trim())) return "12.34";
+/**
+ * A value of a column's type for a verify row, written as the source and Debezium write it back
+ * (a DECIMAL(12,3) gets 12.340); undefined when it cannot make one. A DECIMAL without scale is
+ * MySQL's DECIMAL(10,0) (12); a Postgres NUMERIC without scale keeps what it is given (12.34).
+ */
+export function valueFor(type: string, text: string, n: number, kind: "postgres" | "mysql" = "postgres"): string | undefined {
+    const t = type.trim();
+    if (/^(enum|set)\s*\(/i.test(t)) return undefined;
+    if (/char|text|string/i.test(t)) return text;
+    if (isInteger(t)) return String(n);
+    const d = /^(decimal|numeric)\s*(?:\(\s*\d+\s*(?:,\s*(\d+)\s*)?\))?/i.exec(t);
+    if (d) {
+        const scale = d[2] !== undefined ? Number(d[2]) : /\(/.test(t) || kind === "mysql" ? 0 : undefined;
+        if (scale === undefined) return "12.34";
+        return scale === 0 ? "12" : `12.${"34".padEnd(scale, "0").slice(0, scale)}`;
+    }
     return undefined;
 }
 
@@ -128,7 +139,7 @@ function plan(db: SourceDb, t: TableSpec, topicPrefix: string, target: VerifyTar
     const ids: [number, number] = [maxId + 1, maxId + 2];
     const inserted = ids.map((id, i) => Object.fromEntries(t.columns.map((c) => {
         if (c.name === key) return [c.name, String(id)];
-        const v = valueFor(c.type, `verify-${runId}-${i}`, 7);
+        const v = valueFor(c.type, `verify-${runId}-${i}`, 7, db.src.kind === "postgres" ? "postgres" : "mysql");
         if (v === undefined && c.notNull) throw new Error(`${t.schema}.${t.name}.${c.name}: no verify value for type ${c.type}`);
         return [c.name, v ?? null];
     })));
@@ -321,16 +332,34 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
         return files.map((f) => f.split("/").pop()).join(", ");
     });
 
-    const trinoRows = async (p: Planned, cols: string[]) =>
-        (await trino(endpoints.trino, `SELECT ${cols.map((c) => `CAST("${c}" AS varchar)`).join(", ")} FROM ${p.mirror}`)) as Row[];
+    // Source and mirror rows in one text per value (tools/clients.ts sourceText and mirrorText): bytes
+    // as hex, BIT as the mirror's boolean or number, date-times with six fraction digits in UTC, JSON
+    // in canonical form. The mirror's column types come from Trino's information_schema.
+    const mirrorTypes = async (p: Planned): Promise<Map<string, string>> => {
+        const [catalog, schema, table] = p.mirror.split(".");
+        const rows = await trino(endpoints.trino, `SELECT column_name, data_type FROM ${catalog}.information_schema.columns
+            WHERE table_schema = '${schema}' AND table_name = '${table}'`);
+        return new Map(rows.map((r) => [String(r[0]), String(r[1])]));
+    };
+    const canonical = (rows: Row[], cols: SourceColumn[]) =>
+        rows.map((r) => r.map((v, i) => (isJsonColumn(cols[i]) && v !== null ? canonicalJson(String(v)) : v)));
+    const sourceRows = async (p: Planned, cols: SourceColumn[]) => canonical(await p.db.rows(p.table, cols), cols);
+    const trinoRows = async (p: Planned, cols: SourceColumn[]) => {
+        const types = await mirrorTypes(p);
+        const missing = cols.filter((c) => !types.has(c.name.toLowerCase()));
+        if (missing.length > 0) throw new Error(`${p.mirror} has no column ${missing.map((c) => c.name).join(", ")} yet`);
+        const rows = (await trino(endpoints.trino, `SELECT ${cols.map((c) => mirrorText("trino", c.name, types.get(c.name.toLowerCase())!)).join(", ")} FROM ${p.mirror}`)) as Row[];
+        return canonical(rows, cols);
+    };
 
     async function mirrorsEqual(what: string): Promise<string> {
         let last = "";
         try {
             await waitUntil(what, waitMs, 2000, async () => {
                 for (const p of planned) {
-                    const cols = await p.db.columns(p.table);
-                    const diff = rowDiff(sortRows(await p.db.rows(p.table, cols), cols, [p.key]), sortRows(await trinoRows(p, cols), cols, [p.key]));
+                    const typed = await p.db.columnTypes(p.table);
+                    const cols = typed.map((c) => c.name);
+                    const diff = rowDiff(sortRows(await sourceRows(p, typed), cols, [p.key]), sortRows(await trinoRows(p, typed), cols, [p.key]));
                     if (diff) {
                         last = `${p.mirror}: ${diff}`;
                         return undefined;
@@ -374,16 +403,18 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
         if (mirrored && !o.quick) {
             await check("Spark reads the same mirror rows and changelog", async () => {
                 const queries: Record<string, string> = {};
-                const cols: Record<string, string[]> = {};
+                const cols: Record<string, SourceColumn[]> = {};
                 for (const [i, p] of planned.entries()) {
-                    cols[i] = await p.db.columns(p.table);
-                    queries[`m${i}`] = `SELECT array(${cols[i].map((c) => `CAST(\`${c}\` AS STRING)`).join(", ")}) r FROM ${p.mirror}`;
+                    cols[i] = await p.db.columnTypes(p.table);
+                    const types = await mirrorTypes(p);
+                    queries[`m${i}`] = `SELECT array(${cols[i].map((c) => mirrorText("spark", c.name, types.get(c.name.toLowerCase()) ?? "")).join(", ")}) r FROM ${p.mirror}`;
                     queries[`c${i}`] = `SELECT op FROM ${p.mirror}_changelog WHERE get_json_object(coalesce(after, before), '$.${p.key}') IN (${p.ids.map((x) => `'${x}'`).join(", ")}) AND ${sinceStart(p.topic)} ORDER BY kafka_offset`;
                 }
-                const res = await sparkSql(target.sparkContainer, [], queries);
+                const res = await sparkSql(target.sparkContainer, ["SET spark.sql.session.timeZone=UTC;"], queries);
                 for (const [i, p] of planned.entries()) {
-                    const spark = sortRows(res[`m${i}`].map((x: { r: Row }) => x.r), cols[i], [p.key]);
-                    const src = sortRows(await p.db.rows(p.table, cols[i]), cols[i], [p.key]);
+                    const names = cols[i].map((c) => c.name);
+                    const spark = sortRows(canonical(res[`m${i}`].map((x: { r: Row }) => x.r), cols[i]), names, [p.key]);
+                    const src = sortRows(await sourceRows(p, cols[i]), names, [p.key]);
                     const diff = rowDiff(src, spark);
                     if (diff) throw new Error(`${p.mirror} through Spark: ${diff}`);
                     const ops = res[`c${i}`].map((x: { op: string }) => x.op).join("");
@@ -419,14 +450,14 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
 
 // ---- command line ----------------------------------------------------------------------------------
 async function main(): Promise<void> {
-    const args = process.argv.slice(2);
-    const opt = (name: string, dflt: string) => {
-        const i = args.indexOf(`--${name}`);
-        return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
-    };
-    const stack = opt("stack", "dev");
-    const waitMs = Number(opt("wait-seconds", "600")) * 1000;
-    const quick = args.includes("--quick");
+    const o = parseCommandLine("verify", "npx ts-node tools/verify.ts [--stack dev] [--wait-seconds 600] [--quick]", {
+        stack: { type: "string", default: "dev" },
+        "wait-seconds": { type: "string", default: "600" },
+        quick: { type: "boolean", default: false },
+    });
+    const stack = o.stack;
+    const waitMs = Number(o["wait-seconds"]) * 1000;
+    const quick = o.quick;
     const outputs = await readStackOutputs(stack, "verify");
     const started = Date.now();
     console.log(`verify: stack ${stack}`);

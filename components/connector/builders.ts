@@ -55,8 +55,14 @@ export interface PostgresConnectorArgs<Secret = string> {
     port?: number;
     /** Replication user (needs REPLICATION and, with `filtered` publications, table ownership). */
     user: string;
-    /** The user's password; it goes to `secretConfig`, never to `config`. */
-    password: Secret;
+    /** The user's password; it goes to `secretConfig`, never to `config`. Exclusive with passwordReference. */
+    password?: Secret;
+    /**
+     * A Kafka Connect config-provider reference that the worker resolves to the password, e.g.
+     * `${directory:/kafka/secrets:postgres-cdc-password}` (see DebeziumConnect's `secrets`): it goes to
+     * `config`, and the password itself reaches neither the REST body nor the connect_configs topic.
+     */
+    passwordReference?: string;
     /** Database to capture. */
     dbname: string;
     /** Kafka topic prefix: topics are `<prefix>.<schema>.<table>`. Default `dbserver1`. */
@@ -82,7 +88,8 @@ export interface PostgresConnectorArgs<Secret = string> {
 }
 
 /** Source flavour of {@link mySqlConnector}: MariaDB has its own Debezium connector class (≥ 2.7). */
-export type MySqlFlavour = "mysql" | "mariadb";
+export const MYSQL_FLAVOURS = ["mysql", "mariadb"] as const;
+export type MySqlFlavour = typeof MYSQL_FLAVOURS[number];
 
 /** Arguments of {@link mySqlConnector}. */
 export interface MySqlConnectorArgs<Secret = string> {
@@ -96,8 +103,14 @@ export interface MySqlConnectorArgs<Secret = string> {
     port?: number;
     /** CDC user (SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT). */
     user: string;
-    /** The user's password; it goes to `secretConfig`, never to `config`. */
-    password: Secret;
+    /** The user's password; it goes to `secretConfig`, never to `config`. Exclusive with passwordReference. */
+    password?: Secret;
+    /**
+     * A Kafka Connect config-provider reference that the worker resolves to the password, e.g.
+     * `${directory:/kafka/secrets:postgres-cdc-password}` (see DebeziumConnect's `secrets`): it goes to
+     * `config`, and the password itself reaches neither the REST body nor the connect_configs topic.
+     */
+    passwordReference?: string;
     /** `database.server.id`: unique among every replica and connector of the server, 1..4294967295. */
     serverId: number;
     /** Kafka topic prefix, unique per connector. Default `mysqlserver1`. */
@@ -152,11 +165,24 @@ function requireList(builder: string, field: string, value: unknown, pattern: Re
     return value as string[];
 }
 
-function requirePassword<Secret>(builder: string, value: Secret): Secret {
-    if (value === undefined || value === null || (typeof value === "string" && value === "")) {
-        fail(builder, "password", "is required");
+/** A Kafka Connect config-provider reference, `${provider:path:key}` or `${provider:key}` (KIP-297), and nothing else. */
+export const CONFIG_PROVIDER_REFERENCE = /^\$\{[A-Za-z0-9_.-]+:(?:[^{}:]*:)?[^{}:]+\}$/;
+
+/** The password setting: the secret (to secretConfig) or a config-provider reference (to config), exactly one. */
+function passwordSetting<Secret>(builder: string, args: { password?: Secret; passwordReference?: string }): {
+    config: Record<string, string>; secretConfig: Record<string, Secret>;
+} {
+    const { password, passwordReference } = args;
+    const given = password !== undefined && password !== null && !(typeof password === "string" && password === "");
+    if (passwordReference !== undefined) {
+        if (given) fail(builder, "passwordReference", "and password are exclusive: give one");
+        if (typeof passwordReference !== "string" || !CONFIG_PROVIDER_REFERENCE.test(passwordReference)) {
+            fail(builder, "passwordReference", `must be a config-provider reference like \${directory:/kafka/secrets:name}, got "${passwordReference}"`);
+        }
+        return { config: { [DEBEZIUM_KEYS.password]: passwordReference }, secretConfig: {} };
     }
-    return value;
+    if (!given) fail(builder, "password", "is required (or passwordReference)");
+    return { config: {}, secretConfig: { [DEBEZIUM_KEYS.password]: password as Secret } };
 }
 
 function extra(builder: string, config: Record<string, string> | undefined, secretKey: string): Record<string, string> {
@@ -187,7 +213,7 @@ export function postgresConnector<Secret = string>(args: PostgresConnectorArgs<S
     const hostname = requireString(b, "hostname", args.hostname, HOST_NAME);
     const port = requirePort(b, "port", args.port ?? 5432);
     const user = requireString(b, "user", args.user);
-    const password = requirePassword(b, args.password);
+    const password = passwordSetting(b, args);
     const dbname = requireString(b, "dbname", args.dbname);
     const topicPrefix = requireString(b, "topicPrefix", args.topicPrefix ?? "dbserver1", TOPIC_NAME);
     const schemas = requireList(b, "schemas", args.schemas ?? ["public"], IDENTIFIER);
@@ -223,8 +249,8 @@ export function postgresConnector<Secret = string>(args: PostgresConnectorArgs<S
     if (args.heartbeatIntervalMs !== undefined) config[DEBEZIUM_KEYS.heartbeatIntervalMs] = String(args.heartbeatIntervalMs);
     return {
         name,
-        config: { ...config, ...extra(b, args.extraConfig, DEBEZIUM_KEYS.password) },
-        secretConfig: { [DEBEZIUM_KEYS.password]: password },
+        config: { ...config, ...extra(b, args.extraConfig, DEBEZIUM_KEYS.password), ...password.config },
+        secretConfig: password.secretConfig,
     };
 }
 
@@ -241,7 +267,7 @@ export function mySqlConnector<Secret = string>(args: MySqlConnectorArgs<Secret>
     const hostname = requireString(b, "hostname", args.hostname, HOST_NAME);
     const port = requirePort(b, "port", args.port ?? 3306);
     const user = requireString(b, "user", args.user);
-    const password = requirePassword(b, args.password);
+    const password = passwordSetting(b, args);
     if (!Number.isInteger(args.serverId) || args.serverId < 1 || args.serverId > 4294967295) {
         fail(b, "serverId", "must be an integer between 1 and 4294967295");
     }
@@ -274,7 +300,7 @@ export function mySqlConnector<Secret = string>(args: MySqlConnectorArgs<Secret>
     if (args.snapshotMode !== undefined) config[DEBEZIUM_KEYS.snapshotMode] = requireString(b, "snapshotMode", args.snapshotMode);
     return {
         name,
-        config: { ...config, ...extra(b, args.extraConfig, DEBEZIUM_KEYS.password) },
-        secretConfig: { [DEBEZIUM_KEYS.password]: password },
+        config: { ...config, ...extra(b, args.extraConfig, DEBEZIUM_KEYS.password), ...password.config },
+        secretConfig: password.secretConfig,
     };
 }

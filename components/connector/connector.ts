@@ -42,6 +42,13 @@ export interface ConnectorArgs {
      * by a database that this very update brings back. Default: none (always validate).
      */
     sourceRevision?: pulumi.Input<string>;
+    /**
+     * Secrets that `config` references through the worker's config providers (e.g. `database.password`:
+     * `${directory:/kafka/secrets:postgres-cdc-password}`). Never sent to the worker; state keeps a salted
+     * digest (a secret), and a change, such as a password rotation, restarts the connector and its tasks so
+     * they resolve the new value. Default: none.
+     */
+    referencedSecrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 /** Type token module of the resource: `pulumi-nodejs:dynamic/lakehouse:Connector`. */
@@ -63,6 +70,8 @@ export class Connector extends pulumi.dynamic.Resource {
     declare readonly secretConfigKeys: pulumi.Output<string[]>;
     /** Salted digest of the secret settings (a Pulumi secret). */
     declare readonly secretConfigDigest: pulumi.Output<string>;
+    /** Salted digest of the referenced secrets (a Pulumi secret). */
+    declare readonly referencedSecretsDigest: pulumi.Output<string>;
     /** Connector state at the last create, update or refresh, e.g. RUNNING. */
     declare readonly connectorState: pulumi.Output<string>;
     /** Task states, by task id. */
@@ -83,6 +92,8 @@ export class Connector extends pulumi.dynamic.Resource {
             resetOffsetsOnDelete: args.resetOffsetsOnDelete,
             validate: args.validate,
             sourceRevision: args.sourceRevision,
+            referencedSecrets: args.referencedSecrets === undefined ? undefined : pulumi.secret(args.referencedSecrets),
+            referencedSecretsDigest: undefined,
             secretConfigKeys: undefined,
             secretConfigDigest: undefined,
             connectorState: undefined,
@@ -90,7 +101,7 @@ export class Connector extends pulumi.dynamic.Resource {
             workerId: undefined,
             connectorType: undefined,
         };
-        const secretOutputs = { additionalSecretOutputs: ["secretConfig", "secretConfigDigest"] };
+        const secretOutputs = { additionalSecretOutputs: ["secretConfig", "secretConfigDigest", "referencedSecrets", "referencedSecretsDigest"] };
         super(connectorProvider, name, props, pulumi.mergeOptions(opts, secretOutputs), CONNECTOR_TYPE.module, CONNECTOR_TYPE.type);
     }
 }

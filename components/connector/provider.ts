@@ -17,18 +17,27 @@ export interface ConnectorInputs {
      * diffed; while it is unknown (a preview of an update that recreates the source) validation is skipped.
      */
     sourceRevision?: string;
+    /**
+     * Secrets that `config` references through the worker's config providers (`${provider:path:key}`),
+     * never sent: a change restarts the connector so it resolves the new value.
+     */
+    referencedSecrets?: Record<string, string>;
 }
 
 /** Outputs the provider returns and Pulumi stores: never a secret value. */
 export interface ConnectorOutputs {
     connectUrl: string;
     name: string;
+    /** The source database's revision the connector last ran against (its container ids); "" without one. */
+    sourceRevision?: string;
     /** Only the keys the user gave, with their live values after `read`. */
     config: Record<string, string>;
     /** Names of the secret settings, never their values. */
     secretConfigKeys: string[];
     /** `scrypt:<salt>:<hash>` of the secret settings, so a changed password shows as a diff; "" if none. */
     secretConfigDigest: string;
+    /** Salted digest of `referencedSecrets`, so a rotation shows as an update; "" if none. */
+    referencedSecretsDigest: string;
     waitTimeoutSeconds: number;
     resetOffsetsOnDelete: boolean;
     validate: boolean;
@@ -92,6 +101,8 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // Pulumi's marker for a
 const CONNECTOR_CLASS_KEY = "connector.class";
 const NAME_KEY = "name";
 const SECRET_LOOKING_KEY = /password|secret|jaas\.config|credential|token|sslkey$|\.key$/i;
+/** A whole value that is a config-provider reference (`${provider:path:key}`, KIP-297): safe in config and state. */
+const PROVIDER_REFERENCE = /^\$\{[A-Za-z0-9_.-]+:(?:[^{}:]*:)?[^{}:]+\}$/;
 const RETRY_STATUS = [409, 502, 503, 504];
 const RETRY_CODES = ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"];
 const TRACE_LIMIT = 6000;
@@ -288,6 +299,13 @@ function sameMap(a: Record<string, string> | undefined, b: Record<string, string
     return true;
 }
 
+function referencesUnchanged(olds: Partial<ConnectorOutputs>, news: ConnectorInputs): boolean {
+    const refs = news.referencedSecrets ?? {};
+    if (Object.keys(refs).length === 0) return !olds.referencedSecretsDigest;
+    const salt = saltOf(olds.referencedSecretsDigest);
+    return salt !== undefined && secretDigest(refs, salt) === olds.referencedSecretsDigest;
+}
+
 function secretsUnchanged(olds: Partial<ConnectorOutputs>, news: ConnectorInputs): boolean {
     const newKeys = Object.keys(news.secretConfig ?? {}).sort();
     const oldKeys = [...(olds.secretConfigKeys ?? [])].sort();
@@ -307,7 +325,11 @@ export function diffConnector(olds: Partial<ConnectorOutputs>, news: ConnectorIn
     if (isUnknown(news.name) || olds.name !== news.name) replaces.push("name");
     if (isUnknown(news.config) || !sameMap(olds.config, stringMap(news.config))) changed.push("config");
     if (isUnknown(news.secretConfig) || !secretsUnchanged(olds, news)) changed.push("secretConfig");
+    if (isUnknown(news.referencedSecrets) || !referencesUnchanged(olds, news)) changed.push("referencedSecrets");
     if (isUnknown(news.connectUrl) || olds.connectUrl !== news.connectUrl) changed.push("connectUrl");
+    // A replaced source database (new container id in the revision): an update that restarts failed tasks.
+    // State written before the revision was kept has none: no diff for it.
+    if (olds.sourceRevision !== undefined && (isUnknown(news.sourceRevision) || olds.sourceRevision !== (news.sourceRevision ?? ""))) changed.push("sourceRevision");
     const options = ["waitTimeoutSeconds", "resetOffsetsOnDelete", "validate"] as const;
     for (const option of options) {
         const oldValue = olds[option] ?? CONNECTOR_DEFAULTS[option];
@@ -350,8 +372,8 @@ export function validateInputs(news: any): { inputs: any; failures: pulumi.dynam
             } else {
                 inputs.config[key] = String(value);
             }
-            if (SECRET_LOOKING_KEY.test(key)) {
-                failures.push({ property: `config["${key}"]`, reason: "looks like a secret: pass it in secretConfig, which never reaches state" });
+            if (SECRET_LOOKING_KEY.test(key) && !PROVIDER_REFERENCE.test(String(value))) {
+                failures.push({ property: `config["${key}"]`, reason: "looks like a secret: pass it in secretConfig, which never reaches state, or as a config-provider reference (${provider:path:key})" });
             }
         }
         if (!(CONNECTOR_CLASS_KEY in news.config)) {
@@ -378,6 +400,13 @@ export function validateInputs(news: any): { inputs: any; failures: pulumi.dynam
             }
         }
     }
+    if (news.referencedSecrets !== undefined && news.referencedSecrets !== null && !isUnknown(news.referencedSecrets)) {
+        if (typeof news.referencedSecrets !== "object" || Array.isArray(news.referencedSecrets)) {
+            failures.push({ property: "referencedSecrets[*]", reason: "must be a map of names to strings" });
+        } else {
+            inputs.referencedSecrets = stringMap(news.referencedSecrets);
+        }
+    }
     const w = news.waitTimeoutSeconds;
     if (w !== undefined && !isUnknown(w) && !(typeof w === "number" && w > 0 && Number.isFinite(w))) {
         failures.push({ property: "waitTimeoutSeconds", reason: "must be a positive number of seconds" });
@@ -398,7 +427,56 @@ interface RemoteValidation {
 }
 
 /** Debezium's messages for a database it could not reach (Postgres JDBC, MySQL/MariaDB drivers). */
-const UNREACHABLE_SOURCE = /connection attempt failed|unable to connect|communications link failure|connection refused|could not connect|unknownhost|no route to host|connect timed out|timeout.*connect/i;
+const UNREACHABLE_SOURCE = /connection attempt failed|unable to connect|communications link failure|connection refused|could not connect|unknownhost|no route to host|connect timed out|timeout.*connect|failed to establish connection/i;
+/** ...unless the database answered and refused the credentials (MySQL: "Unable to connect: Access denied ..."). */
+const CREDENTIALS_REFUSED = /access denied|password authentication failed|authentication failed/i;
+
+type WorkerValidation = { errors: { field: string; errors: string[] }[] } | { skipped: string } | { rejected: string };
+
+/**
+ * `PUT /connector-plugins/{class}/config/validate`: the worker's error messages per setting (redacted),
+ * or why there are none: the worker did not answer or answered 5xx/409 (`skipped`), or refused the
+ * request itself, e.g. an unknown connector class (`rejected`).
+ */
+async function validationByWorker(ctx: Context, inputs: ConnectorInputs, timeoutMs: number): Promise<WorkerValidation> {
+    const connectorClass = inputs.config[CONNECTOR_CLASS_KEY];
+    const path = `/connector-plugins/${encodeURIComponent(connectorClass)}/config/validate`;
+    let result: HttpResult;
+    try {
+        result = await send(ctx, "PUT", path, requestBody(inputs), timeoutMs);
+    } catch (error: any) {
+        return { skipped: `the Connect worker did not answer (${error?.code ?? "network error"})` };
+    }
+    if (result.status >= 500 || result.status === 409) {
+        const detail = connectMessage(result.data) || "";
+        return { skipped: redact(`the worker answered HTTP ${result.status}${detail ? `: ${detail}` : ""}`, ctx.secrets) };
+    }
+    if (result.status !== 200) {
+        return { rejected: redact(`the worker rejected it: ${connectMessage(result.data) || `HTTP ${result.status}`}`, ctx.secrets) };
+    }
+    const errors: { field: string; errors: string[] }[] = [];
+    for (const entry of result.data?.configs ?? []) {
+        const field = entry?.value?.name;
+        const messages: unknown[] = entry?.value?.errors ?? [];
+        if (typeof field !== "string" || !Array.isArray(messages) || messages.length === 0) continue;
+        errors.push({ field, errors: messages.map((m) => redact(String(m), ctx.secrets)) });
+    }
+    return { errors };
+}
+
+/**
+ * Why the worker refused a connector's config, per setting: Connect answers a PUT of an invalid config
+ * with a summary (400) or, for some plugins, an opaque 500 (Kafka 4.3 with Debezium's MySQL connector:
+ * a NullPointerException on a validated key without a value). The validate endpoint still gives each
+ * setting's messages; they replace the summary in the error. Returns undefined when it gives none.
+ */
+async function explainRefusedConfig(ctx: Context, inputs: ConnectorInputs): Promise<string | undefined> {
+    const answer = await validationByWorker(ctx, inputs, ctx.settings.requestTimeoutMs);
+    if ("skipped" in answer) return undefined;
+    if ("rejected" in answer) return `  ${CONNECTOR_CLASS_KEY}: ${answer.rejected}`;
+    if (answer.errors.length === 0) return undefined;
+    return answer.errors.map(({ field, errors }) => `  ${field}: ${errors.join("; ")}`).join("\n");
+}
 
 /**
  * Validation by the worker: `PUT /connector-plugins/{class}/config/validate`, one failure per field
@@ -406,29 +484,13 @@ const UNREACHABLE_SOURCE = /connection attempt failed|unable to connect|communic
  * reach (Debezium tests the connection there), gives no failure but a `skipped` reason.
  */
 async function validateRemotely(ctx: Context, inputs: ConnectorInputs): Promise<RemoteValidation> {
-    const connectorClass = inputs.config[CONNECTOR_CLASS_KEY];
-    const path = `/connector-plugins/${encodeURIComponent(connectorClass)}/config/validate`;
-    let result: HttpResult;
-    try {
-        result = await send(ctx, "PUT", path, requestBody(inputs), ctx.settings.checkTimeoutMs);
-    } catch (error: any) {
-        return { failures: [], skipped: `the Connect worker did not answer (${error?.code ?? "network error"})` };
-    }
-    if (result.status >= 500 || result.status === 409) {
-        const detail = connectMessage(result.data) || "";
-        return { failures: [], skipped: redact(`the worker answered HTTP ${result.status}${detail ? `: ${detail}` : ""}`, ctx.secrets) };
-    }
-    if (result.status !== 200) {
-        const detail = connectMessage(result.data) || `HTTP ${result.status}`;
-        return { failures: [{ property: `config["${CONNECTOR_CLASS_KEY}"]`, reason: redact(`the worker rejected it: ${detail}`, ctx.secrets) }] };
-    }
+    const answer = await validationByWorker(ctx, inputs, ctx.settings.checkTimeoutMs);
+    if ("skipped" in answer) return { failures: [], skipped: answer.skipped };
+    if ("rejected" in answer) return { failures: [{ property: `config["${CONNECTOR_CLASS_KEY}"]`, reason: answer.rejected }] };
     const failures: pulumi.dynamic.CheckFailure[] = [];
     const unreachable: string[] = [];
-    for (const entry of result.data?.configs ?? []) {
-        const field = entry?.value?.name;
-        const errors: string[] = entry?.value?.errors ?? [];
-        if (typeof field !== "string" || errors.length === 0) continue;
-        const reachable = errors.filter((e) => !UNREACHABLE_SOURCE.test(String(e)));
+    for (const { field, errors } of answer.errors) {
+        const reachable = errors.filter((e) => !UNREACHABLE_SOURCE.test(String(e)) || CREDENTIALS_REFUSED.test(String(e)));
         if (reachable.length < errors.length) unreachable.push(field);
         if (reachable.length === 0) continue;
         const group = inputs.secretConfig && field in inputs.secretConfig ? "secretConfig" : "config";
@@ -498,7 +560,7 @@ function trimTrace(trace: string | undefined): string {
  * Polls the status until the connector and every task are RUNNING on `stablePolls` consecutive polls.
  * Throws with the trace as soon as the connector or a task is FAILED, or when the time is up.
  */
-async function waitUntilRunning(ctx: Context, name: string, timeoutSeconds: number): Promise<Status> {
+async function waitUntilRunning(ctx: Context, name: string, timeoutSeconds: number, failedMayLingerUntil = 0): Promise<Status> {
     const deadline = Date.now() + timeoutSeconds * 1000;
     let stable = 0;
     let last: Status | undefined;
@@ -506,11 +568,13 @@ async function waitUntilRunning(ctx: Context, name: string, timeoutSeconds: numb
         const result = await request(ctx, "GET", connectorPath(name, "/status"));
         if (result.status === 200) {
             last = result.data as Status;
-            if (last.connector?.state === "FAILED") {
+            // Right after a restart request (asynchronous in Connect) the status can still show the old FAILED states.
+            const lingering = Date.now() < failedMayLingerUntil;
+            if (last.connector?.state === "FAILED" && !lingering) {
                 throw new ConnectError(redact(`connector ${name} FAILED on ${last.connector.worker_id}:\n${trimTrace(last.connector.trace)}`, ctx.secrets));
             }
             const failed = (last.tasks ?? []).find((task) => task.state === "FAILED");
-            if (failed) {
+            if (failed && !lingering) {
                 throw new ConnectError(redact(`connector ${name}: task ${failed.id} FAILED on ${failed.worker_id}:\n${trimTrace(failed.trace)}`, ctx.secrets));
             }
             const tasks = last.tasks ?? [];
@@ -544,13 +608,14 @@ async function waitUntilState(ctx: Context, name: string, state: string, timeout
     }
 }
 
-function outputsOf(inputs: ConnectorInputs, digest: string, status: Status | undefined): ConnectorOutputs {
+function outputsOf(inputs: ConnectorInputs, digest: string, status: Status | undefined, referencesDigest = ""): ConnectorOutputs {
     return {
         connectUrl: inputs.connectUrl,
         name: inputs.name,
         config: stringMap(inputs.config),
         secretConfigKeys: Object.keys(inputs.secretConfig ?? {}).sort(),
         secretConfigDigest: digest,
+        referencedSecretsDigest: referencesDigest,
         waitTimeoutSeconds: inputs.waitTimeoutSeconds ?? CONNECTOR_DEFAULTS.waitTimeoutSeconds,
         resetOffsetsOnDelete: inputs.resetOffsetsOnDelete ?? CONNECTOR_DEFAULTS.resetOffsetsOnDelete,
         validate: inputs.validate ?? CONNECTOR_DEFAULTS.validate,
@@ -558,27 +623,51 @@ function outputsOf(inputs: ConnectorInputs, digest: string, status: Status | und
         taskStates: (status?.tasks ?? []).slice().sort((a, b) => a.id - b.id).map((task) => task.state),
         workerId: status?.connector?.worker_id ?? "",
         connectorType: status?.type ?? "",
+        sourceRevision: typeof inputs.sourceRevision === "string" ? inputs.sourceRevision : "",
     };
 }
 
-function contextOf(settings: Settings, url: string, secretConfig?: Record<string, string>): Context {
-    return { url, secrets: Object.values(secretConfig ?? {}).map(String), settings };
+function contextOf(settings: Settings, url: string, secretConfig?: Record<string, string>, referencedSecrets?: Record<string, string>): Context {
+    return { url, secrets: [...Object.values(secretConfig ?? {}), ...Object.values(referencedSecrets ?? {})].map(String), settings };
 }
 
 /**
  * PUTs the config and waits for RUNNING. When the PUT succeeded but the connector does not run, the
  * error carries the id and outputs, so Pulumi keeps the connector in state and retries the update.
  */
-async function apply(settings: Settings, inputs: ConnectorInputs, digest: string): Promise<ConnectorOutputs> {
-    const ctx = contextOf(settings, inputs.connectUrl, inputs.secretConfig);
-    const put = await request(ctx, "PUT", connectorPath(inputs.name, "/config"), requestBody(inputs));
-    expectStatus(ctx, `PUT config of connector ${inputs.name}`, put, [200, 201]);
+async function apply(settings: Settings, inputs: ConnectorInputs, digest: string, referencesDigest: string, mode: "put" | "restart" | "restart-failed" = "put"): Promise<ConnectorOutputs> {
+    const ctx = contextOf(settings, inputs.connectUrl, inputs.secretConfig, inputs.referencedSecrets);
+    if (mode === "put") {
+        const put = await request(ctx, "PUT", connectorPath(inputs.name, "/config"), requestBody(inputs));
+        if (put.status === 400 || put.status === 500) {
+            const explained = await explainRefusedConfig(ctx, inputs);
+            if (explained) {
+                // The PUT's own message is a summary or, for a 500, a Java exception of Connect's: the per-setting list says more.
+                throw new ConnectError(`connector ${inputs.name}: Kafka Connect refused its config (HTTP ${put.status}). Its validation, per setting:\n` +
+                    `${explained}\nFix those settings, or check that the database is up and reachable from the Connect worker.`, put.status);
+            }
+        }
+        expectStatus(ctx, `PUT config of connector ${inputs.name}`, put, [200, 201]);
+    } else {
+        // Same config, new referenced secret: the connector and its tasks resolve references when they
+        // start, so restart them all (KIP-745, Kafka >= 3.0). Same config, source database replaced (a
+        // heal): restart only what failed while the database was gone; Debezium gives up its binlog or
+        // replication stream on a lost connection (a FAILED task), and Connect never restarts it itself.
+        const onlyFailed = mode === "restart-failed";
+        const restart = await request(ctx, "POST", connectorPath(inputs.name, `/restart?includeTasks=true&onlyFailed=${onlyFailed}`));
+        expectStatus(ctx, `POST restart of connector ${inputs.name}`, restart, [200, 202, 204]);
+    }
     try {
-        const status = await waitUntilRunning(ctx, inputs.name, inputs.waitTimeoutSeconds ?? CONNECTOR_DEFAULTS.waitTimeoutSeconds);
-        return outputsOf(inputs, digest, status);
+        const linger = mode === "put" ? 0 : Date.now() + 60_000;
+        const status = await waitUntilRunning(ctx, inputs.name, inputs.waitTimeoutSeconds ?? CONNECTOR_DEFAULTS.waitTimeoutSeconds, linger);
+        return outputsOf(inputs, digest, status, referencesDigest);
     } catch (error: any) {
         const message = redact(String(error?.message ?? error), ctx.secrets);
-        throw Object.assign(new Error(message), { id: inputs.name, properties: outputsOf(inputs, digest, undefined), reasons: [message] });
+        // The properties kept in state must carry the dynamic provider's own code (`__provider`), or the
+        // resource can be neither updated nor deleted afterwards ("code must be a string, not undefined").
+        const properties: Record<string, unknown> = { ...outputsOf(inputs, digest, undefined, referencesDigest) };
+        if (typeof (inputs as any).__provider === "string") properties.__provider = (inputs as any).__provider;
+        throw Object.assign(new Error(message), { id: inputs.name, properties, reasons: [message] });
     }
 }
 
@@ -611,20 +700,26 @@ export function createConnectorProvider(options: ConnectorProviderOptions = {}):
         },
 
         async create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
-            const outs = await apply(settings, inputs, secretDigest(inputs.secretConfig));
+            const outs = await apply(settings, inputs, secretDigest(inputs.secretConfig), secretDigest(inputs.referencedSecrets));
             return { id: inputs.name, outs };
         },
 
         async update(id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
             const unchanged = olds.connectUrl === news.connectUrl && sameMap(olds.config, news.config) && secretsUnchanged(olds, news);
             const digest = secretsUnchanged(olds, news) ? olds.secretConfigDigest : secretDigest(news.secretConfig);
-            if (unchanged) {
+            const sameReferences = referencesUnchanged(olds, news);
+            const referencesDigest = sameReferences ? (olds.referencedSecretsDigest ?? "") : secretDigest(news.referencedSecrets);
+            if (unchanged && sameReferences) {
+                if ((olds.sourceRevision ?? "") !== (news.sourceRevision ?? "")) {
+                    // The source database was created again (a heal): revive the tasks that failed meanwhile.
+                    return { outs: await apply(settings, news, digest, referencesDigest, "restart-failed") };
+                }
                 // Only provider options changed: a PUT would restart the connector for nothing.
                 const ctx = contextOf(settings, news.connectUrl, news.secretConfig);
                 const status = await waitUntilRunning(ctx, news.name, news.waitTimeoutSeconds ?? CONNECTOR_DEFAULTS.waitTimeoutSeconds);
-                return { outs: outputsOf(news, digest, status) };
+                return { outs: outputsOf(news, digest, status, referencesDigest) };
             }
-            return { outs: await apply(settings, news, digest) };
+            return { outs: await apply(settings, news, digest, referencesDigest, unchanged ? "restart" : "put") };
         },
 
         async read(id: string, props: any): Promise<pulumi.dynamic.ReadResult> {
@@ -656,7 +751,7 @@ export function createConnectorProvider(options: ConnectorProviderOptions = {}):
             }
             const statusResult = await request(ctx, "GET", connectorPath(name, "/status"));
             const status = statusResult.status === 200 ? (statusResult.data as Status) : undefined;
-            const outs = outputsOf({ ...props, name, config, secretConfig: undefined }, digest, status);
+            const outs = outputsOf({ ...props, name, config, secretConfig: undefined }, digest, status, props.referencedSecretsDigest ?? "");
             outs.secretConfigKeys = secretKeys;
             return { id: name, props: outs };
         },

@@ -3,9 +3,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ROLES } from "../settings";
-import { CatalogConnection, SECRET_PLACEHOLDER, SPARK_HOME, sparkCatalogConf, sparkDefaults, validateCatalogName } from "./engines";
+import { CatalogConnection, SECRET_PLACEHOLDER, SPARK_HOME, validateCatalogName } from "./engines";
+import { SparkDriverJob, heartbeatHealthcheckCommand, sparkJobConf, sparkJobContainerSpec, sparkSubmitArgs } from "./spark-job";
 import { S3_REGION, validateBucket } from "./storage";
-import { ContainerSpec, SpecError, UploadSpec, healthcheck, requireIdentifier } from "./types";
+import { ContainerSpec, SpecError, requireIdentifier } from "./types";
 
 /** Where the job files live inside the container. */
 export const CDC_JOB_DIR = "/opt/lakehouse/jobs";
@@ -53,7 +54,12 @@ export interface CdcJobSpecArgs {
     packageExcludes?: readonly string[];
     /** File contents by name (CDC_JOB_FILES); see readCdcJobFiles. */
     jobFiles: Record<string, string>;
+    /** Tests only: the job obeys kill requests in CDC_TEST_KILL_FILE (CDC_TEST_HOOKS=1). Default: false. */
+    testHooks?: boolean;
 }
+
+/** Where a test writes a kill request for the job (with testHooks): `{"point": "after-changelog" | "between-topics", "topic"?: string}`. */
+export const CDC_TEST_KILL_FILE = "/tmp/cdc-test-kill.json";
 
 /** The job's Python files, read from the repository's `jobs/` folder (next to components/ or dist/). */
 export function readCdcJobFiles(): Record<string, string> {
@@ -99,21 +105,12 @@ export function s3aSparkConf(c: Pick<CatalogConnection, "s3Endpoint">): Record<s
 export function cdcJobSparkConf(
     args: Pick<CdcJobSpecArgs, "catalog" | "packages" | "packageExcludes" | "checkpointBucket" | "checkpointLocation" | "jobName">,
 ): Record<string, string> {
-    const conf: Record<string, string> = {
-        ...sparkCatalogConf(args.catalog),
-        "spark.sql.shuffle.partitions": "2",
-        "spark.ui.enabled": "false",
+    return sparkJobConf(args.catalog, {
         // CDC micro-batches are small: adaptive re-planning of every MERGE stage costs more than it saves.
         "spark.sql.adaptive.enabled": "false",
         "spark.sql.streaming.stopGracefullyOnShutdown": "true",
         ...(parseS3aLocation(cdcCheckpoint(args)) ? s3aSparkConf(args.catalog) : {}),
-    };
-    if (args.packages.length > 0) {
-        conf["spark.jars.packages"] = args.packages.join(",");
-        if ((args.packageExcludes ?? []).length > 0) conf["spark.jars.excludes"] = args.packageExcludes!.join(",");
-        conf["spark.jars.ivy"] = "/tmp/.ivy2";
-    }
-    return conf;
+    }, args.packages, args.packageExcludes);
 }
 
 function validateCheckpoint(args: CdcJobSpecArgs): void {
@@ -161,9 +158,9 @@ function validate(args: CdcJobSpecArgs): void {
     }
 }
 
-/** The spark-submit arguments: Spark's first, then the job's. */
-export function cdcJobCommand(args: CdcJobSpecArgs): string[] {
-    const job = [
+/** The job's own arguments (after jobs/cdc_mirror.py). */
+function cdcJobArgs(args: CdcJobSpecArgs): string[] {
+    return [
         "--bootstrap-servers", args.bootstrapServers,
         ...(args.topicPattern ? ["--topic-pattern", args.topicPattern] : ["--topics", (args.topics ?? []).join(",")]),
         "--primary-keys", JSON.stringify(args.primaryKeys),
@@ -176,41 +173,30 @@ export function cdcJobCommand(args: CdcJobSpecArgs): string[] {
         "--job-name", args.jobName,
         "--heartbeat-file", CDC_HEARTBEAT_FILE,
     ];
-    return [
-        "--master", args.master,
-        "--driver-memory", args.driverMemory,
-        "--name", args.jobName,
-        "--py-files", `${CDC_JOB_DIR}/cdc_lib.py`,
-        `${CDC_JOB_DIR}/cdc_mirror.py`,
-        ...job,
-    ];
+}
+
+/** The spark-submit arguments: Spark's first, then the job's. */
+export function cdcJobCommand(args: CdcJobSpecArgs): string[] {
+    return sparkSubmitArgs(cdcDriverJob(args), cdcJobArgs(args));
+}
+
+function cdcDriverJob(args: CdcJobSpecArgs): SparkDriverJob {
+    return { master: args.master, driverMemory: args.driverMemory, name: args.jobName, dir: CDC_JOB_DIR, main: "cdc_mirror.py", lib: "cdc_lib.py" };
 }
 
 /** The healthcheck: the heartbeat exists and is fresh, i.e. the streaming query is active and not failed. */
 export function cdcJobHealthcheckCommand(): string {
-    const f = CDC_HEARTBEAT_FILE;
-    return `test -f ${f} && test $(( $(date +%s) - $(stat -c %Y ${f}) )) -lt ${CDC_HEARTBEAT_MAX_AGE_SECONDS}`;
+    return heartbeatHealthcheckCommand(CDC_HEARTBEAT_FILE, CDC_HEARTBEAT_MAX_AGE_SECONDS);
 }
 
 export function cdcJobSpec(args: CdcJobSpecArgs): ContainerSpec {
     validate(args);
-    const uploads: UploadSpec[] = [
-        { file: `${SPARK_HOME}/conf/spark-defaults.conf`, content: sparkDefaults(cdcJobSparkConf(args)) },
-        ...CDC_JOB_FILES.map((f) => ({ file: `${CDC_JOB_DIR}/${f}`, content: args.jobFiles[f] })),
-    ];
-    return {
-        hostname: args.hostname,
-        image: args.image,
-        role: ROLES.sparkJob,
-        env: { AWS_REGION: S3_REGION, PYTHONUNBUFFERED: "1" },
-        secretEnv: {},
-        entrypoint: [`${SPARK_HOME}/bin/spark-submit`],
-        command: cdcJobCommand(args),
-        ports: [],
-        // Spark's start, the catalog round trips and the first batch take a while on a small machine.
-        healthcheck: healthcheck(["CMD-SHELL", cdcJobHealthcheckCommand()], 120, 24),
+    return sparkJobContainerSpec({
+        hostname: args.hostname, image: args.image, role: ROLES.sparkJob,
+        job: cdcDriverJob(args), jobArgs: cdcJobArgs(args),
+        conf: cdcJobSparkConf(args), files: CDC_JOB_FILES, jobFiles: args.jobFiles, heartbeatFile: CDC_HEARTBEAT_FILE,
+        env: args.testHooks ? { CDC_TEST_HOOKS: "1", CDC_TEST_KILL_FILE } : undefined,
         // On MinIO the checkpoint needs no volume; a local one has the job's volume under it.
         volumes: parseS3aLocation(cdcCheckpoint(args)) ? [] : [{ role: "checkpoints", containerPath: CDC_CHECKPOINT_VOLUME_PATH }],
-        uploads,
-    };
+    });
 }

@@ -16,9 +16,40 @@ export interface ConnectSpecArgs {
     bindIp: string;
     /** Replication of the storage topics; derived from brokerCount unless given. */
     storageReplicationFactor?: number;
+    /**
+     * Names of the secret files the worker's directory config provider serves from {@link CONNECT_SECRETS_DIR}
+     * (one file per secret, its content the value). Default: none.
+     */
+    secretFiles?: string[];
 }
 
 export const CONNECT_PORT = 8083;
+
+/**
+ * Where the worker's secret files live, and the one directory its config provider may read
+ * (`allowed.paths`, KIP-993): a connector config can reference nothing else on the worker's disk.
+ */
+export const CONNECT_SECRETS_DIR = "/kafka/secrets";
+/** Name of the worker's config provider (`config.providers`); Kafka's DirectoryConfigProvider. */
+export const CONNECT_SECRETS_PROVIDER = "directory";
+export const CONNECT_DIRECTORY_PROVIDER_CLASS = "org.apache.kafka.common.config.provider.DirectoryConfigProvider";
+/**
+ * Mode of the uploaded secret files: owned by root (the docker provider uploads as the container's root,
+ * like `docker cp`), readable by the worker (user kafka, 1001), writable by no one but root.
+ */
+export const CONNECT_SECRET_FILE_MODE = "0444";
+const SECRET_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** A connector setting that the worker resolves from its secret file `name` when it starts the connector. */
+export function connectSecretReference(name: string): string {
+    if (!SECRET_FILE_NAME.test(name)) throw new SpecError("connect.secretFiles", `invalid secret file name ${JSON.stringify(name)}`);
+    return `\${${CONNECT_SECRETS_PROVIDER}:${CONNECT_SECRETS_DIR}:${name}}`;
+}
+
+/** The placeholder in a secret file's upload that the component replaces with the secret's value. */
+export function connectSecretPlaceholder(name: string): string {
+    return `\${CONNECT_SECRET:${name}}`;
+}
 
 /** `scheduled.rebalance.max.delay.ms` of the worker (Kafka's default: 300000). */
 export const CONNECT_REBALANCE_DELAY_MS = 10_000;
@@ -33,6 +64,13 @@ export function connectSpec(args: ConnectSpecArgs): ContainerSpec {
             `must be a whole number from 1 to brokerCount (${args.brokerCount}), got ${rf}`,
         );
     }
+    const secretFiles = args.secretFiles ?? [];
+    for (const name of secretFiles) {
+        if (!SECRET_FILE_NAME.test(name)) {
+            throw new SpecError("connect.secretFiles", `must be file names (letters, digits, . _ -), got ${JSON.stringify(name)}`);
+        }
+    }
+    if (new Set(secretFiles).size !== secretFiles.length) throw new SpecError("connect.secretFiles", "has duplicates");
     if (!/^[A-Za-z0-9._-]+$/.test(args.storageTopicPrefix)) {
         throw new SpecError("connect.storageTopicPrefix", `must be a legal Kafka topic prefix, got ${JSON.stringify(args.storageTopicPrefix)}`);
     }
@@ -57,11 +95,19 @@ export function connectSpec(args: ConnectSpecArgs): ContainerSpec {
             // Connect holds a lost worker's connectors for up to 5 min (its default) before it assigns them
             // again; after a broker or worker comes back that is 5 min without CDC. 10 s is enough to wait.
             CONNECT_SCHEDULED_REBALANCE_MAX_DELAY_MS: String(CONNECT_REBALANCE_DELAY_MS),
+            // Connector secrets stay out of the REST body and the connect_configs topic: a connector config
+            // holds `${directory:/kafka/secrets:<file>}` and the worker reads the file when it starts the
+            // connector (and puts the reference back into the task configs it stores, KIP-297).
+            CONNECT_CONFIG_PROVIDERS: CONNECT_SECRETS_PROVIDER,
+            CONNECT_CONFIG_PROVIDERS_DIRECTORY_CLASS: CONNECT_DIRECTORY_PROVIDER_CLASS,
+            CONNECT_CONFIG_PROVIDERS_DIRECTORY_PARAM_ALLOWED_PATHS: CONNECT_SECRETS_DIR,
         },
         secretEnv: {},
         ports: [{ internal: CONNECT_PORT, external: args.hostPort, ip: args.bindIp }],
         healthcheck: healthcheck(["CMD-SHELL", `curl -fsS http://localhost:${CONNECT_PORT}/health >/dev/null`], 20, 60),
         volumes: [],
-        uploads: [],
+        uploads: secretFiles.map((name) => ({
+            file: `${CONNECT_SECRETS_DIR}/${name}`, content: connectSecretPlaceholder(name), permissions: CONNECT_SECRET_FILE_MODE,
+        })),
     };
 }

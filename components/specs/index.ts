@@ -4,6 +4,7 @@ export * from "./cdc-job";
 export * from "./connect";
 export * from "./engines";
 export * from "./kafka";
+export * from "./kubernetes";
 export * from "./maintenance";
 export * from "./mysql";
 export * from "./postgres";

@@ -3,9 +3,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ROLES } from "../settings";
-import { CatalogConnection, SPARK_HOME, sparkCatalogConf, sparkDefaults, validateCatalogName } from "./engines";
-import { S3_REGION } from "./storage";
-import { ContainerSpec, SpecError, UploadSpec, healthcheck, requireIdentifier } from "./types";
+import { CatalogConnection, validateCatalogName } from "./engines";
+import { heartbeatHealthcheckCommand, sparkJobConf, sparkJobContainerSpec, sparkSubmitArgs } from "./spark-job";
+import { ContainerSpec, SpecError, requireIdentifier } from "./types";
 
 export const MAINTENANCE_JOB_DIR = "/opt/lakehouse/maintenance";
 export const MAINTENANCE_JOB_FILES = ["maintenance.py", "maintenance_lib.py"] as const;
@@ -153,13 +153,11 @@ export function maintenancePolicyJson(args: Pick<MaintenanceSpecArgs, "policy" |
     return JSON.stringify({ default: { ...DEFAULT_MAINTENANCE_POLICY, ...args.policy }, tables: args.tablePolicies });
 }
 
-export function maintenanceCommand(args: MaintenanceSpecArgs): string[] {
+const MAINTENANCE_DRIVER = { name: "lakehouse-maintenance", dir: MAINTENANCE_JOB_DIR, main: "maintenance.py", lib: "maintenance_lib.py" };
+
+/** The job's own arguments (after jobs/maintenance.py). */
+function maintenanceJobArgs(args: MaintenanceSpecArgs): string[] {
     return [
-        "--master", args.master,
-        "--driver-memory", args.driverMemory,
-        "--name", "lakehouse-maintenance",
-        "--py-files", `${MAINTENANCE_JOB_DIR}/maintenance_lib.py`,
-        `${MAINTENANCE_JOB_DIR}/maintenance.py`,
         "--catalog", args.catalog.catalogName,
         ...(args.namespaces.length ? ["--namespaces", args.namespaces.join(",")] : []),
         ...(args.tables.length ? ["--tables", args.tables.join(",")] : []),
@@ -171,41 +169,25 @@ export function maintenanceCommand(args: MaintenanceSpecArgs): string[] {
     ];
 }
 
+export function maintenanceCommand(args: MaintenanceSpecArgs): string[] {
+    return sparkSubmitArgs({ ...MAINTENANCE_DRIVER, master: args.master, driverMemory: args.driverMemory }, maintenanceJobArgs(args));
+}
+
 /** Healthy while the driver's heartbeat thread writes its file (a pass may take longer than a heartbeat). */
 export function maintenanceHealthcheckCommand(): string {
-    const f = MAINTENANCE_HEARTBEAT_FILE;
-    return `test -f ${f} && test $(( $(date +%s) - $(stat -c %Y ${f}) )) -lt 60`;
+    return heartbeatHealthcheckCommand(MAINTENANCE_HEARTBEAT_FILE, 60);
 }
 
 export function maintenanceSpec(args: MaintenanceSpecArgs): ContainerSpec {
     validate(args);
-    const conf: Record<string, string> = {
-        ...sparkCatalogConf(args.catalog),
-        "spark.sql.shuffle.partitions": "2",
-        "spark.ui.enabled": "false",
+    const conf = sparkJobConf(args.catalog, {
         "spark.sql.session.timeZone": "UTC",
         // One core: maintenance must leave the other to the CDC job on a 2-core machine.
         "spark.default.parallelism": "1",
-    };
-    if (args.packages.length > 0) {
-        conf["spark.jars.packages"] = args.packages.join(",");
-        conf["spark.jars.ivy"] = "/tmp/.ivy2";
-    }
-    const uploads: UploadSpec[] = [
-        { file: `${SPARK_HOME}/conf/spark-defaults.conf`, content: sparkDefaults(conf) },
-        ...MAINTENANCE_JOB_FILES.map((f) => ({ file: `${MAINTENANCE_JOB_DIR}/${f}`, content: args.jobFiles[f] })),
-    ];
-    return {
-        hostname: args.hostname,
-        image: args.image,
-        role: ROLES.tableMaintenance,
-        env: { AWS_REGION: S3_REGION, PYTHONUNBUFFERED: "1", TZ: "UTC" },
-        secretEnv: {},
-        entrypoint: [`${SPARK_HOME}/bin/spark-submit`],
-        command: maintenanceCommand(args),
-        ports: [],
-        healthcheck: healthcheck(["CMD-SHELL", maintenanceHealthcheckCommand()], 120, 24),
-        volumes: [],
-        uploads,
-    };
+    }, args.packages);
+    return sparkJobContainerSpec({
+        hostname: args.hostname, image: args.image, role: ROLES.tableMaintenance,
+        job: { ...MAINTENANCE_DRIVER, master: args.master, driverMemory: args.driverMemory }, jobArgs: maintenanceJobArgs(args),
+        conf, files: MAINTENANCE_JOB_FILES, jobFiles: args.jobFiles, heartbeatFile: MAINTENANCE_HEARTBEAT_FILE, env: { TZ: "UTC" },
+    });
 }

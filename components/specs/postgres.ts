@@ -66,14 +66,26 @@ export function postgresSpec(args: PostgresSpecArgs): ContainerSpec {
     };
 }
 
+/** The `tables` argument (or the `lakehouse:*Tables` config) is a non-empty list. */
+export function requireTableList(tables: unknown): TableSpec[] {
+    if (!Array.isArray(tables) || tables.length === 0) {
+        throw new SpecError("tables", `must be a non-empty list of { schema, name, columns, primaryKey }, got ${JSON.stringify(tables)}`);
+    }
+    return tables as TableSpec[];
+}
+
 export function validateTable(field: string, table: TableSpec): TableSpec {
+    if (table === null || typeof table !== "object") throw new SpecError(field, `must be a table ({ schema, name, columns, primaryKey }), got ${JSON.stringify(table)}`);
+    if (!Array.isArray(table.columns)) throw new SpecError(`${field}.columns`, "must be a list of { name, type, notNull? }");
+    if (!Array.isArray(table.primaryKey)) throw new SpecError(`${field}.primaryKey`, "must be a list of column names");
     requireIdentifier(`${field}.schema`, table.schema);
     requireIdentifier(`${field}.name`, table.name);
     if (table.columns.length === 0) throw new SpecError(`${field}.columns`, "must declare at least one column");
     const names = new Set<string>();
     table.columns.forEach((c, i) => {
         requireIdentifier(`${field}.columns[${i}].name`, c.name);
-        if (!/^[A-Za-z][A-Za-z0-9_ (),]*$/.test(c.type)) {
+        // Plain SQL types, with quoted literals for ENUM/SET members: nothing that could end the statement.
+        if (!/^[A-Za-z](?:[A-Za-z0-9_ (),]|'[A-Za-z0-9_ .-]*')*$/.test(c.type)) {
             throw new SpecError(`${field}.columns[${i}].type`, `is not a plain SQL type, got ${JSON.stringify(c.type)}`);
         }
         if (names.has(c.name)) throw new SpecError(`${field}.columns`, `declares ${c.name} twice`);

@@ -29,6 +29,8 @@ export interface UploadSpec {
     file: string;
     /** File content; `secretRefs` placeholders are filled by the component with secret values. */
     content: string;
+    /** Octal mode of the file, e.g. "0444" (the docker provider's default is 0644, owned by root). */
+    permissions?: string;
 }
 
 /** Everything a service container needs, as plain data. */

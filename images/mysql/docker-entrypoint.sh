@@ -6,12 +6,7 @@
 # (*.sh, *.sql, *.sql.gz, .bz2, .xz, .zst) on first start.
 set -Eeuo pipefail
 
-file_env() {
-  local var="$1" fileVar="${1}_FILE" val="${2:-}"
-  if [ -n "${!var:-}" ] && [ -n "${!fileVar:-}" ]; then echo >&2 "error: both $var and $fileVar are set (but are exclusive)"; exit 1; fi
-  if [ -n "${!var:-}" ]; then val="${!var}"; elif [ -n "${!fileVar:-}" ]; then val="$(<"${!fileVar}")"; fi
-  export "$var"="$val"; unset "$fileVar"
-}
+. /usr/local/lib/lakehouse/mysql-entrypoint-lib.sh
 
 if [ "${1:0:1}" = '-' ]; then set -- mysqld "$@"; fi
 
@@ -23,36 +18,22 @@ if [ "$1" = 'mysqld' ]; then
   file_env MYSQL_ROOT_HOST '%'; file_env MYSQL_DATABASE; file_env MYSQL_USER; file_env MYSQL_PASSWORD; file_env MYSQL_ROOT_PASSWORD
 
   datadir=/var/lib/mysql
+  if [ -e "$datadir/aria_log_control" ] || [ -e "$datadir/mariadb_upgrade_info" ]; then
+    # MySQL cannot open a MariaDB data directory (and would fail deep in its data dictionary upgrade).
+    echo >&2 "error: $datadir holds a MariaDB data directory; Oracle MySQL cannot open it."
+    echo >&2 '  Keep MariaDB on this volume (pulumi config set lakehouse:mysqlFlavour mariadb), or move the data'
+    echo >&2 '  with a dump and restore into a fresh volume (docs/mysql.md).'
+    exit 1
+  fi
   if [ ! -d "$datadir/mysql" ]; then
-    if [ -z "$MYSQL_ROOT_PASSWORD" ] && [ -z "${MYSQL_ALLOW_EMPTY_PASSWORD:-}" ] && [ -z "${MYSQL_RANDOM_ROOT_PASSWORD:-}" ]; then
-      echo >&2 'error: database is uninitialized and password option is not specified'
-      echo >&2 '  You need to specify one of the following as an environment variable:'
-      echo >&2 '  - MYSQL_ROOT_PASSWORD'
-      echo >&2 '  - MYSQL_ALLOW_EMPTY_PASSWORD'
-      echo >&2 '  - MYSQL_RANDOM_ROOT_PASSWORD'
-      exit 1
-    fi
-    if [ "$MYSQL_USER" = root ]; then
-      echo >&2 'error: MYSQL_USER="root", MYSQL_USER and MYSQL_PASSWORD are for configuring a regular user and cannot be used for the root user'
-      exit 1
-    fi
-    if [ -n "$MYSQL_USER" ] && [ -z "$MYSQL_PASSWORD" ]; then
-      echo >&2 'warning: MYSQL_USER specified, but missing MYSQL_PASSWORD; MYSQL_USER will not be created'
-    elif [ -z "$MYSQL_USER" ] && [ -n "$MYSQL_PASSWORD" ]; then
-      echo >&2 'warning: MYSQL_PASSWORD specified, but missing MYSQL_USER; MYSQL_PASSWORD will be ignored'
-    fi
-    if [ -n "${MYSQL_RANDOM_ROOT_PASSWORD:-}" ]; then
-      MYSQL_ROOT_PASSWORD="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"; echo "GENERATED ROOT PASSWORD: $MYSQL_ROOT_PASSWORD"
-    fi
+    mysql_check_first_start
     echo 'Initializing database'
     mysqld --initialize-insecure --datadir="$datadir" --default-time-zone=SYSTEM
     # Temporary server: socket only, with the user's arguments.
     mysqld --skip-networking --default-time-zone=SYSTEM --socket=/run/mysqld/mysqld.sock "${@:2}" &
     pid=$!
     mysql=(mysql --protocol=socket -uroot -hlocalhost --socket=/run/mysqld/mysqld.sock)
-    for _ in $(seq 1 60); do "${mysql[@]}" -e 'SELECT 1' >/dev/null 2>&1 && break; sleep 1; done
-    "${mysql[@]}" -e 'SELECT 1' >/dev/null || { echo >&2 'init: server did not start'; exit 1; }
-    q() { printf '%s' "$1" | sed "s/'/''/g; s/\\\\/\\\\\\\\/g"; }
+    mysql_wait_ready "${mysql[@]}"
     if [ -z "${MYSQL_INITDB_SKIP_TZINFO:-}" ]; then
       # Time zone tables, as the official image loads them (without binlogging them).
       { echo 'SET @@SESSION.SQL_LOG_BIN=0;'; mysql_tzinfo_to_sql /usr/share/zoneinfo 2>/dev/null; } | "${mysql[@]}" --database=mysql
@@ -69,24 +50,7 @@ if [ "$1" = 'mysqld' ]; then
 	FLUSH PRIVILEGES;
 	SQL
     if [ -n "$MYSQL_ROOT_PASSWORD" ]; then mysql+=(-p"$MYSQL_ROOT_PASSWORD"); fi
-    if [ -n "$MYSQL_DATABASE" ]; then "${mysql[@]}" -e "CREATE DATABASE IF NOT EXISTS \`$MYSQL_DATABASE\`"; fi
-    if [ -n "$MYSQL_USER" ] && [ -n "$MYSQL_PASSWORD" ]; then
-      "${mysql[@]}" -e "CREATE USER '$(q "$MYSQL_USER")'@'%' IDENTIFIED BY '$(q "$MYSQL_PASSWORD")'"
-      if [ -n "$MYSQL_DATABASE" ]; then "${mysql[@]}" -e "GRANT ALL ON \`${MYSQL_DATABASE//_/\\_}\`.* TO '$(q "$MYSQL_USER")'@'%'"; fi
-    fi
-    for f in /docker-entrypoint-initdb.d/*; do
-      [ -e "$f" ] || continue
-      case "$f" in
-        *.sh) if [ -x "$f" ]; then echo "$0: running $f"; "$f"; else echo "$0: sourcing $f"; . "$f"; fi ;;
-        *.sql) echo "$0: running $f"; "${mysql[@]}" ${MYSQL_DATABASE:+"$MYSQL_DATABASE"} <"$f" ;;
-        *.sql.gz) echo "$0: running $f"; gunzip -c "$f" | "${mysql[@]}" ${MYSQL_DATABASE:+"$MYSQL_DATABASE"} ;;
-        *.sql.bz2) echo "$0: running $f"; bunzip2 -c "$f" | "${mysql[@]}" ${MYSQL_DATABASE:+"$MYSQL_DATABASE"} ;;
-        *.sql.xz) echo "$0: running $f"; xzcat "$f" | "${mysql[@]}" ${MYSQL_DATABASE:+"$MYSQL_DATABASE"} ;;
-        *.sql.zst) echo "$0: running $f"; zstd -dc "$f" | "${mysql[@]}" ${MYSQL_DATABASE:+"$MYSQL_DATABASE"} ;;
-        *) echo "$0: ignoring $f" ;;
-      esac
-    done
-    if [ -n "${MYSQL_ONETIME_PASSWORD:-}" ]; then "${mysql[@]}" -e "ALTER USER 'root'@'%' PASSWORD EXPIRE"; fi
+    mysql_init_database_and_user "${mysql[@]}"
     kill "$pid"; wait "$pid" || true
     echo 'MySQL init process done. Ready for start up.'
   fi

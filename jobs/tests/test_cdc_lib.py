@@ -123,6 +123,8 @@ def test_mysql_position_orders_binlog_files_by_number():
     ({"type": "int64", "name": "io.debezium.time.MicroTime"}, 3723000001, "01:02:03.000001"),
     ({"type": "string", "name": "io.debezium.time.ZonedTimestamp"}, "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z"),
     ({"type": "struct"}, {"b": 1, "a": 2}, '{"a":2,"b":1}'),
+    # MySQL BIT(12) b'101000000101' = 2565 = 0x0A05: Debezium's bytes, least significant first: 05 0A.
+    ({"type": "bytes", "name": "io.debezium.data.Bits", "parameters": {"length": "12"}}, "BQo=", 2565),
     ({"type": "boolean"}, True, True),
     ({"type": "int32"}, None, None),
 ])
@@ -139,6 +141,8 @@ def test_logical_values(schema, value, expected):
     ({"type": "string", "name": "io.debezium.data.Json"}, "STRING"),
     ({"type": "bytes", "name": "org.apache.kafka.connect.data.Decimal", "parameters": {"scale": "3"}}, "DECIMAL(38,3)"),
     ({"type": "array"}, "STRING"),
+    ({"type": "bytes", "name": "io.debezium.data.Bits", "parameters": {"length": "12"}}, "BIGINT"),
+    ({"type": "bytes", "name": "io.debezium.data.Bits", "parameters": {"length": "64"}}, "DECIMAL(20,0)"),
 ])
 def test_spark_types(schema, expected):
     assert lib.spark_type(schema) == expected
@@ -231,7 +235,8 @@ def test_create_ddl_includes_bookkeeping_columns():
 def test_merge_sql_is_guarded_by_the_stored_kafka_offset():
     sql = lib.merge_sql("minio.cdc.t", "batch", [lib.Field("id", "INT"), lib.Field("name", "STRING")], ["id"])
     assert "ON t.`id` = s.`id`" in sql
-    assert "WHEN MATCHED AND s._cdc_op = 'd' AND (t._cdc_kafka_partition IS NULL" in sql
+    assert "WHEN MATCHED AND s._cdc_op = 'd' AND (CASE WHEN" in sql
+    assert "ELSE (t._cdc_kafka_partition IS NULL" in sql
     assert "s._cdc_kafka_offset > t._cdc_kafka_offset" in sql
     assert "WHEN NOT MATCHED AND s._cdc_op <> 'd' THEN INSERT (`id`, `name`, `_cdc_op`" in sql
 
@@ -269,3 +274,54 @@ def test_last_batch_id_reads_only_this_jobs_snapshots():
     ]
     assert lib.last_batch_id(summaries, "cdc") == 12
     assert lib.last_batch_id(summaries, "none") is None
+
+
+# --- exactly once: the change's identity and position --------------------------------------------------
+
+def test_change_id_is_the_source_position_transaction_op_and_key_not_the_kafka_offset():
+    pg = lib.change_id("u", PG_SOURCE, "[1]", 0, 42)
+    assert pg == "lsn:24023128|771|u|[1]"
+    # The same change sent again after a Connect restart: a new Kafka offset, the same identity.
+    assert lib.change_id("u", PG_SOURCE, "[1]", 0, 97) == pg
+    assert lib.change_id("c", MY_SOURCE, "[1]", 0, 5) == "mysql-bin.000003:1542:0||c|[1]"
+    # A primary-key update is a delete and a create at one position; snapshot reads share one position.
+    assert lib.change_id("d", MY_SOURCE, "[1]", 0, 5) != lib.change_id("c", MY_SOURCE, "[2]", 0, 6)
+    assert lib.change_id("r", PG_SOURCE, "[1]", 0, 1) != lib.change_id("r", PG_SOURCE, "[2]", 0, 2)
+    # No log position: the Kafka coordinates (no deduplication, and never two changes taken for one).
+    assert lib.change_id("u", {"ts_ms": 5}, "[1]", 1, 7) == "kafka:1:7"
+
+
+def test_position_columns_and_ordered_position():
+    assert lib.position_columns(PG_SOURCE) == (24023128, 771, None, None, None)
+    assert lib.position_columns(MY_SOURCE) == (None, None, "mysql-bin.000003", 1542, 0)
+    assert lib.position_columns({"ts_ms": 1}) == (None, None, None, None, None)
+    assert lib.ordered_position(PG_SOURCE) == [24023128]
+    assert lib.ordered_position({**MY_SOURCE, "row": 2}) == [3, 1542, 2]
+    assert lib.ordered_position({"ts_ms": 1}) is None
+
+
+def test_changelog_bounds_prune_to_the_batch_days_and_positions():
+    stats = {"n": 3, "ts_min": 1700000000000, "ts_max": 1700000009000, "ts_nulls": 0,
+             "lsn_min": 100, "lsn_max": 300, "lsn_nulls": 0, "pos_min": None, "pos_max": None, "pos_nulls": 3}
+    assert lib.changelog_bounds(stats) == [
+        "commit_time BETWEEN timestamp_millis(1700000000000) AND timestamp_millis(1700000009000)",
+        "source_lsn BETWEEN 100 AND 300"]
+    assert lib.changelog_bounds({**stats, "ts_nulls": 1, "lsn_nulls": 1}) == []
+    assert lib.changelog_bounds({**stats, "n": 0}) == ["false"]
+
+
+def test_merge_sql_compares_source_positions_of_streamed_changes():
+    sql = lib.merge_sql("minio.cdc.t", "batch", [lib.Field("id", "INT")], ["id"])
+    assert ("CASE WHEN s._cdc_op <> 'r' AND t._cdc_op <> 'r' AND s._cdc_position_key IS NOT NULL "
+            "AND t._cdc_position_key IS NOT NULL THEN s._cdc_position_key > t._cdc_position_key ELSE") in sql
+
+
+def test_flatten_carries_the_identity_and_position_columns():
+    key = json.dumps({"schema": {"type": "struct", "fields": [{"field": "id"}]}, "payload": {"id": 1}})
+    value = envelope("c", None, {"id": 1, "customer_id": 7, "amount": dec("1.00", 2), "status": "new"}, MY_SOURCE,
+                     ORDERS_FIELDS, name="mysqlserver1.sales.orders.Value")
+    row = dict(zip(lib.FLAT_COLUMNS, lib.flatten("mysqlserver1.sales.orders", 0, 9, key, value, {})))
+    assert row["change_id"] == "mysql-bin.000003:1542:0||c|[1]"
+    assert row["ordered_position"] == [3, 1542, 0]
+    assert (row["source_lsn"], row["source_tx_id"], row["source_file"], row["source_pos"], row["source_row"]) == \
+        (None, None, "mysql-bin.000003", 1542, 0)

@@ -135,3 +135,79 @@ def test_merges_in_order_keeps_a_changelog_and_skips_a_replayed_batch(spark):
     assert fresh.status["skipped_replays"] == 0
     assert [r[0] for r in _users(spark)] == [1, 2, 3]
     assert spark.sql("SELECT count(*) FROM test.cdc.dbserver1_public_users_changelog").first()[0] == 7
+
+
+ACCOUNTS = "dbserver1.public.accounts"
+
+
+def _accounts(spark):
+    return [tuple(r) for r in spark.sql("SELECT id, name FROM test.cdc.dbserver1_public_accounts ORDER BY id").collect()]
+
+
+def _log_count(spark, table="test.cdc.dbserver1_public_accounts_changelog"):
+    return spark.sql(f"SELECT count(*) FROM {table}").first()[0]
+
+
+def test_changes_debezium_sends_again_are_logged_once_and_never_move_the_mirror_back(spark):
+    sink = cdc_mirror.Mirror(_args(keys={"public.accounts": ["id"]}))
+    sink.started("query-resend")
+    u = lambda i, n: {"id": i, "name": n, "email": None}  # noqa: E731
+    src = lambda lsn, tx: {**PG_SOURCE, "table": "accounts", "lsn": lsn, "txId": tx}  # noqa: E731
+    c1 = envelope("c", None, u(1, "a"), src(10, 1), USERS_FIELDS)
+    u1 = envelope("u", u(1, "a"), u(1, "b"), src(20, 2), USERS_FIELDS)
+    c2 = envelope("c", None, u(2, "x"), src(30, 3), USERS_FIELDS)
+    d2 = envelope("d", u(2, "x"), None, src(40, 4), USERS_FIELDS)
+    sink(_batch(spark, [(ACCOUNTS, 0, KEY(1), c1), (ACCOUNTS, 1, KEY(1), u1), (ACCOUNTS, 2, KEY(2), c2),
+                        (ACCOUNTS, 3, KEY(2), d2)]), 0)
+    assert _log_count(spark) == 4 and _accounts(spark) == [(1, "b")]
+
+    # Connect restarted and sent the last changes again (new Kafka offsets, same positions), the resend
+    # cut by the batch's end: no changelog row, and the older update does not win over the applied one.
+    sink(_batch(spark, [(ACCOUNTS, 4, KEY(1), c1), (ACCOUNTS, 5, KEY(1), u1)]), 1)
+    assert _log_count(spark) == 4 and _accounts(spark) == [(1, "b")]
+    # The rest of the resend and a new change in the next batch.
+    u1b = envelope("u", u(1, "b"), u(1, "c"), src(50, 5), USERS_FIELDS)
+    sink(_batch(spark, [(ACCOUNTS, 6, KEY(2), c2), (ACCOUNTS, 7, KEY(2), d2), (ACCOUNTS, 8, KEY(1), u1b)]), 2)
+    assert _log_count(spark) == 5 and _accounts(spark) == [(1, "c")]
+    # A newer change and a copy of an older one in one batch, the copy last: the newer one stays.
+    u1c = envelope("u", u(1, "c"), u(1, "d"), src(60, 6), USERS_FIELDS)
+    sink(_batch(spark, [(ACCOUNTS, 9, KEY(1), u1c), (ACCOUNTS, 10, KEY(1), u1b), (ACCOUNTS, 11, KEY(1), u1c)]), 3)
+    assert _log_count(spark) == 6 and _accounts(spark) == [(1, "d")]
+    ids = [r[0] for r in spark.sql("SELECT change_id FROM test.cdc.dbserver1_public_accounts_changelog").collect()]
+    assert len(ids) == len(set(ids)) == 6
+    row = spark.sql("SELECT row_key, source_lsn, source_tx_id, source_file, kafka_offset FROM "
+                    "test.cdc.dbserver1_public_accounts_changelog WHERE source_lsn = 50").first()
+    assert tuple(row) == ("[1]", 50, 5, None, 8)
+    assert spark.sql("SELECT _cdc_position_key FROM test.cdc.dbserver1_public_accounts").first()[0] == [60]
+
+
+def test_an_existing_changelog_and_mirror_get_the_new_columns_in_place(spark):
+    # The shapes an earlier version of the job created: no identity or position columns.
+    spark.sql("CREATE TABLE test.cdc.dbserver1_public_legacy (id INT, name STRING, email STRING, _cdc_op STRING, "
+              "_cdc_source_ts_ms BIGINT, _cdc_position STRING, _cdc_kafka_partition INT, _cdc_kafka_offset BIGINT) "
+              "USING iceberg TBLPROPERTIES ('format-version'='2')")
+    spark.sql("INSERT INTO test.cdc.dbserver1_public_legacy VALUES (1, 'old', NULL, 'c', 1, 'lsn:5', 0, 0)")
+    spark.sql("CREATE TABLE test.cdc.dbserver1_public_legacy_changelog (op STRING, before STRING, after STRING, "
+              "source_position STRING, source_ts_ms BIGINT, commit_time TIMESTAMP, event_ts_ms BIGINT, source STRING, "
+              "kafka_topic STRING, kafka_partition INT, kafka_offset BIGINT, batch_id BIGINT) USING iceberg "
+              "PARTITIONED BY (days(commit_time)) TBLPROPERTIES ('format-version'='2')")
+    spark.sql("INSERT INTO test.cdc.dbserver1_public_legacy_changelog VALUES ('c', NULL, '{}', 'lsn:5', 1, "
+              "timestamp_millis(1), 1, '{}', 'dbserver1.public.legacy', 0, 0, 0)")
+    files_before = spark.sql("SELECT count(*) FROM test.cdc.dbserver1_public_legacy_changelog.files").first()[0]
+    sink = cdc_mirror.Mirror(_args(keys={"public.legacy": ["id"]}))
+    sink.started("query-legacy")
+    topic = "dbserver1.public.legacy"
+    up = envelope("u", {"id": 1, "name": "old", "email": None}, {"id": 1, "name": "new", "email": None},
+                  {**PG_SOURCE, "table": "legacy", "lsn": 70}, USERS_FIELDS)
+    sink(_batch(spark, [(topic, 1, KEY(1), up), (topic, 2, KEY(1), up)]), 0)
+    cols = [f.name for f in spark.table("test.cdc.dbserver1_public_legacy_changelog").schema.fields]
+    assert cols == [n for n, _ in lib.CHANGELOG_COLUMNS]
+    assert "_cdc_position_key" in [f.name for f in spark.table("test.cdc.dbserver1_public_legacy").schema.fields]
+    assert _log_count(spark, "test.cdc.dbserver1_public_legacy_changelog") == 2
+    # Added in place: the old row's file is still there, unchanged, beside the new append's.
+    assert spark.sql("SELECT count(*) FROM test.cdc.dbserver1_public_legacy_changelog.files").first()[0] == files_before + 1
+    assert [tuple(r) for r in spark.sql("SELECT id, name FROM test.cdc.dbserver1_public_legacy").collect()] == [(1, "new")]
+
+
+def test_the_flat_schema_names_every_flat_column():
+    assert cdc_mirror.flat_schema().fieldNames() == lib.FLAT_COLUMNS

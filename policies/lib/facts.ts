@@ -70,6 +70,8 @@ export interface ConnectorFacts extends ResourceRef {
     config: Record<string, unknown>;
     /** Secret half of the config (kept apart by the connector resource); never printed. */
     secretConfig: Known<Record<string, unknown>>;
+    /** Secrets the config references through the worker's config providers, by key; never printed. */
+    referencedSecrets: Known<Record<string, unknown>>;
 }
 
 export interface StackFacts {
@@ -222,12 +224,14 @@ export function connectorFacts(resource: ResourceLike): ConnectorFacts | undefin
         return undefined;
     }
     const secretConfig = asRecord(readProp(resource.props, "secretConfig"));
+    const referencedSecrets = asRecord(readProp(resource.props, "referencedSecrets"));
     return {
         urn: resource.urn,
         name: resource.name,
         connectorName: asString(readProp(resource.props, "name")),
         config,
         secretConfig,
+        referencedSecrets,
     };
 }
 

@@ -32,7 +32,7 @@ function mark(step: string): void {
     lastMark = now;
 }
 
-describe("CDC mirror job end to end on the deployed stack (Postgres + MariaDB -> Debezium -> Kafka -> Spark -> Iceberg -> Trino and Spark)", function () {
+describe("CDC mirror job end to end on the deployed stack (Postgres + MySQL -> Debezium -> Kafka -> Spark -> Iceberg -> Trino and Spark)", function () {
     this.timeout(3_600_000);
     let stack: SharedStack;
     let jobName = "";

@@ -3,18 +3,22 @@
 // 127.0.0.1. The provider's functions are called directly (a full `pulumi up` is tested elsewhere).
 import * as assert from "assert";
 import { randomBytes } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { Consumer, Kafka, logLevel } from "kafkajs";
 import { Client } from "pg";
-import { createConnectorProvider, postgresConnector, RetryEvent } from "../../components/connector";
+import { createConnectorProvider, mySqlConnector, postgresConnector, RetryEvent } from "../../components/connector";
 import { CONNECT_STORAGE_REPLICATION, KAFKA_INTERNAL_MIN_ISR, KAFKA_INTERNAL_REPLICATION } from "../../components/settings";
-import { createNetwork, imageExists, removeNetwork, rm, run, waitFor, freePort } from "../support/docker";
+import { createNetwork, exec, imageExists, removeNetwork, rm, run, waitFor, freePort } from "../support/docker";
 
 const versions = require(path.resolve(__dirname, "../../versions.json"));
 const IMAGES = {
     postgres: `pulumi-lakehouse/postgres:${versions.localImages.postgres}`,
     kafka: `pulumi-lakehouse/kafka:${versions.localImages.kafka}`,
     connect: `pulumi-lakehouse/connect:${versions.localImages.debezium}`,
+    mysql: `pulumi-lakehouse/mysql:${versions.localImages.mysql}`,
+    mariadb: `pulumi-lakehouse/mysql:${versions.localImages.mariadb}`,
 };
 
 /** A port on 127.0.0.1 that nothing listens on, to publish a container port on. */
@@ -29,7 +33,7 @@ describe("Connector provider against Kafka Connect with Debezium and Postgres", 
     this.timeout(600000);
     const id = `${process.pid}-${randomBytes(3).toString("hex")}`;
     const network = `lh-connector-it-${id}`;
-    const names = { postgres: `lh-cit-postgres-${id}`, kafka: `lh-cit-kafka-${id}`, connect: `lh-cit-connect-${id}` };
+    const names = { postgres: `lh-cit-postgres-${id}`, kafka: `lh-cit-kafka-${id}`, connect: `lh-cit-connect-${id}`, mysql: `lh-cit-mysql-${id}`, mariadb: `lh-cit-mariadb-${id}` };
     const password = `pw-${randomBytes(12).toString("hex")}`;
     const topic = "dbserver1.public.users";
     const retries: RetryEvent[] = [];
@@ -65,6 +69,19 @@ describe("Connector provider against Kafka Connect with Debezium and Postgres", 
             name: names.postgres, image: IMAGES.postgres, network, ports: { 5432: pgPort },
             env: { POSTGRES_USER: "admin", POSTGRES_PASSWORD: password, POSTGRES_DB: "customer_db" },
             args: ["postgres", "-c", "wal_level=logical", "-c", "max_replication_slots=10", "-c", "max_wal_senders=10"],
+        });
+
+        // Oracle MySQL, for the connector's answers to a config Connect refuses (not awaited: it starts meanwhile).
+        await run({ name: names.mysql, image: IMAGES.mysql, network, env: { MYSQL_ROOT_PASSWORD: password, MYSQL_DATABASE: "sales" } });
+        // MariaDB (the mariadb flavour) with the server arguments the library gives it, and a table to capture.
+        const init = fs.mkdtempSync(path.join(os.tmpdir(), "lh-cit-mariadb-"));
+        fs.chmodSync(init, 0o755);
+        fs.writeFileSync(path.join(init, "10-orders.sql"), "CREATE TABLE orders (id int PRIMARY KEY, status varchar(32));\nINSERT INTO orders VALUES (1, 'new');\n");
+        fs.chmodSync(path.join(init, "10-orders.sql"), 0o644);
+        await run({
+            name: names.mariadb, image: IMAGES.mariadb, network, env: { MYSQL_ROOT_PASSWORD: password, MYSQL_DATABASE: "sales" },
+            volumes: [`${init}:/docker-entrypoint-initdb.d:ro`],
+            args: ["--server-id=7", "--log-bin=mysql-bin", "--binlog-format=ROW", "--binlog-row-image=FULL"],
         });
 
         const kafkaPort = await freePort(); // the host listener's port must equal its advertised port
@@ -290,6 +307,98 @@ describe("Connector provider against Kafka Connect with Debezium and Postgres", 
         } finally {
             await provider.delete!("inventory-broken", { connectUrl, name: "inventory-broken" });
         }
+    });
+
+    describe("the mariadb flavour: Debezium's MariaDbConnector on MariaDB", () => {
+        it("snapshots the table, streams an insert and an update with the full before row, and deletes cleanly", async () => {
+            const spec = {
+                connectUrl, waitTimeoutSeconds: 240,
+                ...mySqlConnector({
+                    flavour: "mariadb", hostname: names.mariadb, user: "root", password, serverId: 184077, topicPrefix: "mariadb1",
+                    databases: ["sales"], tables: ["sales.orders"], bootstrapServers: `${names.kafka}:19092`,
+                }),
+            };
+            assert.strictEqual(spec.config["connector.class"], "io.debezium.connector.mariadb.MariaDbConnector");
+            const seen: ChangeEvent[] = [];
+            const mariaConsumer = kafka.consumer({ groupId: `connector-it-mariadb-${id}` });
+            const made = await until("the MariaDB connector RUNNING", 300000, async () =>
+                provider.create(spec).catch((e) => { if (/Access denied|connect/i.test(String(e))) return undefined; throw e; }));
+            try {
+                assert.strictEqual(made.outs.connectorState, "RUNNING");
+                await until("topic mariadb1.sales.orders", 120000, async () => {
+                    const admin = kafka.admin();
+                    await admin.connect();
+                    const topics = await admin.listTopics();
+                    await admin.disconnect();
+                    return topics.includes("mariadb1.sales.orders") ? true : undefined;
+                });
+                await mariaConsumer.connect();
+                await mariaConsumer.subscribe({ topic: "mariadb1.sales.orders", fromBeginning: true });
+                await mariaConsumer.run({ eachMessage: async ({ message }) => {
+                    if (!message.value) return;
+                    const value = JSON.parse(message.value.toString());
+                    seen.push(value.payload ?? value);
+                } });
+                const event = (what: string, p: (e: ChangeEvent) => boolean) => until(what, 120000, async () => seen.find(p));
+                assert.deepStrictEqual((await event("snapshot", (e) => e.op === "r")).after, { id: 1, status: "new" });
+                const sql = (q: string) => exec(names.mariadb, ["mariadb", "-uroot", `-p${password}`, "sales", "-e", q]);
+                await sql("INSERT INTO orders VALUES (2, 'paid'); UPDATE orders SET status = 'shipped' WHERE id = 1;");
+                assert.deepStrictEqual((await event("insert", (e) => e.op === "c")).after, { id: 2, status: "paid" });
+                const update = await event("update", (e) => e.op === "u");
+                assert.deepStrictEqual([update.before, update.after], [{ id: 1, status: "new" }, { id: 1, status: "shipped" }]);
+            } finally {
+                await mariaConsumer.disconnect().catch(() => undefined);
+                await provider.delete!(made.id, { ...made.outs, resetOffsetsOnDelete: true });
+            }
+            assert.deepStrictEqual((await fetch(`${connectUrl}/connectors`).then((r) => r.json())), []);
+        });
+    });
+
+    describe("a MySQL connector config that Connect refuses (Kafka 4.3 answers its PUT with an opaque HTTP 500)", () => {
+        const mySpec = (hostname: string, pw: string) => ({
+            connectUrl, waitTimeoutSeconds: 60,
+            ...mySqlConnector({
+                name: "sales-refused", hostname, user: "root", password: pw, serverId: 184054, topicPrefix: "refused1",
+                databases: ["sales"], bootstrapServers: `${names.kafka}:19092`,
+            }),
+        });
+        const connectors = async () => (await fetch(`${connectUrl}/connectors`).then((r) => r.json())) as string[];
+
+        before(async function () {
+            // The server must be up, so that a wrong password is refused by MySQL itself.
+            await until("mysql", 240000, async () => {
+                const out = await fetch(`${connectUrl}/connector-plugins/io.debezium.connector.mysql.MySqlConnector/config/validate`, {
+                    method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(
+                        Object.fromEntries(Object.entries({ ...mySpec(names.mysql, password).config, ...mySpec(names.mysql, password).secretConfig, name: "probe" }).map(([k, v]) => [k, String(v)]))),
+                }).then((r) => r.json()) as any;
+                return out.configs.every((c: any) => !c.value || c.value.errors.length === 0) ? true : undefined;
+            });
+        });
+
+        it("a wrong password: create fails with the validation message per setting, and leaves no connector", async () => {
+            const wrong = `${password}-wrong`;
+            const error: any = await provider.create(mySpec(names.mysql, wrong)).then(() => undefined, (e) => e);
+            assert.ok(error, "create must fail");
+            console.log(`      ${error.message.replace(/\n/g, " | ")}`);
+            assert.match(error.message, /connector sales-refused: Kafka Connect refused its config \(HTTP (400|500)/);
+            assert.match(error.message, /\n {2}database\.hostname: Unable to connect: Access denied for user 'root'/);
+            assert.ok(!error.message.includes(password), "the password stays out of the message");
+            assert.deepStrictEqual(await connectors(), []);
+            // check says the same before anything is attempted (MySQL answered, so it is a real failure).
+            const checked = await provider.check!({}, mySpec(names.mysql, wrong));
+            assert.deepStrictEqual(checked.failures!.map((f) => f.property), ['config["database.hostname"]']);
+            assert.match(checked.failures![0].reason, /Access denied/);
+        });
+
+        it("an unreachable database: create fails with the validation message per setting, and leaves no connector", async () => {
+            const error: any = await provider.create(mySpec(`lh-cit-nowhere-${id}`, password)).then(() => undefined, (e) => e);
+            assert.ok(error, "create must fail");
+            console.log(`      ${error.message.replace(/\n/g, " | ")}`);
+            assert.match(error.message, /connector sales-refused: Kafka Connect refused its config \(HTTP (400|500)/);
+            assert.match(error.message, /\n {2}database\.hostname: .*(connect|connection)/i);
+            assert.doesNotMatch(error.message, /ConfigValueInfo|NullPointer|Cannot invoke/);
+            assert.deepStrictEqual(await connectors(), []);
+        });
     });
 
     it("deletes with an offset reset, and a connector recreated under the same name snapshots again", async () => {

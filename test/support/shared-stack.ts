@@ -19,6 +19,38 @@ import { docker, imageExists } from "./docker";
 import { ROOT, envFromEnvSh } from "./pulumi";
 import { imagesFor } from "../../components/versions";
 
+/**
+ * The MySQL table of the column-type suite (test/integration/mysql-types.test.ts): one column per type
+ * the mirror must carry value for value. The shared stack captures it beside the seed's tables.
+ */
+export const MYSQL_TYPES_TABLE = {
+    schema: "sales", name: "types_it",
+    columns: [
+        { name: "id", type: "int", notNull: true },
+        { name: "c_decimal", type: "decimal(12,3)" },
+        { name: "c_datetime", type: "datetime(3)" },
+        { name: "c_timestamp", type: "timestamp(6)" },
+        { name: "c_date", type: "date" },
+        { name: "c_json", type: "json" },
+        { name: "c_enum", type: "enum('small','medium','x-large')" },
+        { name: "c_tinyint1", type: "tinyint(1)" },
+        { name: "c_bit1", type: "bit(1)" },
+        { name: "c_bit12", type: "bit(12)" },
+        { name: "c_blob", type: "blob" },
+    ],
+    primaryKey: ["id"],
+};
+
+/** The MySQL tables of the shared stack: the seed's two (as written in the seed), then the types table. */
+const MYSQL_TABLES = [
+    { schema: "sales", name: "orders", primaryKey: ["id"], columns: [
+        { name: "id", type: "int", notNull: true }, { name: "customer_id", type: "int" },
+        { name: "amount", type: "decimal(10,2)" }, { name: "status", type: "varchar(32)" }] },
+    { schema: "hr", name: "employees", primaryKey: ["id"], columns: [
+        { name: "id", type: "int", notNull: true }, { name: "name", type: "varchar(128)" }, { name: "department", type: "varchar(64)" }] },
+    MYSQL_TYPES_TABLE,
+];
+
 export interface SharedStack {
     /** Pulumi stack name. */
     stack: string;
@@ -32,6 +64,8 @@ export interface SharedStack {
     outputs: Record<string, any>;
     /** The secrets set in the stack's config (random per run), by config key without `lakehouse:`. */
     secrets: Record<string, string>;
+    /** What the CLI printed for the deploy's preview and up (the secrets scan searches it). */
+    cliOutput: string;
     /** Runs `pulumi <args> --stack <stack> --non-interactive`; fails with the end of its output unless it exits 0. */
     pulumi(...args: string[]): Promise<string>;
 }
@@ -116,17 +150,19 @@ async function deploy(): Promise<SharedStack> {
     fs.writeFileSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), devConfig);
     await pulumi("config", "set", "lakehouse:namePrefix", PREFIX);
     await pulumi("config", "set", "lakehouse:bindIp", BIND_IP);
+    // The CDC job's kill points, for test/integration/exactly-once.test.ts (off in every real stack).
+    await pulumi("config", "set", "lakehouse:cdcTestHooks", "true");
+    await pulumi("config", "set", "lakehouse:mysqlTables", JSON.stringify(MYSQL_TABLES));
     const secrets: Record<string, string> = {};
     for (const key of ["postgresAdminPassword", "postgresCdcPassword", "mysqlRootPassword", "mysqlCdcPassword", "minioRootPassword"]) {
         secrets[key] = `${key.replace(/Password$/, "")}-${crypto.randomBytes(9).toString("base64url")}`;
         await pulumi("config", "set", "--secret", `lakehouse:${key}`, secrets[key]);
     }
 
-    await pulumi("preview", ...pack);
-    await pulumi("up", "--yes", ...pack);
+    const cliOutput = (await pulumi("preview", ...pack)) + (await pulumi("up", "--yes", ...pack));
     const outputs = JSON.parse(await pulumi("stack", "output", "--json"));
     return {
-        stack: STACK, prefix: PREFIX, bindIp: BIND_IP, env, outputs, secrets,
+        stack: STACK, prefix: PREFIX, bindIp: BIND_IP, env, outputs, secrets, cliOutput,
         pulumi: (...args: string[]) => run(env, DEPLOY_TIMEOUT_MS, "pulumi", ...args, "--stack", STACK, "--non-interactive"),
     };
 }

@@ -1,11 +1,12 @@
 // The CDC mirror job: its pure spec builder, and the component and its wiring into Lakehouse under mocks.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { CdcMirrorJob, IcebergCatalog, KafkaCluster, Lakehouse, ObjectStorage, S3A_PACKAGE_EXCLUDES, sparkS3aPackages } from "../../components";
+import { CdcMirrorJob, IcebergCatalog, KafkaCluster, Lakehouse, ObjectStorage, S3A_PACKAGE_EXCLUDES, lakehouseArgsFromConfig, sparkS3aPackages } from "../../components";
 import {
     CDC_HEARTBEAT_FILE, CDC_JOB_DIR, CDC_JOB_FILES, CdcJobSpecArgs, cdcJobCommand, cdcJobSpec, parseS3aLocation, readCdcJobFiles,
 } from "../../components/specs/cdc-job";
 import { MOCK_GENERATED, RecordedResource, construct, isSecret, labelOf, named, ofType } from "./support/mocks";
+import { CATALOG_CONF } from "./support/expected";
 
 const CONTAINER = "docker:index/container:Container";
 const net = { network: "lakehouse" };
@@ -39,6 +40,46 @@ function argAfter(args: string[], flag: string): string | undefined {
 
 describe("CDC mirror job", () => {
     describe("cdcJobSpec (pure)", () => {
+        it("renders exactly the container deployed stacks have (command, env, healthcheck, spark-defaults written out)", () => {
+            // Pinned so a refactor of the builders shows no diff on deployed stacks.
+            const s = cdcJobSpec(specArgs({
+                packages: ["org.apache.iceberg:iceberg-spark-runtime-4.0_2.13:1.10.0", "org.apache.hadoop:hadoop-aws:3.4.1"],
+                packageExcludes: ["com.amazonaws:aws-java-sdk-bundle"],
+            }));
+            assert.deepStrictEqual(s.entrypoint, ["/opt/spark/bin/spark-submit"]);
+            assert.deepStrictEqual(s.command, [
+                "--master", "local[2]", "--driver-memory", "1g", "--name", "cdc-mirror",
+                "--py-files", "/opt/lakehouse/jobs/cdc_lib.py", "/opt/lakehouse/jobs/cdc_mirror.py",
+                "--bootstrap-servers", "kafka-1:19092", "--topics", "dbserver1.public.users,mysqlserver1.sales.orders",
+                "--primary-keys", '{"dbserver1.public.users":["id"]}', "--catalog", "minio", "--namespace", "cdc",
+                "--checkpoint", "s3a://checkpoints/cdc-mirror", "--trigger-seconds", "5", "--job-name", "cdc-mirror",
+                "--heartbeat-file", "/tmp/cdc-mirror.heartbeat",
+            ]);
+            assert.deepStrictEqual(s.env, { AWS_REGION: "us-east-1", PYTHONUNBUFFERED: "1" });
+            assert.deepStrictEqual(s.healthcheck, {
+                tests: ["CMD-SHELL", "test -f /tmp/cdc-mirror.heartbeat && test $(( $(date +%s) - $(stat -c %Y /tmp/cdc-mirror.heartbeat) )) -lt 60"],
+                interval: "5s", timeout: "10s", retries: 24, startPeriod: "2m0s",
+            });
+            assert.deepStrictEqual(s.uploads.map((u) => u.file), [
+                "/opt/spark/conf/spark-defaults.conf", "/opt/lakehouse/jobs/cdc_mirror.py", "/opt/lakehouse/jobs/cdc_lib.py"]);
+            assert.strictEqual(s.uploads[0].content, [
+                ...CATALOG_CONF,
+                "spark.sql.shuffle.partitions 2",
+                "spark.ui.enabled false",
+                "spark.sql.adaptive.enabled false",
+                "spark.sql.streaming.stopGracefullyOnShutdown true",
+                "spark.hadoop.fs.s3a.endpoint http://minio:9000",
+                "spark.hadoop.fs.s3a.endpoint.region us-east-1",
+                "spark.hadoop.fs.s3a.path.style.access true",
+                "spark.hadoop.fs.s3a.aws.credentials.provider org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
+                "spark.hadoop.fs.s3a.access.key ${S3_ACCESS_KEY}",
+                "spark.hadoop.fs.s3a.secret.key ${S3_SECRET_KEY}",
+                "spark.jars.packages org.apache.iceberg:iceberg-spark-runtime-4.0_2.13:1.10.0,org.apache.hadoop:hadoop-aws:3.4.1",
+                "spark.jars.excludes com.amazonaws:aws-java-sdk-bundle",
+                "spark.jars.ivy /tmp/.ivy2",
+            ].join("\n") + "\n");
+        });
+
         it("runs spark-submit of the job with the job files uploaded and cdc_lib shipped as --py-files", () => {
             const s = cdcJobSpec(specArgs());
             assert.deepStrictEqual(s.entrypoint, ["/opt/spark/bin/spark-submit"]);
@@ -144,6 +185,14 @@ describe("CDC mirror job", () => {
         ] as [string, Partial<CdcJobSpecArgs>, RegExp][]) {
             it(`rejects ${what}`, () => assert.throws(() => cdcJobSpec(specArgs(over)), message));
         }
+
+        it("turns the test hooks on only when asked (lakehouse:cdcTestHooks): CDC_TEST_HOOKS=1 and the kill file", () => {
+            assert.deepStrictEqual(cdcJobSpec(specArgs()).env, { AWS_REGION: "us-east-1", PYTHONUNBUFFERED: "1" });
+            assert.deepStrictEqual(cdcJobSpec(specArgs({ testHooks: true })).env,
+                { AWS_REGION: "us-east-1", PYTHONUNBUFFERED: "1", CDC_TEST_HOOKS: "1", CDC_TEST_KILL_FILE: "/tmp/cdc-test-kill.json" });
+            assert.deepStrictEqual(lakehouseArgsFromConfig({ cdcTestHooks: true }).cdcJob, { testHooks: true });
+            assert.strictEqual("cdcJob" in lakehouseArgsFromConfig({}), false);
+        });
 
         it("reads both job files from the repository's jobs folder", () => {
             const files = readCdcJobFiles();

@@ -3,7 +3,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import {
     DebeziumConnect, IcebergCatalog, KafkaCluster, KafkaTopics, Lakehouse, MySqlSource, Network, ObjectStorage,
-    PostgresSource, Spark, Trino,
+    PostgresSource, Spark, Trino, lakehouseArgsFromConfig, readLakehouseConfig,
 } from "../../components";
 import { MOCK_GENERATED, RecordedResource, construct, envOf, isSecret, labelOf, named, ofType } from "./support/mocks";
 
@@ -204,10 +204,68 @@ describe("components", () => {
             assert.match(error.message, /my: invalid tables\[0\]\.schema: names database hr/);
         });
 
-        it("picks MariaDB with the local image set", async () => {
-            let src: MySqlSource | undefined;
-            await construct(() => { src = new MySqlSource("my", { ...net, imageSet: "local" }); });
-            assert.strictEqual(src!.flavour, "mariadb");
+        it("runs Oracle MySQL by default in both image sets", async () => {
+            for (const [imageSet, image] of [["local", "pulumi-lakehouse/mysql:9.7.4-2"], ["official", "mysql:9.7.1"]] as const) {
+                let src: MySqlSource | undefined;
+                const recs = await construct(() => { src = new MySqlSource("my", { ...net, imageSet }); });
+                assert.strictEqual(src!.flavour, "mysql");
+                assert.strictEqual(named(recs, "my-container").inputs.image, image);
+            }
+        });
+
+        it("runs MariaDB when asked, from the image set's MariaDB image", async () => {
+            for (const [imageSet, image] of [["local", "pulumi-lakehouse/mysql:10.11"], ["official", "mariadb:10.11.15"]] as const) {
+                let src: MySqlSource | undefined;
+                const recs = await construct(() => { src = new MySqlSource("my", { ...net, imageSet, flavour: "mariadb" }); });
+                assert.strictEqual(src!.flavour, "mariadb");
+                assert.strictEqual(named(recs, "my-container").inputs.image, image);
+            }
+        });
+
+        it("stack config: lakehouse:mysqlFlavour reaches the source; an unknown value is refused", () => {
+            const saved = pulumi.runtime.allConfig();
+            try {
+                pulumi.runtime.setConfig("lakehouse:mysqlFlavour", "mariadb");
+                const mysql = lakehouseArgsFromConfig(readLakehouseConfig()).mysql;
+                assert.strictEqual(mysql && mysql.flavour, "mariadb");
+                pulumi.runtime.setConfig("lakehouse:mysqlFlavour", "percona");
+                assert.throws(() => readLakehouseConfig(), /lakehouse:mysqlFlavour must be one of mysql, mariadb, got "percona"/);
+            } finally {
+                pulumi.runtime.setAllConfig(saved);
+            }
+        });
+
+        it("stack config: lakehouse:mysqlTables replaces the declared tables (ENUM members quoted); a malformed list is refused", async () => {
+            const saved = pulumi.runtime.allConfig();
+            try {
+                const types = { schema: "sales", name: "kinds", columns: [{ name: "id", type: "int" }, { name: "size", type: "enum('s','m','x-large')" }], primaryKey: ["id"] };
+                pulumi.runtime.setConfig("lakehouse:mysqlTables", JSON.stringify([types]));
+                const args = lakehouseArgsFromConfig(readLakehouseConfig());
+                const recs = await construct(() => new MySqlSource("my", { ...net, ...(args.mysql as object) }));
+                const setup = named(recs, "my-setup");
+                assert.match(setup.inputs.stdin, /CREATE TABLE IF NOT EXISTS sales\.kinds \(id int, size enum\('s','m','x-large'\), PRIMARY KEY \(id\)\);/);
+                assert.doesNotMatch(setup.inputs.stdin, /sales\.orders/);
+                pulumi.runtime.setConfig("lakehouse:mysqlTables", JSON.stringify({ schema: "sales" }));
+                const malformed = lakehouseArgsFromConfig(readLakehouseConfig()).mysql as object;
+                const { error } = await constructFails(() => new MySqlSource("my", { ...net, ...malformed }));
+                assert.match(error.message, /my: invalid tables: must be a non-empty list of \{ schema, name, columns, primaryKey \}, got \{"schema":"sales"\}/);
+            } finally {
+                pulumi.runtime.setAllConfig(saved);
+            }
+        });
+
+        it("refuses a column type that could end the statement", async () => {
+            const { error } = await constructFails(() => new MySqlSource("my", {
+                ...net, tables: [{ schema: "sales", name: "t", columns: [{ name: "id", type: "int); DROP TABLE x; --" }], primaryKey: ["id"] }],
+            }));
+            assert.match(error.message, /my: invalid tables\[0\]\.columns\[0\]\.type: is not a plain SQL type/);
+        });
+
+        it("rejects an unknown flavour before anything is created", async () => {
+            const { error, records } = await constructFails(() => new MySqlSource("my", { ...net, flavour: "percona" as never }));
+            assert.ok(error instanceof pulumi.ResourceError);
+            assert.match(error.message, /my: invalid mysql\.flavour: must be one of "mysql", "mariadb", got "percona"/);
+            assert.strictEqual(ofType(records, CONTAINER).length, 0);
         });
     });
 
@@ -301,12 +359,21 @@ describe("Lakehouse connectors", () => {
         assert.ok(!JSON.stringify(c.inputs.config).includes(MOCK_GENERATED));
     });
 
-    it("uses MariaDB's connector with the local images, a server id of its own and the declared history topic", () => {
+    it("uses Debezium's MySQL connector with the local images, a server id of its own and the declared history topic", () => {
         const c = named(r, "lh-mysql-connector");
-        assert.strictEqual(c.inputs.config["connector.class"], "io.debezium.connector.mariadb.MariaDbConnector");
+        assert.strictEqual(c.inputs.name, "mysql-connector");
+        assert.strictEqual(c.inputs.config["connector.class"], "io.debezium.connector.mysql.MySqlConnector");
         assert.strictEqual(c.inputs.config["database.server.id"], "184054");
         assert.strictEqual(c.inputs.config["schema.history.internal.kafka.topic"], "mysqlserver1.schema-history");
         assert.ok(c.dependsOn.includes("lh-mysql-setup"));
+    });
+
+    it("captures MariaDB with MariaDB's connector when the flavour says so", async () => {
+        const recs = await construct(() => new Lakehouse("lh", { imageSet: "local", mysql: { flavour: "mariadb" } }));
+        const c = named(recs, "lh-mysql-connector");
+        assert.strictEqual(c.inputs.name, "mariadb-connector");
+        assert.strictEqual(c.inputs.config["connector.class"], "io.debezium.connector.mariadb.MariaDbConnector");
+        assert.strictEqual(named(recs, "lh-mysql-container").inputs.image, "pulumi-lakehouse/mysql:10.11");
     });
 
     it("passes extra Debezium settings from the stack config to the connector", async () => {

@@ -6,6 +6,7 @@ import {
     MAINTENANCE_JOB_DIR, MaintenanceSpecArgs, maintenanceSpec, readMaintenanceJobFiles,
 } from "../../components/specs/maintenance";
 import { RecordedResource, construct, labelOf, named, ofType } from "./support/mocks";
+import { CATALOG_CONF } from "./support/expected";
 
 const CONTAINER = "docker:index/container:Container";
 
@@ -36,6 +37,39 @@ async function constructFails(build: () => unknown): Promise<{ error: Error; rec
 
 describe("Table maintenance", () => {
     describe("maintenanceSpec (pure)", () => {
+        it("renders exactly the container deployed stacks have (command, env, healthcheck, spark-defaults written out)", () => {
+            // Pinned so a refactor of the builders shows no diff on deployed stacks.
+            const s = maintenanceSpec(specArgs({ packages: ["org.apache.iceberg:iceberg-spark-runtime-4.0_2.13:1.10.0"] }));
+            assert.deepStrictEqual(s.entrypoint, ["/opt/spark/bin/spark-submit"]);
+            assert.deepStrictEqual(s.command, [
+                "--master", "local[1]", "--driver-memory", "768m", "--name", "lakehouse-maintenance",
+                "--py-files", "/opt/lakehouse/maintenance/maintenance_lib.py", "/opt/lakehouse/maintenance/maintenance.py",
+                "--catalog", "minio", "--namespaces", "cdc", "--tables", "test_db.iceberg_table",
+                "--policy", '{"default":{"enabled":true,"compact":true,"targetFileSizeBytes":134217728,"minInputFiles":5,"rewriteManifests":true,'
+                    + '"expireSnapshots":true,"snapshotRetentionMinutes":60,"retainLast":10,"removeOrphanFiles":true,"orphanOlderThanHours":72,'
+                    + '"metadataPreviousVersionsMax":20},"tables":{}}',
+                "--interval-seconds", "1800", "--orphan-interval-seconds", "86400", "--runs-table", "lakehouse_ops.maintenance_runs",
+                "--heartbeat-file", "/tmp/maintenance.heartbeat",
+            ]);
+            assert.deepStrictEqual(s.env, { AWS_REGION: "us-east-1", PYTHONUNBUFFERED: "1", TZ: "UTC" });
+            assert.deepStrictEqual(s.healthcheck, {
+                tests: ["CMD-SHELL", "test -f /tmp/maintenance.heartbeat && test $(( $(date +%s) - $(stat -c %Y /tmp/maintenance.heartbeat) )) -lt 60"],
+                interval: "5s", timeout: "10s", retries: 24, startPeriod: "2m0s",
+            });
+            assert.deepStrictEqual(s.uploads.map((u) => u.file), [
+                "/opt/spark/conf/spark-defaults.conf", "/opt/lakehouse/maintenance/maintenance.py", "/opt/lakehouse/maintenance/maintenance_lib.py"]);
+            assert.strictEqual(s.uploads[0].content, [
+                ...CATALOG_CONF,
+                "spark.sql.shuffle.partitions 2",
+                "spark.ui.enabled false",
+                "spark.sql.session.timeZone UTC",
+                "spark.default.parallelism 1",
+                "spark.jars.packages org.apache.iceberg:iceberg-spark-runtime-4.0_2.13:1.10.0",
+                "spark.jars.ivy /tmp/.ivy2",
+            ].join("\n") + "\n");
+            assert.deepStrictEqual([s.role, s.hostname, s.ports, s.volumes, s.secretEnv], ["table-maintenance", "maintenance", [], [], {}]);
+        });
+
         it("runs spark-submit of jobs/maintenance.py on one core with the documented defaults in its policy", () => {
             const s = maintenanceSpec(specArgs());
             assert.deepStrictEqual(s.entrypoint, ["/opt/spark/bin/spark-submit"]);

@@ -47,7 +47,8 @@ export function renderGraph(records: RecordedResource[]): string {
 describe("stacks", () => {
     let dev: RecordedResource[];
     let prod: RecordedResource[];
-    before(async () => {
+    before(async function () {
+        this.timeout(180_000); // two whole programs under mocks: over 20 s on a loaded 2-core machine
         dev = await runProgram("dev");
         prod = await runProgram("prod");
     });

@@ -3,6 +3,7 @@
 import { strict as assert } from "assert";
 import { stats } from "../../tools/bench-latency";
 import { decimalText, decodeDecimals, rowDiff, sortRows, valueFor } from "../../tools/verify";
+import { canonicalJson, parseCommandLine, sourceText } from "../../tools/clients";
 
 describe("tools/verify: comparing source and mirror rows", () => {
     const cols = ["id", "name", "amount"];
@@ -27,8 +28,32 @@ describe("tools/verify: comparing source and mirror rows", () => {
         assert.equal(valueFor("INT", "t", 7), "7");
         assert.equal(valueFor("bigint", "t", 7), "7");
         assert.equal(valueFor("decimal(10,2)", "t", 7), "12.34");
+        // as the source writes it back, with the column's scale (MySQL DECIMAL(12,3) returns 12.340)
+        assert.equal(valueFor("decimal(12,3)", "t", 7, "mysql"), "12.340");
+        assert.equal(valueFor("numeric(8, 1)", "t", 7), "12.3");
+        assert.equal(valueFor("decimal(5)", "t", 7, "mysql"), "12");
+        assert.equal(valueFor("decimal", "t", 7, "mysql"), "12");
+        assert.equal(valueFor("numeric", "t", 7, "postgres"), "12.34");
+        assert.equal(valueFor("enum('text','x')", "t", 7, "mysql"), undefined);
         assert.equal(valueFor("timestamp", "t", 7), undefined);
         assert.equal(valueFor("interval", "t", 7), undefined);
+    });
+});
+
+describe("tools/clients: one text per value in source and mirror", () => {
+    it("compares JSON by value: key order and spacing do not matter, nesting and arrays do", () => {
+        assert.equal(canonicalJson(`{"b": [1, 2], "a": {"y": 1, "x": "\u00fc"}}`), canonicalJson(`{"a":{"x":"\u00fc","y":1},"b":[1,2]}`));
+        assert.notEqual(canonicalJson(`{"b": [2, 1]}`), canonicalJson(`{"b": [1, 2]}`));
+        assert.equal(canonicalJson("not json"), "not json");
+        assert.equal(canonicalJson(null), null);
+    });
+
+    it("reads MySQL bytes and bits as hex and numbers, not as text the mirror cannot cast", () => {
+        assert.match(sourceText("mysql", { name: "c_blob", type: "blob" }), /^HEX\(`c_blob`\)$/);
+        assert.match(sourceText("mysql", { name: "b", type: "varbinary(16)" }), /^HEX\(/);
+        assert.match(sourceText("mysql", { name: "c_bit12", type: "bit(12)" }), /UNSIGNED/);
+        assert.match(sourceText("postgres", { name: "raw", type: "bytea" }), /encode\("raw", 'hex'\)/);
+        assert.equal(sourceText("postgres", { name: "name", type: "text" }), `"name"::text`);
     });
 });
 
@@ -62,5 +87,44 @@ describe("tools/bench-latency: statistics", () => {
 
     it("refuses an empty sample", () => {
         assert.throws(() => stats([]), /no values/);
+    });
+});
+
+describe("tools: the command line (parseCommandLine, node's util.parseArgs)", () => {
+    const options = { stack: { type: "string", default: "dev" }, json: { type: "boolean", default: false }, out: { type: "string" } } as const;
+
+    /** Runs it with process.exit and console.error caught: the exit code and what it printed, or the values. */
+    function run(argv: string[]): { values?: unknown; code?: number; err: string } {
+        const exit = process.exit;
+        const error = console.error;
+        let err = "";
+        console.error = (m: string) => { err += m; };
+        (process as any).exit = (code: number) => { throw Object.assign(new Error("exit"), { code }); };
+        try {
+            return { values: { ...parseCommandLine("status", "status [--stack dev] [--json] [--out f]", options, argv) }, err };
+        } catch (e) {
+            return { code: (e as any).code, err };
+        } finally {
+            process.exit = exit;
+            console.error = error;
+        }
+    }
+
+    it("gives each flag's value, its default when absent, and accepts --flag=value", () => {
+        assert.deepEqual(run([]).values, { stack: "dev", json: false });
+        assert.deepEqual(run(["--stack", "e2e", "--json", "--out=x.json"]).values, { stack: "e2e", json: true, out: "x.json" });
+    });
+
+    it("exits 2 naming an unknown flag, a flag without its value and a stray argument, with the usage", () => {
+        for (const [argv, msg] of [
+            [["--stak", "e2e"], /Unknown option '--stak'/],
+            [["--stack"], /Option '--stack <value>' argument missing/],
+            [["e2e"], /Unexpected argument 'e2e'/],
+        ] as const) {
+            const r = run([...argv]);
+            assert.equal(r.code, 2, JSON.stringify(r));
+            assert.match(r.err, msg);
+            assert.match(r.err, /^status: .*\nusage: status \[--stack dev\]/s);
+        }
     });
 });

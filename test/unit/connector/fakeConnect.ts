@@ -81,7 +81,7 @@ export class FakeConnect {
                 const answer = this.validation(decodeURIComponent(validate[1]), body);
                 return reply(answer.status, answer.body);
             }
-            const match = path.match(/^\/connectors\/([^/]+)(\/[a-z]+)?$/);
+            const match = path.split("?")[0].match(/^\/connectors\/([^/]+)(\/[a-z]+)?$/);
             if (!match) return reply(404, { error_code: 404, message: "not found" });
             const name = decodeURIComponent(match[1]);
             const sub = match[2] ?? "";
@@ -102,6 +102,7 @@ export class FakeConnect {
                 return reply(200, { name, connector: { state: existing.state, worker_id: "fake:8083" }, tasks, type: "source" });
             }
             if (req.method === "PUT" && sub === "/stop") { existing.state = "STOPPED"; return reply(204); }
+            if (req.method === "POST" && sub === "/restart") { existing.state = "RUNNING"; return reply(204); }
             if (req.method === "DELETE" && sub === "/offsets") {
                 if (existing.state !== "STOPPED") return reply(400, { error_code: 400, message: "Connectors must be in the STOPPED state" });
                 existing.offsets = false;

@@ -50,6 +50,30 @@ describe("connector provider", () => {
             assert.deepStrictEqual(result.outs.taskStates, ["RUNNING"]);
         });
 
+        it("a replaced source database (new sourceRevision, same config) restarts only the failed tasks, and waits for RUNNING", async () => {
+            const created = await provider.create(inputs(fake.url, { sourceRevision: "mysql-1,setup-1" }));
+            assert.strictEqual(created.outs.sourceRevision, "mysql-1,setup-1");
+            fake.connectors.get("inventory-connector")!.state = "FAILED"; // the binlog reader gave up while the database was gone
+            // Connect restarts asynchronously: the first status after the restart request still shows the FAILED task.
+            fake.statusScript = [{ connector: { state: "RUNNING", worker_id: "w" }, tasks: [{ id: 0, state: "FAILED", worker_id: "w", trace: "EOFException" }], type: "source" }];
+            fake.requests.length = 0;
+            const updated = await provider.update!(created.id, created.outs, inputs(fake.url, { sourceRevision: "mysql-2,setup-2" }));
+            assert.deepStrictEqual(fake.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`),
+                ["POST /connectors/inventory-connector/restart?includeTasks=true&onlyFailed=true"]);
+            assert.deepStrictEqual(updated.outs!.taskStates, ["RUNNING"]);
+            assert.strictEqual(updated.outs!.sourceRevision, "mysql-2,setup-2");
+        });
+
+        it("a failed update keeps the dynamic provider's code in the properties it leaves in state, so the connector can still be deleted", async () => {
+            const created = await provider.create(inputs(fake.url));
+            fake.statusScript = Array(50).fill({ connector: { state: "RUNNING", worker_id: "w" }, tasks: [{ id: 0, state: "FAILED", worker_id: "w", trace: "boom" }], type: "source" });
+            const error: any = await provider.update!(created.id, created.outs, inputs(fake.url, { __provider: "exports.handler = ...", config: { ...inputs(fake.url).config, "tasks.max": "2" } }))
+                .then(() => undefined, (e) => e);
+            assert.ok(error, "the update must fail");
+            assert.match(error.message, /task 0 FAILED/);
+            assert.strictEqual(error.properties.__provider, "exports.handler = ...");
+        });
+
         it("keeps every password out of the outputs of create and read", async () => {
             const created = await provider.create(inputs(fake.url));
             const read = await provider.read!(created.id, created.outs);
@@ -425,6 +449,13 @@ describe("diffConnector", () => {
         config: { "connector.class": "C", "topic.prefix": "dbserver1" },
         secretConfig: { "database.password": PASSWORD },
         ...overrides,
+    });
+
+    it("proposes an update (not a replace) when the source revision changes or is unknown; none for state kept before revisions", () => {
+        assert.deepStrictEqual(diffConnector({ ...olds(), sourceRevision: "a" }, news({ sourceRevision: "b" })), { changes: true, replaces: [], deleteBeforeReplace: false });
+        assert.deepStrictEqual(diffConnector({ ...olds(), sourceRevision: "a" }, news({ sourceRevision: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" })).changes, true);
+        assert.deepStrictEqual(diffConnector({ ...olds(), sourceRevision: "a" }, news({ sourceRevision: "a" })).changes, false);
+        assert.deepStrictEqual(diffConnector(olds(), news({ sourceRevision: "b" })).changes, false);
     });
 
     it("finds no change when the user's keys and secrets are unchanged (defaults count as given)", () => {

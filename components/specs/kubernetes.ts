@@ -1,0 +1,294 @@
+// The `kubernetes` platform: the same container specs rendered as Kubernetes objects (plain data, no
+// Pulumi). Kafka brokers become one StatefulSet, MinIO a one-replica StatefulSet, Connect a Deployment
+// of distributed workers. components/kubernetes/ hands these objects to @pulumi/kubernetes.
+import { CONNECT_PORT, connectSpec } from "./connect";
+import {
+    KAFKA_CONTROLLER_PORT, KAFKA_INTERNAL_PORT, kafkaBrokerSpecs, range, validateBrokerCount,
+} from "./kafka";
+import { MINIO_API_PORT, MINIO_CONSOLE_PORT, minioSpec } from "./storage";
+import { ContainerSpec, HealthcheckSpec, SpecError } from "./types";
+
+/** The platforms a lakehouse renders to. */
+export type Platform = "docker" | "kubernetes";
+export const PLATFORMS: readonly Platform[] = ["docker", "kubernetes"];
+
+/** A Kubernetes object as plain data (what `kubectl apply` reads). */
+export interface KubeObject {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+    [field: string]: unknown;
+}
+
+/** Label every object of the lakehouse carries, with the component's role as value. */
+export const K8S_ROLE_LABEL = "lakehouse.io/role";
+/** The pod label a StatefulSet sets to the pod's ordinal (Kubernetes >= 1.28). */
+export const POD_INDEX_LABEL = "apps.kubernetes.io/pod-index";
+
+/** Parses the Go durations the container specs carry ("5s", "1m0s") into whole seconds. */
+export function durationSeconds(d: string): number {
+    const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(d);
+    if (!m || d === "") throw new SpecError("healthcheck", `not a Go duration: ${JSON.stringify(d)}`);
+    return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+/**
+ * A container's Docker healthcheck as a readiness probe: CMD-SHELL runs through `sh -c`, CMD as is.
+ * Docker's start period becomes the initial delay; retries become the failure threshold.
+ */
+export function readinessProbe(hc: HealthcheckSpec): Record<string, unknown> {
+    const [kind, ...rest] = hc.tests;
+    let command: string[];
+    if (kind === "CMD-SHELL" && rest.length === 1) command = ["sh", "-c", rest[0]];
+    else if (kind === "CMD" && rest.length > 0) command = rest;
+    else throw new SpecError("healthcheck", `cannot run ${JSON.stringify(hc.tests)} as a probe (CMD or CMD-SHELL only)`);
+    return {
+        exec: { command },
+        periodSeconds: Math.max(1, durationSeconds(hc.interval)),
+        timeoutSeconds: Math.max(1, durationSeconds(hc.timeout)),
+        failureThreshold: hc.retries,
+        initialDelaySeconds: Math.min(durationSeconds(hc.startPeriod), 10),
+    };
+}
+
+/** An env list: plain values, then secret references, then whatever the caller adds (may use `$(VAR)`). */
+function envList(spec: ContainerSpec, secretName: string | undefined, extra: Record<string, unknown>[] = []): Record<string, unknown>[] {
+    const secretEnv = Object.entries(spec.secretEnv);
+    if (secretEnv.length > 0 && !secretName) throw new SpecError("secretName", `${spec.hostname} has secret variables and no Secret`);
+    return [
+        ...Object.entries(spec.env).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value })),
+        ...secretEnv.map(([name, key]) => ({ name, valueFrom: { secretKeyRef: { name: secretName, key } } })),
+        ...extra,
+    ];
+}
+
+/** The pod's container from a spec: Docker's command is Kubernetes' args, its entrypoint the command. */
+export function podContainer(spec: ContainerSpec, opts: {
+    name: string; ports: { name: string; port: number }[]; secretName?: string;
+    extraEnv?: Record<string, unknown>[]; memory?: { request: string; limit: string };
+}): Record<string, unknown> {
+    return {
+        name: opts.name,
+        image: localImageRef(spec.image),
+        imagePullPolicy: "IfNotPresent",
+        ...(spec.entrypoint ? { command: spec.entrypoint } : {}),
+        ...(spec.command ? { args: spec.command } : {}),
+        env: envList(spec, opts.secretName, opts.extraEnv),
+        ports: opts.ports.map((p) => ({ name: p.name, containerPort: p.port })),
+        readinessProbe: readinessProbe(spec.healthcheck),
+        volumeMounts: spec.volumes.map((v) => ({ name: v.role, mountPath: v.containerPath })),
+        ...(opts.memory ? { resources: { requests: { memory: opts.memory.request }, limits: { memory: opts.memory.limit } } } : {}),
+    };
+}
+
+/**
+ * `pulumi-lakehouse/kafka:4.3.1` is what Docker calls it; containerd (the kubelet's runtime) names the
+ * same image `docker.io/pulumi-lakehouse/kafka:4.3.1`. Official images are left as they are.
+ */
+export function localImageRef(image: string): string {
+    return image.startsWith("pulumi-lakehouse/") ? `docker.io/${image}` : image;
+}
+
+export interface KubeKafkaArgs {
+    namespace: string;
+    image: string;
+    brokerCount: number;
+    clusterId: string;
+    /** StatefulSet name; brokers are pods `<name>-1` .. `<name>-<brokerCount>`. Default: "kafka". */
+    name?: string;
+    /** Size of each broker's volume. Default: "1Gi". */
+    storage?: string;
+    /** Broker JVM heap. Default: "-Xms384m -Xmx384m" (three brokers beside the rest on 24 GiB). */
+    heapOpts?: string;
+}
+
+/** Headless Service the brokers find one another through (KRaft voters, inter-broker listener). */
+export function brokersServiceName(name: string): string {
+    return `${name}-brokers`;
+}
+
+/** `kafka-1.kafka-brokers:19092,...`: the bootstrap servers of pods in the namespace. */
+export function kubeBootstrap(args: { name?: string; brokerCount: number }): string {
+    const name = args.name ?? "kafka";
+    return range(args.brokerCount).map((i) => `${name}-${i}.${brokersServiceName(name)}:${KAFKA_INTERNAL_PORT}`).join(",");
+}
+
+/**
+ * Kafka brokers (KRaft, each also a controller) as one StatefulSet whose ordinals start at 1, so pod
+ * `kafka-<i>` is node id i as on Docker. The environment is the Docker spec's (internal-topic
+ * replication derived from brokerCount); only the per-broker parts come from the pod: node id from the
+ * pod-index label, the advertised address from the pod's name. Pods start in parallel (a KRaft quorum
+ * needs its voters up together) and spread one per node.
+ */
+export function kafkaObjects(args: KubeKafkaArgs): KubeObject[] {
+    const name = args.name ?? "kafka";
+    const headless = brokersServiceName(name);
+    validateBrokerCount(args.brokerCount);
+    const [first] = kafkaBrokerSpecs({
+        image: args.image, brokerCount: args.brokerCount, clusterId: args.clusterId,
+        hostPortBase: 9092, bindIp: "127.0.0.1", hostnamePrefix: name,
+    });
+    const perBroker = ["KAFKA_NODE_ID", "KAFKA_CONTROLLER_QUORUM_VOTERS", "KAFKA_LISTENERS", "KAFKA_ADVERTISED_LISTENERS", "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"];
+    const env = Object.fromEntries(Object.entries(first.env).filter(([k]) => !perBroker.includes(k)));
+    const spec: ContainerSpec = {
+        ...first,
+        env: {
+            ...env,
+            KAFKA_CONTROLLER_QUORUM_VOTERS: range(args.brokerCount)
+                .map((i) => `${i}@${name}-${i}.${headless}:${KAFKA_CONTROLLER_PORT}`).join(","),
+            KAFKA_LISTENERS: `CONTROLLER://:${KAFKA_CONTROLLER_PORT},PLAINTEXT://:${KAFKA_INTERNAL_PORT}`,
+            KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            KAFKA_HEAP_OPTS: args.heapOpts ?? "-Xms384m -Xmx384m",
+        },
+    };
+    const labels = { app: name, [K8S_ROLE_LABEL]: first.role };
+    const container = podContainer(spec, {
+        name: "kafka",
+        ports: [{ name: "kafka", port: KAFKA_INTERNAL_PORT }, { name: "controller", port: KAFKA_CONTROLLER_PORT }],
+        extraEnv: [
+            { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+            { name: "KAFKA_NODE_ID", valueFrom: { fieldRef: { fieldPath: `metadata.labels['${POD_INDEX_LABEL}']` } } },
+            { name: "KAFKA_ADVERTISED_LISTENERS", value: `PLAINTEXT://$(POD_NAME).${headless}:${KAFKA_INTERNAL_PORT}` },
+        ],
+        memory: { request: "640Mi", limit: "1Gi" },
+    });
+    // The probe starts a JVM: every 15 s rather than Docker's 5 s, three brokers on two cores.
+    container.readinessProbe = { ...(container.readinessProbe as object), periodSeconds: 15, timeoutSeconds: 30 };
+    const ports = [{ name: "kafka", port: KAFKA_INTERNAL_PORT }, { name: "controller", port: KAFKA_CONTROLLER_PORT }];
+    return [
+        {
+            apiVersion: "v1", kind: "Service", metadata: { name: headless, namespace: args.namespace, labels },
+            // Voters must resolve one another before any is Ready: publish addresses of unready pods.
+            spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: labels, ports },
+        },
+        {
+            apiVersion: "v1", kind: "Service", metadata: { name, namespace: args.namespace, labels },
+            spec: { selector: labels, ports: [{ name: "kafka", port: KAFKA_INTERNAL_PORT }] },
+        },
+        {
+            apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name, namespace: args.namespace, labels },
+            spec: {
+                serviceName: headless,
+                replicas: args.brokerCount,
+                ordinals: { start: 1 },
+                podManagementPolicy: "Parallel",
+                selector: { matchLabels: labels },
+                persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Retain" },
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        // Service links would add KAFKA_PORT & co., which the image turns into broker settings.
+                        enableServiceLinks: false,
+                        securityContext: { fsGroup: 1000 },
+                        terminationGracePeriodSeconds: 30,
+                        topologySpreadConstraints: [{
+                            maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule",
+                            labelSelector: { matchLabels: labels },
+                        }],
+                        containers: [container],
+                    },
+                },
+                volumeClaimTemplates: [{
+                    metadata: { name: "data" },
+                    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: args.storage ?? "1Gi" } } },
+                }],
+            },
+        },
+    ];
+}
+
+export interface KubeMinioArgs {
+    namespace: string;
+    image: string;
+    /** Secret holding `rootUser` and `rootPassword`. */
+    secretName: string;
+    /** Service and StatefulSet name. Default: "minio". */
+    name?: string;
+    storage?: string;
+}
+
+/** MinIO as a one-replica StatefulSet with its volume, behind a Service on 9000 (S3) and 9001 (console). */
+export function minioObjects(args: KubeMinioArgs): KubeObject[] {
+    const name = args.name ?? "minio";
+    const spec = minioSpec({ image: args.image, hostname: name, apiHostPort: MINIO_API_PORT, consoleHostPort: MINIO_CONSOLE_PORT, bindIp: "127.0.0.1" });
+    const labels = { app: name, [K8S_ROLE_LABEL]: spec.role };
+    const ports = [{ name: "s3", port: MINIO_API_PORT }, { name: "console", port: MINIO_CONSOLE_PORT }];
+    return [
+        { apiVersion: "v1", kind: "Service", metadata: { name, namespace: args.namespace, labels }, spec: { selector: labels, ports } },
+        {
+            apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name, namespace: args.namespace, labels },
+            spec: {
+                serviceName: name, replicas: 1, selector: { matchLabels: labels },
+                persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Retain" },
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        enableServiceLinks: false,
+                        containers: [podContainer(spec, { name: "minio", ports, secretName: args.secretName, memory: { request: "256Mi", limit: "1Gi" } })],
+                    },
+                },
+                volumeClaimTemplates: spec.volumes.map((v) => ({
+                    metadata: { name: v.role },
+                    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: args.storage ?? "2Gi" } } },
+                })),
+            },
+        },
+    ];
+}
+
+export interface KubeConnectArgs {
+    namespace: string;
+    image: string;
+    /** Bootstrap servers inside the namespace (kubeBootstrap). */
+    bootstrapServers: string;
+    brokerCount: number;
+    /** Distributed workers in one group. Default: 2. */
+    workers?: number;
+    /** Deployment and Service name. Default: "connect". */
+    name?: string;
+    groupId?: string;
+    storageTopicPrefix?: string;
+    heapOpts?: string;
+}
+
+/**
+ * Kafka Connect in distributed mode: a Deployment of workers sharing one group and its storage topics
+ * (replication derived from brokerCount, as on Docker), each advertising its own pod address so that
+ * requests forwarded to the group's leader reach it.
+ */
+export function connectObjects(args: KubeConnectArgs): KubeObject[] {
+    const name = args.name ?? "connect";
+    const workers = args.workers ?? 2;
+    if (!Number.isInteger(workers) || workers < 1) throw new SpecError("connect.workers", `must be a whole number >= 1, got ${workers}`);
+    const spec = connectSpec({
+        image: args.image, hostname: name, bootstrapServers: args.bootstrapServers, brokerCount: args.brokerCount,
+        groupId: args.groupId ?? "lakehouse-connect", storageTopicPrefix: args.storageTopicPrefix ?? "lakehouse_connect",
+        hostPort: CONNECT_PORT, bindIp: "127.0.0.1",
+    });
+    const { ADVERTISED_HOST_NAME: _shared, ...env } = spec.env;
+    const labels = { app: name, [K8S_ROLE_LABEL]: spec.role };
+    return [
+        { apiVersion: "v1", kind: "Service", metadata: { name, namespace: args.namespace, labels }, spec: { selector: labels, ports: [{ name: "rest", port: CONNECT_PORT }] } },
+        {
+            apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: args.namespace, labels },
+            spec: {
+                replicas: workers, selector: { matchLabels: labels },
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        enableServiceLinks: false,
+                        topologySpreadConstraints: [{
+                            maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway",
+                            labelSelector: { matchLabels: labels },
+                        }],
+                        containers: [podContainer({ ...spec, env: { ...env, HEAP_OPTS: args.heapOpts ?? "-Xms256m -Xmx512m" } }, {
+                            name: "connect", ports: [{ name: "rest", port: CONNECT_PORT }],
+                            extraEnv: [{ name: "ADVERTISED_HOST_NAME", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],
+                            memory: { request: "512Mi", limit: "1Gi" },
+                        })],
+                    },
+                },
+            },
+        },
+    ];
+}

@@ -1,0 +1,260 @@
+// Table maintenance and `make status` on the shared test stack (test/support/shared-stack.ts).
+//
+// 1. A maintenance pass (the deployed maintenance container's own command, once, with retention 0 min /
+//    keep 5 and compaction from 2 files) runs while rows of this suite's own keys flow through Postgres:
+//    afterwards the mirror equals the source exactly (Trino), and no mirror snapshot older than the pass's
+//    expiry is left beyond the 5 kept.
+// 2. `make status` (tools/status.ts --json): healthy with a source position for every captured table of
+//    both sources (the MySQL one read with SHOW BINARY LOG STATUS, SHOW MASTER STATUS on MariaDB); exit 1
+//    and healthy=false naming the connector after Connect's stop of one connector, then naming the CDC
+//    job's heartbeat while its container is paused; healthy again after each is restored.
+// 3. Snapshot expiry honours retention: a pass with the policy written out below (1 min, keep 3) over
+//    every table the deployed job maintains (each mirror and changelog of namespace cdc, the seed's table
+//    when `make verify` made it); afterwards each table keeps at most 3 snapshots committed before its
+//    expiry's cut-off (Trino's $snapshots), the users tables had more than 3 such before the pass, and
+//    every snapshot younger than 1 min at expiry is still there.
+import { strict as assert } from "assert";
+import axios from "axios";
+import { SharedStack, sharedStack } from "../support/shared-stack";
+import { sh } from "../support/cli";
+import { docker, exec, sleep, waitFor } from "../support/docker";
+import { ROOT } from "../support/pulumi";
+import { trino } from "../../tools/clients";
+import { spawn } from "child_process";
+
+const MIRROR = "cdc.dbserver1_public_users";
+const IDS = Array.from({ length: 30 }, (_, i) => 914_000 + i);
+
+async function psql(s: SharedStack, sql: string): Promise<string> {
+    const pg = s.outputs.verifyTarget.sources.find((x: any) => x.kind === "postgres");
+    return (await exec(pg.container, ["psql", "-v", "ON_ERROR_STOP=1", "-X", "-tAq", "-U", pg.adminUser, "-d", pg.database, "-c", sql])).trim();
+}
+
+interface StatusRun { code: number; json: any; stdout: string; stderr: string }
+
+/** `tools/status.ts --json` with stdout and stderr kept apart; the whole stdout must be one JSON document. */
+function status(s: SharedStack): Promise<StatusRun> {
+    return new Promise((resolve, reject) => {
+        const child = spawn("npx", ["ts-node", "--transpile-only", "tools/status.ts", "--stack", s.stack, "--json"], { cwd: ROOT, env: s.env });
+        let stdout = "";
+        let stderr = "";
+        const timer = setTimeout(() => child.kill("SIGKILL"), 300_000);
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) => {
+            clearTimeout(timer);
+            let json: any;
+            try {
+                json = JSON.parse(stdout);
+            } catch (e) {
+                reject(new Error(`status --json (exit ${code}): stdout is not one JSON document (${(e as Error).message}): `
+                    + `${JSON.stringify(stdout.slice(0, 400))}; stderr: ${stderr.slice(-1500)}`));
+                return;
+            }
+            resolve({ code: code ?? -1, json, stdout, stderr });
+        });
+    });
+}
+
+const problems = (r: StatusRun) => `exit ${r.code}, healthy ${r.json?.healthy}: ${JSON.stringify(r.json?.problems)} ${r.stderr.slice(-500)}`;
+
+/** Healthy: exit 0, healthy true, no problem listed, every connector and task RUNNING. */
+async function waitHealthy(s: SharedStack, what: string): Promise<any> {
+    return waitFor(what, async () => {
+        const r = await status(s);
+        if (r.code !== 0 || r.json.healthy !== true || r.json.problems.length !== 0) throw new Error(problems(r));
+        for (const c of r.json.connectors) {
+            if (c.state !== "RUNNING" || c.tasks.length === 0 || c.tasks.some((t: string) => t !== "RUNNING")) throw new Error(`connector ${JSON.stringify(c)}`);
+        }
+        return r.json;
+    }, 300_000, 10_000);
+}
+
+/** Changes to `ids` in public.users (insert each, then updates and deletes) every ~300 ms until stopped. */
+function startWriter(s: SharedStack, ids: number[], tag: string): { stop: () => Promise<number> } {
+    let writing = true;
+    const done = (async () => {
+        let n = 0;
+        while (writing) {
+            const id = ids[n % ids.length];
+            await psql(s, n < ids.length
+                ? `INSERT INTO public.users (id, name, email) VALUES (${id}, '${tag}-${n}', '${tag}${n}@x')`
+                : n % 5 === 0 ? `DELETE FROM public.users WHERE id = ${id}` : `UPDATE public.users SET name = '${tag}-${n}' WHERE id = ${id}`)
+                .catch(() => undefined); // an update or delete of a deleted id changes nothing
+            n++;
+            await sleep(300);
+        }
+        return n;
+    })();
+    return { stop: async () => { writing = false; return done; } };
+}
+
+/** The deployed maintenance container's own spark-submit command with `policy` over the deployed one, run once. */
+async function maintenancePass(s: SharedStack, policy: (deployed: any) => any): Promise<string> {
+    const m = s.outputs.verifyTarget.maintenance;
+    const cmd: string[] = JSON.parse(await docker(["inspect", "-f", "{{json .Config.Cmd}}", m.container]));
+    const i = cmd.indexOf("--policy");
+    cmd[i + 1] = JSON.stringify(policy(JSON.parse(cmd[i + 1])));
+    const hb = cmd.indexOf("--heartbeat-file");
+    cmd[hb + 1] = "/tmp/maintenance-test.heartbeat";
+    // The job logs to stderr: keep both streams. A pass on a busy 2-core machine may take minutes.
+    const quoted = [...cmd, "--once"].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+    return docker(["exec", m.container, "sh", "-c", `/opt/spark/bin/spark-submit ${quoted} 2>&1`], { timeoutMs: 1_500_000 });
+}
+
+describe("table maintenance and make status (shared stack)", function () {
+    this.timeout(2_400_000);
+    let s: SharedStack;
+    before(async () => { s = await sharedStack(); });
+
+    it("a maintenance pass concurrent with streaming leaves the mirror equal to the source; expiry keeps only the last 5", async () => {
+        assert.ok(s.outputs.verifyTarget.maintenance, "the stack declares maintenance (on by default)");
+        const trinoUrl = s.outputs.endpoints.trino;
+        await psql(s, `DELETE FROM public.users WHERE id BETWEEN ${IDS[0]} AND ${IDS[IDS.length - 1]}`);
+        const writer = startWriter(s, IDS, "maint");
+        await sleep(15_000);
+        const passStart = Date.now();
+        const out = await maintenancePass(s, (p) => ({ ...p, default: { ...p.default, snapshotRetentionMinutes: 0, retainLast: 5, minInputFiles: 2 } }))
+            .finally(() => writer.stop());
+        const changes = await writer.stop();
+        assert.ok(changes > IDS.length, `the writer made ${changes} changes during the pass`);
+        assert.match(out, /pass [0-9a-f-]+: \d+ action\(s\)/, out.slice(-3000));
+
+        const cols = "id, name, email";
+        const source = async () => JSON.parse(await psql(s, `SELECT coalesce(json_agg(json_build_array(${cols}) ORDER BY id), '[]') FROM public.users WHERE id BETWEEN ${IDS[0]} AND ${IDS[IDS.length - 1]}`));
+        const mirror = async () => (await trino(trinoUrl, `SELECT ${cols} FROM minio.${MIRROR} WHERE id BETWEEN ${IDS[0]} AND ${IDS[IDS.length - 1]} ORDER BY id`))
+            .map((r) => r.map((v: unknown) => v));
+        const want = await source();
+        assert.ok(want.length > 0);
+        await waitFor("the mirror to equal the source after the pass", async () => {
+            const got = await mirror();
+            if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`mirror ${JSON.stringify(got).slice(0, 300)} vs source ${JSON.stringify(want).slice(0, 300)}`);
+            return true;
+        }, 300_000, 3000);
+        // No duplicate keys in the mirror.
+        const [[rows, keys]] = await trino(trinoUrl, `SELECT count(*), count(DISTINCT id) FROM minio.${MIRROR}`);
+        assert.equal(rows, keys);
+
+        const runs = await trino(trinoUrl, `SELECT action, ok, result FROM minio.lakehouse_ops.maintenance_runs WHERE table_name = '${MIRROR}' AND started_at >= from_unixtime(${Math.floor(passStart / 1000) - 5})`);
+        const actions = new Set(runs.map((r) => r[0]));
+        for (const a of ["rewrite_data_files", "rewrite_manifests", "expire_snapshots"]) assert.ok(actions.has(a), `${a} ran: ${JSON.stringify(runs)}`);
+        const expire = runs.find((r) => r[0] === "expire_snapshots")!;
+        assert.equal(expire[1], true, JSON.stringify(expire));
+        // Retention 0 min / keep 5: of the snapshots committed before the pass began, at most 5 remain.
+        const [[older]] = await trino(trinoUrl, `SELECT count(*) FROM minio.cdc."dbserver1_public_users$snapshots" WHERE committed_at < from_unixtime(${Math.floor(passStart / 1000)})`);
+        assert.ok(Number(older) <= 5, `${older} snapshots older than the pass remain, retainLast is 5`);
+    });
+
+    it("make status: healthy with every source position; a stopped connector and a paused CDC job are unhealthy", async () => {
+        const first = await waitHealthy(s, "make status to report a healthy stack");
+        const kinds = new Set<string>(s.outputs.verifyTarget.sources.map((x: any) => x.kind));
+        assert.ok(kinds.has("postgres") && kinds.has("mysql"), `both source kinds are captured: ${[...kinds]}`);
+        const expectedTables = s.outputs.verifyTarget.sources.reduce((n: number, x: any) => n + x.tables.length, 0);
+        assert.equal(first.tables.length, expectedTables, JSON.stringify(first.tables.map((t: any) => t.source)));
+        for (const t of first.tables) {
+            // Postgres: lsn:<bytes>; MySQL: <binlog file>:<offset>.
+            assert.match(String(t.sourcePosition), /^(lsn:\d+|[\w.-]+\.\d+:\d+)$/, `${t.source}: source position ${t.sourcePosition}`);
+        }
+
+        const connect = s.outputs.endpoints.connect;
+        const mysql = s.outputs.verifyTarget.sources.find((x: any) => x.kind === "mysql" && x.connector);
+        assert.ok(mysql, "a MySQL source with a connector");
+        const name: string = mysql.connector;
+        await axios.put(`${connect}/connectors/${encodeURIComponent(name)}/stop`);
+        try {
+            const r = await waitFor(`status to report connector ${name} stopped`, async () => {
+                const r = await status(s);
+                if (!r.json.connectors.some((c: any) => c.name === name && c.state === "STOPPED")) throw new Error(problems(r));
+                return r;
+            }, 120_000, 5000);
+            assert.equal(r.code, 1, problems(r));
+            assert.equal(r.json.healthy, false);
+            assert.ok(r.json.problems.some((p: string) => p.includes(`connector ${name} is STOPPED`)), problems(r));
+        } finally {
+            await axios.put(`${connect}/connectors/${encodeURIComponent(name)}/resume`);
+        }
+        await waitHealthy(s, `connector ${name} RUNNING again`);
+
+        const job = s.outputs.verifyTarget.cdc.container;
+        await docker(["pause", job]);
+        try {
+            const r = await status(s);
+            assert.equal(r.code, 1, problems(r));
+            assert.equal(r.json.healthy, false);
+            assert.ok(r.json.problems.some((p: string) => /CDC job heartbeat/.test(p)), problems(r));
+        } finally {
+            await docker(["unpause", job]);
+        }
+        await waitHealthy(s, "the CDC job healthy again after unpause");
+    });
+
+    it("snapshot expiry honours retention: at most retainLast snapshots older than the cut-off, none younger removed", async () => {
+        // The policy under test, written out: snapshots older than 1 minute expire, the last 3 always stay.
+        // Compaction, manifest rewrite and orphan removal are off in this pass (the first case runs them
+        // all) so the expiry of the users tables comes soon after the pass starts, inside the 1-minute window.
+        const RETENTION_S = 60;
+        const RETAIN_LAST = 3;
+        const trinoUrl = s.outputs.endpoints.trino;
+        const watched = ["cdc.dbserver1_public_users", "cdc.dbserver1_public_users_changelog"];
+        const snaps = (table: string) => {
+            const [ns, name] = table.split(".");
+            return `"minio"."${ns}"."${name}$snapshots"`;
+        };
+        const ids = Array.from({ length: 20 }, (_, i) => 915_000 + i);
+        await psql(s, `DELETE FROM public.users WHERE id BETWEEN ${ids[0]} AND ${ids[ids.length - 1]}`);
+        // Every snapshot of the watched tables seen while the test runs: id -> committed_at (epoch s).
+        const seen: Record<string, Map<string, number>> = Object.fromEntries(watched.map((t) => [t, new Map()]));
+        let polling = true;
+        const poller = (async () => {
+            while (polling) {
+                for (const t of watched) {
+                    const rows = await trino(trinoUrl, `SELECT CAST(snapshot_id AS varchar), to_unixtime(committed_at) FROM ${snaps(t)}`).catch(() => []);
+                    for (const [id, at] of rows) seen[t].set(id, Number(at));
+                }
+                await sleep(3000);
+            }
+        })();
+        const writer = startWriter(s, ids, "expiry");
+        // Every table of the namespace the deployed job maintains, as it stands before the pass.
+        const cdcTables = (await trino(trinoUrl, `SHOW TABLES FROM minio.cdc`)).map((r) => `cdc.${r[0]}`);
+        let out: string;
+        try {
+            // Snapshots that will be older than the cut-off when the pass expires (the CDC job commits every few seconds).
+            await sleep(RETENTION_S * 1000 + 20_000);
+            out = await maintenancePass(s, (p) => ({
+                ...p,
+                default: { ...p.default, snapshotRetentionMinutes: RETENTION_S / 60, retainLast: RETAIN_LAST, compact: false, rewriteManifests: false, removeOrphanFiles: false },
+                tables: {},
+            }));
+        } finally {
+            await writer.stop();
+            polling = false;
+            await poller;
+        }
+        const runId = /pass ([0-9a-f-]+): \d+ action\(s\)/.exec(out)?.[1];
+        assert.ok(runId, out.slice(-3000));
+        const expiries = await trino(trinoUrl, `SELECT table_name, to_unixtime(started_at), to_unixtime(finished_at), ok, result, error
+            FROM minio.lakehouse_ops.maintenance_runs WHERE run_id = '${runId}' AND action = 'expire_snapshots' ORDER BY table_name`);
+        const tables = expiries.map((r) => r[0] as string);
+        for (const t of new Set([...watched, ...cdcTables])) assert.ok(tables.includes(t), `expire_snapshots ran on ${t}: ${JSON.stringify(tables)}`);
+        for (const [table, started, finished, ok, result, error] of expiries) {
+            assert.equal(ok, true, `${table}: expire_snapshots failed: ${error}`);
+            const now = await trino(trinoUrl, `SELECT CAST(snapshot_id AS varchar), to_unixtime(committed_at) FROM ${snaps(table)}`);
+            // The job's cut-off is (its clock at the call, truncated to the second) - 60 s: within [started - 61, finished - 60].
+            const older = now.filter(([, at]) => Number(at) < Number(started) - RETENTION_S - 1);
+            console.log(`      ${table}: ${now.length} snapshot(s) left, ${older.length} older than the cut-off; expire result ${result}`);
+            assert.ok(older.length <= RETAIN_LAST, `${table}: ${older.length} snapshots older than ${RETENTION_S} s at expiry remain, retainLast is ${RETAIN_LAST}: ${JSON.stringify(older)}`);
+            if (!watched.includes(table)) continue;
+            // Non-vacuous: the table had more than RETAIN_LAST snapshots past the cut-off before the pass ...
+            const before = [...seen[table]].filter(([, at]) => at < Number(started) - RETENTION_S - 1);
+            assert.ok(before.length > RETAIN_LAST, `${table}: only ${before.length} snapshots were older than the cut-off before the pass`);
+            // ... and every snapshot younger than the retention at expiry is still there.
+            const left = new Set(now.map(([id]) => id));
+            const young = [...seen[table]].filter(([, at]) => at >= Number(finished) - RETENTION_S);
+            assert.ok(young.length > 0, `${table}: no snapshot younger than ${RETENTION_S} s at expiry was seen`);
+            const lost = young.filter(([id]) => !left.has(id));
+            assert.deepEqual(lost, [], `${table}: snapshots younger than ${RETENTION_S} s at expiry were removed`);
+        }
+    });
+});

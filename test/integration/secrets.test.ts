@@ -1,0 +1,171 @@
+// No secret in clear anywhere (issue 15), on the shared test stack after `pulumi up` and `make verify`:
+// every secret of the stack is searched for in every Kafka topic (all records, keys and values, Connect's
+// internal connect_* topics included), `docker inspect` and the logs of every container of the stack,
+// `pulumi stack export` without --show-secrets, and what the CLI printed for the deploy. Then the CDC
+// passwords are rotated with `pulumi up` (they reach the Connect worker as files of its directory config
+// provider): both connectors run again with the new passwords, changes still flow, and a second scan
+// with the new passwords also finds nothing. A self-check first proves the scanner finds a planted value.
+import { strict as assert } from "assert";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Client as PgClient } from "pg";
+import { sh } from "../support/cli";
+import { docker } from "../support/docker";
+import { SharedStack, sharedStack } from "../support/shared-stack";
+
+/**
+ * Container env entries that still carry a secret because the service reads it from there (open in issue
+ * 15; docs/security.md#open): exactly these, each on the container whose role is named. Anything else in
+ * `docker inspect` is a hit.
+ */
+const KNOWN_ENV_SECRETS: Record<string, string[]> = {
+    postgres: ["POSTGRES_PASSWORD"],
+    mysql: ["MYSQL_ROOT_PASSWORD", "MARIADB_ROOT_PASSWORD"],
+    minio: ["MINIO_ROOT_PASSWORD"],
+    "iceberg-catalog": ["AWS_SECRET_ACCESS_KEY"],
+};
+
+interface Hit { where: string; secret: string }
+
+describe("secrets scan on the deployed stack: no secret in topics, container inspect and logs, state export or CLI output", function () {
+    this.timeout(3_600_000);
+    let stack: SharedStack;
+    let containers: string[];
+    let broker: string;
+
+    /** Every record of every topic (keys and values), read from the start inside the first broker. */
+    async function allTopicRecords(): Promise<string> {
+        const topics = (await docker(["exec", broker, "/opt/kafka/bin/kafka-topics.sh", "--bootstrap-server", "localhost:19092", "--list"]))
+            .split("\n").map((t) => t.trim()).filter((t) => t && !t.startsWith("__"));
+        assert.ok(topics.includes("connect_configs"), `connect_configs among the topics: ${topics.join(", ")}`);
+        let out = "";
+        for (const topic of topics) {
+            out += `\n### ${topic}\n` + await docker(["exec", broker, "/opt/kafka/bin/kafka-console-consumer.sh", "--bootstrap-server", "localhost:19092",
+                "--topic", topic, "--from-beginning", "--timeout-ms", "8000", "--property", "print.key=true",
+                "--property", "print.headers=true"], { timeoutMs: 120_000 }).catch((e) => String(e));
+        }
+        return out;
+    }
+
+    /** Where each secret (or its base64) occurs; `env` of the known entries above is left out and returned apart. */
+    async function scan(secrets: string[]): Promise<{ hits: Hit[]; knownEnv: string[]; searched: Record<string, number> }> {
+        const needles = secrets.flatMap((s) => [s, Buffer.from(s).toString("base64")]);
+        const hits: Hit[] = [];
+        const knownEnv: string[] = [];
+        const searched: Record<string, number> = {};
+        const look = (where: string, text: string) => {
+            searched[where.split(":")[0]] = (searched[where.split(":")[0]] ?? 0) + text.length;
+            for (const n of needles) if (text.includes(n)) hits.push({ where, secret: `${n.slice(0, 4)}…(${n.length} chars)` });
+        };
+        look("topics", await allTopicRecords());
+        for (const c of containers) {
+            const inspect = JSON.parse(await docker(["inspect", c]))[0];
+            const role: string = inspect.Config.Labels?.["lakehouse.role"] ?? "";
+            const allowed = KNOWN_ENV_SECRETS[role] ?? [];
+            const env: string[] = inspect.Config.Env ?? [];
+            for (const e of env) {
+                const name = e.split("=")[0];
+                if (allowed.includes(name) && needles.some((n) => e.includes(n))) knownEnv.push(`${c} ${name}`);
+            }
+            inspect.Config.Env = env.filter((e) => !allowed.includes(e.split("=")[0]));
+            look(`inspect:${c}`, JSON.stringify(inspect));
+            const logs = await sh(process.env as Record<string, string>, "docker", ["logs", c], 120_000);
+            assert.strictEqual(logs.code, 0, `docker logs ${c}`);
+            look(`logs:${c}`, logs.out);
+        }
+        look("state", await stack.pulumi("stack", "export"));
+        look("outputs", await stack.pulumi("stack", "output", "--json"));
+        look("cli", stack.cliOutput);
+        return { hits, knownEnv, searched };
+    }
+
+    before(async () => {
+        stack = await sharedStack();
+        containers = stack.outputs.verifyTarget.containers;
+        broker = containers.find((c: string) => /kafka-1$/.test(c))!;
+        assert.ok(broker, `a broker among ${containers.join(", ")}`);
+        // `make verify`: the seed's checks and the whole CDC path, so every service has logged its work.
+        const verify = await sh(stack.env, "npx", ["ts-node", "tools/verify.ts", "--stack", stack.stack], 1_800_000);
+        assert.strictEqual(verify.code, 0, `make verify failed:\n${verify.out.slice(-3000)}`);
+    });
+
+    it("self-check: the scanner finds a value planted in a topic and in a container's log", async () => {
+        const planted = `planted-${crypto.randomBytes(8).toString("hex")}`;
+        await docker(["exec", "-i", broker, "/opt/kafka/bin/kafka-console-producer.sh", "--bootstrap-server", "localhost:19092",
+            "--topic", "secrets-scan-canary"], { input: `${planted}\n` });
+        const connect = containers.find((c: string) => /-connect$/.test(c))!;
+        await docker(["exec", connect, "sh", "-c", `echo ${planted} > /proc/1/fd/1`]);
+        const { hits } = await scan([planted]);
+        const where = hits.map((h) => h.where);
+        assert.ok(where.includes("topics"), `planted value found in the topics: ${JSON.stringify(where)}`);
+        assert.ok(where.includes(`logs:${connect}`), `planted value found in ${connect}'s log: ${JSON.stringify(where)}`);
+    });
+
+    it("finds none of the stack's secrets anywhere but the known env entries", async () => {
+        const secrets = Object.values(stack.secrets);
+        assert.strictEqual(secrets.length, 5);
+        const { hits, knownEnv, searched } = await scan(secrets);
+        console.log(`      searched (characters): ${JSON.stringify(searched)}`);
+        console.log(`      known env entries with a secret (open): ${knownEnv.join("; ")}`);
+        assert.deepStrictEqual(hits, []);
+        // The connector configs hold references, which the worker resolves from its files.
+        const connectUrl = stack.outputs.endpoints.connect;
+        for (const s of stack.outputs.verifyTarget.sources) {
+            const cfg = await (await fetch(`${connectUrl}/connectors/${encodeURIComponent(s.connector)}/config`)).json() as Record<string, string>;
+            assert.match(cfg["database.password"], /^\$\{directory:\/kafka\/secrets:[a-z]+-cdc-password\}$/, s.connector);
+        }
+    });
+
+    it("rotates both CDC passwords with `pulumi up`: connectors RUNNING on the new ones, changes flow, still nothing in clear", async () => {
+        const fresh = { postgresCdcPassword: `pgcdc2-${crypto.randomBytes(9).toString("base64url")}`, mysqlCdcPassword: `mycdc2-${crypto.randomBytes(9).toString("base64url")}` };
+        for (const [k, v] of Object.entries(fresh)) await stack.pulumi("config", "set", "--secret", `lakehouse:${k}`, v);
+        const started = Date.now();
+        // The dev stack's policy levels with this stack's address allowed, as the shared stack's deploy uses them.
+        const policy = JSON.parse(fs.readFileSync("policies/config/dev.json", "utf8"));
+        policy["loopback-host-ports"] = { ...policy["loopback-host-ports"], allowedHostIps: [stack.bindIp] };
+        const policyFile = path.join(os.tmpdir(), `${stack.stack}-rotation-policy.json`);
+        fs.writeFileSync(policyFile, JSON.stringify(policy));
+        const up = await stack.pulumi("up", "--yes", "--policy-pack", "./policies", "--policy-pack-config", policyFile);
+        console.log(`      rotation up: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+        const connectUrl = stack.outputs.endpoints.connect;
+        const sources = stack.outputs.verifyTarget.sources as { kind: string; container: string; connector: string; topicPrefix: string; database?: string }[];
+        for (const s of sources) {
+            const status = await (await fetch(`${connectUrl}/connectors/${encodeURIComponent(s.connector)}/status`)).json() as any;
+            assert.strictEqual(status.connector.state, "RUNNING", `${s.connector}: ${JSON.stringify(status)}`);
+            assert.deepStrictEqual(status.tasks.map((t: any) => t.state), ["RUNNING"], s.connector);
+        }
+        // The databases take the new password and refuse the old one.
+        const pgSrc = sources.find((s) => s.kind === "postgres")!;
+        const pgAt = (await docker(["port", pgSrc.container, "5432/tcp"])).trim().split("\n")[0];
+        const [host, port] = [pgAt.replace(/:\d+$/, ""), Number(pgAt.split(":").pop())];
+        const login = async (password: string) => {
+            const c = new PgClient({ host, port, user: "debezium", password, database: pgSrc.database });
+            try { await c.connect(); await c.end(); return true; } catch { return false; }
+        };
+        assert.strictEqual(await login(fresh.postgresCdcPassword), true, "the new CDC password logs in");
+        assert.strictEqual(await login(stack.secrets.postgresCdcPassword), false, "the old CDC password is refused");
+        // Changes still flow: a new row in each source reaches its topic.
+        const marker = 47_000 + (Date.now() % 900);
+        await docker(["exec", "-i", pgSrc.container, "psql", "-v", "ON_ERROR_STOP=1", "-U", "admin", "-d", pgSrc.database!],
+            { input: `INSERT INTO public.users (id, name, email) VALUES (${marker}, 'rotated', 'rotated-${marker}@example.com');\n` });
+        const mySrc = sources.find((s) => s.kind === "mysql")!;
+        await docker(["exec", "-i", mySrc.container, "sh", "-c", 'MYSQL_PWD="${MYSQL_ROOT_PASSWORD:-$MARIADB_ROOT_PASSWORD}" exec mysql -uroot'],
+            { input: `INSERT INTO sales.orders (id, customer_id, amount, status) VALUES (${marker}, 1, 1.00, 'rotated-${marker}');\n` });
+        const topics = [`${pgSrc.topicPrefix}.public.users`, `${mySrc.topicPrefix}.sales.orders`];
+        for (const topic of topics) {
+            let seen = false;
+            for (let i = 0; i < 12 && !seen; i++) {
+                const out = await docker(["exec", broker, "/opt/kafka/bin/kafka-console-consumer.sh", "--bootstrap-server", "localhost:19092",
+                    "--topic", topic, "--from-beginning", "--timeout-ms", "10000"], { timeoutMs: 120_000 }).catch((e) => String(e));
+                seen = out.includes(`rotated-${marker}`);
+            }
+            assert.ok(seen, `the row inserted after the rotation reached ${topic}`);
+        }
+        stack.cliOutput += up;
+        const { hits } = await scan([...Object.values(stack.secrets), ...Object.values(fresh)]);
+        assert.deepStrictEqual(hits, []);
+        Object.assign(stack.secrets, fresh);
+    });
+});

@@ -1,0 +1,122 @@
+// The kubernetes platform on the real cluster of `make k8s-up` through the real pulumi-kubernetes
+// provider (docs/kubernetes.md): `pulumi preview` and `pulumi up` of Pulumi.k8s.yaml, then the brokers'
+// KRaft quorum, a topic with RF 3 / min ISR 2 written with acks=all on one broker and read on another,
+// two Connect workers in one group, and `pulumi destroy` leaving no namespace and no volume. `make test-k8s`.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ok, sh } from "../support/cli";
+import { ROOT, envFromEnvSh } from "../support/pulumi";
+
+const STACK = process.env.LAKEHOUSE_K8S_STACK ?? "k8s";
+const NAMESPACE = "lakehouse-k8s"; // Pulumi.k8s.yaml's lakehouse:namespace
+const CLUSTER = process.env.K8S_CLUSTER_NAME ?? "lakehouse-k8s";
+const CACHE = path.join(ROOT, ".cache");
+const KUBECTL = path.join(CACHE, "k8s", "bin", "kubectl");
+const KUBECONFIG = path.join(CACHE, "k8s", `cluster-${CLUSTER}`, "admin.conf");
+const versions = JSON.parse(fs.readFileSync(path.join(ROOT, "versions.json"), "utf8"));
+const PLUGIN = path.join(CACHE, "pulumi-home", "plugins", `resource-kubernetes-v${versions.kubernetes.pulumiKubernetes.version}`, "pulumi-resource-kubernetes");
+const IMAGES = ["kafka", "connect", "minio"].map((s) => `pulumi-lakehouse/${s}:${{ kafka: versions.localImages.kafka, connect: versions.localImages.debezium, minio: versions.localImages.minio }[s]}`);
+
+describe("kubernetes platform: Kafka, MinIO and Connect on the cluster", function () {
+    let env: Record<string, string>;
+    let backend: string;
+    const kubectl = (...args: string[]) => ok(env, KUBECTL, "--kubeconfig", KUBECONFIG, ...args);
+    const inNs = (...args: string[]) => kubectl("-n", NAMESPACE, ...args);
+    /** A Kafka tool inside broker `pod`, against that broker's own listener. */
+    const kafkaTool = (pod: string, tool: string, ...args: string[]) =>
+        inNs("exec", pod, "--", `/opt/kafka/bin/${tool}`, "--bootstrap-server", "localhost:19092", ...args);
+
+    before(async function () {
+        assert.ok(fs.existsSync(KUBECONFIG), `no cluster: ${KUBECONFIG} is missing (make k8s-up)`);
+        assert.ok(fs.existsSync(PLUGIN), `the pulumi-kubernetes plugin is not built: ${PLUGIN} (make k8s-toolchain)`);
+        backend = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-k8s-state-"));
+        env = { ...envFromEnvSh(), PULUMI_BACKEND_URL: `file://${backend}`, KUBECONFIG };
+        const ready = (await kubectl("get", "nodes", "--no-headers")).split("\n").filter((l) => / Ready /.test(l));
+        assert.ok(ready.length >= 3, `the cluster needs 3 Ready nodes, has ${ready.length} (make k8s-up)`);
+        for (const image of IMAGES) {
+            assert.strictEqual((await sh(env, "docker", ["image", "inspect", image])).code, 0, `${image} is not built (make images)`);
+        }
+        await ok(env, "bash", "scripts/k8s-cluster.sh", "ensure", ...IMAGES);
+        await ok(env, "pulumi", "stack", "init", STACK, "--non-interactive");
+    });
+
+    after(async function () {
+        if (!env) return;
+        const destroyed = await sh(env, "pulumi", ["destroy", "--stack", STACK, "--yes", "--non-interactive"]);
+        await sh(env, "pulumi", ["stack", "rm", STACK, "--yes", "--force", "--non-interactive"]);
+        fs.rmSync(backend, { recursive: true, force: true });
+        assert.strictEqual(destroyed.code, 0, `pulumi destroy failed:\n${destroyed.out.slice(-4000)}`);
+    });
+
+    it("previews and deploys Pulumi.k8s.yaml through the upstream provider", async () => {
+        const preview = await ok(env, "pulumi", "preview", "--stack", STACK, "--non-interactive", "--diff");
+        for (const t of ["kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Namespace"]) {
+            assert.match(preview, new RegExp(t.replace(/[/:]/g, "\\$&")), `preview shows no ${t}`);
+        }
+        await ok(env, "pulumi", "up", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive");
+    });
+
+    it("spreads the three brokers over three nodes and forms a KRaft quorum of all three", async () => {
+        const nodes = (await inNs("get", "pods", "-l", "app=kafka", "-o", "jsonpath={range .items[*]}{.spec.nodeName}{\"\\n\"}{end}")).trim().split("\n");
+        assert.strictEqual(new Set(nodes).size, 3, `brokers on ${nodes.join(", ")}`);
+        const status = await kafkaTool("kafka-1", "kafka-metadata-quorum.sh", "describe", "--status");
+        // `CurrentVoters: [{"id": 1, "endpoints": ["CONTROLLER://kafka-1.kafka-brokers:29093"]}, ...]`
+        const voters = JSON.parse(/CurrentVoters:\s*(\[.*\])\s*$/m.exec(status)?.[1] ?? "[]") as { id: number }[];
+        const ids = voters.map((v) => v.id).sort();
+        assert.deepStrictEqual(ids, [1, 2, 3], `voters: ${status}`);
+        const leader = Number(/LeaderId:\s*(\d+)/.exec(status)?.[1]);
+        assert.ok([1, 2, 3].includes(leader), `leader: ${status}`);
+    });
+
+    it("keeps a topic with RF 3 and min ISR 2 in sync and serves what one broker took to another", async () => {
+        await kafkaTool("kafka-1", "kafka-topics.sh", "--create", "--topic", "k8s-rf3", "--partitions", "3",
+            "--replication-factor", "3", "--config", "min.insync.replicas=2");
+        const described = await kafkaTool("kafka-2", "kafka-topics.sh", "--describe", "--topic", "k8s-rf3");
+        const partitions = described.split("\n").filter((l) => /Partition:\s*\d/.test(l));
+        assert.strictEqual(partitions.length, 3, described);
+        for (const p of partitions) {
+            const replicas = /Replicas:\s*([\d,]+)/.exec(p)![1].split(",");
+            const isr = /Isr:\s*([\d,]+)/.exec(p)![1].split(",");
+            assert.deepStrictEqual([...replicas].sort(), ["1", "2", "3"], p);
+            assert.deepStrictEqual([...isr].sort(), ["1", "2", "3"], p);
+        }
+        const messages = Array.from({ length: 100 }, (_, i) => `k8s-message-${i}`);
+        const produced = await sh(env, KUBECTL, ["--kubeconfig", KUBECONFIG, "-n", NAMESPACE, "exec", "-i", "kafka-1", "--", "sh", "-c",
+            `printf '%s\\n' ${messages.join(" ")} | /opt/kafka/bin/kafka-console-producer.sh --bootstrap-server localhost:19092 --topic k8s-rf3 --producer-property acks=all`]);
+        assert.strictEqual(produced.code, 0, produced.out);
+        const consumed = await kafkaTool("kafka-3", "kafka-console-consumer.sh", "--topic", "k8s-rf3", "--from-beginning",
+            "--max-messages", "100", "--timeout-ms", "120000");
+        const got = consumed.split("\n").filter((l) => l.startsWith("k8s-message-")).sort();
+        assert.deepStrictEqual(got, [...messages].sort());
+    });
+
+    it("runs two Connect workers in one group on storage topics replicated three times", async () => {
+        const ready = await inNs("get", "deployment", "connect", "-o", "jsonpath={.status.readyReplicas}");
+        assert.strictEqual(ready.trim(), "2");
+        for (const suffix of ["configs", "offsets", "statuses"]) {
+            const d = await kafkaTool("kafka-1", "kafka-topics.sh", "--describe", "--topic", `lakehouse_connect_${suffix}`);
+            assert.match(d, /ReplicationFactor:\s*3/, d);
+        }
+        const pods = (await inNs("get", "pods", "-l", "app=connect", "-o", "jsonpath={.items[*].metadata.name}")).trim().split(/\s+/);
+        for (const pod of pods) {
+            const root = JSON.parse(await inNs("exec", pod, "--", "curl", "-fsS", "http://localhost:8083/"));
+            assert.strictEqual(root.kafka_cluster_id, "bGFrZWhvdXNlLWRldi0wMQ", `${pod}: ${JSON.stringify(root)}`);
+        }
+    });
+
+    it("destroys to nothing: no namespace, no volume of it left", async () => {
+        await ok(env, "pulumi", "destroy", "--stack", STACK, "--yes", "--non-interactive");
+        const ns = await sh(env, KUBECTL, ["--kubeconfig", KUBECONFIG, "get", "namespace", NAMESPACE]);
+        assert.match(ns.out, /NotFound/, ns.out);
+        let left = "";
+        for (let i = 0; i < 60; i++) {
+            left = (await kubectl("get", "pv", "-o", "jsonpath={range .items[*]}{.spec.claimRef.namespace}{\"\\n\"}{end}"))
+                .split("\n").filter((n) => n === NAMESPACE).join(",");
+            if (!left) break;
+            await new Promise((r) => setTimeout(r, 2000));
+        }
+        assert.strictEqual(left, "", "volumes of the namespace are left");
+    });
+});

@@ -1,0 +1,92 @@
+// The kubernetes platform's renderer (components/specs/kubernetes.ts): the Docker specs as Kubernetes
+// objects. Expected values are written out (Kafka's and Connect's settings for three brokers).
+import * as assert from "assert";
+import {
+    KubeObject, connectObjects, durationSeconds, kafkaObjects, kubeBootstrap, localImageRef, minioObjects, readinessProbe,
+} from "../../components/specs";
+
+type Env = { name: string; value?: string; valueFrom?: Record<string, any> };
+const byKind = (objs: KubeObject[], kind: string) => objs.filter((o) => o.kind === kind);
+const podSpec = (o: KubeObject) => (o.spec as any).template.spec;
+const envOf = (o: KubeObject): Env[] => podSpec(o).containers[0].env;
+const envValue = (o: KubeObject, name: string) => envOf(o).find((e) => e.name === name);
+
+describe("kubernetes renderer", () => {
+    const kafka = kafkaObjects({ namespace: "lh", image: "pulumi-lakehouse/kafka:4.3.1", brokerCount: 3, clusterId: "bGFrZWhvdXNlLWRldi0wMQ" });
+    const [broker] = byKind(kafka, "StatefulSet");
+
+    it("runs three brokers as one StatefulSet with ordinals 1..3, started in parallel, one per node", () => {
+        const spec = broker.spec as any;
+        assert.strictEqual(spec.replicas, 3);
+        assert.deepStrictEqual(spec.ordinals, { start: 1 });
+        assert.strictEqual(spec.podManagementPolicy, "Parallel");
+        assert.strictEqual(spec.serviceName, "kafka-brokers");
+        assert.deepStrictEqual(podSpec(broker).topologySpreadConstraints[0].whenUnsatisfiable, "DoNotSchedule");
+        assert.strictEqual(podSpec(broker).enableServiceLinks, false);
+        assert.deepStrictEqual(spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: "Delete", whenScaled: "Retain" });
+    });
+
+    it("forms the KRaft quorum over the headless Service, which publishes unready pods", () => {
+        assert.strictEqual(envValue(broker, "KAFKA_CONTROLLER_QUORUM_VOTERS")!.value,
+            "1@kafka-1.kafka-brokers:29093,2@kafka-2.kafka-brokers:29093,3@kafka-3.kafka-brokers:29093");
+        const headless = byKind(kafka, "Service").find((s) => s.metadata.name === "kafka-brokers")!;
+        assert.strictEqual((headless.spec as any).clusterIP, "None");
+        assert.strictEqual((headless.spec as any).publishNotReadyAddresses, true);
+    });
+
+    it("takes node id and advertised address from the pod, the name defined before it is used", () => {
+        assert.deepStrictEqual(envValue(broker, "KAFKA_NODE_ID")!.valueFrom,
+            { fieldRef: { fieldPath: "metadata.labels['apps.kubernetes.io/pod-index']" } });
+        assert.strictEqual(envValue(broker, "KAFKA_ADVERTISED_LISTENERS")!.value, "PLAINTEXT://$(POD_NAME).kafka-brokers:19092");
+        const names = envOf(broker).map((e) => e.name);
+        assert.ok(names.indexOf("POD_NAME") < names.indexOf("KAFKA_ADVERTISED_LISTENERS"));
+        assert.strictEqual(names.length, new Set(names).size, "no variable twice");
+    });
+
+    it("keeps the Docker spec's replication for three brokers: RF 3, min ISR 2", () => {
+        for (const [k, v] of Object.entries({
+            KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "3", KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: "3",
+            KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "2", KAFKA_DEFAULT_REPLICATION_FACTOR: "3", KAFKA_MIN_INSYNC_REPLICAS: "2",
+            KAFKA_LISTENERS: "CONTROLLER://:29093,PLAINTEXT://:19092", KAFKA_PROCESS_ROLES: "broker,controller",
+        })) assert.strictEqual(envValue(broker, k)?.value, v, k);
+    });
+
+    it("names local images as containerd does", () => {
+        assert.strictEqual(podSpec(broker).containers[0].image, "docker.io/pulumi-lakehouse/kafka:4.3.1");
+        assert.strictEqual(localImageRef("apache/kafka:4.1.1"), "apache/kafka:4.1.1");
+    });
+
+    it("runs Connect as two distributed workers, each advertising its own pod address", () => {
+        const objs = connectObjects({ namespace: "lh", image: "c:1", bootstrapServers: kubeBootstrap({ brokerCount: 3 }), brokerCount: 3 });
+        const [deployment] = byKind(objs, "Deployment");
+        assert.strictEqual((deployment.spec as any).replicas, 2);
+        assert.strictEqual(envValue(deployment, "BOOTSTRAP_SERVERS")!.value,
+            "kafka-1.kafka-brokers:19092,kafka-2.kafka-brokers:19092,kafka-3.kafka-brokers:19092");
+        assert.strictEqual(envValue(deployment, "CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR")!.value, "3");
+        assert.strictEqual(envValue(deployment, "CONNECT_STATUS_STORAGE_REPLICATION_FACTOR")!.value, "3");
+        assert.deepStrictEqual(envOf(deployment).filter((e) => e.name === "ADVERTISED_HOST_NAME"),
+            [{ name: "ADVERTISED_HOST_NAME", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }]);
+        assert.throws(() => connectObjects({ namespace: "lh", image: "c:1", bootstrapServers: "k:1", brokerCount: 3, workers: 0 }), /connect.workers/);
+    });
+
+    it("gives MinIO its credentials from the Secret only, and its server arguments as args", () => {
+        const [sts] = byKind(minioObjects({ namespace: "lh", image: "m:1", secretName: "minio-credentials" }), "StatefulSet");
+        assert.deepStrictEqual(envValue(sts, "MINIO_ROOT_PASSWORD"), { name: "MINIO_ROOT_PASSWORD", valueFrom: { secretKeyRef: { name: "minio-credentials", key: "rootPassword" } } });
+        assert.strictEqual(envValue(sts, "MINIO_ROOT_USER")!.value, undefined);
+        assert.deepStrictEqual(podSpec(sts).containers[0].args, ["server", "/data", "--console-address", ":9001"]);
+        assert.deepStrictEqual(podSpec(sts).containers[0].volumeMounts, [{ name: "data", mountPath: "/data" }]);
+    });
+
+    it("turns a Docker healthcheck into a readiness probe and rejects what it cannot run", () => {
+        assert.strictEqual(durationSeconds("1m0s"), 60);
+        assert.strictEqual(durationSeconds("2h0m5s"), 7205);
+        assert.throws(() => durationSeconds("5 s"), /not a Go duration/);
+        assert.deepStrictEqual(readinessProbe({ tests: ["CMD-SHELL", "true"], interval: "5s", timeout: "10s", retries: 30, startPeriod: "20s" }),
+            { exec: { command: ["sh", "-c", "true"] }, periodSeconds: 5, timeoutSeconds: 10, failureThreshold: 30, initialDelaySeconds: 10 });
+        assert.throws(() => readinessProbe({ tests: ["NONE"], interval: "5s", timeout: "1s", retries: 1, startPeriod: "0s" }), /CMD or CMD-SHELL/);
+    });
+
+    it("rejects a broker count the Docker spec rejects", () => {
+        assert.throws(() => kafkaObjects({ namespace: "lh", image: "k:1", brokerCount: 0, clusterId: "bGFrZWhvdXNlLWRldi0wMQ" }), /brokerCount/);
+    });
+});
