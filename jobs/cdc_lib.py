@@ -5,7 +5,7 @@ Debezium's JsonConverter (schemas.enable=true, the Connect image's default) writ
 tombstone (a null value). This module turns such a value into an event with logical values (decimals
 decoded, dates and timestamps as ISO text), the table's field list as Spark SQL types, the source
 position, and the row key; it picks the latest change per key and diffs a table's columns against the
-field list (the DDL that schema evolution needs).
+field list and their types (the DDL that schema evolution needs, and the type changes Iceberg cannot take).
 """
 from __future__ import annotations
 
