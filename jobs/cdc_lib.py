@@ -370,11 +370,20 @@ def quote(identifier: str) -> str:
 
 
 def merge_fields(field_lists: Iterable[Sequence[Field]]) -> List[Field]:
-    """Union of field lists in order of first appearance; a later type of the same column wins."""
+    """Union of field lists in order of first appearance; a later type of the same column wins, except
+    that of two types one of which Iceberg widens to the other the wider one stays, in either order: a
+    micro-batch that straddles a widening at the source (decimal(10,2) -> decimal(12,2) has field lists of
+    one length, so their order is arbitrary) takes the new type, and the old values fit it."""
     out: Dict[str, Field] = {}
     for fields in field_lists:
         for f in fields:
-            out[f.name.lower()] = f if f.name.lower() not in out else Field(out[f.name.lower()].name, f.sql_type, f.optional)
+            k = f.name.lower()
+            if k not in out:
+                out[k] = f
+                continue
+            kept = out[k]
+            wider = can_widen(normalize_type(f.sql_type), normalize_type(kept.sql_type))
+            out[k] = Field(kept.name, kept.sql_type if wider else f.sql_type, f.optional)
     return list(out.values())
 
 

@@ -223,6 +223,16 @@ def test_merge_fields_unions_in_order_and_keeps_the_latest_type():
     assert [(f.name, f.sql_type) for f in lib.merge_fields([old, new])] == [("id", "BIGINT"), ("name", "STRING"), ("phone", "STRING")]
 
 
+def test_merge_fields_keeps_the_wider_of_two_types_iceberg_widens_in_either_order():
+    old = [lib.Field("id", "INT"), lib.Field("amount", "DECIMAL(10,2)"), lib.Field("r", "FLOAT")]
+    new = [lib.Field("id", "BIGINT"), lib.Field("amount", "DECIMAL(12,2)"), lib.Field("r", "DOUBLE")]
+    for lists in ([old, new], [new, old]):
+        assert [f.sql_type for f in lib.merge_fields(lists)] == ["BIGINT", "DECIMAL(12,2)", "DOUBLE"]
+    # Not a widening: the later type wins as before (type_changes then sees it).
+    assert lib.merge_fields([[lib.Field("a", "STRING")], [lib.Field("a", "INT")]])[0].sql_type == "INT"
+    assert lib.merge_fields([[lib.Field("a", "DECIMAL(12,2)")], [lib.Field("a", "DECIMAL(12,3)")]])[0].sql_type == "DECIMAL(12,3)"
+
+
 def test_create_ddl_includes_bookkeeping_columns():
     sql = lib.create_mirror_ddl("minio.cdc.t", [lib.Field("id", "INT"), lib.Field("amount", "DECIMAL(10,2)")])
     assert sql.startswith("CREATE TABLE IF NOT EXISTS minio.cdc.t (`id` INT, `amount` DECIMAL(10,2), `_cdc_op` STRING")
