@@ -5,7 +5,7 @@ Debezium's JsonConverter (schemas.enable=true, the Connect image's default) writ
 tombstone (a null value). This module turns such a value into an event with logical values (decimals
 decoded, dates and timestamps as ISO text), the table's field list as Spark SQL types, the source
 position, and the row key; it picks the latest change per key and diffs a table's columns against the
-field list (the DDL that schema evolution needs).
+field list and their types (the DDL that schema evolution needs, and the type changes Iceberg cannot take).
 """
 from __future__ import annotations
 
@@ -370,11 +370,20 @@ def quote(identifier: str) -> str:
 
 
 def merge_fields(field_lists: Iterable[Sequence[Field]]) -> List[Field]:
-    """Union of field lists in order of first appearance; a later type of the same column wins."""
+    """Union of field lists in order of first appearance; a later type of the same column wins, except
+    that of two types one of which Iceberg widens to the other the wider one stays, in either order: a
+    micro-batch that straddles a widening at the source (decimal(10,2) -> decimal(12,2) has field lists of
+    one length, so their order is arbitrary) takes the new type, and the old values fit it."""
     out: Dict[str, Field] = {}
     for fields in field_lists:
         for f in fields:
-            out[f.name.lower()] = f if f.name.lower() not in out else Field(out[f.name.lower()].name, f.sql_type, f.optional)
+            k = f.name.lower()
+            if k not in out:
+                out[k] = f
+                continue
+            kept = out[k]
+            wider = can_widen(normalize_type(f.sql_type), normalize_type(kept.sql_type))
+            out[k] = Field(kept.name, kept.sql_type if wider else f.sql_type, f.optional)
     return list(out.values())
 
 
@@ -387,6 +396,100 @@ def missing_columns(existing: Iterable[str], fields: Sequence[Field]) -> List[Fi
 def add_columns_ddl(table: str, existing: Iterable[str], fields: Sequence[Field]) -> List[str]:
     """ALTER TABLE statements that add the source's new columns (always nullable in Iceberg)."""
     return [f"ALTER TABLE {table} ADD COLUMN {quote(f.name)} {f.sql_type}" for f in missing_columns(existing, fields)]
+
+
+# Type changes at the source. Iceberg changes a column's type in place (metadata only, no rewrite) for
+# these promotions alone: int -> bigint, float -> double, decimal(p,s) -> decimal(p',s) with p' > p.
+_TYPE_ALIASES = {"integer": "int", "long": "bigint", "short": "smallint", "byte": "tinyint", "real": "float",
+                 "decimal": "decimal(10,0)", "dec": "decimal(10,0)", "numeric": "decimal(10,0)"}
+_DECIMAL = re.compile(r"^(?:decimal|dec|numeric)\((\d+)(?:,(\d+))?\)$")
+_PROMOTIONS = {("int", "bigint"), ("float", "double")}
+WIDENINGS = "int -> bigint, float -> double, decimal(p,s) -> decimal(p',s) with p' > p"
+
+
+def normalize_type(text: str) -> str:
+    """A Spark/Iceberg type as comparable text: lower case, no spaces, Spark's aliases resolved
+    ('DECIMAL(10, 2)' -> 'decimal(10,2)', 'INTEGER' -> 'int', 'LONG' -> 'bigint', 'NUMERIC(5)' -> 'decimal(5,0)')."""
+    t = re.sub(r"\s+", "", text).lower()
+    m = _DECIMAL.match(t)
+    if m:
+        return f"decimal({int(m.group(1))},{int(m.group(2) or 0)})"
+    return _TYPE_ALIASES.get(t, t)
+
+
+def _decimal(t: str) -> Optional[Tuple[int, int]]:
+    m = _DECIMAL.match(t)
+    return (int(m.group(1)), int(m.group(2) or 0)) if m else None
+
+
+def can_widen(old: str, new: str) -> bool:
+    """Whether Iceberg changes a column from `old` to `new` in place (normalised types, see normalize_type)."""
+    if (old, new) in _PROMOTIONS:
+        return True
+    a, b = _decimal(old), _decimal(new)
+    return a is not None and b is not None and b[1] == a[1] and b[0] > a[0]
+
+
+@dataclass(frozen=True)
+class Incompatible:
+    """A source column whose new type Iceberg cannot take in place (narrowing, scale change, other type)."""
+
+    table: str
+    column: str
+    old: str
+    new: str
+
+    @property
+    def message(self) -> str:
+        return incompatible_message([self])
+
+
+def incompatible_message(changes: Sequence["Incompatible"]) -> str:
+    """What the operator reads (job log, heartbeat, `make status`): table, columns, old and new types, and the
+    way out."""
+    table = changes[0].table if changes else "?"
+    cols = ", ".join(f"column {c.column} {c.old} -> {c.new}" for c in changes)
+    return (f"{table}: incompatible type change at the source ({cols}); Iceberg changes a type in place only "
+            f"for {WIDENINGS}. The table's changes are no longer applied (its mirror and changelog stay as "
+            "they were; other tables flow). Way out: drop the mirror table (the changelog may stay), restart "
+            "the CDC job and re-snapshot the table through a Debezium incremental-snapshot signal "
+            "(execute-snapshot); or restore the source column's type, restart the CDC job and re-snapshot the "
+            "table the same way (the changes made while it was stopped were skipped).")
+
+
+class SchemaChangeError(Exception):
+    """A topic's source schema changed in a way the mirror cannot follow: the job stops that table alone."""
+
+    def __init__(self, changes: Sequence[Incompatible]):
+        self.changes = list(changes)
+        super().__init__(incompatible_message(self.changes))
+
+
+def type_changes(table: str, existing: Dict[str, str], fields: Sequence[Field]) -> Tuple[List[str], List[Incompatible]]:
+    """The source fields' types against the table's (`existing`: column -> type text as
+    `spark.table(t).schema` gives it, e.g. 'int', 'decimal(10,2)'); compared case-insensitively, spaces
+    ignored, columns matched case-insensitively. Returns the DDL of Iceberg's in-place promotions
+    (`ALTER TABLE t ALTER COLUMN c TYPE new`: int -> bigint, float -> double, decimal(p,s) -> decimal(p',s)
+    with p' > p) and every other change as Incompatible (narrowing such as bigint -> int, a decimal scale
+    change, string -> int, int -> string, ...). Equal types and columns the table lacks (add_columns_ddl's
+    business) give nothing.
+
+    What never shows up as a change because spark_type maps both sides to one type: a longer varchar or
+    char, varchar -> text, enum values (all STRING); smallint/tinyint -> int (all INT in Iceberg)."""
+    have = {c.lower(): t for c, t in existing.items()}
+    ddl: List[str] = []
+    bad: List[Incompatible] = []
+    for f in fields:
+        if f.name.lower() not in have:
+            continue
+        old, new = normalize_type(have[f.name.lower()]), normalize_type(f.sql_type)
+        if old == new:
+            continue
+        if can_widen(old, new):
+            ddl.append(f"ALTER TABLE {table} ALTER COLUMN {quote(f.name)} TYPE {f.sql_type}")
+        else:
+            bad.append(Incompatible(table, f.name, old, new))
+    return ddl, bad
 
 
 def create_mirror_ddl(table: str, fields: Sequence[Field]) -> str:

@@ -74,7 +74,13 @@ class Mirror:
         # Last batch id recorded per changelog; read from the snapshot summaries once per process (replays
         # only happen right after a start), then kept up to date here.
         self.recorded: Dict[str, Optional[int]] = {}
-        self.status = {"batches": 0, "last_batch_id": None, "last_batch_rows": 0, "skipped_replays": 0}
+        # Column -> type text of each mirror (`spark.table(t).schema`), read on first sight and after DDL.
+        self.column_types: Dict[str, Dict[str, str]] = {}
+        # Topics stopped by an incompatible schema change (topic -> message), skipped for the rest of the
+        # process; the heartbeat carries them to `make status`. Replaced, never mutated, so that the
+        # heartbeat thread's json.dump never sees it change under it.
+        self.status = {"batches": 0, "last_batch_id": None, "last_batch_rows": 0, "skipped_replays": 0,
+                       "stopped_tables": {}, "stopped_changes_skipped": 0}
         # The streaming query's id lives in its checkpoint: batch ids only mean something per checkpoint, so
         # replays are recognised by job name and query id (a new checkpoint starts a new query id at batch 0).
         self.query_id: Optional[str] = None
@@ -110,22 +116,42 @@ class Mirror:
                                                     F.count(F.lit(1)).alias("n")).collect()
             topics = sorted(per_topic, key=lambda r: r.topic)
             for i, row in enumerate(topics):
+                stopped = self.status["stopped_tables"]
+                if row.topic in stopped:
+                    # Stopped by an incompatible schema change (logged once when it stopped): skipped.
+                    self.status["stopped_changes_skipped"] += row.n
+                    log.debug("batch %s: %s change(s) of stopped %s skipped", batch_id, row.n, row.topic)
+                    continue
                 # Shorter (older) field lists first: a column added at the source comes last.
                 schemas = [lib.fields_from_json(s) for s in sorted(row.schemas, key=len)]
                 fields = lib.merge_fields(schemas)
                 topic_events = events.where(F.col("topic") == row.topic)
-                self.ensure_tables(spark, row.topic, fields)
-                self.append_changelog(spark, row.topic, topic_events, batch_id)
-                self.test_kill_point("after-changelog", row.topic, batch_id)
-                self.merge_mirror(spark, row.topic, topic_events, fields, json.loads(row.key_columns))
-                if i < len(topics) - 1:
-                    self.test_kill_point("between-topics", row.topic, batch_id)
+                try:
+                    self.ensure_tables(spark, row.topic, fields)
+                    self.append_changelog(spark, row.topic, topic_events, batch_id)
+                    self.test_kill_point("after-changelog", row.topic, batch_id)
+                    self.merge_mirror(spark, row.topic, topic_events, fields, json.loads(row.key_columns))
+                    if i < len(topics) - 1:
+                        self.test_kill_point("between-topics", row.topic, batch_id)
+                except lib.SchemaChangeError as e:
+                    # This table alone stops; the batch's other topics keep flowing. Anything else fails
+                    # the batch (and the query) as before.
+                    self.stop_topic(row.topic, e, row.n, batch_id)
             n = sum(r.n for r in per_topic)
         finally:
             events.unpersist()
         self.status.update(batches=self.status["batches"] + 1, last_batch_id=batch_id, last_batch_rows=n,
                            last_batch_seconds=round(time.time() - started, 3))
         log.info("batch %s: %s change(s) in %s topic(s), %.1fs", batch_id, n, len(per_topic), time.time() - started)
+
+    def stop_topic(self, topic: str, error: "lib.SchemaChangeError", n: int, batch_id: int) -> None:
+        """Records a topic stopped by an incompatible schema change: in the heartbeat (stopped_tables, read
+        by `make status`) and once in the log; its changes are skipped from now on in this process."""
+        message = str(error)
+        self.status["stopped_tables"] = {**self.status["stopped_tables"], topic: message}
+        self.status["stopped_changes_skipped"] += n
+        log.error("batch %s: %s stopped, its %s change(s) in this batch and later ones are skipped: %s",
+                  batch_id, topic, n, message)
 
     def test_kill_point(self, point: str, topic: str, batch_id: int) -> None:
         """Tests only (CDC_TEST_HOOKS=1, off by default): exits the job at a kill point named in the kill
@@ -148,7 +174,9 @@ class Mirror:
 
     def ensure_tables(self, spark, topic: str, fields: List[lib.Field]) -> List[str]:
         """Creates the mirror and changelog on first sight; adds source columns the mirror lacks and the
-        bookkeeping columns an older mirror or changelog lacks (in place, no rewrite)."""
+        bookkeeping columns an older mirror or changelog lacks, and widens a source column's type the way
+        Iceberg allows (int -> bigint, float -> double, decimal precision up), all in place, no rewrite.
+        Raises lib.SchemaChangeError, before any DDL on the mirror, for a type change Iceberg cannot take."""
         mirror = self.table(topic)
         meta = [lib.Field(n, t) for n, t in lib.META_COLUMNS]
         if topic not in self.ready_tables:
@@ -164,15 +192,24 @@ class Mirror:
             for statement in lib.add_columns_ddl(changelog, have, [lib.Field(n, t) for n, t in lib.CHANGELOG_COLUMNS]):
                 log.info("changelog schema change: %s", statement)
                 spark.sql(statement)
-            self.ready_tables[topic] = [f.name for f in spark.table(mirror).schema.fields]
+            self.read_mirror_columns(spark, topic, mirror)
         existing = self.ready_tables[topic]
-        ddl = lib.add_columns_ddl(mirror, existing, meta + fields)
+        widen, incompatible = lib.type_changes(mirror, self.column_types[topic], fields)
+        if incompatible:
+            raise lib.SchemaChangeError(incompatible)
+        ddl = lib.add_columns_ddl(mirror, existing, meta + fields) + widen
         for statement in ddl:
             log.info("schema change: %s", statement)
             spark.sql(statement)
         if ddl:
-            self.ready_tables[topic] = [f.name for f in spark.table(mirror).schema.fields]
+            self.read_mirror_columns(spark, topic, mirror)
         return self.ready_tables[topic]
+
+    def read_mirror_columns(self, spark, topic: str, mirror: str) -> None:
+        """Caches the mirror's column names and types (as `int`, `bigint`, `decimal(10,2)`, ...)."""
+        schema = spark.table(mirror).schema
+        self.ready_tables[topic] = [f.name for f in schema.fields]
+        self.column_types[topic] = {f.name: f.dataType.simpleString() for f in schema.fields}
 
     def append_changelog(self, spark, topic: str, events, batch_id: int) -> None:
         from pyspark.sql import functions as F

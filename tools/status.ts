@@ -59,6 +59,18 @@ const LOST_COMMIT_RACE = /ValidationException|CommitFailedException|CommitStateU
 
 const one = async (url: string, sql: string): Promise<any[]> => (await trino(url, sql))[0] ?? [];
 
+/**
+ * The tables the CDC job stopped because of a source type change Iceberg cannot take in place (the
+ * heartbeat's `stopped_tables`, topic -> message naming the mirror table, the column, old and new type and
+ * the way out; jobs/cdc_mirror.py Mirror.stop_topic): one problem each. The job keeps the other tables flowing.
+ */
+export function stoppedTableProblems(heartbeat: Record<string, unknown> | null | undefined): string[] {
+    const stopped = heartbeat?.stopped_tables;
+    if (!stopped || typeof stopped !== "object" || Array.isArray(stopped)) return [];
+    return Object.entries(stopped as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))
+        .map(([topic, message]) => `CDC job stopped table ${topic}: ${String(message)}`);
+}
+
 async function sourcePosition(db: SourceDb): Promise<string> {
     if (db.src.kind === "postgres") return `lsn:${await db.sql("SELECT (pg_current_wal_lsn() - '0/0')::bigint;")}`; // as the changelog's source_position
     // Oracle MySQL removed SHOW MASTER STATUS in 8.4 (SHOW BINARY LOG STATUS since 8.2); MariaDB has
@@ -108,6 +120,7 @@ export async function lakehouseStatus(stack: string, endpoints: VerifyEndpoints,
             const age = Math.round(Date.now() / 1000 - hb.time);
             status.cdcJob = { heartbeat: hb, heartbeatAgeSeconds: age };
             if (age > 60) problems.push(`CDC job heartbeat is ${age} s old (stalled)`);
+            problems.push(...stoppedTableProblems(hb));
         } catch (e) {
             status.cdcJob = {};
             problems.push(`CDC job heartbeat unreadable (job stopped or stalled): ${(e as Error).message.split("\n")[0]}`);

@@ -223,6 +223,16 @@ def test_merge_fields_unions_in_order_and_keeps_the_latest_type():
     assert [(f.name, f.sql_type) for f in lib.merge_fields([old, new])] == [("id", "BIGINT"), ("name", "STRING"), ("phone", "STRING")]
 
 
+def test_merge_fields_keeps_the_wider_of_two_types_iceberg_widens_in_either_order():
+    old = [lib.Field("id", "INT"), lib.Field("amount", "DECIMAL(10,2)"), lib.Field("r", "FLOAT")]
+    new = [lib.Field("id", "BIGINT"), lib.Field("amount", "DECIMAL(12,2)"), lib.Field("r", "DOUBLE")]
+    for lists in ([old, new], [new, old]):
+        assert [f.sql_type for f in lib.merge_fields(lists)] == ["BIGINT", "DECIMAL(12,2)", "DOUBLE"]
+    # Not a widening: the later type wins as before (type_changes then sees it).
+    assert lib.merge_fields([[lib.Field("a", "STRING")], [lib.Field("a", "INT")]])[0].sql_type == "INT"
+    assert lib.merge_fields([[lib.Field("a", "DECIMAL(12,2)")], [lib.Field("a", "DECIMAL(12,3)")]])[0].sql_type == "DECIMAL(12,3)"
+
+
 def test_create_ddl_includes_bookkeeping_columns():
     sql = lib.create_mirror_ddl("minio.cdc.t", [lib.Field("id", "INT"), lib.Field("amount", "DECIMAL(10,2)")])
     assert sql.startswith("CREATE TABLE IF NOT EXISTS minio.cdc.t (`id` INT, `amount` DECIMAL(10,2), `_cdc_op` STRING")
@@ -325,3 +335,80 @@ def test_flatten_carries_the_identity_and_position_columns():
     assert row["ordered_position"] == [3, 1542, 0]
     assert (row["source_lsn"], row["source_tx_id"], row["source_file"], row["source_pos"], row["source_row"]) == \
         (None, None, "mysql-bin.000003", 1542, 0)
+
+
+# --- type changes at the source -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("DECIMAL(10, 2)", "decimal(10,2)"), ("decimal(10,2)", "decimal(10,2)"), (" Decimal ( 12 ,2 ) ", "decimal(12,2)"),
+    ("NUMERIC(5)", "decimal(5,0)"), ("decimal", "decimal(10,0)"), ("INT", "int"), ("integer", "int"),
+    ("long", "bigint"), ("BIGINT", "bigint"), ("String", "string"), ("TIMESTAMP_NTZ", "timestamp_ntz"),
+    ("array<bigint>", "array<bigint>"),
+])
+def test_normalize_type(text, expected):
+    assert lib.normalize_type(text) == expected
+
+
+@pytest.mark.parametrize("old,new,ok", [
+    ("int", "bigint", True), ("float", "double", True), ("decimal(10,2)", "decimal(12,2)", True),
+    ("decimal(10,2)", "decimal(38,2)", True),
+    ("bigint", "int", False), ("double", "float", False), ("decimal(12,2)", "decimal(10,2)", False),
+    ("decimal(10,2)", "decimal(12,3)", False), ("decimal(10,2)", "decimal(10,3)", False),
+    ("int", "decimal(20,0)", False), ("bigint", "decimal(20,0)", False), ("int", "double", False),
+    ("int", "string", False), ("string", "int", False), ("timestamp_ntz", "timestamp", False),
+])
+def test_can_widen_only_icebergs_promotions(old, new, ok):
+    assert lib.can_widen(old, new) is ok
+
+
+def test_type_changes_widen_in_place_as_spark_reports_the_table():
+    # `spark.table(t).schema` spells types in lower case; spark_type in upper case.
+    existing = {"id": "int", "Amount": "decimal(10,2)", "ratio": "float", "name": "string", "_cdc_op": "string"}
+    fields = [lib.Field("ID", "BIGINT"), lib.Field("amount", "DECIMAL(14,2)"), lib.Field("ratio", "DOUBLE"),
+              lib.Field("name", "STRING")]
+    ddl, bad = lib.type_changes("minio.cdc.t", existing, fields)
+    assert ddl == ["ALTER TABLE minio.cdc.t ALTER COLUMN `ID` TYPE BIGINT",
+                   "ALTER TABLE minio.cdc.t ALTER COLUMN `amount` TYPE DECIMAL(14,2)",
+                   "ALTER TABLE minio.cdc.t ALTER COLUMN `ratio` TYPE DOUBLE"]
+    assert bad == []
+
+
+def test_type_changes_equal_types_and_new_columns_give_nothing():
+    existing = {"id": "int", "amount": "decimal(10, 2)", "name": "string"}
+    fields = [lib.Field("id", "INT"), lib.Field("amount", "DECIMAL(10,2)"), lib.Field("name", "STRING"),
+              lib.Field("phone", "STRING")]
+    assert lib.type_changes("t", existing, fields) == ([], [])
+
+
+def test_a_longer_varchar_arrives_as_string_either_way():
+    before = lib.spark_type({"type": "string"})  # varchar(50)
+    after = lib.spark_type({"type": "string"})   # varchar(200) or text: Debezium sends a string either way
+    assert lib.type_changes("t", {"name": before.lower()}, [lib.Field("name", after)]) == ([], [])
+    # smallint -> int: both INT in Iceberg (Iceberg has no smallint).
+    assert lib.type_changes("t", {"n": "int"}, [lib.Field("n", lib.spark_type({"type": "int32"}))]) == ([], [])
+    assert lib.spark_type({"type": "int16"}) == lib.spark_type({"type": "int32"})
+
+
+def test_type_changes_narrowing_scale_and_other_types_are_incompatible():
+    existing = {"id": "bigint", "amount": "decimal(10,2)", "code": "string", "qty": "int", "ok": "int"}
+    fields = [lib.Field("id", "INT"), lib.Field("amount", "DECIMAL(10,3)"), lib.Field("code", "INT"),
+              lib.Field("qty", "STRING"), lib.Field("ok", "BIGINT")]
+    ddl, bad = lib.type_changes("minio.cdc.t", existing, fields)
+    assert ddl == ["ALTER TABLE minio.cdc.t ALTER COLUMN `ok` TYPE BIGINT"]
+    assert bad == [lib.Incompatible("minio.cdc.t", "id", "bigint", "int"),
+                   lib.Incompatible("minio.cdc.t", "amount", "decimal(10,2)", "decimal(10,3)"),
+                   lib.Incompatible("minio.cdc.t", "code", "string", "int"),
+                   lib.Incompatible("minio.cdc.t", "qty", "int", "string")]
+
+
+def test_an_incompatible_change_names_table_column_types_and_the_way_out():
+    change = lib.Incompatible("minio.cdc.dbserver1_public_users", "id", "bigint", "int")
+    msg = change.message
+    assert msg.startswith("minio.cdc.dbserver1_public_users: incompatible type change at the source "
+                          "(column id bigint -> int)")
+    assert "drop the mirror table" in msg and "incremental-snapshot signal" in msg
+    assert "restore the source column's type" in msg
+    err = lib.SchemaChangeError([change, lib.Incompatible("minio.cdc.dbserver1_public_users", "n", "string", "int")])
+    assert err.changes[0] is change
+    assert "(column id bigint -> int, column n string -> int)" in str(err)
+    assert isinstance(err, Exception) and not isinstance(err, lib.EnvelopeError)

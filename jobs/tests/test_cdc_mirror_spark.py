@@ -209,5 +209,64 @@ def test_an_existing_changelog_and_mirror_get_the_new_columns_in_place(spark):
     assert [tuple(r) for r in spark.sql("SELECT id, name FROM test.cdc.dbserver1_public_legacy").collect()] == [(1, "new")]
 
 
+WIDENED = "dbserver1.public.widened"
+NARROWED = "dbserver1.public.narrowed"
+BYSTANDER = "dbserver1.public.bystander"
+
+
+def test_a_widened_type_widens_in_place_and_an_incompatible_one_stops_its_table_alone(spark):
+    keys = {"public.widened": ["id"], "public.narrowed": ["id"], "public.bystander": ["id"]}
+    sink = cdc_mirror.Mirror(_args(keys=keys))
+    sink.started("query-schema")
+    u = lambda i, n: {"id": i, "name": n, "email": None}  # noqa: E731
+    src = lambda table, lsn: {**PG_SOURCE, "table": table, "lsn": lsn, "txId": lsn}  # noqa: E731
+    sink(_batch(spark, [
+        (WIDENED, 0, KEY(1), envelope("c", None, u(1, "w1"), src("widened", 10), USERS_FIELDS)),
+        (NARROWED, 0, KEY(1), envelope("c", None, u(1, "n1"), src("narrowed", 11), USERS_FIELDS)),
+        (BYSTANDER, 0, KEY(1), envelope("c", None, u(1, "b1"), src("bystander", 12), USERS_FIELDS)),
+    ]), 0)
+    assert spark.table("test.cdc.dbserver1_public_widened").schema["id"].dataType.simpleString() == "int"
+    assert sink.status["stopped_tables"] == {}
+
+    # One batch: `widened`.id int -> bigint at the source (Iceberg widens in place), `narrowed`.name
+    # text -> integer (no in-place change: the table stops), `bystander` as before. The stopped topic sorts
+    # between the two others, so a topic after it still flows.
+    wide = [{**USERS_FIELDS[0], "type": "int64"}] + USERS_FIELDS[1:]
+    narrow = USERS_FIELDS[:1] + [{**USERS_FIELDS[1], "type": "int32"}] + USERS_FIELDS[2:]
+    sink(_batch(spark, [
+        (WIDENED, 1, KEY(3000000000), envelope("c", None, u(3000000000, "w2"), src("widened", 20), wide)),
+        (NARROWED, 1, KEY(2), envelope("c", None, u(2, 42), src("narrowed", 21), narrow)),
+        (BYSTANDER, 1, KEY(2), envelope("c", None, u(2, "b2"), src("bystander", 22), USERS_FIELDS)),
+    ]), 1)
+    widened = spark.table("test.cdc.dbserver1_public_widened")
+    assert widened.schema["id"].dataType.simpleString() == "bigint"
+    assert [tuple(r) for r in spark.sql("SELECT id, name FROM test.cdc.dbserver1_public_widened ORDER BY id").collect()] == \
+        [(1, "w1"), (3000000000, "w2")]
+    assert _log_count(spark, "test.cdc.dbserver1_public_widened_changelog") == 2
+    # The stopped table: neither its mirror nor its changelog took the change, and its type is unchanged.
+    narrowed = spark.table("test.cdc.dbserver1_public_narrowed")
+    assert narrowed.schema["name"].dataType.simpleString() == "string"
+    assert [tuple(r) for r in spark.sql("SELECT id, name FROM test.cdc.dbserver1_public_narrowed").collect()] == [(1, "n1")]
+    assert _log_count(spark, "test.cdc.dbserver1_public_narrowed_changelog") == 1
+    assert list(sink.status["stopped_tables"]) == [NARROWED]
+    message = sink.status["stopped_tables"][NARROWED]
+    assert "test.cdc.dbserver1_public_narrowed" in message and "column name string -> int" in message
+    assert "incremental-snapshot signal" in message
+    assert [tuple(r) for r in spark.sql("SELECT id, name FROM test.cdc.dbserver1_public_bystander ORDER BY id").collect()] == \
+        [(1, "b1"), (2, "b2")]
+    json.dumps(sink.status)  # what the heartbeat writes
+    assert sink.status["last_batch_id"] == 1
+
+    # Later batches skip the stopped topic (even a change with the old types) and the others keep flowing.
+    sink(_batch(spark, [
+        (NARROWED, 2, KEY(3), envelope("c", None, u(3, "n3"), src("narrowed", 30), USERS_FIELDS)),
+        (BYSTANDER, 2, KEY(3), envelope("c", None, u(3, "b3"), src("bystander", 31), USERS_FIELDS)),
+    ]), 2)
+    assert _log_count(spark, "test.cdc.dbserver1_public_narrowed_changelog") == 1
+    assert [r[0] for r in spark.sql("SELECT id FROM test.cdc.dbserver1_public_bystander ORDER BY id").collect()] == [1, 2, 3]
+    assert sink.status["stopped_changes_skipped"] == 2
+    assert list(sink.status["stopped_tables"]) == [NARROWED]
+
+
 def test_the_flat_schema_names_every_flat_column():
     assert cdc_mirror.flat_schema().fieldNames() == lib.FLAT_COLUMNS

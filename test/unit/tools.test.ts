@@ -4,6 +4,7 @@ import { strict as assert } from "assert";
 import { stats } from "../../tools/bench-latency";
 import { decimalText, decodeDecimals, rowDiff, sortRows, valueFor } from "../../tools/verify";
 import { canonicalJson, parseCommandLine, sourceText } from "../../tools/clients";
+import { stoppedTableProblems } from "../../tools/status";
 
 describe("tools/verify: comparing source and mirror rows", () => {
     const cols = ["id", "name", "amount"];
@@ -126,5 +127,23 @@ describe("tools: the command line (parseCommandLine, node's util.parseArgs)", ()
             assert.match(r.err, msg);
             assert.match(r.err, /^status: .*\nusage: status \[--stack dev\]/s);
         }
+    });
+});
+
+describe("tools/status: the CDC job's heartbeat", () => {
+    it("makes each table the job stopped for an incompatible type change a problem, with its message", () => {
+        const message = "minio.cdc.dbserver1_public_users: incompatible type change at the source (column id bigint -> int); ...";
+        const hb = { time: 1, batch_id: 7, stopped_tables: { "mysqlserver1.sales.orders": "m2", "dbserver1.public.users": message } };
+        assert.deepEqual(stoppedTableProblems(hb), [
+            `CDC job stopped table dbserver1.public.users: ${message}`,
+            "CDC job stopped table mysqlserver1.sales.orders: m2",
+        ]);
+    });
+
+    it("finds no problem when nothing is stopped or the heartbeat predates stopped_tables", () => {
+        assert.deepEqual(stoppedTableProblems({ time: 1, stopped_tables: {} }), []);
+        assert.deepEqual(stoppedTableProblems({ time: 1 }), []);
+        assert.deepEqual(stoppedTableProblems(undefined), []);
+        assert.deepEqual(stoppedTableProblems({ stopped_tables: ["x"] }), []);
     });
 });
