@@ -5,7 +5,8 @@
 // aminueza/terraform-provider-minio v1.20.1 behind the Terraform bridge (table:
 // standins/providers/conformance/minio.json): bucket and bucketPrefix replace, acl, forceDestroy and
 // objectLocking update in place, an existing bucket is an error at create, Read drops a bucket it
-// cannot find. Provider config: minioServer (host:port), minioUser, minioPassword, minioSsl,
+// cannot find. It also implements the IAM resources IamUser, IamPolicy and IamUserPolicyAttachment
+// through MinIO's admin API with madmin-go (iam.go). Provider config: minioServer (host:port), minioUser, minioPassword, minioSsl,
 // minioRegion (default us-east-1), minioInsecure. Requests retry like minio-go (10 attempts, at
 // most a second apart). Not implemented: acl other than "private", quota.
 package main
@@ -44,9 +45,10 @@ var cfg = settings{region: "us-east-1"}
 
 func newProvider() *lhp.Provider {
 	return &lhp.Provider{
-		Name:        "minio",
-		Version:     version,
-		Resources:   map[string]lhp.Resource{bucketToken: bucket{}},
+		Name:    "minio",
+		Version: version,
+		Resources: map[string]lhp.Resource{bucketToken: bucket{}, iamUserToken: iamUser{}, iamPolicyToken: iamPolicy{},
+			iamAttachmentToken: iamAttachment{}},
 		OnConfigure: configure,
 	}
 }
