@@ -30,6 +30,7 @@ export class IcebergCatalog extends LakehouseComponent {
         super("lakehouse:catalog:IcebergCatalog", name, opts);
         const a = { ...DEFAULTS, ...definedOnly(args), ...resolveService("icebergRest", args) };
         const storage = args.storage;
+        const s3Key = storage.credentialsFor("catalog", [storage.warehouseBucket]);
         const spec = this.spec(() => catalogSpec({
             image: a.image, hostname: a.hostname, s3Endpoint: storage.internalEndpoint,
             warehouseBucket: storage.warehouseBucket, hostPort: a.hostPort, bindIp: a.bindIp,
@@ -37,8 +38,8 @@ export class IcebergCatalog extends LakehouseComponent {
         this.container = serviceContainer(this.childName("container"), {
             spec, containerName: `${a.namePrefix}-${a.hostname}`, network: a.network, component: name,
             keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
-            secrets: { accessKey: storage.accessKey, secretKey: storage.secretKey },
-        }, this.childOpts({ dependsOn: [storage.container, storage.buckets[storage.warehouseBucket]] })).container;
+            secrets: { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey },
+        }, this.childOpts({ dependsOn: [storage.container, storage.buckets[storage.warehouseBucket], ...s3Key.ready] })).container;
         this.uri = catalogUri(a.hostname);
         this.hostUri = `http://${a.bindIp}:${a.hostPort}`;
         this.warehouse = `s3://${storage.warehouseBucket}/`;

@@ -89,6 +89,8 @@ export class CdcMirrorJob extends LakehouseComponent {
         if (s3a && !bucket) {
             this.invalid("checkpointLocation", `bucket ${s3a.bucket} is not one of the storage's buckets (${Object.keys(args.storage.buckets).join(", ")})`);
         }
+        // The job writes the warehouse and, for an s3a:// checkpoint, its checkpoint bucket.
+        const s3Key = args.storage.credentialsFor("cdc", [args.storage.warehouseBucket, ...(bucket && s3a ? [s3a.bucket] : [])]);
         const official = a.imageSet === "official";
         const spec = this.spec(() => cdcJobSpec({
             image: a.image, hostname: a.hostname,
@@ -109,9 +111,9 @@ export class CdcMirrorJob extends LakehouseComponent {
         this.container = serviceContainer(this.childName("container"), {
             spec, containerName: this.containerName, network: a.network, component: name,
             keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
-            secrets: { accessKey: args.storage.accessKey, secretKey: args.storage.secretKey }, uploadSecrets: UPLOAD_SECRETS,
+            secrets: { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey }, uploadSecrets: UPLOAD_SECRETS,
         }, this.childOpts({
-            dependsOn: [args.catalog.container, args.storage.container, ...(bucket ? [bucket] : []), ...args.kafka.brokers, ...(args.startAfter ?? [])],
+            dependsOn: [args.catalog.container, args.storage.container, ...(bucket ? [bucket] : []), ...s3Key.ready, ...args.kafka.brokers, ...(args.startAfter ?? [])],
         })).container;
         this.namespace = `${a.catalogName}.${a.namespace}`;
         this.checkpointLocation = checkpoint;

@@ -87,12 +87,14 @@ export class Spark extends LakehouseComponent {
             image: a.image, hostname: a.hostname, catalog: connection(args, a.catalogName),
             packages: a.imageSet === "official" ? sparkPackages() : [], uiHostPort: a.uiHostPort, bindIp: a.bindIp,
         }));
+        // Spark reads and writes the warehouse and the storage's further buckets (the seed's spark-test).
+        const s3Key = args.storage.credentialsFor("spark", Object.keys(args.storage.buckets).filter((b) => b !== args.storage.checkpointBucket));
         this.containerName = `${a.namePrefix}-${a.hostname}`;
         this.container = serviceContainer(this.childName("container"), {
             spec, containerName: this.containerName, network: a.network, component: name,
             keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
-            secrets: { accessKey: args.storage.accessKey, secretKey: args.storage.secretKey }, uploadSecrets: UPLOAD_SECRETS,
-        }, this.childOpts({ dependsOn: [args.catalog.container] })).container;
+            secrets: { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey }, uploadSecrets: UPLOAD_SECRETS,
+        }, this.childOpts({ dependsOn: [args.catalog.container, ...s3Key.ready] })).container;
         this.catalogName = a.catalogName;
         this.registerOutputs({ containerName: this.containerName, catalogName: this.catalogName });
     }
@@ -117,11 +119,12 @@ export class Trino extends LakehouseComponent {
         const spec = this.spec(() => trinoSpec({
             image: a.image, hostname: a.hostname, catalog: connection(args, a.catalogName), hostPort: a.hostPort, bindIp: a.bindIp,
         }));
+        const s3Key = args.storage.credentialsFor("trino", [args.storage.warehouseBucket]);
         this.container = serviceContainer(this.childName("container"), {
             spec, containerName: `${a.namePrefix}-${a.hostname}`, network: a.network, component: name,
             keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
-            secrets: { accessKey: args.storage.accessKey, secretKey: args.storage.secretKey }, uploadSecrets: UPLOAD_SECRETS,
-        }, this.childOpts({ dependsOn: [args.catalog.container] })).container;
+            secrets: { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey }, uploadSecrets: UPLOAD_SECRETS,
+        }, this.childOpts({ dependsOn: [args.catalog.container, ...s3Key.ready] })).container;
         this.url = `http://${a.bindIp}:${a.hostPort}`;
         this.catalogName = a.catalogName;
         this.registerOutputs({ url: this.url, catalogName: this.catalogName });

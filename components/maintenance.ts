@@ -71,12 +71,13 @@ export class TableMaintenance extends LakehouseComponent {
             packages: a.imageSet === "official" ? sparkPackages() : [],
             jobFiles: readMaintenanceJobFiles(),
         }));
+        const s3Key = args.storage.credentialsFor("maintenance", [args.storage.warehouseBucket]);
         this.containerName = `${a.namePrefix}-${a.hostname}`;
         this.container = serviceContainer(this.childName("container"), {
             spec, containerName: this.containerName, network: a.network, component: name,
             keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
-            secrets: { accessKey: args.storage.accessKey, secretKey: args.storage.secretKey }, uploadSecrets: UPLOAD_SECRETS,
-        }, this.childOpts({ dependsOn: [args.catalog.container, args.storage.container, ...(args.startAfter ?? [])] })).container;
+            secrets: { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey }, uploadSecrets: UPLOAD_SECRETS,
+        }, this.childOpts({ dependsOn: [args.catalog.container, args.storage.container, ...s3Key.ready, ...(args.startAfter ?? [])] })).container;
         this.runsTable = `${a.catalogName}.${MAINTENANCE_RUNS_TABLE}`;
         this.registerOutputs({ containerName: this.containerName, runsTable: this.runsTable });
     }

@@ -27,6 +27,34 @@ export interface ObjectStorageArgs extends ServiceArgs {
     consoleHostPort?: number;
 }
 
+/** The consumers of the object store, each with a MinIO user and policy of its own. */
+export type StorageConsumer = "catalog" | "spark" | "trino" | "cdc" | "maintenance";
+
+/** A consumer's S3 key (Pulumi secrets) and the resources that must exist before it is used. */
+export interface StorageCredentials {
+    accessKey: pulumi.Output<string>;
+    secretKey: pulumi.Output<string>;
+    /** The user's policy attachment: the consumer starts after it. */
+    ready: pulumi.Resource[];
+    /** The buckets the consumer's policy names. */
+    buckets: string[];
+}
+
+/** Bucket-level and object-level S3 actions a consumer is granted on each of its buckets (no bucket admin). */
+export const CONSUMER_BUCKET_ACTIONS = ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"];
+export const CONSUMER_OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"];
+
+/** The IAM policy document granting read/write on exactly `buckets`. */
+export function consumerPolicy(buckets: string[]): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            { Effect: "Allow", Action: CONSUMER_BUCKET_ACTIONS, Resource: buckets.map((b) => `arn:aws:s3:::${b}`) },
+            { Effect: "Allow", Action: CONSUMER_OBJECT_ACTIONS, Resource: buckets.map((b) => `arn:aws:s3:::${b}/*`) },
+        ],
+    });
+}
+
 const DEFAULTS = {
     hostname: "minio", rootUser: "lakehouse", warehouseBucket: "warehouse", checkpointBucket: "checkpoints", buckets: ["spark-test"],
     apiHostPort: MINIO_API_PORT, consoleHostPort: MINIO_CONSOLE_PORT,
@@ -44,8 +72,11 @@ export class ObjectStorage extends LakehouseComponent {
     public readonly internalEndpoint: string;
     /** S3 endpoint from the host. */
     public readonly hostEndpoint: string;
+    /** The root key: only the MinIO container and the minio provider get it; consumers use `credentialsFor`. */
     public readonly accessKey: pulumi.Output<string>;
     public readonly secretKey: pulumi.Output<string>;
+    private readonly namePrefix: string;
+    private readonly grants: Partial<Record<StorageConsumer, StorageCredentials>> = {};
 
     constructor(name: string, args: ObjectStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:storage:ObjectStorage", name, opts);
@@ -61,6 +92,7 @@ export class ObjectStorage extends LakehouseComponent {
             return all;
         });
 
+        this.namePrefix = a.namePrefix;
         this.accessKey = pulumi.secret(a.rootUser);
         this.secretKey = passwordOrGenerated(this.childName("root-password"), args.rootPassword, this.childOpts());
         this.container = serviceContainer(this.childName("container"), {
@@ -88,5 +120,36 @@ export class ObjectStorage extends LakehouseComponent {
         this.warehouseBucket = a.warehouseBucket;
         this.checkpointBucket = a.checkpointBucket;
         this.registerOutputs({ hostEndpoint: this.hostEndpoint, buckets: bucketNames });
+    }
+
+    /**
+     * The consumer's own MinIO user (access key `<namePrefix>-<consumer>`, generated secret) with a policy
+     * granting read/write on exactly `buckets` (each one of this storage's buckets). Created once per
+     * consumer; asking again with other buckets is an error.
+     */
+    public credentialsFor(consumer: StorageConsumer, buckets: string[]): StorageCredentials {
+        const wanted = [...new Set(buckets)].sort();
+        const existing = this.grants[consumer];
+        if (existing) {
+            if (existing.buckets.join(",") !== wanted.join(",")) {
+                throw new SpecError(`storage.${consumer}`, `is granted ${existing.buckets.join(", ")} already, not ${wanted.join(", ")}`);
+            }
+            return existing;
+        }
+        if (wanted.length === 0) throw new SpecError(`storage.${consumer}`, "needs at least one bucket");
+        for (const b of wanted) {
+            if (!this.buckets[b]) throw new SpecError(`storage.${consumer}`, `bucket ${b} is not one of the storage's buckets (${Object.keys(this.buckets).join(", ")})`);
+        }
+        const userName = `${this.namePrefix}-${consumer}`;
+        const secret = passwordOrGenerated(this.childName(`${consumer}-secret`), undefined, this.childOpts());
+        const opts = this.childOpts({ provider: this.provider, dependsOn: [this.container, ...wanted.map((b) => this.buckets[b])] });
+        const user = new minio.IamUser(this.childName(`${consumer}-user`), { name: userName, secret, forceDestroy: true }, opts);
+        const policy = new minio.IamPolicy(this.childName(`${consumer}-policy`), { name: userName, policy: consumerPolicy(wanted) }, opts);
+        const attachment = new minio.IamUserPolicyAttachment(this.childName(`${consumer}-grant`), {
+            userName: user.name, policyName: policy.name,
+        }, this.childOpts({ provider: this.provider, dependsOn: [user, policy] }));
+        const creds = { accessKey: pulumi.secret(user.name), secretKey: secret, ready: [attachment], buckets: wanted };
+        this.grants[consumer] = creds;
+        return creds;
     }
 }

@@ -16,7 +16,7 @@ const CLASSES = [
 
 /** Config and spec builders and helpers of the public entry. */
 const FUNCTIONS = [
-    "cdcTopics", "createConnectorProvider", "definedOnly", "diffConnector", "imageFor", "imagesFor",
+    "cdcTopics", "consumerPolicy", "createConnectorProvider", "definedOnly", "diffConnector", "imageFor", "imagesFor",
     "lakehouseArgsFromConfig", "mySqlConnector", "postgresConnector", "readLakehouseConfig", "resolveService",
     "resolveTopic", "schemaHistoryTopic", "secretDigest", "sparkPackages", "sparkS3aPackages", "validateInputs",
 ];
