@@ -315,6 +315,36 @@ function secretsUnchanged(olds: Partial<ConnectorOutputs>, news: ConnectorInputs
     return salt !== undefined && secretDigest(news.secretConfig, salt) === olds.secretConfigDigest;
 }
 
+/** The tables a Debezium config captures (`table.include.list`, comma-separated, trimmed), in order. */
+export function capturedTables(config: Record<string, unknown> | undefined): string[] {
+    const list = config?.["table.include.list"];
+    if (typeof list !== "string") return [];
+    return list.split(",").map((t) => t.trim()).filter((t) => t.length > 0);
+}
+
+/**
+ * The tables an update adds to and removes from capture (issue 16). Only the added tables need an
+ * incremental snapshot; the others keep their offsets and are never snapshotted again.
+ */
+export function captureChanges(oldConfig: Record<string, unknown> | undefined, newConfig: Record<string, unknown> | undefined): { added: string[]; removed: string[] } {
+    const before = capturedTables(oldConfig);
+    const after = capturedTables(newConfig);
+    return {
+        added: after.filter((t) => !before.includes(t)),
+        removed: before.filter((t) => !after.includes(t)),
+    };
+}
+
+/**
+ * Debezium's `execute-snapshot` signal for an incremental snapshot of exactly `tables`: the row to
+ * insert into the signaling table (source channel) or the value of a Kafka signal message (key: the
+ * `topic.prefix`). Throws on an empty list: a signal without tables would snapshot nothing.
+ */
+export function incrementalSnapshotSignal(id: string, tables: string[]): { id: string; type: string; data: string } {
+    if (tables.length === 0) throw new Error("an incremental snapshot signal needs at least one table");
+    return { id, type: "execute-snapshot", data: JSON.stringify({ "data-collections": tables, type: "INCREMENTAL" }) };
+}
+
 /**
  * The diff: a new name replaces (delete first: slot names, server ids and history topics are unique
  * per connector); the config compares only the keys the user gave, so keys the worker adds never show.

@@ -10,7 +10,8 @@ const SPARK = imagesFor("local").spark;
 const JOBS = path.resolve(__dirname, "../../jobs");
 
 describe("CDC job tests (pytest jobs/tests in the Spark image)", function () {
-    this.timeout(900_000);
+    // 2 minutes alone; several times that beside the shared stack's Spark job and Trino on 2 cores.
+    this.timeout(2_400_000);
 
     it("passes every test of jobs/tests, none skipped", async function () {
         if (!imageExists(SPARK)) throw new Error(`image ${SPARK} is missing: build it with \`make images\` (scripts/images.sh)`);
@@ -19,8 +20,8 @@ describe("CDC job tests (pytest jobs/tests in the Spark image)", function () {
         const out = await runToCompletion({
             name: `lh-jobs-pytest-${process.pid}`, image: SPARK,
             volumes: [`${JOBS}:/jobs:ro`], env: { PYTHONDONTWRITEBYTECODE: "1" },
-            args: ["python3", "-m", "pytest", "-p", "no:cacheprovider", "-rA", "-q", "/jobs/tests"],
-        });
+            args: ["python3", "-m", "pytest", "-p", "no:cacheprovider", "-rA", "-q", "--durations=5", "/jobs/tests"],
+        }, 2_300_000);
         const summary = out.trim().split("\n").pop() ?? "";
         const counts = Object.fromEntries([...summary.matchAll(/(\d+) (passed|failed|skipped|xfailed|xpassed|errors?|deselected)/g)].map((m) => [m[2], Number(m[1])]));
         assert.ok((counts.passed ?? 0) > 0, `no test passed:\n${out.slice(-4000)}`);

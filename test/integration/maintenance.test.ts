@@ -23,6 +23,8 @@ import { trino } from "../../tools/clients";
 import { spawn } from "child_process";
 
 const MIRROR = "cdc.dbserver1_public_users";
+/** Connect's REST resources consume JSON only: a request without this Content-Type is answered 415. */
+const JSON_HEADERS = { headers: { Accept: "application/json", "Content-Type": "application/json" } };
 const IDS = Array.from({ length: 30 }, (_, i) => 914_000 + i);
 
 async function psql(s: SharedStack, sql: string): Promise<string> {
@@ -161,7 +163,7 @@ describe("table maintenance and make status (shared stack)", function () {
         const mysql = s.outputs.verifyTarget.sources.find((x: any) => x.kind === "mysql" && x.connector);
         assert.ok(mysql, "a MySQL source with a connector");
         const name: string = mysql.connector;
-        await axios.put(`${connect}/connectors/${encodeURIComponent(name)}/stop`);
+        await axios.put(`${connect}/connectors/${encodeURIComponent(name)}/stop`, undefined, JSON_HEADERS);
         try {
             const r = await waitFor(`status to report connector ${name} stopped`, async () => {
                 const r = await status(s);
@@ -172,7 +174,7 @@ describe("table maintenance and make status (shared stack)", function () {
             assert.equal(r.json.healthy, false);
             assert.ok(r.json.problems.some((p: string) => p.includes(`connector ${name} is STOPPED`)), problems(r));
         } finally {
-            await axios.put(`${connect}/connectors/${encodeURIComponent(name)}/resume`);
+            await axios.put(`${connect}/connectors/${encodeURIComponent(name)}/resume`, undefined, JSON_HEADERS);
         }
         await waitHealthy(s, `connector ${name} RUNNING again`);
 

@@ -40,7 +40,11 @@ export async function docker(args: string[], opts: { input?: string; timeoutMs?:
         const { stdout } = await execFileP("docker", args, { maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 600_000 });
         return stdout;
     } catch (e: any) {
-        throw new Error(`docker ${args.join(" ")}: ${e.stderr || e.message}`);
+        // What the command printed on stdout is kept too (pytest reports its failures there), and a kill
+        // by the timeout is said as such.
+        const killed = e.killed ? ` (killed after ${(opts.timeoutMs ?? 600_000) / 1000} s, signal ${e.signal})` : "";
+        const stdout = typeof e.stdout === "string" && e.stdout ? `\n--- stdout (end):\n${e.stdout.slice(-6000)}` : "";
+        throw new Error(`docker ${args.join(" ")}${killed}: ${e.stderr || e.message}${stdout}`);
     }
 }
 
