@@ -37,6 +37,8 @@ export interface LakehouseConfig {
     mysqlTables?: TableSpec[];
     minioRootUser?: string;
     minioRootPassword?: pulumi.Output<string>;
+    /** A MinIO user and policy per consumer instead of the root key (opt-in, docs/security.md). Default: false. */
+    minioUsers?: boolean;
     resetConnectorOffsetsOnDelete?: boolean;
     postgresConnectorConfig?: Record<string, string>;
     mySqlConnectorConfig?: Record<string, string>;
@@ -88,6 +90,7 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
         mysqlTables: config.getObject<TableSpec[]>("mysqlTables"),
         minioRootUser: config.get("minioRootUser"),
         minioRootPassword: config.getSecret("minioRootPassword"),
+        minioUsers: config.getBoolean("minioUsers"),
         resetConnectorOffsetsOnDelete: config.getBoolean("resetConnectorOffsetsOnDelete"),
         postgresConnectorConfig: config.getObject<Record<string, string>>("postgresConnectorConfig"),
         mySqlConnectorConfig: config.getObject<Record<string, string>>("mySqlConnectorConfig"),
@@ -110,7 +113,7 @@ export function lakehouseArgsFromConfig(c: LakehouseConfig): LakehouseArgs {
         kafka: { brokerCount: c.brokerCount, clusterId: c.clusterId },
         postgres: { adminPassword: c.postgresAdminPassword, cdcPassword: c.postgresCdcPassword, tables: c.postgresTables },
         mysql: { rootPassword: c.mysqlRootPassword, cdcPassword: c.mysqlCdcPassword, flavour: c.mysqlFlavour, tables: c.mysqlTables },
-        storage: { rootUser: c.minioRootUser, rootPassword: c.minioRootPassword },
+        storage: { rootUser: c.minioRootUser, rootPassword: c.minioRootPassword, ...(c.minioUsers ? { minioUsers: true } : {}) },
         connectors: {
             resetOffsetsOnDelete: c.resetConnectorOffsetsOnDelete,
             postgresExtraConfig: c.postgresConnectorConfig,

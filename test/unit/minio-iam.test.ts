@@ -1,5 +1,6 @@
-// Least privilege on MinIO: each consumer gets a user and policy of its own, the root key reaches only
-// the MinIO container and the minio provider, and each policy names only the consumer's buckets.
+// Least privilege on MinIO (opt-in with storage.minioUsers / lakehouse:minioUsers): each consumer gets a user
+// and policy of its own, the root key reaches only the MinIO container and the minio provider, and each policy
+// names only the consumer's buckets. With the flag off (the default) nothing changes: consumers get the root key.
 import * as assert from "assert";
 import { Lakehouse } from "../../components";
 import { consumerPolicy } from "../../components/storage";
@@ -21,11 +22,11 @@ function resourcesOf(policy: string): string[] {
     return JSON.parse(policy).Statement.flatMap((s: { Resource: string[] }) => s.Resource).sort();
 }
 
-describe("MinIO users and policies per consumer", () => {
+describe("MinIO users and policies per consumer (minioUsers on)", () => {
     let records: RecordedResource[];
     let prefix: string;
     before(async () => {
-        records = await construct(() => new Lakehouse("lh", { storage: { rootUser: ROOT_USER, rootPassword: ROOT_PASSWORD } }));
+        records = await construct(() => new Lakehouse("lh", { storage: { rootUser: ROOT_USER, rootPassword: ROOT_PASSWORD, minioUsers: true } }));
         prefix = named(records, "lh-storage-catalog-user").inputs.name.replace(/-catalog$/, "");
     });
 
@@ -78,5 +79,20 @@ describe("MinIO users and policies per consumer", () => {
         assert.ok(actions.every((x: string) => x.startsWith("s3:") && !x.includes("*")), actions.join());
         assert.ok(!actions.some((x: string) => /Bucket(Policy|Create)|DeleteBucket|CreateBucket|ListAllMyBuckets|admin:/.test(x)));
         assert.deepStrictEqual(resourcesOf(consumerPolicy(["a", "b"])), ["arn:aws:s3:::a", "arn:aws:s3:::a/*", "arn:aws:s3:::b", "arn:aws:s3:::b/*"]);
+    });
+});
+
+describe("MinIO users per consumer off (the default)", () => {
+    it("creates no IAM resource and gives every consumer the root key", async () => {
+        const records = await construct(() => new Lakehouse("lh", { storage: { rootUser: ROOT_USER, rootPassword: ROOT_PASSWORD } }));
+        const iam = records.filter((r) => /^minio:index\/iam/.test(r.type)).map((r) => r.name);
+        assert.deepStrictEqual(iam, []);
+        for (const [c, want] of Object.entries(CONSUMERS)) {
+            const container = named(records, want.container);
+            const inputs = Object.fromEntries(Object.entries(container.inputs).filter(([k]) => !NAMING.has(k)));
+            const text = JSON.stringify(inputs);
+            assert.ok(text.includes(ROOT_USER) && text.includes(ROOT_PASSWORD), `${c} gets the root key`);
+            assert.ok(!container.dependsOn.some((d) => /-grant$/.test(d)), `${c} waits for no grant`);
+        }
     });
 });
