@@ -444,6 +444,11 @@ class Incompatible:
         return incompatible_message([self])
 
 
+# The mirror table property that marks a table stopped by an incompatible schema change (its value: the
+# message naming table, column, old and new type and the way out). Unset it to let the table flow again.
+STOPPED_PROPERTY = "lakehouse.cdc.stopped"
+
+
 def incompatible_message(changes: Sequence["Incompatible"]) -> str:
     """What the operator reads (job log, heartbeat, `make status`): table, columns, old and new types, and the
     way out."""
@@ -453,8 +458,15 @@ def incompatible_message(changes: Sequence["Incompatible"]) -> str:
             f"for {WIDENINGS}. The table's changes are no longer applied (its mirror and changelog stay as "
             "they were; other tables flow). Way out: drop the mirror table (the changelog may stay), restart "
             "the CDC job and re-snapshot the table through a Debezium incremental-snapshot signal "
-            "(execute-snapshot); or restore the source column's type, restart the CDC job and re-snapshot the "
+            "(execute-snapshot); or restore the source column's type, unset the mirror's table property "
+            f"{STOPPED_PROPERTY} (ALTER TABLE ... UNSET TBLPROPERTIES), restart the CDC job and re-snapshot the "
             "table the same way (the changes made while it was stopped were skipped).")
+
+
+def set_stopped_ddl(table: str, message: str) -> str:
+    """`ALTER TABLE ... SET TBLPROPERTIES` marking `table` stopped with `message` (a Spark SQL string literal)."""
+    literal = message.replace("\\", "\\\\").replace("'", "\\'").replace("\n", " ")
+    return f"ALTER TABLE {table} SET TBLPROPERTIES ('{STOPPED_PROPERTY}' = '{literal}')"
 
 
 class SchemaChangeError(Exception):

@@ -412,3 +412,8 @@ def test_an_incompatible_change_names_table_column_types_and_the_way_out():
     assert err.changes[0] is change
     assert "(column id bigint -> int, column n string -> int)" in str(err)
     assert isinstance(err, Exception) and not isinstance(err, lib.EnvelopeError)
+
+
+def test_the_stopped_property_ddl_quotes_the_message_as_a_spark_string_literal():
+    ddl = lib.set_stopped_ddl("c.cdc.t", "it's a \\ path\nand more")
+    assert ddl == "ALTER TABLE c.cdc.t SET TBLPROPERTIES ('lakehouse.cdc.stopped' = 'it\\'s a \\\\ path and more')"
