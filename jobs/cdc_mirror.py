@@ -109,12 +109,13 @@ class Mirror:
         keys = self.args.keys
         started = time.time()
         rdd = batch_df.select("topic", "partition", "offset", "key", "value").rdd \
-            .map(lambda r: lib.flatten(r.topic, r.partition, r.offset, r.key, r.value, keys)) \
+            .map(lambda r: lib.flatten_or_stop(r.topic, r.partition, r.offset, r.key, r.value, keys)) \
             .filter(lambda t: t is not None)
         events = spark.createDataFrame(rdd, flat_schema()).persist()
         try:
             per_topic = events.groupBy("topic").agg(F.collect_set("fields").alias("schemas"),
                                                     F.max("key_columns").alias("key_columns"),
+                                                    F.max(F.when(F.col("op") == lib.STOP_OP, F.col("image"))).alias("key_error"),
                                                     F.count(F.lit(1)).alias("n")).collect()
             topics = sorted(per_topic, key=lambda r: r.topic)
             self.load_stops(spark, list(getattr(self.args, "topics", None) or []) + [r.topic for r in topics])
@@ -124,6 +125,10 @@ class Mirror:
                     # Stopped by an incompatible schema change (logged once when it stopped): skipped.
                     self.status["stopped_changes_skipped"] += row.n
                     log.debug("batch %s: %s change(s) of stopped %s skipped", batch_id, row.n, row.topic)
+                    continue
+                if row.key_error is not None:
+                    # A change without a usable key: this table alone stops (flatten_or_stop's marker).
+                    self.stop_topic(row.topic, row.key_error, row.n, batch_id, spark)
                     continue
                 # Shorter (older) field lists first: a column added at the source comes last.
                 schemas = [lib.fields_from_json(s) for s in sorted(row.schemas, key=len)]
@@ -147,9 +152,9 @@ class Mirror:
                            last_batch_seconds=round(time.time() - started, 3))
         log.info("batch %s: %s change(s) in %s topic(s), %.1fs", batch_id, n, len(per_topic), time.time() - started)
 
-    def stop_topic(self, topic: str, error: "lib.SchemaChangeError", n: int, batch_id: int, spark=None) -> None:
-        """Records a topic stopped by an incompatible schema change: in the heartbeat (stopped_tables, read
-        by `make status`), once in the log, and as the mirror's table property lib.STOPPED_PROPERTY, so that
+    def stop_topic(self, topic: str, error, n: int, batch_id: int, spark=None) -> None:
+        """Records a topic stopped by an incompatible schema change or a change without a key: in the
+        heartbeat (stopped_tables, read by `make status`), once in the log, and as the mirror's table property lib.STOPPED_PROPERTY, so that
         it stays stopped across restarts (its skipped changes are missing from the mirror: only a
         re-snapshot makes it whole again). Its changes are skipped from now on."""
         message = str(error)
@@ -157,7 +162,9 @@ class Mirror:
         self.status["stopped_changes_skipped"] += n
         log.error("batch %s: %s stopped, its %s change(s) in this batch and later ones are skipped: %s",
                   batch_id, topic, n, message)
-        if spark is not None:
+        if spark is not None and spark.catalog.tableExists(self.table(topic)):
+            # (A table stopped before its mirror exists has nothing to carry the mark: it stops again at its
+            # next change after a restart, as long as the cause stays.)
             spark.sql(lib.set_stopped_ddl(self.table(topic), message))
 
     def load_stops(self, spark, topics: List[str]) -> None:
