@@ -19,6 +19,7 @@
 //
 //   npx ts-node tools/bench-bulk.ts [--stack dev] [--rows 100000] [--label run] [--sources postgres]
 //       [--phases insert,update,delete] [--first-id N] [--kafka true] [--sample-ms 1000] [--timeout-s 1800] [--json FILE]
+//       [--outputs FILE]   (the stack's `pulumi stack output --json` saved in a file, e.g. of a test harness's stack)
 import * as fs from "fs";
 import * as os from "os";
 import { execFileSync } from "child_process";
@@ -443,13 +444,15 @@ export interface BulkCli {
     stack: string;
     label: string;
     json: string;
+    /** A file with the stack's outputs (`pulumi stack output --json`) instead of asking the CLI. */
+    outputs: string;
     options: BulkOptions;
 }
 
 /** The command line, checked before anything runs; a bad value exits 2 naming the flag. */
 export function parseBulkArgs(argv: string[]): BulkCli {
     const a = parseCommandLine("bench-bulk",
-        "npx ts-node tools/bench-bulk.ts [--stack dev] [--rows 100000] [--label run] [--sources postgres[,mysql]] [--phases insert,update,delete] [--first-id N] [--kafka true|false] [--sample-ms 1000] [--timeout-s 1800] [--json FILE]", {
+        "npx ts-node tools/bench-bulk.ts [--stack dev] [--rows 100000] [--label run] [--sources postgres[,mysql]] [--phases insert,update,delete] [--first-id N] [--kafka true|false] [--sample-ms 1000] [--timeout-s 1800] [--json FILE] [--outputs FILE]", {
             stack: { type: "string", default: "dev" },
             rows: { type: "string", default: "100000" },
             label: { type: "string", default: "run" },
@@ -460,6 +463,7 @@ export function parseBulkArgs(argv: string[]): BulkCli {
             "sample-ms": { type: "string", default: "1000" },
             "timeout-s": { type: "string", default: "1800" },
             json: { type: "string", default: "" },
+            outputs: { type: "string", default: "" },
         }, argv);
     const fail = (msg: string): never => {
         console.error(`bench-bulk: ${msg}`);
@@ -484,7 +488,7 @@ export function parseBulkArgs(argv: string[]): BulkCli {
         fail(`--phases must start with insert and keep the order insert, update, delete, got ${a.phases}`);
     }
     return {
-        stack: a.stack, label: a.label, json: a.json || `docs/bench/bulk-${a.label}.json`,
+        stack: a.stack, label: a.label, json: a.json || `docs/bench/bulk-${a.label}.json`, outputs: a.outputs,
         options: {
             rows: int("rows", a.rows, 1), phases, sources: list("sources", a.sources, ["postgres", "mysql"] as const),
             firstId: a["first-id"] === "" ? undefined : int("first-id", a["first-id"], 1),
@@ -495,7 +499,7 @@ export function parseBulkArgs(argv: string[]): BulkCli {
 
 async function main(): Promise<void> {
     const cli = parseBulkArgs(process.argv.slice(2));
-    const outputs = await readStackOutputs(cli.stack, "bench-bulk");
+    const outputs = cli.outputs ? JSON.parse(fs.readFileSync(cli.outputs, "utf8")) : await readStackOutputs(cli.stack, "bench-bulk");
     const before = machine();
     const results = await benchBulk(outputs.endpoints, outputs.verifyTarget, cli.options);
     console.log(formatBulk(results));
