@@ -30,7 +30,7 @@ import type { VerifySource, VerifyTarget } from "../components/lakehouse";
 import type { TableSpec } from "../components/specs/postgres";
 import {
     SourceColumn, SourceDb, VerifyEndpoints, containerEnv, docker, isJsonColumn, mirrorText, parseCommandLine, readStackOutputs,
-    sleep, sourceText, trino, waitUntil,
+    sleep, sourceText, trino,
 } from "./clients";
 
 export type Phase = "insert" | "update" | "delete";
@@ -114,8 +114,8 @@ interface BulkSource {
     deleteSql(first: number, last: number): string;
     /** SELECT count(*), checksum, updated rows over the range, in the source's SQL. */
     checkSql(first: number, last: number): string;
-    /** The same three numbers over the mirror, in Trino's SQL. */
-    mirrorCheckSql(first: number, last: number): string;
+    /** The same three numbers over the mirror, in Trino's SQL (after the mirror's column types). */
+    mirrorCheckSql(first: number, last: number): Promise<string>;
     /** SELECT count(*), updated rows (no checksum: cheap enough to sample every second). */
     mirrorProgressSql(first: number, last: number): string;
 }
@@ -140,7 +140,7 @@ export function mirrorName(target: VerifyTarget, topic: string): string {
  * The SQL pieces of a bulk run over one table: the value of each column for row `g` at insert, the
  * column the update changes and how to recognise an updated row, and the per-row hash the checksum sums.
  */
-export function bulkSql(kind: Kind, t: TableSpec, cols: SourceColumn[], mirrorTypes: Map<string, string>) {
+export function bulkSql(kind: Kind, t: TableSpec, cols: SourceColumn[]) {
     if (t.primaryKey.length !== 1) throw new Error(`${t.schema}.${t.name}: bench-bulk needs a one-column primary key`);
     const key = t.primaryKey[0];
     const keyType = cols.find((c) => c.name === key)?.type ?? "";
@@ -163,14 +163,19 @@ export function bulkSql(kind: Kind, t: TableSpec, cols: SourceColumn[], mirrorTy
     const updText = isText(upd.type);
     const setUpd = updText ? concat(["'bulk-u-'", kind === "postgres" ? `${q(key)}::text` : q(key)]) : `-1 - (${q(key)} % 1000)`;
     const updated = (col: string) => (updText ? `${col} LIKE 'bulk-u-%'` : `${col} < 0`);
-    // The checksum's columns: those the mirror has too, JSON left out (its text differs by engine).
-    const sumCols = cols.filter((c) => !isJsonColumn(c) && mirrorTypes.has(c.name.toLowerCase()));
+    // The checksum's columns: the source's, JSON left out (its text differs by engine).
+    const sumCols = cols.filter((c) => !isJsonColumn(c));
     const table = kind === "postgres" ? `"${t.schema}"."${t.name}"` : `\`${t.schema}\`.\`${t.name}\``;
     const range = (col: string, a: number, b: number) => `${col} BETWEEN ${a} AND ${b}`;
     const srcHash = kind === "postgres"
         ? `('x' || substr(md5(concat_ws('|', ${sumCols.map((c) => `coalesce(${sourceText(kind, c)}, '~')`).join(", ")})), 1, 8))::bit(32)::bigint`
         : `CAST(CONV(SUBSTR(MD5(CONCAT_WS('|', ${sumCols.map((c) => `coalesce(${sourceText(kind, c)}, '~')`).join(", ")})), 1, 8), 16, 10) AS UNSIGNED)`;
-    const mirHash = `from_base(substr(to_hex(md5(to_utf8(concat_ws('|', ${sumCols.map((c) => `coalesce(${mirrorText("trino", c.name, mirrorTypes.get(c.name.toLowerCase())!)}, '~')`).join(", ")})))), 1, 8), 16)`;
+    // The mirror's side needs its column types (Trino's information_schema), known once the job made it.
+    const mirHash = (mirrorTypes: Map<string, string>) => {
+        const missing = sumCols.filter((c) => !mirrorTypes.has(c.name.toLowerCase()));
+        if (missing.length > 0) throw new Error(`the mirror has no column ${missing.map((c) => c.name).join(", ")} (yet)`);
+        return `from_base(substr(to_hex(md5(to_utf8(concat_ws('|', ${sumCols.map((c) => `coalesce(${mirrorText("trino", c.name, mirrorTypes.get(c.name.toLowerCase())!)}, '~')`).join(", ")})))), 1, 8), 16)`;
+    };
     const numbers = (n: number) => {
         if (kind === "postgres") return "";
         const levels = Math.max(1, Math.ceil(Math.log10(n)));
@@ -188,18 +193,15 @@ export function bulkSql(kind: Kind, t: TableSpec, cols: SourceColumn[], mirrorTy
         update: (a: number, b: number) => `UPDATE ${table} SET ${q(upd.name)} = ${setUpd} WHERE ${range(q(key), a, b)}`,
         delete: (a: number, b: number) => `DELETE FROM ${table} WHERE ${range(q(key), a, b)}`,
         check: (a: number, b: number) => `SELECT count(*), coalesce(sum(${srcHash}), 0), count(CASE WHEN ${updated(q(upd.name))} THEN 1 END) FROM ${table} WHERE ${range(q(key), a, b)}`,
-        mirrorCheck: (mirror: string, a: number, b: number) => `SELECT count(*), coalesce(sum(${mirHash}), 0), count_if(${updated(tq(upd.name))}) FROM ${mirror} WHERE ${range(tq(key), a, b)}`,
+        mirrorCheck: (mirror: string, mirrorTypes: Map<string, string>, a: number, b: number) => `SELECT count(*), coalesce(sum(${mirHash(mirrorTypes)}), 0), count_if(${updated(tq(upd.name))}) FROM ${mirror} WHERE ${range(tq(key), a, b)}`,
         mirrorProgress: (mirror: string, a: number, b: number) => `SELECT count(*), count_if(${updated(tq(upd.name))}) FROM ${mirror} WHERE ${range(tq(key), a, b)}`,
     };
 }
 
-/** The mirror's columns and their Trino types; waits up to 10 min for the job to create the mirror (a fresh stack). */
+/** The mirror's columns and their Trino types (none while the job has not made the mirror: an empty table's). */
 async function mirrorColumnTypes(trinoUrl: string, mirror: string): Promise<Map<string, string>> {
     const [catalog, schema, table] = mirror.split(".");
-    const rows = await waitUntil(`the mirror ${mirror} in Trino (is the CDC job running?)`, 600_000, 2000, async () => {
-        const r = await trino(trinoUrl, `SELECT column_name, data_type FROM ${catalog}.information_schema.columns WHERE table_schema = '${schema}' AND table_name = '${table}'`);
-        return r.length > 0 ? r : undefined;
-    });
+    const rows = await trino(trinoUrl, `SELECT column_name, data_type FROM ${catalog}.information_schema.columns WHERE table_schema = '${schema}' AND table_name = '${table}'`);
     return new Map(rows.map((r) => [String(r[0]).toLowerCase(), String(r[1])]));
 }
 
@@ -208,11 +210,11 @@ async function openSource(s: VerifySource & { container: string }, target: Verif
     const topic = `${s.topicPrefix}.${t.schema}.${t.name}`;
     const mirror = mirrorName(target, topic);
     const cols = await new SourceDb(s).columnTypes(t);
-    const sql = bulkSql(s.kind === "postgres" ? "postgres" : "mysql", t, cols, await mirrorColumnTypes(trinoUrl, mirror));
+    const sql = bulkSql(s.kind === "postgres" ? "postgres" : "mysql", t, cols);
     const common = {
         name: `${s.kind} ${t.schema}.${t.name}`, table: t, topic, mirror, key: sql.key,
         insertSql: sql.insert, updateSql: sql.update, deleteSql: sql.delete, checkSql: sql.check,
-        mirrorCheckSql: (a: number, b: number) => sql.mirrorCheck(mirror, a, b),
+        mirrorCheckSql: async (a: number, b: number) => sql.mirrorCheck(mirror, await mirrorColumnTypes(trinoUrl, mirror), a, b),
         mirrorProgressSql: (a: number, b: number) => sql.mirrorProgress(mirror, a, b),
     };
     if (s.kind === "postgres") {
@@ -371,14 +373,16 @@ async function benchSource(s: BulkSource, trinoUrl: string, counter: ChangeCount
                     count = Number(c);
                     done = phase === "insert" ? count : phase === "update" ? Number(u) : o.rows - count;
                 } catch (e) {
-                    log(`bench-bulk: trino: ${(e as Error).message}`);
+                    // A table that was empty has no mirror until the job's first batch with its rows.
+                    const m = (e as Error).message;
+                    if (!/does not exist/i.test(m) || samples.length % 30 === 0) log(`bench-bulk: trino: ${m}`);
                 }
                 const now = Date.now();
                 const k = counter?.state(s.topic, OP[phase]);
                 samples.push({ t: now - commitAt, mirror: done, kafka: k ? k.count : null, load1: os.loadavg()[0] });
                 if (done > 0 && mirrorFirst === null) mirrorFirst = now;
                 if (count === want.count && done === expected) {
-                    const [c2, sum2, u2] = (await trino(trinoUrl, s.mirrorCheckSql(first, last)))[0];
+                    const [c2, sum2, u2] = (await trino(trinoUrl, await s.mirrorCheckSql(first, last)))[0];
                     if (Number(c2) === want.count && big(sum2).toString() === want.checksum && Number(u2) === want.updated) {
                         equalAt = now;
                         break;

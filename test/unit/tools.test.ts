@@ -156,14 +156,15 @@ describe("tools/bench-bulk: SQL of a bulk run and its command line", () => {
     const types = new Map([["id", "integer"], ["name", "varchar"], ["email", "varchar"], ["doc", "varchar"]]);
 
     it("inserts with one generate_series statement in Postgres, updates the first text column and checksums the same text on both sides", () => {
-        const sql = bulkSql("postgres", users, usersCols, types);
+        const sql = bulkSql("postgres", users, usersCols);
         assert.equal(sql.updateColumn, "name");
         assert.deepEqual(sql.checksumColumns, ["id", "name", "email"], "JSON is left out of the checksum");
         assert.equal(sql.insert(10, 19), `INSERT INTO "public"."users" ("id", "name", "email") SELECT g, 'bulk-' || g::text, 'bulk-' || g::text FROM generate_series(10, 19) g`);
         assert.equal(sql.update(10, 19), `UPDATE "public"."users" SET "name" = 'bulk-u-' || "id"::text WHERE "id" BETWEEN 10 AND 19`);
         assert.equal(sql.delete(10, 19), `DELETE FROM "public"."users" WHERE "id" BETWEEN 10 AND 19`);
         assert.match(sql.check(10, 19), /^SELECT count\(\*\), coalesce\(sum\(\('x' \|\| substr\(md5\(concat_ws\('\|', coalesce\("id"::text, '~'\)/);
-        assert.match(sql.mirrorCheck("minio.cdc.t", 10, 19), /from_base\(substr\(to_hex\(md5\(to_utf8\(concat_ws\('\|', coalesce\(CAST\("id" AS varchar\), '~'\)/);
+        assert.match(sql.mirrorCheck("minio.cdc.t", types, 10, 19), /from_base\(substr\(to_hex\(md5\(to_utf8\(concat_ws\('\|', coalesce\(CAST\("id" AS varchar\), '~'\)/);
+        assert.throws(() => sql.mirrorCheck("minio.cdc.t", new Map([["id", "integer"]]), 10, 19), /the mirror has no column name, email/);
         assert.match(sql.mirrorProgress("minio.cdc.t", 10, 19), /count_if\("name" LIKE 'bulk-u-%'\) FROM minio\.cdc\.t WHERE "id" BETWEEN 10 AND 19$/);
     });
 
@@ -171,7 +172,7 @@ describe("tools/bench-bulk: SQL of a bulk run and its command line", () => {
         const orders = { schema: "sales", name: "orders", primaryKey: ["id"], columns: [
             { name: "id", type: "int", notNull: true }, { name: "customer_id", type: "int" }, { name: "amount", type: "decimal(10,2)" }, { name: "status", type: "varchar(32)" }] };
         const cols = orders.columns.map((c) => ({ name: c.name, type: c.type }));
-        const sql = bulkSql("mysql", orders, cols, new Map(cols.map((c) => [c.name, "varchar"])));
+        const sql = bulkSql("mysql", orders, cols);
         const ins = sql.insert(100, 1099);
         assert.match(ins, /^INSERT INTO `sales`\.`orders` \(`id`, `customer_id`, `amount`, `status`\) SELECT g, \(g % 1000\), \(\(g % 1000\) \+ 0\.25\), CONCAT\('bulk-', g\)/);
         assert.equal((ins.match(/CROSS JOIN/g) ?? []).length, 2, "1000 rows need three digits");
@@ -182,10 +183,10 @@ describe("tools/bench-bulk: SQL of a bulk run and its command line", () => {
 
     it("refuses a table it cannot fill or update, before anything runs", () => {
         const t = (columns: { name: string; type: string; notNull?: boolean }[], primaryKey = ["id"]) => ({ schema: "s", name: "t", primaryKey, columns });
-        assert.throws(() => bulkSql("postgres", t([{ name: "id", type: "uuid" }, { name: "v", type: "text" }]), [{ name: "id", type: "uuid" }, { name: "v", type: "text" }], types), /integer primary key, got uuid/);
-        assert.throws(() => bulkSql("postgres", t([{ name: "id", type: "integer" }]), [{ name: "id", type: "integer" }], types), /text or integer column besides the key/);
+        assert.throws(() => bulkSql("postgres", t([{ name: "id", type: "uuid" }, { name: "v", type: "text" }]), [{ name: "id", type: "uuid" }, { name: "v", type: "text" }] ), /integer primary key, got uuid/);
+        assert.throws(() => bulkSql("postgres", t([{ name: "id", type: "integer" }]), [{ name: "id", type: "integer" }] ), /text or integer column besides the key/);
         assert.throws(() => bulkSql("postgres", t([{ name: "id", type: "integer" }, { name: "at", type: "date", notNull: true }, { name: "v", type: "text" }]),
-            [{ name: "id", type: "integer" }, { name: "at", type: "date" }, { name: "v", type: "text" }], types), /s\.t\.at: NOT NULL of a type bench-bulk cannot fill \(date\)/);
+            [{ name: "id", type: "integer" }, { name: "at", type: "date" }, { name: "v", type: "text" }] ), /s\.t\.at: NOT NULL of a type bench-bulk cannot fill \(date\)/);
     });
 
     it("names the mirror as the CDC job does and reads its flags", () => {
