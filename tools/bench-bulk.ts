@@ -354,9 +354,10 @@ async function benchSource(s: BulkSource, trinoUrl: string, counter: ChangeCount
             const commitAt = Date.now();
             const [cnt, sum, upd] = (await s.query(s.checkSql(first, last)))[0];
             const want = { count: Number(cnt), checksum: big(sum).toString(), updated: Number(upd) };
-            const expected = phase === "insert" ? o.rows : phase === "update" ? o.rows : 0;
-            if ((phase === "delete" ? want.count : phase === "update" ? want.updated : want.count) !== expected) {
-                throw new Error(`${s.name} ${phase}: the source shows ${JSON.stringify(want)} after the commit, expected ${expected} rows`);
+            // Rows done: inserted, updated or gone; all of them in the source at its commit.
+            const doneIn = (count: number, updated: number) => (phase === "insert" ? count : phase === "update" ? updated : o.rows - count);
+            if (doneIn(want.count, want.updated) !== o.rows) {
+                throw new Error(`${s.name} ${phase}: the source shows ${JSON.stringify(want)} after the commit, not all ${o.rows} rows ${({ insert: "inserted", update: "updated", delete: "deleted" } as const)[phase]}`);
             }
             if (phase === "delete") dirty = false;
             log(`bench-bulk: ${s.name} ${phase}: statement ${commitAt - sent} ms; waiting for the mirror (count ${want.count}, checksum ${want.checksum})`);
@@ -371,7 +372,7 @@ async function benchSource(s: BulkSource, trinoUrl: string, counter: ChangeCount
                 try {
                     const [c, u] = (await trino(trinoUrl, s.mirrorProgressSql(first, last)))[0];
                     count = Number(c);
-                    done = phase === "insert" ? count : phase === "update" ? Number(u) : o.rows - count;
+                    done = doneIn(count, Number(u));
                 } catch (e) {
                     // A table that was empty has no mirror until the job's first batch with its rows.
                     const m = (e as Error).message;
@@ -381,7 +382,7 @@ async function benchSource(s: BulkSource, trinoUrl: string, counter: ChangeCount
                 const k = counter?.state(s.topic, OP[phase]);
                 samples.push({ t: now - commitAt, mirror: done, kafka: k ? k.count : null, load1: os.loadavg()[0] });
                 if (done > 0 && mirrorFirst === null) mirrorFirst = now;
-                if (count === want.count && done === expected) {
+                if (count === want.count && done === o.rows) {
                     const [c2, sum2, u2] = (await trino(trinoUrl, await s.mirrorCheckSql(first, last)))[0];
                     if (Number(c2) === want.count && big(sum2).toString() === want.checksum && Number(u2) === want.updated) {
                         equalAt = now;
