@@ -11,7 +11,7 @@
 //   kafka   commit -> the first and the last of the phase's change events seen by a consumer (--kafka false to skip);
 //   mirror  commit -> the mirror, read through Trino, first showing progress, and equal to the source: the
 //           same row count in the id range and the same checksum (a sum over the rows of a 32-bit piece of
-//           md5 over each row's values in the text verify compares, tools/clients.ts sourceText/mirrorText);
+//           SHA-256 over each row's values in the text verify compares, tools/clients.ts sourceText/mirrorText);
 //   samples every --sample-ms: mirror progress (rows in, updated, or gone), change events seen, load average.
 // rows/s end to end = rows / (commit -> mirror equal). The JSON goes to --json (default
 // docs/bench/bulk-<label>.json); tools/bench-plot-bulk.py draws the PNGs from it (the Makefile runs both).
@@ -168,13 +168,13 @@ export function bulkSql(kind: Kind, t: TableSpec, cols: SourceColumn[]) {
     const table = kind === "postgres" ? `"${t.schema}"."${t.name}"` : `\`${t.schema}\`.\`${t.name}\``;
     const range = (col: string, a: number, b: number) => `${col} BETWEEN ${a} AND ${b}`;
     const srcHash = kind === "postgres"
-        ? `('x' || substr(md5(concat_ws('|', ${sumCols.map((c) => `coalesce(${sourceText(kind, c)}, '~')`).join(", ")})), 1, 8))::bit(32)::bigint`
-        : `CAST(CONV(SUBSTR(MD5(CONCAT_WS('|', ${sumCols.map((c) => `coalesce(${sourceText(kind, c)}, '~')`).join(", ")})), 1, 8), 16, 10) AS UNSIGNED)`;
+        ? `('x' || substr(encode(sha256(convert_to(concat_ws('|', ${sumCols.map((c) => `coalesce(${sourceText(kind, c)}, '~')`).join(", ")}), 'UTF8')), 'hex'), 1, 8))::bit(32)::bigint`
+        : `CAST(CONV(SUBSTR(SHA2(CONCAT_WS('|', ${sumCols.map((c) => `coalesce(${sourceText(kind, c)}, '~')`).join(", ")}), 256), 1, 8), 16, 10) AS UNSIGNED)`;
     // The mirror's side needs its column types (Trino's information_schema), known once the job made it.
     const mirHash = (mirrorTypes: Map<string, string>) => {
         const missing = sumCols.filter((c) => !mirrorTypes.has(c.name.toLowerCase()));
         if (missing.length > 0) throw new Error(`the mirror has no column ${missing.map((c) => c.name).join(", ")} (yet)`);
-        return `from_base(substr(to_hex(md5(to_utf8(concat_ws('|', ${sumCols.map((c) => `coalesce(${mirrorText("trino", c.name, mirrorTypes.get(c.name.toLowerCase())!)}, '~')`).join(", ")})))), 1, 8), 16)`;
+        return `from_base(substr(to_hex(sha256(to_utf8(concat_ws('|', ${sumCols.map((c) => `coalesce(${mirrorText("trino", c.name, mirrorTypes.get(c.name.toLowerCase())!)}, '~')`).join(", ")})))), 1, 8), 16)`;
     };
     const numbers = (n: number) => {
         if (kind === "postgres") return "";
@@ -506,10 +506,22 @@ async function main(): Promise<void> {
     const cli = parseBulkArgs(process.argv.slice(2));
     const outputs = cli.outputs ? JSON.parse(fs.readFileSync(cli.outputs, "utf8")) : await readStackOutputs(cli.stack, "bench-bulk");
     const before = machine();
-    const results = await benchBulk(outputs.endpoints, outputs.verifyTarget, cli.options);
+    const at = new Date().toISOString();
+    // One source at a time, the JSON rewritten after each: a failure keeps what was measured before it.
+    const results: SourceResult[] = [];
+    const write = (error?: string) => fs.writeFileSync(cli.json, JSON.stringify({ label: cli.label, stack: cli.stack, at, ...cli.options, log: undefined,
+        machine: { before, after: machine() }, results, ...(error ? { error } : {}) }, null, 2) + "\n");
+    try {
+        for (const source of cli.options.sources) {
+            results.push(...await benchBulk(outputs.endpoints, outputs.verifyTarget, { ...cli.options, sources: [source] }));
+            write();
+        }
+    } catch (e) {
+        write((e as Error).message);
+        console.log(formatBulk(results));
+        throw e;
+    }
     console.log(formatBulk(results));
-    fs.writeFileSync(cli.json, JSON.stringify({ label: cli.label, stack: cli.stack, at: new Date().toISOString(), ...cli.options, log: undefined,
-        machine: { before, after: machine() }, results }, null, 2) + "\n");
     console.log(`bench-bulk: wrote ${cli.json}`);
 }
 
