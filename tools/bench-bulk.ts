@@ -76,7 +76,7 @@ export interface PhaseResult {
     rowsPerSec: number;
     /** rows / (commit -> last change event in Kafka). */
     kafkaRowsPerSec: number | null;
-    /** rows / (last change event in Kafka -> mirror equal). */
+    /** Last change event in Kafka -> mirror equal (ms): the job's share. */
     kafkaToMirrorMs: number | null;
     /** Count and checksum the source and the mirror agreed on. */
     count: number;
