@@ -8,7 +8,7 @@ ENV := source scripts/env.sh &&
 POLICY_CONFIG ?= $(wildcard policies/config/$(STACK).json)
 POLICY := --policy-pack ./policies $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG),)
 
-.PHONY: up heal test test-slow go-test deps docker toolchain images typecheck unit integration verify status bench-latency bench-soak preview destroy clean-state \
+.PHONY: up heal test test-slow go-test deps docker toolchain images typecheck unit integration verify status bench-latency bench-soak bench-bulk preview destroy clean-state \
 	k8s-toolchain k8s-up k8s-smoke k8s-status k8s-down test-k8s
 
 ## up: toolchain, local images, then `pulumi up` of the dev stack (preview first, with the policy pack,
@@ -49,6 +49,15 @@ bench-soak: deps
 ## against the deployed stack (tools/bench-latency.ts); numbers in docs/e2e.md.
 bench-latency: deps
 	$(ENV) npx ts-node tools/bench-latency.ts --stack $(STACK) --changes $${CHANGES:-100} --json .cache/logs/bench-latency-$(STACK).json
+
+## bench-bulk: bulk throughput, source commit -> Kafka -> mirror equal through Trino, of ROWS rows (default
+## 100000) inserted by one INSERT ... SELECT, then one UPDATE and one DELETE of all of them, into the first
+## captured table of each source in SOURCES (postgres, or postgres,mysql); lag sampled every second
+## (tools/bench-bulk.ts). JSON and PNG plots in docs/bench/bulk-$(LABEL)*; numbers in docs/performance.md.
+## The plots run in a cached venv with matplotlib from PyPI (scripts/bench-venv.sh, pinned in versions.json).
+bench-bulk: deps
+	$(ENV) npx ts-node tools/bench-bulk.ts --stack $(STACK) --rows $${ROWS:-100000} --label $${LABEL:-run} --sources $${SOURCES:-postgres}
+	"$$(bash scripts/bench-venv.sh)" tools/bench-plot-bulk.py docs/bench/bulk-$${LABEL:-run}.json
 
 ## test: type check, toolchain and images (cached), the examples against the packed package, then
 ## unit and integration tests in one mocha run, whose closing line counts every test.

@@ -2,6 +2,7 @@
 // order statistics. Their runs against a deployed stack are in test/integration/stack.test.ts.
 import { strict as assert } from "assert";
 import { stats } from "../../tools/bench-latency";
+import { bulkSql, mirrorName, parseBulkArgs } from "../../tools/bench-bulk";
 import { decimalText, decodeDecimals, rowDiff, sortRows, valueFor } from "../../tools/verify";
 import { canonicalJson, parseCommandLine, sourceText } from "../../tools/clients";
 import { stoppedTableProblems } from "../../tools/status";
@@ -145,5 +146,55 @@ describe("tools/status: the CDC job's heartbeat", () => {
         assert.deepEqual(stoppedTableProblems({ time: 1 }), []);
         assert.deepEqual(stoppedTableProblems(undefined), []);
         assert.deepEqual(stoppedTableProblems({ stopped_tables: ["x"] }), []);
+    });
+});
+
+describe("tools/bench-bulk: SQL of a bulk run and its command line", () => {
+    const users = { schema: "public", name: "users", primaryKey: ["id"], columns: [
+        { name: "id", type: "integer", notNull: true }, { name: "name", type: "text" }, { name: "email", type: "text" }] };
+    const usersCols = [{ name: "id", type: "integer" }, { name: "name", type: "text" }, { name: "email", type: "text" }, { name: "doc", type: "jsonb" }];
+    const types = new Map([["id", "integer"], ["name", "varchar"], ["email", "varchar"], ["doc", "varchar"]]);
+
+    it("inserts with one generate_series statement in Postgres, updates the first text column and checksums the same text on both sides", () => {
+        const sql = bulkSql("postgres", users, usersCols);
+        assert.equal(sql.updateColumn, "name");
+        assert.deepEqual(sql.checksumColumns, ["id", "name", "email"], "JSON is left out of the checksum");
+        assert.equal(sql.insert(10, 19), `INSERT INTO "public"."users" ("id", "name", "email") SELECT g, 'bulk-' || g::text, 'bulk-' || g::text FROM generate_series(10, 19) g`);
+        assert.equal(sql.update(10, 19), `UPDATE "public"."users" SET "name" = 'bulk-u-' || "id"::text WHERE "id" BETWEEN 10 AND 19`);
+        assert.equal(sql.delete(10, 19), `DELETE FROM "public"."users" WHERE "id" BETWEEN 10 AND 19`);
+        assert.match(sql.check(10, 19), /^SELECT count\(\*\), coalesce\(sum\(\('x' \|\| substr\(encode\(sha256\(convert_to\(concat_ws\('\|', coalesce\("id"::text, '~'\)/);
+        assert.match(sql.mirrorCheck("minio.cdc.t", types, 10, 19), /from_base\(substr\(to_hex\(sha256\(to_utf8\(concat_ws\('\|', coalesce\(CAST\("id" AS varchar\), '~'\)/);
+        assert.throws(() => sql.mirrorCheck("minio.cdc.t", new Map([["id", "integer"]]), 10, 19), /the mirror has no column name, email/);
+        assert.match(sql.mirrorProgress("minio.cdc.t", 10, 19), /count_if\("name" LIKE 'bulk-u-%'\) FROM minio\.cdc\.t WHERE "id" BETWEEN 10 AND 19$/);
+    });
+
+    it("numbers the MySQL rows from cross-joined digits, as many as the row count needs", () => {
+        const orders = { schema: "sales", name: "orders", primaryKey: ["id"], columns: [
+            { name: "id", type: "int", notNull: true }, { name: "customer_id", type: "int" }, { name: "amount", type: "decimal(10,2)" }, { name: "status", type: "varchar(32)" }] };
+        const cols = orders.columns.map((c) => ({ name: c.name, type: c.type }));
+        const sql = bulkSql("mysql", orders, cols);
+        const ins = sql.insert(100, 1099);
+        assert.match(ins, /^INSERT INTO `sales`\.`orders` \(`id`, `customer_id`, `amount`, `status`\) SELECT g, \(g % 1000\), \(\(g % 1000\) \+ 0\.25\), CONCAT\('bulk-', g\)/);
+        assert.equal((ins.match(/CROSS JOIN/g) ?? []).length, 2, "1000 rows need three digits");
+        assert.match(ins, /d0\.d \* 1 \+ d1\.d \* 10 \+ d2\.d \* 100 AS n .* WHERE n <= 999\) gs$/);
+        assert.equal(sql.updateColumn, "status");
+        assert.equal(sql.update(1, 2), "UPDATE `sales`.`orders` SET `status` = CONCAT('bulk-u-', `id`) WHERE `id` BETWEEN 1 AND 2");
+    });
+
+    it("refuses a table it cannot fill or update, before anything runs", () => {
+        const t = (columns: { name: string; type: string; notNull?: boolean }[], primaryKey = ["id"]) => ({ schema: "s", name: "t", primaryKey, columns });
+        assert.throws(() => bulkSql("postgres", t([{ name: "id", type: "uuid" }, { name: "v", type: "text" }]), [{ name: "id", type: "uuid" }, { name: "v", type: "text" }] ), /integer primary key, got uuid/);
+        assert.throws(() => bulkSql("postgres", t([{ name: "id", type: "integer" }]), [{ name: "id", type: "integer" }] ), /text or integer column besides the key/);
+        assert.throws(() => bulkSql("postgres", t([{ name: "id", type: "integer" }, { name: "at", type: "date", notNull: true }, { name: "v", type: "text" }]),
+            [{ name: "id", type: "integer" }, { name: "at", type: "date" }, { name: "v", type: "text" }] ), /s\.t\.at: NOT NULL of a type bench-bulk cannot fill \(date\)/);
+    });
+
+    it("names the mirror as the CDC job does and reads its flags", () => {
+        assert.equal(mirrorName({ cdc: { namespace: "minio.cdc", tablePrefix: "", container: "", checkpointLocation: "" } } as any, "dbserver1.public.users"), "minio.cdc.dbserver1_public_users");
+        const cli = parseBulkArgs(["--rows", "1000000", "--label", "before", "--sources", "postgres,mysql", "--phases", "insert,delete", "--kafka", "false"]);
+        assert.deepEqual({ ...cli.options, log: undefined }, { rows: 1_000_000, phases: ["insert", "delete"], sources: ["postgres", "mysql"], firstId: undefined,
+            kafka: false, sampleMs: 1000, phaseTimeoutMs: 1_800_000, log: undefined });
+        assert.equal(cli.json, "docs/bench/bulk-before.json");
+        assert.equal(parseBulkArgs([]).options.rows, 100_000);
     });
 });
