@@ -346,6 +346,37 @@ export function incrementalSnapshotSignal(id: string, tables: string[]): { id: s
 }
 
 /**
+ * The signaling table (issue 16): Debezium's source channel needs it for incremental snapshots on
+ * both connectors (Postgres and non-GTID MySQL write the open/close watermarks into it), so a Kafka
+ * signal channel would not spare it. `collection` is `schema.table` (Postgres) or `database.table`
+ * (MySQL); `user` is the connector's login, which inserts the watermarks. Gives the DDL plus grants,
+ * idempotent, and the connector config keys that point at it. Throws on a bad name before anything runs.
+ */
+export function signalTable(kind: "postgres" | "mysql", collection: string, user: string): { ddl: string[]; config: Record<string, string> } {
+    const m = /^([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)$/.exec(collection);
+    if (!m) throw new Error(`signal collection "${collection}" must be <schema|database>.<table> in lower-case letters, digits and _`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(user)) throw new Error(`signal table user "${user}" must be letters, digits and _`);
+    const [, ns, table] = m;
+    const columns = "id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL";
+    const ddl = kind === "postgres"
+        ? [`CREATE SCHEMA IF NOT EXISTS ${ns}`,
+           `CREATE TABLE IF NOT EXISTS ${ns}.${table} (${columns})`,
+           `GRANT USAGE ON SCHEMA ${ns} TO ${user}`,
+           `GRANT SELECT, INSERT, UPDATE, DELETE ON ${ns}.${table} TO ${user}`]
+        : [`CREATE DATABASE IF NOT EXISTS ${ns}`,
+           `CREATE TABLE IF NOT EXISTS ${ns}.${table} (${columns})`,
+           `GRANT SELECT, INSERT, UPDATE, DELETE ON ${ns}.${table} TO '${user}'@'%'`];
+    return { ddl, config: { "signal.enabled.channels": "source", "signal.data.collection": collection } };
+}
+
+/** The INSERT that sends `incrementalSnapshotSignal(id, tables)` through the signaling table (values quoted). */
+export function signalInsertSql(collection: string, id: string, tables: string[]): string {
+    const signal = incrementalSnapshotSignal(id, tables);
+    const q = (v: string) => `'${v.replace(/'/g, "''")}'`;
+    return `INSERT INTO ${collection} (id, type, data) VALUES (${q(signal.id)}, ${q(signal.type)}, ${q(signal.data)})`;
+}
+
+/**
  * The diff: a new name replaces (delete first: slot names, server ids and history topics are unique
  * per connector); the config compares only the keys the user gave, so keys the worker adds never show.
  */

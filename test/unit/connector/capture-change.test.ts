@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { captureChanges, capturedTables, createConnectorProvider, diffConnector, incrementalSnapshotSignal } from "../../../components/connector/provider";
+import { captureChanges, capturedTables, createConnectorProvider, diffConnector, incrementalSnapshotSignal, signalInsertSql, signalTable } from "../../../components/connector/provider";
 import { FakeConnect } from "./fakeConnect";
 
 const fast = { retry: { initialDelayMs: 20, maxDelayMs: 100, maxElapsedMs: 3000 }, pollIntervalMs: 20, stablePolls: 2 };
@@ -33,6 +33,26 @@ describe("connector: tables added to and removed from capture (issue 16)", () =>
         assert.strictEqual(signal.type, "execute-snapshot");
         assert.deepStrictEqual(JSON.parse(signal.data), { "data-collections": ["inventory.items"], type: "INCREMENTAL" });
         assert.throws(() => incrementalSnapshotSignal("none", []), /at least one table/);
+    });
+
+    it("signalTable gives idempotent DDL with the connector user's grants and the config keys, per source kind", () => {
+        const pg = signalTable("postgres", "signal.debezium_signal", "debezium");
+        assert.deepStrictEqual(pg.config, { "signal.enabled.channels": "source", "signal.data.collection": "signal.debezium_signal" });
+        assert.ok(pg.ddl.every((s) => !/^CREATE/.test(s) || /IF NOT EXISTS/.test(s)));
+        assert.ok(pg.ddl.includes("GRANT SELECT, INSERT, UPDATE, DELETE ON signal.debezium_signal TO debezium"));
+        const my = signalTable("mysql", "inventory.debezium_signal", "debezium");
+        assert.ok(my.ddl.some((s) => s.startsWith("CREATE TABLE IF NOT EXISTS inventory.debezium_signal (id VARCHAR(42) PRIMARY KEY")));
+        assert.ok(my.ddl.includes("GRANT SELECT, INSERT, UPDATE, DELETE ON inventory.debezium_signal TO 'debezium'@'%'"));
+        assert.throws(() => signalTable("postgres", "no_schema", "debezium"), /must be <schema\|database>\.<table>/);
+        assert.throws(() => signalTable("postgres", "signal.t; DROP TABLE x", "debezium"), /signal collection/);
+        assert.throws(() => signalTable("mysql", "inventory.t", "bad'user"), /signal table user/);
+    });
+
+    it("signalInsertSql inserts the INCREMENTAL signal for exactly the added tables, quoted", () => {
+        const { added } = captureChanges({ "table.include.list": "public.a" }, { "table.include.list": "public.a,public.b" });
+        const sql = signalInsertSql("signal.debezium_signal", "it's-1", added);
+        assert.strictEqual(sql, `INSERT INTO signal.debezium_signal (id, type, data) VALUES ('it''s-1', 'execute-snapshot', '{"data-collections":["public.b"],"type":"INCREMENTAL"}')`);
+        assert.throws(() => signalInsertSql("signal.s", "x", []), /at least one table/);
     });
 
     it("a changed table.include.list is an update in place (no replacement)", () => {
