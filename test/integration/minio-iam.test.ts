@@ -1,13 +1,4 @@
-// PENDING — NOT YET RUN. This suite has never run against a deployed stack. It lives outside every
-// .mocharc*.json spec glob (test/pending/), so `make test` and CI do not run it. It needs a stack with
-// per-consumer MinIO users on (lakehouse:minioUsers true), while the shared test stack keeps the default (off).
-// To run it: in a scratch checkout, add `await pulumi("config", "set", "lakehouse:minioUsers", "true");` beside
-// the other `config set` calls of test/support/shared-stack.ts (deploy), then, under the slow lock,
-//   npx mocha -r ts-node/register/transpile-only -r test/support/shared-stack-hooks.ts --extension ts \
-//     --timeout 600000 --forbid-pending --forbid-only test/pending/minio-iam.test.ts
-// (with LAKEHOUSE_TEST_STACK / LAKEHOUSE_TEST_PREFIX / LAKEHOUSE_TEST_BIND_IP set to a stack of your own).
-// Once it has run green, minioUsers becomes the default and this file moves back to test/integration/.
-//
+// (minioUsers is on by default, so the shared stack has a user per consumer.)
 // Least privilege on MinIO, on the shared stack: each consumer's own key (read inside its container,
 // never printed) reads and writes its buckets and is refused (AccessDenied) on a bucket outside its grant.
 import { strict as assert } from "assert";
