@@ -64,6 +64,20 @@ class EnvelopeError(ValueError):
     """A Kafka value that is not a Debezium change event."""
 
 
+class MissingKeyError(EnvelopeError):
+    """A change of a table the job has no key for (none declared, no Debezium message key, or a declared key
+    column missing from the row): its table alone stops, like an incompatible schema change."""
+
+    def __init__(self, topic: str, detail: str):
+        self.topic = topic
+        super().__init__(
+            f"{topic}: {detail}. The job merges the mirror by a primary key, so this table's changes are no "
+            "longer applied (its mirror and changelog stay as they were; other tables flow). Way out: declare "
+            "the table's primaryKey in the stack (or set Debezium's message.key.columns for it), unset the "
+            f"mirror's table property {STOPPED_PROPERTY} if it has one, restart the CDC job and re-snapshot the "
+            "table through a Debezium incremental-snapshot signal (execute-snapshot).")
+
+
 @dataclass(frozen=True)
 class Field:
     """A column of the captured table, as Spark SQL sees it."""
@@ -307,12 +321,12 @@ def change_id(op: str, source: Dict[str, Any], key: str, partition: int, offset:
 # ---------------------------------------------------------------------------------------------------
 # Keys, ordering and the latest change per key.
 
-def row_key(event: ChangeEvent, primary_key: Sequence[str]) -> str:
+def row_key(event: ChangeEvent, primary_key: Sequence[str], topic: str = "?") -> str:
     """The row's key as canonical JSON of its primary-key values (from `after`, or `before` for deletes)."""
     image = event.image or {}
     missing = [c for c in primary_key if c not in image]
     if missing:
-        raise EnvelopeError(f"primary key column(s) {missing} missing from the {event.op!r} event's row")
+        raise MissingKeyError(topic, f"primary key column(s) {missing} missing from the {event.op!r} event's row")
     return json.dumps([image[c] for c in primary_key], separators=(",", ":"), default=str)
 
 
@@ -444,6 +458,11 @@ class Incompatible:
         return incompatible_message([self])
 
 
+# The mirror table property that marks a table stopped by an incompatible schema change (its value: the
+# message naming table, column, old and new type and the way out). Unset it to let the table flow again.
+STOPPED_PROPERTY = "lakehouse.cdc.stopped"
+
+
 def incompatible_message(changes: Sequence["Incompatible"]) -> str:
     """What the operator reads (job log, heartbeat, `make status`): table, columns, old and new types, and the
     way out."""
@@ -453,8 +472,15 @@ def incompatible_message(changes: Sequence["Incompatible"]) -> str:
             f"for {WIDENINGS}. The table's changes are no longer applied (its mirror and changelog stay as "
             "they were; other tables flow). Way out: drop the mirror table (the changelog may stay), restart "
             "the CDC job and re-snapshot the table through a Debezium incremental-snapshot signal "
-            "(execute-snapshot); or restore the source column's type, restart the CDC job and re-snapshot the "
+            "(execute-snapshot); or restore the source column's type, unset the mirror's table property "
+            f"{STOPPED_PROPERTY} (ALTER TABLE ... UNSET TBLPROPERTIES), restart the CDC job and re-snapshot the "
             "table the same way (the changes made while it was stopped were skipped).")
+
+
+def set_stopped_ddl(table: str, message: str) -> str:
+    """`ALTER TABLE ... SET TBLPROPERTIES` marking `table` stopped with `message` (a Spark SQL string literal)."""
+    literal = message.replace("\\", "\\\\").replace("'", "\\'").replace("\n", " ")
+    return f"ALTER TABLE {table} SET TBLPROPERTIES ('{STOPPED_PROPERTY}' = '{literal}')"
 
 
 class SchemaChangeError(Exception):
@@ -596,7 +622,7 @@ def primary_key_for(topic: str, keys: Dict[str, List[str]], kafka_key_columns: S
         return keys[short]
     if kafka_key_columns:
         return list(kafka_key_columns)
-    raise EnvelopeError(f"no primary key for {topic}: configure it, or keep Debezium's message keys")
+    raise MissingKeyError(topic, "no primary key: none declared for the table and no Debezium message key")
 
 
 FLAT_COLUMNS = [
@@ -604,6 +630,21 @@ FLAT_COLUMNS = [
     "position_key", "source_ts_ms", "event_ts_ms", "fields", "key_columns",
     "change_id", "ordered_position", "source_lsn", "source_tx_id", "source_file", "source_pos", "source_row",
 ]
+
+
+# `op` of the marker row flatten_or_stop gives for a change without a key (its `image` holds the message).
+STOP_OP = "!"
+
+
+def flatten_or_stop(topic: str, partition: int, offset: int, key: Any, value: Any,
+                    keys: Dict[str, List[str]]) -> Optional[Tuple[Any, ...]]:
+    """flatten, except that a change without a usable key gives a marker row (op STOP_OP, the message in
+    `image`) instead of failing the whole micro-batch: the sink stops that table alone."""
+    try:
+        return flatten(topic, partition, offset, key, value, keys)
+    except MissingKeyError as e:
+        marker = {"topic": topic, "partition": int(partition), "offset": int(offset), "op": STOP_OP, "image": str(e)}
+        return tuple(marker.get(c) for c in FLAT_COLUMNS)
 
 
 def flatten(topic: str, partition: int, offset: int, key: Any, value: Any,
@@ -615,7 +656,7 @@ def flatten(topic: str, partition: int, offset: int, key: Any, value: Any,
     pk = primary_key_for(topic, keys, key_columns_from_kafka_key(key) if key is not None else [])
     dumps = lambda r: None if r is None else json.dumps(r, separators=(",", ":"), default=str)  # noqa: E731
     fields = json.dumps([[f.name, f.sql_type, f.optional] for f in event.fields], separators=(",", ":"))
-    key = row_key(event, pk)
+    key = row_key(event, pk, topic)
     return (topic, int(partition), int(offset), event.op, key, dumps(event.image),
             dumps(event.before), dumps(event.after), dumps(event.source), event.position,
             [int(x) for x in event.position_key], event.source_ts_ms, event.ts_ms, fields,

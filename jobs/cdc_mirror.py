@@ -76,9 +76,11 @@ class Mirror:
         self.recorded: Dict[str, Optional[int]] = {}
         # Column -> type text of each mirror (`spark.table(t).schema`), read on first sight and after DDL.
         self.column_types: Dict[str, Dict[str, str]] = {}
-        # Topics stopped by an incompatible schema change (topic -> message), skipped for the rest of the
-        # process; the heartbeat carries them to `make status`. Replaced, never mutated, so that the
-        # heartbeat thread's json.dump never sees it change under it.
+        # Topics stopped by an incompatible schema change (topic -> message), skipped until a user clears
+        # the stop; the heartbeat carries them to `make status`. Replaced, never mutated, so that the
+        # heartbeat thread's json.dump never sees it change under it. The stop is also a property of the
+        # mirror table (lib.STOPPED_PROPERTY), read back on a topic's first sight after a restart.
+        self.checked_stops: set = set()
         self.status = {"batches": 0, "last_batch_id": None, "last_batch_rows": 0, "skipped_replays": 0,
                        "stopped_tables": {}, "stopped_changes_skipped": 0}
         # The streaming query's id lives in its checkpoint: batch ids only mean something per checkpoint, so
@@ -107,20 +109,26 @@ class Mirror:
         keys = self.args.keys
         started = time.time()
         rdd = batch_df.select("topic", "partition", "offset", "key", "value").rdd \
-            .map(lambda r: lib.flatten(r.topic, r.partition, r.offset, r.key, r.value, keys)) \
+            .map(lambda r: lib.flatten_or_stop(r.topic, r.partition, r.offset, r.key, r.value, keys)) \
             .filter(lambda t: t is not None)
         events = spark.createDataFrame(rdd, flat_schema()).persist()
         try:
             per_topic = events.groupBy("topic").agg(F.collect_set("fields").alias("schemas"),
                                                     F.max("key_columns").alias("key_columns"),
+                                                    F.max(F.when(F.col("op") == lib.STOP_OP, F.col("image"))).alias("key_error"),
                                                     F.count(F.lit(1)).alias("n")).collect()
             topics = sorted(per_topic, key=lambda r: r.topic)
+            self.load_stops(spark, list(getattr(self.args, "topics", None) or []) + [r.topic for r in topics])
             for i, row in enumerate(topics):
                 stopped = self.status["stopped_tables"]
                 if row.topic in stopped:
                     # Stopped by an incompatible schema change (logged once when it stopped): skipped.
                     self.status["stopped_changes_skipped"] += row.n
                     log.debug("batch %s: %s change(s) of stopped %s skipped", batch_id, row.n, row.topic)
+                    continue
+                if row.key_error is not None:
+                    # A change without a usable key: this table alone stops (flatten_or_stop's marker).
+                    self.stop_topic(row.topic, row.key_error, row.n, batch_id, spark)
                     continue
                 # Shorter (older) field lists first: a column added at the source comes last.
                 schemas = [lib.fields_from_json(s) for s in sorted(row.schemas, key=len)]
@@ -136,7 +144,7 @@ class Mirror:
                 except lib.SchemaChangeError as e:
                     # This table alone stops; the batch's other topics keep flowing. Anything else fails
                     # the batch (and the query) as before.
-                    self.stop_topic(row.topic, e, row.n, batch_id)
+                    self.stop_topic(row.topic, e, row.n, batch_id, spark)
             n = sum(r.n for r in per_topic)
         finally:
             events.unpersist()
@@ -144,14 +152,40 @@ class Mirror:
                            last_batch_seconds=round(time.time() - started, 3))
         log.info("batch %s: %s change(s) in %s topic(s), %.1fs", batch_id, n, len(per_topic), time.time() - started)
 
-    def stop_topic(self, topic: str, error: "lib.SchemaChangeError", n: int, batch_id: int) -> None:
-        """Records a topic stopped by an incompatible schema change: in the heartbeat (stopped_tables, read
-        by `make status`) and once in the log; its changes are skipped from now on in this process."""
+    def stop_topic(self, topic: str, error, n: int, batch_id: int, spark=None) -> None:
+        """Records a topic stopped by an incompatible schema change or a change without a key: in the
+        heartbeat (stopped_tables, read by `make status`), once in the log, and as the mirror's table property lib.STOPPED_PROPERTY, so that
+        it stays stopped across restarts (its skipped changes are missing from the mirror: only a
+        re-snapshot makes it whole again). Its changes are skipped from now on."""
         message = str(error)
         self.status["stopped_tables"] = {**self.status["stopped_tables"], topic: message}
         self.status["stopped_changes_skipped"] += n
         log.error("batch %s: %s stopped, its %s change(s) in this batch and later ones are skipped: %s",
                   batch_id, topic, n, message)
+        if spark is not None and spark.catalog.tableExists(self.table(topic)):
+            # (A table stopped before its mirror exists has nothing to carry the mark: it stops again at its
+            # next change after a restart, as long as the cause stays.)
+            spark.sql(lib.set_stopped_ddl(self.table(topic), message))
+
+    def load_stops(self, spark, topics: List[str]) -> None:
+        """On a topic's first sight in this process: a mirror that carries lib.STOPPED_PROPERTY (stopped
+        before a restart) is stopped again, with its message, before any of its changes is applied."""
+        stopped = dict(self.status["stopped_tables"])
+        for topic in topics:
+            if topic in self.checked_stops:
+                continue
+            self.checked_stops.add(topic)
+            mirror = self.table(topic)
+            if not spark.catalog.tableExists(mirror):
+                continue
+            props = {r[0]: r[1] for r in spark.sql(f"SHOW TBLPROPERTIES {mirror}").collect()}
+            if lib.STOPPED_PROPERTY in props and topic not in stopped:
+                stopped[topic] = props[lib.STOPPED_PROPERTY]
+                log.error("%s is stopped (table property %s, set at an incompatible schema change): its changes are "
+                          "skipped until the property is unset and the table re-snapshotted: %s",
+                          topic, lib.STOPPED_PROPERTY, props[lib.STOPPED_PROPERTY])
+        if stopped != self.status["stopped_tables"]:
+            self.status["stopped_tables"] = stopped
 
     def test_kill_point(self, point: str, topic: str, batch_id: int) -> None:
         """Tests only (CDC_TEST_HOOKS=1, off by default): exits the job at a kill point named in the kill

@@ -412,3 +412,24 @@ def test_an_incompatible_change_names_table_column_types_and_the_way_out():
     assert err.changes[0] is change
     assert "(column id bigint -> int, column n string -> int)" in str(err)
     assert isinstance(err, Exception) and not isinstance(err, lib.EnvelopeError)
+
+
+def test_the_stopped_property_ddl_quotes_the_message_as_a_spark_string_literal():
+    ddl = lib.set_stopped_ddl("c.cdc.t", "it's a \\ path\nand more")
+    assert ddl == "ALTER TABLE c.cdc.t SET TBLPROPERTIES ('lakehouse.cdc.stopped' = 'it\\'s a \\\\ path and more')"
+
+
+def test_a_change_without_a_key_gives_a_marker_row_naming_the_table_instead_of_failing_the_batch():
+    value = envelope("c", None, {"id": 1, "name": "a", "email": None}, PG_SOURCE, USERS_FIELDS)
+    with pytest.raises(lib.MissingKeyError):
+        lib.flatten("dbserver1.public.nokey", 0, 5, None, value, {})
+    row = dict(zip(lib.FLAT_COLUMNS, lib.flatten_or_stop("dbserver1.public.nokey", 0, 5, None, value, {})))
+    assert (row["topic"], row["partition"], row["offset"], row["op"]) == ("dbserver1.public.nokey", 0, 5, lib.STOP_OP)
+    assert row["image"].startswith("dbserver1.public.nokey: no primary key")
+    assert "primaryKey" in row["image"] and "execute-snapshot" in row["image"]
+    assert [c for c, v in row.items() if v is not None] == ["topic", "partition", "offset", "op", "image"]
+    # A declared key column missing from the row: the same marker, naming the column.
+    missing = dict(zip(lib.FLAT_COLUMNS, lib.flatten_or_stop("dbserver1.public.nokey", 0, 6, None, value, {"dbserver1.public.nokey": ["uid"]})))
+    assert missing["op"] == lib.STOP_OP and "['uid'] missing" in missing["image"]
+    # A keyed change is flattened as before.
+    assert lib.flatten_or_stop("dbserver1.public.users", 0, 7, None, value, {"dbserver1.public.users": ["id"]})[3] == "c"

@@ -267,6 +267,58 @@ def test_a_widened_type_widens_in_place_and_an_incompatible_one_stops_its_table_
     assert sink.status["stopped_changes_skipped"] == 2
     assert list(sink.status["stopped_tables"]) == [NARROWED]
 
+    # The stop is a property of the mirror table: a restarted job (a new sink) skips the table from its
+    # first batch on, with the same message, even for a change with the old types.
+    props = {r[0]: r[1] for r in spark.sql("SHOW TBLPROPERTIES test.cdc.dbserver1_public_narrowed").collect()}
+    assert props[lib.STOPPED_PROPERTY] == message
+    restarted = cdc_mirror.Mirror(_args(keys=keys, topics=[WIDENED, NARROWED, BYSTANDER]))
+    restarted.started("query-schema")
+    restarted(_batch(spark, [
+        (NARROWED, 3, KEY(4), envelope("c", None, u(4, "n4"), src("narrowed", 40), USERS_FIELDS)),
+        (BYSTANDER, 3, KEY(4), envelope("c", None, u(4, "b4"), src("bystander", 41), USERS_FIELDS)),
+    ]), 3)
+    assert restarted.status["stopped_tables"] == {NARROWED: message}
+    assert restarted.status["stopped_changes_skipped"] == 1
+    assert [r[0] for r in spark.sql("SELECT id FROM test.cdc.dbserver1_public_narrowed ORDER BY id").collect()] == [1]
+    assert [r[0] for r in spark.sql("SELECT id FROM test.cdc.dbserver1_public_bystander ORDER BY id").collect()] == [1, 2, 3, 4]
+
+    # The way out (the source type restored): unset the property and restart; the table flows again.
+    spark.sql(f"ALTER TABLE test.cdc.dbserver1_public_narrowed UNSET TBLPROPERTIES ('{lib.STOPPED_PROPERTY}')")
+    cleared = cdc_mirror.Mirror(_args(keys=keys, topics=[WIDENED, NARROWED, BYSTANDER]))
+    cleared.started("query-schema")
+    cleared(_batch(spark, [(NARROWED, 4, KEY(5), envelope("c", None, u(5, "n5"), src("narrowed", 50), USERS_FIELDS))]), 4)
+    assert cleared.status["stopped_tables"] == {}
+    assert [r[0] for r in spark.sql("SELECT id FROM test.cdc.dbserver1_public_narrowed ORDER BY id").collect()] == [1, 5]
+
+
+NOKEY = "dbserver1.public.nokey"
+KEYED = "dbserver1.public.keyed"
+
+
+def test_a_table_without_a_key_stops_alone_and_the_others_flow(spark):
+    # `keyed` has a declared key; `nokey` has none and its records carry no Debezium message key.
+    sink = cdc_mirror.Mirror(_args(keys={"public.keyed": ["id"]}))
+    sink.started("query-nokey")
+    u = lambda i, n: {"id": i, "name": n, "email": None}  # noqa: E731
+    src = lambda table, lsn: {**PG_SOURCE, "table": table, "lsn": lsn, "txId": lsn}  # noqa: E731
+    sink(_batch(spark, [
+        (KEYED, 0, KEY(1), envelope("c", None, u(1, "k1"), src("keyed", 10), USERS_FIELDS)),
+        (NOKEY, 0, None, envelope("c", None, u(1, "x1"), src("nokey", 11), USERS_FIELDS)),
+        (NOKEY, 1, None, envelope("c", None, u(2, "x2"), src("nokey", 12), USERS_FIELDS)),
+    ]), 0)
+    assert [tuple(r) for r in spark.sql("SELECT id, name FROM test.cdc.dbserver1_public_keyed").collect()] == [(1, "k1")]
+    assert not spark.catalog.tableExists("test.cdc.dbserver1_public_nokey")
+    assert list(sink.status["stopped_tables"]) == [NOKEY]
+    assert sink.status["stopped_tables"][NOKEY].startswith("dbserver1.public.nokey: no primary key")
+    assert sink.status["stopped_changes_skipped"] == 2
+    assert sink.status["last_batch_id"] == 0
+    sink(_batch(spark, [
+        (KEYED, 1, KEY(2), envelope("c", None, u(2, "k2"), src("keyed", 20), USERS_FIELDS)),
+        (NOKEY, 2, None, envelope("c", None, u(3, "x3"), src("nokey", 21), USERS_FIELDS)),
+    ]), 1)
+    assert [r[0] for r in spark.sql("SELECT id FROM test.cdc.dbserver1_public_keyed ORDER BY id").collect()] == [1, 2]
+    assert sink.status["stopped_changes_skipped"] == 3
+
 
 def test_the_flat_schema_names_every_flat_column():
     assert cdc_mirror.flat_schema().fieldNames() == lib.FLAT_COLUMNS
