@@ -632,6 +632,16 @@ FLAT_COLUMNS = [
 ]
 
 
+def topic_list(topics: Any) -> List[str]:
+    """The job's `--topics` (comma-separated, as Spark's Kafka `subscribe` takes it) as a list; none for a
+    topic pattern."""
+    if not topics:
+        return []
+    if isinstance(topics, str):
+        return [t.strip() for t in topics.split(",") if t.strip()]
+    return [str(t) for t in topics]
+
+
 # `op` of the marker row flatten_or_stop gives for a change without a key (its `image` holds the message).
 STOP_OP = "!"
 

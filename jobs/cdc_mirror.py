@@ -118,7 +118,7 @@ class Mirror:
                                                     F.max(F.when(F.col("op") == lib.STOP_OP, F.col("image"))).alias("key_error"),
                                                     F.count(F.lit(1)).alias("n")).collect()
             topics = sorted(per_topic, key=lambda r: r.topic)
-            self.load_stops(spark, list(getattr(self.args, "topics", None) or []) + [r.topic for r in topics])
+            self.load_stops(spark, lib.topic_list(getattr(self.args, "topics", None)) + [r.topic for r in topics])
             for i, row in enumerate(topics):
                 stopped = self.status["stopped_tables"]
                 if row.topic in stopped:

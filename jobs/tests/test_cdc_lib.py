@@ -433,3 +433,9 @@ def test_a_change_without_a_key_gives_a_marker_row_naming_the_table_instead_of_f
     assert missing["op"] == lib.STOP_OP and "['uid'] missing" in missing["image"]
     # A keyed change is flattened as before.
     assert lib.flatten_or_stop("dbserver1.public.users", 0, 7, None, value, {"dbserver1.public.users": ["id"]})[3] == "c"
+
+
+def test_the_topic_list_is_the_comma_separated_subscribe_option():
+    assert lib.topic_list("a.b.c, d.e.f,,") == ["a.b.c", "d.e.f"]
+    assert lib.topic_list(None) == [] and lib.topic_list("") == []
+    assert lib.topic_list(["a.b.c"]) == ["a.b.c"]

@@ -271,7 +271,7 @@ def test_a_widened_type_widens_in_place_and_an_incompatible_one_stops_its_table_
     # first batch on, with the same message, even for a change with the old types.
     props = {r[0]: r[1] for r in spark.sql("SHOW TBLPROPERTIES test.cdc.dbserver1_public_narrowed").collect()}
     assert props[lib.STOPPED_PROPERTY] == message
-    restarted = cdc_mirror.Mirror(_args(keys=keys, topics=[WIDENED, NARROWED, BYSTANDER]))
+    restarted = cdc_mirror.Mirror(_args(keys=keys, topics=",".join([WIDENED, NARROWED, BYSTANDER])))
     restarted.started("query-schema")
     restarted(_batch(spark, [
         (NARROWED, 3, KEY(4), envelope("c", None, u(4, "n4"), src("narrowed", 40), USERS_FIELDS)),
@@ -284,7 +284,7 @@ def test_a_widened_type_widens_in_place_and_an_incompatible_one_stops_its_table_
 
     # The way out (the source type restored): unset the property and restart; the table flows again.
     spark.sql(f"ALTER TABLE test.cdc.dbserver1_public_narrowed UNSET TBLPROPERTIES ('{lib.STOPPED_PROPERTY}')")
-    cleared = cdc_mirror.Mirror(_args(keys=keys, topics=[WIDENED, NARROWED, BYSTANDER]))
+    cleared = cdc_mirror.Mirror(_args(keys=keys, topics=",".join([WIDENED, NARROWED, BYSTANDER])))
     cleared.started("query-schema")
     cleared(_batch(spark, [(NARROWED, 4, KEY(5), envelope("c", None, u(5, "n5"), src("narrowed", 50), USERS_FIELDS))]), 4)
     assert cleared.status["stopped_tables"] == {}
