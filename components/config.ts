@@ -37,7 +37,7 @@ export interface LakehouseConfig {
     mysqlTables?: TableSpec[];
     minioRootUser?: string;
     minioRootPassword?: pulumi.Output<string>;
-    /** A MinIO user and policy per consumer instead of the root key (opt-in, docs/security.md). Default: false. */
+    /** A MinIO user and policy per consumer instead of the root key (docs/security.md). Default: true. */
     minioUsers?: boolean;
     resetConnectorOffsetsOnDelete?: boolean;
     postgresConnectorConfig?: Record<string, string>;
@@ -113,7 +113,7 @@ export function lakehouseArgsFromConfig(c: LakehouseConfig): LakehouseArgs {
         kafka: { brokerCount: c.brokerCount, clusterId: c.clusterId },
         postgres: { adminPassword: c.postgresAdminPassword, cdcPassword: c.postgresCdcPassword, tables: c.postgresTables },
         mysql: { rootPassword: c.mysqlRootPassword, cdcPassword: c.mysqlCdcPassword, flavour: c.mysqlFlavour, tables: c.mysqlTables },
-        storage: { rootUser: c.minioRootUser, rootPassword: c.minioRootPassword, ...(c.minioUsers ? { minioUsers: true } : {}) },
+        storage: { rootUser: c.minioRootUser, rootPassword: c.minioRootPassword, ...(c.minioUsers !== undefined ? { minioUsers: c.minioUsers } : {}) },
         connectors: {
             resetOffsetsOnDelete: c.resetConnectorOffsetsOnDelete,
             postgresExtraConfig: c.postgresConnectorConfig,

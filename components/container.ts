@@ -3,7 +3,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LABELS } from "./settings";
-import { ContainerSpec, emptyArgument } from "./specs/types";
+import { ContainerSpec, SECRET_FILE_MODE, emptyArgument } from "./specs/types";
 
 export interface ServiceContainerArgs {
     spec: ContainerSpec;
@@ -56,7 +56,7 @@ export function serviceContainer(
         : pulumi.secret(pulumi.all(secretEnvEntries.map(([env, key]) => pulumi.interpolate`${env}=${requireSecret(secrets, key)}`))
             .apply((secretEnv) => [...plainEnv, ...secretEnv].sort()));
 
-    const uploads = spec.uploads.map((u) => {
+    const uploads: { file: string; content: pulumi.Input<string>; permissions?: string }[] = spec.uploads.map((u) => {
         const placeholders = Object.entries(args.uploadSecrets ?? {}).filter(([p]) => u.content.includes(p));
         const mode = u.permissions === undefined ? {} : { permissions: u.permissions };
         if (placeholders.length === 0) return { file: u.file, content: u.content, ...mode };
@@ -64,6 +64,14 @@ export function serviceContainer(
             placeholders.reduce((text, [p], i) => text.split(p).join(values[i]), u.content));
         return { file: u.file, content: pulumi.secret(content), ...mode };
     });
+
+    for (const f of spec.secretFiles ?? []) {
+        const keys = [...new Set([...f.content.matchAll(/\$\{SECRET:([A-Za-z0-9_]+)\}/g)].map((m) => m[1]))];
+        if (keys.length === 0) throw new Error(`internal: secret file ${f.file} names no \${SECRET:key}`);
+        const content = pulumi.all(keys.map((k) => requireSecret(secrets, k))).apply((values) =>
+            keys.reduce((text, k, i) => text.split(`\${SECRET:${k}}`).join(values[i]), f.content));
+        uploads.push({ file: f.file, content: pulumi.secret(content), permissions: f.permissions ?? SECRET_FILE_MODE });
+    }
 
     const container = new docker.Container(name, {
         name: args.containerName,

@@ -26,9 +26,9 @@ export interface ObjectStorageArgs extends ServiceArgs {
     /** Host port of the console. Default: 9001. */
     consoleHostPort?: number;
     /**
-     * Opt-in: a MinIO user, policy and attachment per consumer (catalog, spark, trino, cdc, maintenance), each
-     * granted only its buckets. Default false: every consumer gets the root key. Not yet proven end to end
-     * (docs/security.md); it becomes the default once test/pending/minio-iam.test.ts has run green.
+     * A MinIO user, policy and attachment per consumer (catalog, spark, trino, cdc, maintenance), each
+     * granted only its buckets (docs/security.md). Default true. false: every consumer gets the root key
+     * and no IAM resource is created.
      */
     minioUsers?: boolean;
 }
@@ -100,7 +100,7 @@ export class ObjectStorage extends LakehouseComponent {
         });
 
         this.namePrefix = a.namePrefix;
-        this.minioUsers = args.minioUsers === true;
+        this.minioUsers = args.minioUsers !== false;
         this.accessKey = pulumi.secret(a.rootUser);
         this.secretKey = passwordOrGenerated(this.childName("root-password"), args.rootPassword, this.childOpts());
         this.container = serviceContainer(this.childName("container"), {
@@ -133,7 +133,7 @@ export class ObjectStorage extends LakehouseComponent {
     /**
      * The consumer's own MinIO user (access key `<namePrefix>-<consumer>`, generated secret) with a policy
      * granting read/write on exactly `buckets` (each one of this storage's buckets). Created once per
-     * consumer; asking again with other buckets is an error. With `minioUsers` off (the default) it returns
+     * consumer; asking again with other buckets is an error. With `minioUsers: false` it returns
      * the root key and creates nothing.
      */
     public credentialsFor(consumer: StorageConsumer, buckets: string[]): StorageCredentials {
@@ -150,7 +150,7 @@ export class ObjectStorage extends LakehouseComponent {
             if (!this.buckets[b]) throw new SpecError(`storage.${consumer}`, `bucket ${b} is not one of the storage's buckets (${Object.keys(this.buckets).join(", ")})`);
         }
         if (!this.minioUsers) {
-            // Opt-out (the default): the root key, no IAM resources, nothing extra to wait for.
+            // Opted out: the root key, no IAM resources, nothing extra to wait for.
             const root = { accessKey: this.accessKey, secretKey: this.secretKey, ready: [], buckets: wanted };
             this.grants[consumer] = root;
             return root;

@@ -2,7 +2,7 @@
 
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { CREDENTIAL_ENVS, DEBEZIUM_CONFIG, DEFAULT_CREDENTIALS } from "../components/settings";
-import { connectorFacts, containerFacts, isDynamicType, lookupEnv, ResourceLike, RESOURCE_TYPES } from "./lib/facts";
+import { connectorFacts, containerFacts, isDynamicType, lookupCredential, ResourceLike, RESOURCE_TYPES } from "./lib/facts";
 import { isUnknown, UNKNOWN } from "./lib/known";
 import { CheckResult, reportAll, violation, Violation } from "./lib/report";
 
@@ -36,10 +36,11 @@ export function checkDefaultCredentials(resource: ResourceLike): CredentialsResu
     if (resource.type === RESOURCE_TYPES.container) {
         const container = containerFacts(resource);
         for (const credential of CREDENTIAL_ENVS) {
-            const password = lookupEnv(container.env, credential.password);
+            const password = lookupCredential(container, credential.password);
             if (password.state === "unknown") {
                 // An unknown entry hides its name too: note the skip where this password is expected.
-                const userVisible = credential.user !== undefined && container.env.values.has(credential.user);
+                const userVisible = credential.user !== undefined &&
+                    (container.env.values.has(credential.user) || container.env.values.has(`${credential.user}_FILE`));
                 if (userVisible || (credential.role !== undefined && container.role === credential.role)) {
                     skipped.push({ urn: container.urn, name: container.name, setting: credential.password });
                 }
@@ -50,7 +51,7 @@ export function checkDefaultCredentials(resource: ResourceLike): CredentialsResu
             }
             let user: string | undefined = credential.fixedUser;
             if (credential.user) {
-                const lookup = lookupEnv(container.env, credential.user);
+                const lookup = lookupCredential(container, credential.user);
                 user = lookup.state === "set" ? lookup.value : lookup.state === "unset" ? credential.defaultUser : undefined;
             }
             violations.push(violation(container, credential.password, describePair(user, password.value), ALLOWED));

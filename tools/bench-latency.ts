@@ -18,7 +18,7 @@ import * as mysql from "mysql2/promise";
 import { Client as PgClient } from "pg";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
 import type { TableSpec } from "../components/specs/postgres";
-import { VerifyEndpoints, containerEnv, docker, parseCommandLine, readStackOutputs, sleep, trino, waitUntil } from "./clients";
+import { VerifyEndpoints, containerSecret, docker, parseCommandLine, readStackOutputs, sleep, trino, waitUntil } from "./clients";
 import { valueFor } from "./verify";
 
 export interface Stats { n: number; min: number; median: number; p95: number; max: number; mean: number }
@@ -63,7 +63,7 @@ async function openSource(s: VerifySource & { container: string }, target: Verif
         const [host, port] = (await hostPort(s.container, 5432)).split(/:(?=\d+$)/);
         const pg = new PgClient({
             host, port: Number(port), user: s.adminUser, database: s.database,
-            password: await containerEnv(s.container, "POSTGRES_PASSWORD"),
+            password: await containerSecret(s.container, "POSTGRES_PASSWORD"),
         });
         await pg.connect();
         const q = `"${t.schema}"."${t.name}"`;
@@ -78,7 +78,7 @@ async function openSource(s: VerifySource & { container: string }, target: Verif
         };
     }
     const [host, port] = (await hostPort(s.container, 3306)).split(/:(?=\d+$)/);
-    const my = await mysql.createConnection({ host, port: Number(port), user: "root", password: await containerEnv(s.container, "MYSQL_ROOT_PASSWORD") });
+    const my = await mysql.createConnection({ host, port: Number(port), user: "root", password: await containerSecret(s.container, "MYSQL_ROOT_PASSWORD") });
     const q = `\`${t.schema}\`.\`${t.name}\``;
     return {
         ...common,

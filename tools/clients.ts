@@ -88,9 +88,9 @@ export class SourceDb {
             return (await docker(["exec", "-i", this.src.container, "psql", "-v", "ON_ERROR_STOP=1", "-X", "-tAq",
                 "-U", this.src.adminUser ?? "postgres", "-d", this.src.database ?? "postgres"], sql)).trim();
         }
-        // The root password is in the container's environment; it never leaves the container.
-        return (await docker(["exec", "-i", this.src.container, "sh", "-c",
-            'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" exec mysql -uroot -N -B -r'], sql)).trim();
+        // The root password is read inside the container (its secret file, or its environment); it never leaves it.
+        return (await docker(["exec", "-i", "-u", "0", this.src.container, "sh", "-c",
+            `${MYSQL_ROOT_PWD_SH} exec mysql -uroot -N -B -r`], sql)).trim();
     }
 
     qualified(t: TableSpec): string {
@@ -229,6 +229,30 @@ export async function sparkSql(container: string, statements: string[], queries:
         if (!(label in result)) throw new Error(`spark-sql gave no result for ${label}: ${out.slice(-1500)}`);
     }
     return result;
+}
+
+/**
+ * Shell (run as root inside a MySQL or MariaDB container) that sets MYSQL_PWD to root's password: from the
+ * file MYSQL_ROOT_PASSWORD_FILE names, or from MYSQL_ROOT_PASSWORD / MARIADB_ROOT_PASSWORD.
+ */
+export const MYSQL_ROOT_PWD_SH =
+    'if [ -n "${MYSQL_ROOT_PASSWORD_FILE:-}" ]; then MYSQL_PWD="$(cat "$MYSQL_ROOT_PASSWORD_FILE")"; ' +
+    'else MYSQL_PWD="${MYSQL_ROOT_PASSWORD:-${MARIADB_ROOT_PASSWORD:-}}"; fi; export MYSQL_PWD;';
+
+/**
+ * A secret the container's service was given: the value of `key` in its environment or, as the images'
+ * `*_FILE` convention has it, the content of the file `<key>_FILE` names (read as root inside the container;
+ * a relative name is under /run/secrets, as MinIO reads it; trailing newlines dropped, as the entrypoints do).
+ */
+export async function containerSecret(container: string, key: string): Promise<string> {
+    const env: string[] = JSON.parse(await docker(["inspect", "-f", "{{json .Config.Env}}", container]));
+    const hit = env.find((e) => e.startsWith(`${key}=`));
+    if (hit !== undefined) return hit.slice(key.length + 1);
+    const fileVar = env.find((e) => e.startsWith(`${key}_FILE=`));
+    if (fileVar === undefined) throw new Error(`${container} has neither ${key} nor ${key}_FILE in its environment`);
+    const name = fileVar.slice(key.length + "_FILE=".length);
+    const file = name.startsWith("/") ? name : `/run/secrets/${name}`;
+    return (await docker(["exec", "-u", "0", container, "cat", file])).replace(/\n+$/, "");
 }
 
 export async function containerEnv(container: string, key: string): Promise<string> {

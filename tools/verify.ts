@@ -21,7 +21,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
 import type { TableSpec } from "../components/specs/postgres";
-import { Row, SourceColumn, SourceDb, VerifyEndpoints, canonicalJson, containerEnv, docker, isJsonColumn, mirrorText, parseCommandLine, readStackOutputs, sparkSql, trino, waitUntil } from "./clients";
+import { Row, SourceColumn, SourceDb, VerifyEndpoints, canonicalJson, containerSecret, docker, isJsonColumn, mirrorText, parseCommandLine, readStackOutputs, sparkSql, trino, waitUntil } from "./clients";
 
 export { VerifyEndpoints };
 
@@ -301,8 +301,8 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
     const s3 = new S3Client({
         endpoint: endpoints.minio, region: "us-east-1", forcePathStyle: true,
         credentials: async () => ({
-            accessKeyId: await containerEnv(target.minioContainer as string, "MINIO_ROOT_USER"),
-            secretAccessKey: await containerEnv(target.minioContainer as string, "MINIO_ROOT_PASSWORD"),
+            accessKeyId: await containerSecret(target.minioContainer as string, "MINIO_ROOT_USER"),
+            secretAccessKey: await containerSecret(target.minioContainer as string, "MINIO_ROOT_PASSWORD"),
         }),
     });
     const list = async (bucket: string, prefix: string) =>

@@ -2,7 +2,7 @@
 // `__` -> `-`), its state on a volume so it survives a container replacement.
 import { ROLES } from "../settings";
 import { S3_REGION } from "./storage";
-import { ContainerSpec, healthcheck, requirePort } from "./types";
+import { ContainerSpec, SECRETS_DIR, healthcheck, requirePort, secretRef } from "./types";
 
 export interface CatalogSpecArgs {
     image: string;
@@ -15,6 +15,8 @@ export interface CatalogSpecArgs {
 }
 
 export const CATALOG_PORT = 8181;
+/** The catalog's S3 key as an AWS shared credentials file (profile `default`). */
+export const CATALOG_CREDENTIALS_FILE = `${SECRETS_DIR}/aws-credentials`;
 export const CATALOG_STATE_DIR = "/tmp";
 
 export function catalogSpec(args: CatalogSpecArgs): ContainerSpec {
@@ -33,8 +35,18 @@ export function catalogSpec(args: CatalogSpecArgs): ContainerSpec {
             // user can write: a fresh named volume takes the image directory's 1777 mode.
             CATALOG_URI: `jdbc:sqlite:file:${CATALOG_STATE_DIR}/iceberg_catalog.db`,
             AWS_REGION: S3_REGION,
+            // S3FileIO without a key in its properties takes the AWS SDK's default chain, which reads this file.
+            AWS_SHARED_CREDENTIALS_FILE: CATALOG_CREDENTIALS_FILE,
         },
-        secretEnv: { AWS_ACCESS_KEY_ID: "accessKey", AWS_SECRET_ACCESS_KEY: "secretKey" },
+        secretEnv: {},
+        // Read by the catalog's JVM as the image's non-root user at the first S3 call: world-readable, like
+        // Docker's own secrets (0444), root-owned and read-only; nothing else runs in the container.
+        secretFiles: [
+            {
+                file: CATALOG_CREDENTIALS_FILE, permissions: "0444",
+                content: `[default]\naws_access_key_id = ${secretRef("accessKey")}\naws_secret_access_key = ${secretRef("secretKey")}\n`,
+            },
+        ],
         ports: [{ internal: CATALOG_PORT, external: args.hostPort, ip: args.bindIp }],
         healthcheck: healthcheck(["CMD-SHELL", `curl -fsS http://localhost:${CATALOG_PORT}/v1/config >/dev/null`], 10),
         volumes: [{ role: "data", containerPath: CATALOG_STATE_DIR }],

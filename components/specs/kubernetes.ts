@@ -1,12 +1,13 @@
 // The `kubernetes` platform: the same container specs rendered as Kubernetes objects (plain data, no
 // Pulumi). Kafka brokers become one StatefulSet, MinIO a one-replica StatefulSet, Connect a Deployment
 // of distributed workers. components/kubernetes/ hands these objects to @pulumi/kubernetes.
+import * as path from "path";
 import { CONNECT_PORT, connectSpec } from "./connect";
 import {
     KAFKA_CONTROLLER_PORT, KAFKA_INTERNAL_PORT, kafkaBrokerSpecs, range, validateBrokerCount,
 } from "./kafka";
 import { MINIO_API_PORT, MINIO_CONSOLE_PORT, minioSpec } from "./storage";
-import { ContainerSpec, HealthcheckSpec, SpecError } from "./types";
+import { ContainerSpec, HealthcheckSpec, SECRETS_DIR, SECRET_FILE_MODE, SpecError } from "./types";
 
 /** The platforms a lakehouse renders to. */
 export type Platform = "docker" | "kubernetes";
@@ -62,6 +63,29 @@ function envList(spec: ContainerSpec, secretName: string | undefined, extra: Rec
     ];
 }
 
+/** Name of the pod volume that holds a spec's secret files (SecretFileSpec), projected from its Secret. */
+export const SECRET_FILES_VOLUME = "secret-files";
+
+/**
+ * The spec's secret files as one Secret volume mounted on /run/secrets: each file is one key of the Secret
+ * (its content must be exactly `${SECRET:<key>}`), with the file's mode. Empty when the spec has none.
+ */
+export function secretFileVolumes(spec: ContainerSpec, secretName: string | undefined): { volumes: Record<string, unknown>[]; mounts: Record<string, unknown>[] } {
+    const files = spec.secretFiles ?? [];
+    if (files.length === 0) return { volumes: [], mounts: [] };
+    if (!secretName) throw new SpecError("secretName", `${spec.hostname} has secret files and no Secret`);
+    const items = files.map((f) => {
+        const key = /^\$\{SECRET:([A-Za-z0-9_]+)\}$/.exec(f.content)?.[1];
+        if (!key) throw new SpecError("secretFiles", `${f.file}: only a file holding one secret's value can come from a Secret`);
+        if (path.posix.dirname(f.file) !== SECRETS_DIR) throw new SpecError("secretFiles", `${f.file} is not in ${SECRETS_DIR}`);
+        return { key, path: path.posix.basename(f.file), mode: parseInt(f.permissions ?? SECRET_FILE_MODE, 8) };
+    });
+    return {
+        volumes: [{ name: SECRET_FILES_VOLUME, secret: { secretName, items } }],
+        mounts: [{ name: SECRET_FILES_VOLUME, mountPath: SECRETS_DIR, readOnly: true }],
+    };
+}
+
 /** The pod's container from a spec: Docker's command is Kubernetes' args, its entrypoint the command. */
 export function podContainer(spec: ContainerSpec, opts: {
     name: string; ports: { name: string; port: number }[]; secretName?: string;
@@ -76,7 +100,10 @@ export function podContainer(spec: ContainerSpec, opts: {
         env: envList(spec, opts.secretName, opts.extraEnv),
         ports: opts.ports.map((p) => ({ name: p.name, containerPort: p.port })),
         readinessProbe: readinessProbe(spec.healthcheck),
-        volumeMounts: spec.volumes.map((v) => ({ name: v.role, mountPath: v.containerPath })),
+        volumeMounts: [
+            ...spec.volumes.map((v) => ({ name: v.role, mountPath: v.containerPath })),
+            ...secretFileVolumes(spec, opts.secretName).mounts,
+        ],
         ...(opts.memory ? { resources: { requests: { memory: opts.memory.request }, limits: { memory: opts.memory.limit } } } : {}),
     };
 }
@@ -225,6 +252,7 @@ export function minioObjects(args: KubeMinioArgs): KubeObject[] {
                     spec: {
                         enableServiceLinks: false,
                         containers: [podContainer(spec, { name: "minio", ports, secretName: args.secretName, memory: { request: "256Mi", limit: "1Gi" } })],
+                        volumes: secretFileVolumes(spec, args.secretName).volumes,
                     },
                 },
                 volumeClaimTemplates: spec.volumes.map((v) => ({

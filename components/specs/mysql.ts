@@ -2,7 +2,7 @@
 // row binlog with full row images, a unique server id, the CDC user and its grants.
 import { ROLES } from "../settings";
 import { TableSpec } from "./postgres";
-import { ContainerSpec, SpecError, healthcheck, requireIdentifier, requirePort, sqlLiteral } from "./types";
+import { ContainerSpec, SECRETS_DIR, secretRef, SpecError, healthcheck, requireIdentifier, requirePort, sqlLiteral } from "./types";
 
 export interface MySqlSpecArgs {
     image: string;
@@ -16,6 +16,8 @@ export interface MySqlSpecArgs {
 }
 
 export const MYSQL_PORT = 3306;
+/** Root's password, as a root-only file the entrypoint reads (MYSQL_ROOT_PASSWORD_FILE; MariaDB's image too). */
+export const MYSQL_ROOT_PASSWORD_FILE = `${SECRETS_DIR}/mysql-root-password`;
 
 export function mySqlSpec(args: MySqlSpecArgs): ContainerSpec {
     if (args.databases.length === 0) throw new SpecError("mysql.databases", "must name at least one database");
@@ -28,8 +30,9 @@ export function mySqlSpec(args: MySqlSpecArgs): ContainerSpec {
         hostname: args.hostname,
         image: args.image,
         role: ROLES.mysql,
-        env: { MYSQL_DATABASE: args.databases[0] },
-        secretEnv: { MYSQL_ROOT_PASSWORD: "rootPassword" },
+        env: { MYSQL_DATABASE: args.databases[0], MYSQL_ROOT_PASSWORD_FILE: MYSQL_ROOT_PASSWORD_FILE },
+        secretEnv: {},
+        secretFiles: [{ file: MYSQL_ROOT_PASSWORD_FILE, content: secretRef("rootPassword") }],
         command: [
             `--server-id=${args.serverId}`,
             "--log-bin=mysql-bin",

@@ -1,7 +1,7 @@
 // PostgreSQL as a CDC source, as the official postgres image's contract, plus the SQL that declares
 // its tables, its CDC role and REPLICA IDENTITY.
 import { ROLES } from "../settings";
-import { ContainerSpec, SpecError, healthcheck, requireIdentifier, requirePort, sqlLiteral } from "./types";
+import { ContainerSpec, SECRETS_DIR, secretRef, SpecError, healthcheck, requireIdentifier, requirePort, sqlLiteral } from "./types";
 
 /** A column of a declared table. */
 export interface ColumnSpec {
@@ -36,6 +36,8 @@ export interface PostgresSpecArgs {
 }
 
 export const POSTGRES_PORT = 5432;
+/** The superuser's password, as a root-only file the entrypoint reads (POSTGRES_PASSWORD_FILE). */
+export const POSTGRES_PASSWORD_FILE = `${SECRETS_DIR}/postgres-password`;
 /** The group role that owns captured tables, so the CDC role may create a filtered publication. */
 export const REPLICATION_GROUP = "cdc_replication_group";
 
@@ -50,8 +52,9 @@ export function postgresSpec(args: PostgresSpecArgs): ContainerSpec {
         hostname: args.hostname,
         image: args.image,
         role: ROLES.postgres,
-        env: { POSTGRES_USER: args.adminUser, POSTGRES_DB: args.database },
-        secretEnv: { POSTGRES_PASSWORD: "adminPassword" },
+        env: { POSTGRES_USER: args.adminUser, POSTGRES_DB: args.database, POSTGRES_PASSWORD_FILE: POSTGRES_PASSWORD_FILE },
+        secretEnv: {},
+        secretFiles: [{ file: POSTGRES_PASSWORD_FILE, content: secretRef("adminPassword") }],
         command: [
             "postgres",
             "-c", "wal_level=logical",

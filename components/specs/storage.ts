@@ -1,6 +1,6 @@
 // MinIO as quay.io/minio/minio's contract, and the catalog/engine settings that reach it.
 import { ROLES } from "../settings";
-import { ContainerSpec, SpecError, healthcheck, requirePort } from "./types";
+import { ContainerSpec, SECRETS_DIR, secretRef, SpecError, healthcheck, requirePort } from "./types";
 
 export interface MinioSpecArgs {
     image: string;
@@ -11,6 +11,8 @@ export interface MinioSpecArgs {
 }
 
 export const MINIO_API_PORT = 9000;
+/** The root key's files under /run/secrets (MINIO_ROOT_USER_FILE / MINIO_ROOT_PASSWORD_FILE). */
+export const MINIO_ROOT_FILES = { user: "access_key", password: "secret_key" } as const;
 export const MINIO_CONSOLE_PORT = 9001;
 /** MinIO ignores regions but every S3 client wants one. */
 export const S3_REGION = "us-east-1";
@@ -25,8 +27,13 @@ export function minioSpec(args: MinioSpecArgs): ContainerSpec {
         hostname: args.hostname,
         image: args.image,
         role: ROLES.minio,
-        env: {},
-        secretEnv: { MINIO_ROOT_USER: "rootUser", MINIO_ROOT_PASSWORD: "rootPassword" },
+        // MinIO reads `*_FILE` names relative to /run/secrets (Docker secrets); these are its image's defaults.
+        env: { MINIO_ROOT_USER_FILE: MINIO_ROOT_FILES.user, MINIO_ROOT_PASSWORD_FILE: MINIO_ROOT_FILES.password },
+        secretEnv: {},
+        secretFiles: [
+            { file: `${SECRETS_DIR}/${MINIO_ROOT_FILES.user}`, content: secretRef("rootUser") },
+            { file: `${SECRETS_DIR}/${MINIO_ROOT_FILES.password}`, content: secretRef("rootPassword") },
+        ],
         command: ["server", "/data", "--console-address", `:${MINIO_CONSOLE_PORT}`],
         ports: [
             { internal: MINIO_API_PORT, external: args.apiHostPort, ip: args.bindIp },

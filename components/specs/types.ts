@@ -33,6 +33,31 @@ export interface UploadSpec {
     permissions?: string;
 }
 
+/**
+ * A secret handed to the service as a file (the image's `*_FILE` variable, or a file the client library
+ * reads) instead of an environment variable, so `docker inspect` never shows it. The component uploads the
+ * secret's value to `file` before the container starts, owned by root with `permissions`.
+ */
+export interface SecretFileSpec {
+    file: string;
+    /**
+     * The file's content: `${SECRET:<key>}` stands for the value of the component's secret `<key>` (as in
+     * `secretEnv`); e.g. `${SECRET:adminPassword}`, or an AWS credentials file naming two.
+     */
+    content: string;
+    /** Octal mode. Default "0400": the images read their `*_FILE` as root before dropping privileges. */
+    permissions?: string;
+}
+
+/** Mode of a secret file that only root may read (the images read `*_FILE` before dropping to their user). */
+export const SECRET_FILE_MODE = "0400";
+/** The content of a secret file that is one secret's value. */
+export function secretRef(key: string): string {
+    return `\${SECRET:${key}}`;
+}
+/** Where the images look for Docker secrets (`/run/secrets/<name>`, Docker's own mount point). */
+export const SECRETS_DIR = "/run/secrets";
+
 /** Everything a service container needs, as plain data. */
 export interface ContainerSpec {
     /** DNS name inside the stack's network (also the container's network alias). */
@@ -49,6 +74,8 @@ export interface ContainerSpec {
     healthcheck: HealthcheckSpec;
     volumes: VolumeSpec[];
     uploads: UploadSpec[];
+    /** Secrets uploaded as files (see SecretFileSpec). Default: none. */
+    secretFiles?: SecretFileSpec[];
 }
 
 /**

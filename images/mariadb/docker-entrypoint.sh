@@ -10,16 +10,18 @@ set -Eeuo pipefail
 if [ "${1:0:1}" = '-' ]; then set -- mysqld "$@"; fi
 
 if [ "$1" = 'mysqld' ] || [ "$1" = 'mariadbd' ]; then
-  if [ "$(id -u)" = '0' ]; then
-    mkdir -p /var/lib/mysql /run/mysqld; chown -R mysql:mysql /var/lib/mysql /run/mysqld
-    exec gosu mysql "$BASH_SOURCE" "$@"
-  fi
   # MARIADB_* names are accepted as aliases of the MYSQL_* ones.
   for n in ROOT_PASSWORD DATABASE USER PASSWORD ALLOW_EMPTY_PASSWORD RANDOM_ROOT_PASSWORD ROOT_HOST; do
     m="MARIADB_$n"; y="MYSQL_$n"
     if [ -z "${!y:-}" ] && [ -n "${!m:-}" ]; then export "$y"="${!m}"; fi
   done
+  # *_FILE is read before dropping to the mysql user, as the official images do: a secret file may be
+  # root-only (0400). The values go on in the environment of the re-executed script, the *_FILE names are unset.
   file_env MYSQL_ROOT_HOST '%'; file_env MYSQL_DATABASE; file_env MYSQL_USER; file_env MYSQL_PASSWORD; file_env MYSQL_ROOT_PASSWORD
+  if [ "$(id -u)" = '0' ]; then
+    mkdir -p /var/lib/mysql /run/mysqld; chown -R mysql:mysql /var/lib/mysql /run/mysqld
+    exec gosu mysql "$BASH_SOURCE" "$@"
+  fi
 
   datadir=/var/lib/mysql
   if [ ! -d "$datadir/mysql" ]; then

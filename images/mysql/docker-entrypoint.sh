@@ -11,11 +11,13 @@ set -Eeuo pipefail
 if [ "${1:0:1}" = '-' ]; then set -- mysqld "$@"; fi
 
 if [ "$1" = 'mysqld' ]; then
+  # *_FILE is read before dropping to the mysql user, as the official image does: a secret file may be
+  # root-only (0400). The values go on in the environment of the re-executed script, the *_FILE names are unset.
+  file_env MYSQL_ROOT_HOST '%'; file_env MYSQL_DATABASE; file_env MYSQL_USER; file_env MYSQL_PASSWORD; file_env MYSQL_ROOT_PASSWORD
   if [ "$(id -u)" = '0' ]; then
     mkdir -p /var/lib/mysql /run/mysqld; chown -R mysql:mysql /var/lib/mysql /run/mysqld
     exec gosu mysql "$BASH_SOURCE" "$@"
   fi
-  file_env MYSQL_ROOT_HOST '%'; file_env MYSQL_DATABASE; file_env MYSQL_USER; file_env MYSQL_PASSWORD; file_env MYSQL_ROOT_PASSWORD
 
   datadir=/var/lib/mysql
   if [ -e "$datadir/aria_log_control" ] || [ -e "$datadir/mariadb_upgrade_info" ]; then

@@ -22,6 +22,9 @@ docker_process_sql() { # (the name sourced init scripts call) psql as the superu
 if [ "${1:0:1}" = '-' ]; then set -- postgres "$@"; fi
 
 if [ "$1" = 'postgres' ] && [ "$(id -u)" = '0' ]; then
+  # *_FILE is read before dropping to the postgres user, as the official image does: a secret file may be
+  # root-only (0400). The values go on in the environment of the re-executed script, the *_FILE names are unset.
+  file_env POSTGRES_PASSWORD; file_env POSTGRES_USER postgres; file_env POSTGRES_DB "$POSTGRES_USER"; file_env POSTGRES_INITDB_ARGS
   mkdir -p "$PGDATA"; chmod 00700 "$PGDATA" || :
   mkdir -p /var/run/postgresql; chmod 03775 /var/run/postgresql || :
   if [ -n "${POSTGRES_INITDB_WALDIR:-}" ]; then

@@ -57,6 +57,8 @@ export interface ContainerFacts extends ResourceRef {
     command: Known<Known<string>[]>;
     image: Known<string | undefined>;
     ports: Known<PortFacts[]>;
+    /** Files uploaded into the container (`uploads`), by path; a content may be unknown; `opaque` if some path is. */
+    files: { contents: Map<string, Known<string>>; opaque: boolean };
 }
 
 export interface TopicFacts extends ResourceRef {
@@ -135,6 +137,41 @@ export function parseEnv(value: unknown): EnvVars {
     return { values, opaque };
 }
 
+/** Docker's secrets directory: where MinIO (and Docker itself) put a `*_FILE` name that is not a path. */
+const SECRETS_DIR = "/run/secrets";
+
+/**
+ * A credential the way the images read it: `KEY` from the environment or, when unset, the content of the
+ * file `KEY_FILE` names (an uploaded file; a relative name is under /run/secrets; trailing newlines dropped,
+ * as the entrypoints' `$(<file)` does). A `KEY_FILE` naming no uploaded file (mounted some other way) is unknown.
+ */
+export function lookupCredential(container: Pick<ContainerFacts, "env" | "files">, key: string): Lookup<string> {
+    const direct = lookupEnv(container.env, key);
+    if (direct.state !== "unset") return direct;
+    const fileVar = lookupEnv(container.env, `${key}_FILE`);
+    if (fileVar.state !== "set") return fileVar;
+    const file = fileVar.value.startsWith("/") ? fileVar.value : `${SECRETS_DIR}/${fileVar.value}`;
+    const content = container.files.contents.get(file);
+    if (content === undefined || isUnknown(content)) return { state: "unknown" };
+    return { state: "set", value: content.replace(/\n+$/, "") };
+}
+
+function parseFiles(value: unknown): ContainerFacts["files"] {
+    const list = asList(value);
+    const contents = new Map<string, Known<string>>();
+    if (isUnknown(list)) return { contents, opaque: true };
+    let opaque = false;
+    for (const entry of list) {
+        const record = asRecord(entry);
+        if (isUnknown(record) || isUnknown(record.file) || typeof record.file !== "string") {
+            opaque = true;
+            continue;
+        }
+        contents.set(record.file, isUnknown(record.content) ? UNKNOWN : String(record.content ?? ""));
+    }
+    return { contents, opaque };
+}
+
 export function lookupEnv(env: EnvVars, key: string): Lookup<string> {
     const value = env.values.get(key);
     if (value !== undefined) {
@@ -192,6 +229,7 @@ export function containerFacts(resource: ResourceLike): ContainerFacts {
         env: parseEnv(readProp(props, "envs")),
         command: isUnknown(command) ? UNKNOWN : command.map((arg) => (isUnknown(arg) ? UNKNOWN : String(arg))),
         image: asString(readProp(props, "image")),
+        files: parseFiles(readProp(props, "uploads")),
         ports: isUnknown(ports)
             ? UNKNOWN
             : ports.map((port) => {

@@ -13,7 +13,7 @@ import { Client as PgClient } from "pg";
 import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { docker, exec, health, logs, waitFor, waitHealthy } from "../support/docker";
 import { SharedStack, sharedStack } from "../support/shared-stack";
-import { containerEnv, sparkSql as sparkSqlIn, trino as trinoQuery } from "../../tools/clients";
+import { containerSecret, sparkSql as sparkSqlIn, trino as trinoQuery } from "../../tools/clients";
 
 // The suite's own rows: ids in [LO, HI) in every captured table.
 const LO = 41_000;
@@ -164,7 +164,7 @@ describe("CDC mirror job end to end on the deployed stack (Postgres + MySQL -> D
         await pg.connect();
         const myAt = await published(source("mysql").container, 3306);
         my = await mysql.createConnection({ ...myAt, user: "root", password: stack.secrets.mysqlRootPassword, multipleStatements: true });
-        const minioUser = await containerEnv(target.minioContainer, "MINIO_ROOT_USER");
+        const minioUser = await containerSecret(target.minioContainer, "MINIO_ROOT_USER");
         s3 = new S3Client({ endpoint: stack.outputs.endpoints.minio, region: "us-east-1", forcePathStyle: true,
             credentials: { accessKeyId: minioUser, secretAccessKey: stack.secrets.minioRootPassword } });
 

@@ -128,6 +128,33 @@ describe(`image contracts (${IMAGE_SET} images, official defaults)`, function ()
             }
         });
 
+        it("takes POSTGRES_PASSWORD_FILE from a file only root may read (0400), as the official image does", async function () {
+            needs(IMAGES.postgres);
+            const name = `${P}-postgres`;
+            const port = await freePort();
+            const secrets = initDir("pg-secrets", { "postgres-password": "pg-file-secret\n" });
+            fs.chmodSync(path.join(secrets, "postgres-password"), 0o400);
+            await start({
+                name, image: IMAGES.postgres, ports: { 5432: port },
+                env: { POSTGRES_PASSWORD_FILE: "/run/secrets/postgres-password" }, volumes: [`${secrets}:/run/secrets:ro`],
+            });
+            const pg = await whileRunning(name, "postgres on 127.0.0.1", async () => {
+                const client = new PgClient({ host: "127.0.0.1", port, user: "postgres", password: "pg-file-secret", database: "postgres" });
+                await client.connect();
+                return client;
+            }, 180_000);
+            try {
+                const { rows } = await pg.query("SELECT current_user AS u");
+                assert.deepEqual(rows[0], { u: "postgres" });
+            } finally {
+                await pg.end();
+            }
+            const wrong = new PgClient({ host: "127.0.0.1", port, user: "postgres", password: "pg-file-secret\n", database: "postgres" });
+            await assert.rejects(wrong.connect(), /password authentication failed/);
+            const inspect = JSON.parse(await docker(["inspect", name]))[0];
+            assert.ok(!JSON.stringify(inspect.Config.Env).includes("pg-file-secret"), "the password is not in the container's env");
+        });
+
         it("defaults POSTGRES_DB to POSTGRES_USER, runs /docker-entrypoint-initdb.d in that database, UTF8, scram from the network, uid 999", async function () {
             needs(IMAGES.postgres);
             const name = `${P}-postgres`;
@@ -217,6 +244,8 @@ describe(`image contracts (${IMAGE_SET} images, official defaults)`, function ()
             fs.writeFileSync(path.join(init, "20-gz.sql.gz"), zlib.gzipSync("CREATE TABLE contract_gz (id int PRIMARY KEY);\n"));
             fs.chmodSync(path.join(init, "20-gz.sql.gz"), 0o644);
             const secrets = initDir("oracle-mysql-secrets", { "root": "root-secret", "user": "app", "password": "app-secret" });
+            // Root-only, as the stack uploads them: the entrypoint reads *_FILE before it drops to the mysql user.
+            for (const f of ["root", "user", "password"]) fs.chmodSync(path.join(secrets, f), 0o400);
             await start({
                 name, image: ORACLE_MYSQL, ports: { 3306: port },
                 env: {

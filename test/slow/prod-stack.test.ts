@@ -18,7 +18,7 @@ import type { TableSpec } from "../../components/specs/postgres";
 import { ok as cliOk, named, sh } from "../support/cli";
 import { docker } from "../support/docker";
 import { ROOT, envFromEnvSh } from "../support/pulumi";
-import { containerEnv, trino, waitUntil } from "../../tools/clients";
+import { containerEnv, containerSecret, trino, waitUntil } from "../../tools/clients";
 import { valueFor, verifyLakehouse } from "../../tools/verify";
 
 const STACK = "e2e-prod";
@@ -165,12 +165,12 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
             const [host, hostPort] = (await docker(["port", container, String(port)])).trim().split("\n")[0].split(/:(?=\d+$)/);
             return { host, port: Number(hostPort) };
         };
-        const pg = new PgClient({ ...(await published(pgSrc.container, 5432)), user: pgSrc.adminUser, database: pgSrc.database, password: await containerEnv(pgSrc.container, "POSTGRES_PASSWORD") });
+        const pg = new PgClient({ ...(await published(pgSrc.container, 5432)), user: pgSrc.adminUser, database: pgSrc.database, password: await containerSecret(pgSrc.container, "POSTGRES_PASSWORD") });
         const clientErrors: string[] = [];
         pg.on("error", (e) => clientErrors.push(`postgres client: ${e.message}`));
         await pg.connect();
         clients.push(pg);
-        const my = await mysql.createConnection({ ...(await published(mySrc.container, 3306)), user: "root", password: await containerEnv(mySrc.container, "MYSQL_ROOT_PASSWORD") });
+        const my = await mysql.createConnection({ ...(await published(mySrc.container, 3306)), user: "root", password: await containerSecret(mySrc.container, "MYSQL_ROOT_PASSWORD") });
         my.on("error", (e: Error) => clientErrors.push(`mysql client: ${e.message}`));
         clients.push(my);
         const exec = (kind: string, sql: string, params: (string | null)[]) =>

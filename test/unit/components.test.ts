@@ -145,12 +145,15 @@ describe("components", () => {
         let r: RecordedResource[];
         before(async () => { r = await construct(() => new PostgresSource("pg", { ...net })); });
 
-        it("runs customer_db with wal_level=logical, password only in a secret env", async () => {
+        it("runs customer_db with wal_level=logical, the password only in a root-only secret file", async () => {
             const c = named(r, "pg-container");
             assert.ok(c.inputs.command.includes("wal_level=logical"));
             assert.strictEqual(envOf(c).POSTGRES_DB, "customer_db");
-            assert.strictEqual(envOf(c).POSTGRES_PASSWORD, MOCK_GENERATED);
-            assert.strictEqual(isSecret(c, "envs"), true);
+            assert.strictEqual(envOf(c).POSTGRES_PASSWORD, undefined);
+            assert.strictEqual(envOf(c).POSTGRES_PASSWORD_FILE, "/run/secrets/postgres-password");
+            assert.ok(!JSON.stringify(c.inputs.envs).includes(MOCK_GENERATED));
+            assert.deepStrictEqual(c.inputs.uploads, [{ file: "/run/secrets/postgres-password", content: MOCK_GENERATED, permissions: "0400" }]);
+            assert.strictEqual(isSecret(c, "uploads"), true);
         });
 
         it("declares REPLICA IDENTITY FULL per table as its own resource: FULL on create, DEFAULT on delete", () => {
@@ -181,7 +184,7 @@ describe("components", () => {
 
         it("uses a configured password instead of generating one", async () => {
             const r2 = await construct(() => new PostgresSource("pg", { ...net, adminPassword: "from-config" }));
-            assert.strictEqual(envOf(named(r2, "pg-container")).POSTGRES_PASSWORD, "from-config");
+            assert.strictEqual(named(r2, "pg-container").inputs.uploads[0].content, "from-config");
             assert.throws(() => named(r2, "pg-admin-password"));
         });
     });

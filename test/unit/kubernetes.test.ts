@@ -69,12 +69,23 @@ describe("kubernetes renderer", () => {
         assert.throws(() => connectObjects({ namespace: "lh", image: "c:1", bootstrapServers: "k:1", brokerCount: 3, workers: 0 }), /connect.workers/);
     });
 
-    it("gives MinIO its credentials from the Secret only, and its server arguments as args", () => {
+    it("gives MinIO its credentials as root-only files from the Secret, none in env, and its server arguments as args", () => {
         const [sts] = byKind(minioObjects({ namespace: "lh", image: "m:1", secretName: "minio-credentials" }), "StatefulSet");
-        assert.deepStrictEqual(envValue(sts, "MINIO_ROOT_PASSWORD"), { name: "MINIO_ROOT_PASSWORD", valueFrom: { secretKeyRef: { name: "minio-credentials", key: "rootPassword" } } });
-        assert.strictEqual(envValue(sts, "MINIO_ROOT_USER")!.value, undefined);
+        assert.strictEqual(envValue(sts, "MINIO_ROOT_PASSWORD"), undefined);
+        assert.strictEqual(envValue(sts, "MINIO_ROOT_USER"), undefined);
+        // MinIO reads a relative *_FILE name under /run/secrets (Docker's secrets directory).
+        assert.strictEqual(envValue(sts, "MINIO_ROOT_USER_FILE")!.value, "access_key");
+        assert.strictEqual(envValue(sts, "MINIO_ROOT_PASSWORD_FILE")!.value, "secret_key");
+        assert.deepStrictEqual(podSpec(sts).volumes, [{
+            name: "secret-files",
+            secret: { secretName: "minio-credentials", items: [
+                { key: "rootUser", path: "access_key", mode: 0o400 },
+                { key: "rootPassword", path: "secret_key", mode: 0o400 },
+            ] },
+        }]);
         assert.deepStrictEqual(podSpec(sts).containers[0].args, ["server", "/data", "--console-address", ":9001"]);
-        assert.deepStrictEqual(podSpec(sts).containers[0].volumeMounts, [{ name: "data", mountPath: "/data" }]);
+        assert.deepStrictEqual(podSpec(sts).containers[0].volumeMounts,
+            [{ name: "data", mountPath: "/data" }, { name: "secret-files", mountPath: "/run/secrets", readOnly: true }]);
     });
 
     it("turns a Docker healthcheck into a readiness probe and rejects what it cannot run", () => {

@@ -1,6 +1,6 @@
-// Least privilege on MinIO (opt-in with storage.minioUsers / lakehouse:minioUsers): each consumer gets a user
+// Least privilege on MinIO (storage.minioUsers / lakehouse:minioUsers, on by default): each consumer gets a user
 // and policy of its own, the root key reaches only the MinIO container and the minio provider, and each policy
-// names only the consumer's buckets. With the flag off (the default) nothing changes: consumers get the root key.
+// names only the consumer's buckets. With the flag set to false, consumers get the root key and no IAM resource exists.
 import * as assert from "assert";
 import { Lakehouse } from "../../components";
 import { consumerPolicy } from "../../components/storage";
@@ -22,11 +22,11 @@ function resourcesOf(policy: string): string[] {
     return JSON.parse(policy).Statement.flatMap((s: { Resource: string[] }) => s.Resource).sort();
 }
 
-describe("MinIO users and policies per consumer (minioUsers on)", () => {
+describe("MinIO users and policies per consumer (minioUsers unset: the default)", () => {
     let records: RecordedResource[];
     let prefix: string;
     before(async () => {
-        records = await construct(() => new Lakehouse("lh", { storage: { rootUser: ROOT_USER, rootPassword: ROOT_PASSWORD, minioUsers: true } }));
+        records = await construct(() => new Lakehouse("lh", { storage: { rootUser: ROOT_USER, rootPassword: ROOT_PASSWORD } }));
         prefix = named(records, "lh-storage-catalog-user").inputs.name.replace(/-catalog$/, "");
     });
 
@@ -82,9 +82,9 @@ describe("MinIO users and policies per consumer (minioUsers on)", () => {
     });
 });
 
-describe("MinIO users per consumer off (the default)", () => {
+describe("MinIO users per consumer off (minioUsers: false)", () => {
     it("creates no IAM resource and gives every consumer the root key", async () => {
-        const records = await construct(() => new Lakehouse("lh", { storage: { rootUser: ROOT_USER, rootPassword: ROOT_PASSWORD } }));
+        const records = await construct(() => new Lakehouse("lh", { storage: { rootUser: ROOT_USER, rootPassword: ROOT_PASSWORD, minioUsers: false } }));
         const iam = records.filter((r) => /^minio:index\/iam/.test(r.type)).map((r) => r.name);
         assert.deepStrictEqual(iam, []);
         for (const [c, want] of Object.entries(CONSUMERS)) {

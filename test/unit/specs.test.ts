@@ -111,8 +111,11 @@ describe("spec builders", () => {
         it("runs Postgres with wal_level=logical and the slot and sender limits", () => {
             const spec = postgresSpec({ image: "p", hostname: "db-postgres", database: "customer_db", adminUser: "admin", hostPort: 5432, bindIp: "127.0.0.1", maxReplicationSlots: 10, maxWalSenders: 10 });
             assert.deepStrictEqual(spec.command, ["postgres", "-c", "wal_level=logical", "-c", "max_replication_slots=10", "-c", "max_wal_senders=10"]);
-            assert.deepStrictEqual(spec.secretEnv, { POSTGRES_PASSWORD: "adminPassword" });
-            assert.ok(!JSON.stringify(spec.env).includes("PASSWORD"));
+            // The password reaches the image as POSTGRES_PASSWORD_FILE, a file only root reads (the entrypoint reads it before gosu).
+            assert.deepStrictEqual(spec.secretEnv, {});
+            assert.strictEqual(spec.env.POSTGRES_PASSWORD_FILE, "/run/secrets/postgres-password");
+            assert.strictEqual(spec.env.POSTGRES_PASSWORD, undefined);
+            assert.deepStrictEqual(spec.secretFiles, [{ file: "/run/secrets/postgres-password", content: "${SECRET:adminPassword}" }]);
         });
 
         it("declares tables owned by the replication group, and quotes the CDC password as a literal", () => {
@@ -132,6 +135,9 @@ describe("spec builders", () => {
             const spec = mySqlSpec({ image: "m", hostname: "db-mysql", databases: ["sales", "hr"], serverId: 7, hostPort: 3306, bindIp: "127.0.0.1" });
             assert.deepStrictEqual(spec.command, ["--server-id=7", "--log-bin=mysql-bin", "--binlog-format=ROW", "--binlog-row-image=FULL"]);
             assert.strictEqual(spec.env.MYSQL_DATABASE, "sales");
+            assert.strictEqual(spec.env.MYSQL_ROOT_PASSWORD_FILE, "/run/secrets/mysql-root-password");
+            assert.deepStrictEqual(spec.secretEnv, {});
+            assert.deepStrictEqual(spec.secretFiles, [{ file: "/run/secrets/mysql-root-password", content: "${SECRET:rootPassword}" }]);
             throwsField(() => mySqlSpec({ image: "m", hostname: "h", databases: ["sales"], serverId: 0, hostPort: 3306, bindIp: "127.0.0.1" }), "mysql.serverId");
         });
 
@@ -147,8 +153,13 @@ describe("spec builders", () => {
 
         it("keeps MinIO credentials out of the plain environment", () => {
             const spec = minioSpec({ image: "m", hostname: "minio", apiHostPort: 9000, consoleHostPort: 9001, bindIp: "127.0.0.1" });
-            assert.deepStrictEqual(spec.env, {});
-            assert.deepStrictEqual(Object.keys(spec.secretEnv).sort(), ["MINIO_ROOT_PASSWORD", "MINIO_ROOT_USER"]);
+            // MinIO reads a relative *_FILE name under /run/secrets; these two names are its image's defaults.
+            assert.deepStrictEqual(spec.env, { MINIO_ROOT_USER_FILE: "access_key", MINIO_ROOT_PASSWORD_FILE: "secret_key" });
+            assert.deepStrictEqual(spec.secretEnv, {});
+            assert.deepStrictEqual(spec.secretFiles, [
+                { file: "/run/secrets/access_key", content: "${SECRET:rootUser}" },
+                { file: "/run/secrets/secret_key", content: "${SECRET:rootPassword}" },
+            ]);
             throwsField(() => minioSpec({ image: "m", hostname: "minio", apiHostPort: 9000, consoleHostPort: 9000, bindIp: "127.0.0.1" }), "minio.consoleHostPort");
         });
 
@@ -157,6 +168,16 @@ describe("spec builders", () => {
             assert.strictEqual(spec.env.CATALOG_URI, "jdbc:sqlite:file:/tmp/iceberg_catalog.db");
             assert.deepStrictEqual(spec.volumes, [{ role: "data", containerPath: "/tmp" }]);
             assert.strictEqual(spec.env.CATALOG_S3_PATH__STYLE__ACCESS, "true");
+        });
+
+        it("gives the catalog its S3 key as an AWS shared credentials file, not in env", () => {
+            const spec = catalogSpec({ image: "i", hostname: "iceberg-rest", s3Endpoint: "http://minio:9000", warehouseBucket: "warehouse", hostPort: 8181, bindIp: "127.0.0.1" });
+            assert.deepStrictEqual(spec.secretEnv, {});
+            assert.strictEqual(spec.env.AWS_SHARED_CREDENTIALS_FILE, "/run/secrets/aws-credentials");
+            assert.deepStrictEqual(spec.secretFiles, [{
+                file: "/run/secrets/aws-credentials", permissions: "0444",
+                content: "[default]\naws_access_key_id = ${SECRET:accessKey}\naws_secret_access_key = ${SECRET:secretKey}\n",
+            }]);
         });
 
         it("names Spark's catalog minio so the seed's minio.test_db.iceberg_table keeps its name", () => {

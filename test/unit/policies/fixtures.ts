@@ -58,6 +58,8 @@ export interface ContainerOptions {
     image?: unknown;
     ports?: unknown;
     hostname?: string;
+    /** The docker provider's `uploads` ({ file, content, permissions }). */
+    uploads?: unknown;
 }
 
 export function container(name: string, role: string, options: ContainerOptions = {}): FakeResource {
@@ -74,6 +76,7 @@ export function container(name: string, role: string, options: ContainerOptions 
         ],
         ports: options.ports ?? [],
         networksAdvanced: [{ name: "lakehouse", aliases: [hostname] }],
+        ...(options.uploads === undefined ? {} : { uploads: options.uploads }),
     });
 }
 
@@ -127,8 +130,9 @@ export function connectStorageEnv(rf: number): Record<string, string> {
     };
 }
 
-export function postgres(command?: string[], envs?: unknown): FakeResource {
+export function postgres(command?: string[], envs?: unknown, uploads?: unknown): FakeResource {
     return container("db-postgres", ROLES.postgres, {
+        uploads,
         image: "postgres:17.6",
         hostname: "db-postgres",
         envs: envs ?? ["POSTGRES_USER=lakehouse", "POSTGRES_DB=customer_db", "POSTGRES_PASSWORD=s3cr3t-from-config"],
@@ -147,8 +151,9 @@ export function mysql(command?: string[]): FakeResource {
     });
 }
 
-export function minio(envs?: unknown): FakeResource {
+export function minio(envs?: unknown, uploads?: unknown): FakeResource {
     return container("minio", ROLES.minio, {
+        uploads,
         image: "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z",
         envs: envs ?? ["MINIO_ROOT_USER=lakehouse", "MINIO_ROOT_PASSWORD=generated-0123456789abcdef"],
         command: ["server", "/data", "--console-address", ":9001"],

@@ -40,6 +40,29 @@ describe("policy no-default-credentials", () => {
         assert.strictEqual(reported.violations[0].urn, urnOf(TYPES.container, "lakehouse-minio"));
     });
 
+    it("reads a password from the uploaded file its *_FILE variable names (absolute, or under /run/secrets as MinIO reads it)", async () => {
+        const pgFile = (content: unknown) => replace(lakehouse(1), postgres(undefined,
+            ["POSTGRES_USER=admin", "POSTGRES_DB=customer_db", "POSTGRES_PASSWORD_FILE=/run/secrets/postgres-password"],
+            [{ file: "/run/secrets/postgres-password", content, permissions: "0400" }]));
+        const found = messages(await runResourcePolicy(noDefaultCredentials, pgFile("admin\n")));
+        assert.strictEqual(found.length, 1, found.join("\n"));
+        assert.match(found[0], /"lakehouse-db-postgres" .*POSTGRES_PASSWORD is the default admin\/admin/);
+        assert.deepStrictEqual(messages(await runResourcePolicy(noDefaultCredentials, pgFile("s3cr3t-from-config"))), []);
+        // Unknown at preview (a generated password): skipped, and preview-unknowns says so.
+        assert.deepStrictEqual(messages(await runResourcePolicy(noDefaultCredentials, pgFile(UNKNOWN_STRING))), []);
+        const notes = messages(await runResourcePolicy(previewUnknowns, pgFile(UNKNOWN_STRING)));
+        assert.strictEqual(notes.length, 1, notes.join("\n"));
+        assert.match(notes[0], /"lakehouse-db-postgres" .*POSTGRES_PASSWORD is unknown at preview/);
+
+        const minioFiles = replace(lakehouse(1), minio(["MINIO_ROOT_USER_FILE=access_key", "MINIO_ROOT_PASSWORD_FILE=secret_key"], [
+            { file: "/run/secrets/access_key", content: "minioadmin", permissions: "0400" },
+            { file: "/run/secrets/secret_key", content: "minioadmin", permissions: "0400" },
+        ]));
+        const minioFound = messages(await runResourcePolicy(noDefaultCredentials, minioFiles));
+        assert.strictEqual(minioFound.length, 1, minioFound.join("\n"));
+        assert.match(minioFound[0], /"lakehouse-minio" .*MINIO_ROOT_PASSWORD is the default minioadmin\/minioadmin/);
+    });
+
     it("reports admin/admin on a service and postgres/postgres on a connector, on three brokers", async () => {
         const stack = [
             ...replace(lakehouse(3), postgres(undefined, ["POSTGRES_USER=admin", "POSTGRES_PASSWORD=admin"])),

@@ -1,13 +1,4 @@
-// PENDING — NOT YET RUN. This suite has never run against a deployed stack. It lives outside every
-// .mocharc*.json spec glob (test/pending/), so `make test` and CI do not run it. It needs a stack with
-// per-consumer MinIO users on (lakehouse:minioUsers true), while the shared test stack keeps the default (off).
-// To run it: in a scratch checkout, add `await pulumi("config", "set", "lakehouse:minioUsers", "true");` beside
-// the other `config set` calls of test/support/shared-stack.ts (deploy), then, under the slow lock,
-//   npx mocha -r ts-node/register/transpile-only -r test/support/shared-stack-hooks.ts --extension ts \
-//     --timeout 600000 --forbid-pending --forbid-only test/pending/minio-iam.test.ts
-// (with LAKEHOUSE_TEST_STACK / LAKEHOUSE_TEST_PREFIX / LAKEHOUSE_TEST_BIND_IP set to a stack of your own).
-// Once it has run green, minioUsers becomes the default and this file moves back to test/integration/.
-//
+// (minioUsers is on by default, so the shared stack has a user per consumer.)
 // Least privilege on MinIO, on the shared stack: each consumer's own key (read inside its container,
 // never printed) reads and writes its buckets and is refused (AccessDenied) on a bucket outside its grant.
 import { strict as assert } from "assert";
@@ -17,8 +8,8 @@ import { exec } from "../support/docker";
 import { SharedStack, sharedStack } from "../support/shared-stack";
 
 /** Where each consumer's key lives in its container, and one bucket inside and one outside its grant. */
-const CONSUMERS: { consumer: string; container: string; read: "env" | "spark" | "trino"; inside: string; outside: string }[] = [
-    { consumer: "catalog", container: "iceberg-rest", read: "env", inside: "warehouse", outside: "checkpoints" },
+const CONSUMERS: { consumer: string; container: string; read: "file" | "spark" | "trino"; inside: string; outside: string }[] = [
+    { consumer: "catalog", container: "iceberg-rest", read: "file", inside: "warehouse", outside: "checkpoints" },
     { consumer: "spark", container: "spark", read: "spark", inside: "spark-test", outside: "checkpoints" },
     { consumer: "trino", container: "trino", read: "trino", inside: "warehouse", outside: "spark-test" },
     { consumer: "cdc", container: "cdc-mirror", read: "spark", inside: "checkpoints", outside: "spark-test" },
@@ -26,11 +17,16 @@ const CONSUMERS: { consumer: string; container: string; read: "env" | "spark" | 
 ];
 
 /** The key as the container holds it; the values never leave this function except as the returned object. */
-async function keyOf(container: string, read: "env" | "spark" | "trino"): Promise<{ accessKeyId: string; secretAccessKey: string }> {
-    if (read === "env") {
-        const env = await exec(container, ["sh", "-c", "printf '%s\\n%s' \"$AWS_ACCESS_KEY_ID\" \"$AWS_SECRET_ACCESS_KEY\""]);
-        const [accessKeyId, secretAccessKey] = env.trim().split("\n");
-        return { accessKeyId, secretAccessKey };
+async function keyOf(container: string, read: "file" | "spark" | "trino"): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+    if (read === "file") {
+        // The catalog's AWS shared credentials file (AWS_SHARED_CREDENTIALS_FILE), as its S3 client reads it.
+        const file = (await exec(container, ["sh", "-c", "cat \"$AWS_SHARED_CREDENTIALS_FILE\""]));
+        const field = (k: string) => {
+            const m = new RegExp(`^${k}\\s*=\\s*(\\S+)`, "m").exec(file);
+            if (!m) throw new Error(`${container}: no ${k} in its credentials file`);
+            return m[1];
+        };
+        return { accessKeyId: field("aws_access_key_id"), secretAccessKey: field("aws_secret_access_key") };
     }
     const file = read === "trino" ? "/etc/trino/catalog/minio.properties" : "/opt/spark/conf/spark-defaults.conf";
     const text = await exec(container, ["cat", file]);
