@@ -29,7 +29,7 @@ import { Client as PgClient } from "pg";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
 import type { TableSpec } from "../components/specs/postgres";
 import {
-    SourceColumn, SourceDb, VerifyEndpoints, containerEnv, docker, isJsonColumn, mirrorText, parseCommandLine, readStackOutputs,
+    SourceColumn, SourceDb, VerifyEndpoints, containerSecret, docker, isJsonColumn, mirrorText, parseCommandLine, readStackOutputs,
     sleep, sourceText, trino,
 } from "./clients";
 
@@ -219,7 +219,7 @@ async function openSource(s: VerifySource & { container: string }, target: Verif
     };
     if (s.kind === "postgres") {
         const { host, port } = await hostPort(s.container, 5432);
-        const pg = new PgClient({ host, port, user: s.adminUser, database: s.database, password: await containerEnv(s.container, "POSTGRES_PASSWORD") });
+        const pg = new PgClient({ host, port, user: s.adminUser, database: s.database, password: await containerSecret(s.container, "POSTGRES_PASSWORD") });
         await pg.connect();
         return {
             ...common, kind: "postgres",
@@ -229,7 +229,7 @@ async function openSource(s: VerifySource & { container: string }, target: Verif
         };
     }
     const { host, port } = await hostPort(s.container, 3306);
-    const my = await mysql.createConnection({ host, port, user: "root", password: await containerEnv(s.container, "MYSQL_ROOT_PASSWORD") });
+    const my = await mysql.createConnection({ host, port, user: "root", password: await containerSecret(s.container, "MYSQL_ROOT_PASSWORD") });
     return {
         ...common, kind: "mysql",
         exec: async (q) => { await my.query(q); },
