@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"sort"
 	"regexp"
 	"strings"
 
@@ -327,7 +328,9 @@ func equivalentPolicies(a, b string) bool {
 	return reflect.DeepEqual(normalizePolicy(x), normalizePolicy(y))
 }
 
-// normalizePolicy treats a single string and a one-element list alike, as upstream's policy comparison does.
+// normalizePolicy treats a single string and a one-element list alike, and every list (statements, actions,
+// resources, principals) as a set, as upstream's policy comparison (awspolicy equivalence) does: MinIO gives a
+// stored policy back with its actions in an order of its own.
 func normalizePolicy(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
@@ -341,12 +344,29 @@ func normalizePolicy(v any) any {
 			return normalizePolicy(t[0])
 		}
 		l := make([]any, len(t))
+		keys := make([]string, len(t))
 		for i, e := range t {
 			l[i] = normalizePolicy(e)
+			b, _ := json.Marshal(l[i])
+			keys[i] = string(b)
 		}
+		sort.Sort(byKey{l, keys})
 		return l
 	}
 	return v
+}
+
+// byKey sorts a list by the JSON text of its elements.
+type byKey struct {
+	l    []any
+	keys []string
+}
+
+func (b byKey) Len() int           { return len(b.l) }
+func (b byKey) Less(i, j int) bool { return b.keys[i] < b.keys[j] }
+func (b byKey) Swap(i, j int) {
+	b.l[i], b.l[j] = b.l[j], b.l[i]
+	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
 }
 
 func (iamPolicy) Diff(oldInputs, olds, news resource.PropertyMap) ([]string, []string) {

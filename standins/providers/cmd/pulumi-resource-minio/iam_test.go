@@ -150,3 +150,15 @@ func TestLiveUserWithPolicyReachesOnlyItsBucket(t *testing.T) {
 		t.Error("deleted policy still read")
 	}
 }
+
+func TestPoliciesAreComparedAsSetsAsMinIOReordersThem(t *testing.T) {
+	ours := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject"],"Resource":["arn:aws:s3:::a/*","arn:aws:s3:::b/*"]}]}`
+	minio := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:DeleteObject","s3:GetObject","s3:PutObject"],"Resource":["arn:aws:s3:::b/*","arn:aws:s3:::a/*"]}]}`
+	if !equivalentPolicies(ours, minio) {
+		t.Fatal("the same actions and resources in another order must be equivalent")
+	}
+	other := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":["arn:aws:s3:::a/*","arn:aws:s3:::b/*"]}]}`
+	if equivalentPolicies(ours, other) {
+		t.Fatal("a missing action must not be equivalent")
+	}
+}
