@@ -52,8 +52,9 @@ export const CONSUMER_OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:Dele
 
 /** The IAM policy document granting read/write on exactly `buckets`. */
 export function consumerPolicy(buckets: string[]): string {
-    // Actions and resources in a stable (sorted) order. MinIO returns a stored policy's lists in an order of
-    // its own; the provider compares policies as sets (upstream and the stand-in), so a refresh plans nothing.
+    // Actions and resources sorted as MinIO gives a stored policy back: the stand-in minio provider compares
+    // policies order-sensitively on refresh (upstream treats them as sets), so any other order would show
+    // a diff after every `pulumi refresh`.
     const sorted = (xs: readonly string[]) => [...xs].sort();
     return JSON.stringify({
         Version: "2012-10-17",
