@@ -52,15 +52,11 @@ export const CONSUMER_OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:Dele
 
 /** The IAM policy document granting read/write on exactly `buckets`. */
 export function consumerPolicy(buckets: string[]): string {
-    // Actions and resources sorted as MinIO gives a stored policy back: the stand-in minio provider compares
-    // policies order-sensitively on refresh (upstream treats them as sets), so any other order would show
-    // a diff after every `pulumi refresh`.
-    const sorted = (xs: readonly string[]) => [...xs].sort();
     return JSON.stringify({
         Version: "2012-10-17",
         Statement: [
-            { Effect: "Allow", Action: sorted(CONSUMER_BUCKET_ACTIONS), Resource: sorted(buckets.map((b) => `arn:aws:s3:::${b}`)) },
-            { Effect: "Allow", Action: sorted(CONSUMER_OBJECT_ACTIONS), Resource: sorted(buckets.map((b) => `arn:aws:s3:::${b}/*`)) },
+            { Effect: "Allow", Action: CONSUMER_BUCKET_ACTIONS, Resource: buckets.map((b) => `arn:aws:s3:::${b}`) },
+            { Effect: "Allow", Action: CONSUMER_OBJECT_ACTIONS, Resource: buckets.map((b) => `arn:aws:s3:::${b}/*`) },
         ],
     });
 }
