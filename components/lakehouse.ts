@@ -114,6 +114,14 @@ export function cdcTopics(
     ];
 }
 
+/** The topics of the sources' Debezium signaling tables (`<prefix>.<schema>.<table>`). */
+export function signalTopics(prefixes: { postgres: string; mysql: string }, postgres?: string, mysql?: string): TopicSpec[] {
+    return [
+        ...(postgres ? [{ name: `${prefixes.postgres}.${postgres}` }] : []),
+        ...(mysql ? [{ name: `${prefixes.mysql}.${mysql}` }] : []),
+    ];
+}
+
 /** One captured source database, as `make verify` (tools/verify.ts) reaches it. */
 export interface VerifySource {
     kind: "postgres" | "mysql";
@@ -206,6 +214,8 @@ export class Lakehouse extends LakehouseComponent {
             cluster: this.kafka,
             topics: [
                 ...cdcTopics(this.topicPrefixes, this.postgres?.tables ?? [], this.mysql?.tables ?? []),
+                // Debezium captures its signaling tables implicitly: their rows (signals, snapshot watermarks) go to topics too.
+                ...signalTopics(this.topicPrefixes, c.enabled ? this.postgres?.signalCollection : undefined, c.enabled ? this.mysql?.signalCollection : undefined),
                 ...(args.topics ?? []),
             ],
         }, child);
@@ -223,10 +233,11 @@ export class Lakehouse extends LakehouseComponent {
                     passwordReference: this.connect.secretReference(CONNECT_SECRET_FILES.postgres),
                     dbname: pg.database, topicPrefix: this.topicPrefixes.postgres,
                     schemas: [...new Set(pg.tables.map((t) => t.schema))], tables: pg.tables.map((t) => `${t.schema}.${t.name}`),
-                    extraConfig: c.postgresExtraConfig,
+                    signalCollection: pg.signalCollection, extraConfig: c.postgresExtraConfig,
                 })));
                 this.postgresConnector = new Connector(this.childName("postgres-connector"), {
                     ...common, ...spec, sourceRevision: revisionOf([pg.container, ...pg.ready]),
+                    signal: { collection: pg.signalCollection, command: pg.sqlClient },
                     referencedSecrets: { [CONNECT_SECRET_FILES.postgres]: pg.cdcPassword },
                 }, connectorOpts(pg.ready));
             }
@@ -240,10 +251,11 @@ export class Lakehouse extends LakehouseComponent {
                     passwordReference: this.connect.secretReference(CONNECT_SECRET_FILES.mysql), serverId: c.mySqlServerId, topicPrefix: this.topicPrefixes.mysql,
                     databases: my.databases, tables: my.tables.map((t) => `${t.schema}.${t.name}`),
                     bootstrapServers: this.kafka.internalBootstrapServers, schemaHistoryTopic: schemaHistoryTopic(this.topicPrefixes.mysql),
-                    extraConfig: c.mySqlExtraConfig,
+                    signalCollection: my.signalCollection, extraConfig: c.mySqlExtraConfig,
                 })));
                 this.mySqlConnector = new Connector(this.childName("mysql-connector"), {
                     ...common, ...spec, sourceRevision: revisionOf([my.container, ...my.ready]),
+                    signal: { collection: my.signalCollection, command: my.sqlClient },
                     referencedSecrets: { [CONNECT_SECRET_FILES.mysql]: my.cdcPassword },
                 }, connectorOpts(my.ready));
             }

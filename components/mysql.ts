@@ -3,10 +3,11 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LakehouseComponent } from "./base";
 import { MYSQL_FLAVOURS, MySqlFlavour } from "./connector/builders";
+import { signalTable } from "./connector/provider";
 import { serviceContainer } from "./container";
 import { passwordOrGenerated } from "./secrets";
 import { ServiceArgs, definedOnly, resolveService } from "./service";
-import { MYSQL_PORT, mySqlSetupSql, mySqlSpec, mysqlCommand } from "./specs/mysql";
+import { MYSQL_PORT, MYSQL_ROOT_PASSWORD_FILE, mySqlSetupSql, mySqlSpec, mysqlCommand } from "./specs/mysql";
 import { TableSpec, requireTableList, validateTable } from "./specs/postgres";
 import { SpecError, requireIdentifier } from "./specs/types";
 
@@ -34,6 +35,12 @@ export interface MySqlSourceArgs extends ServiceArgs {
      * Default: "mysql" in both image sets.
      */
     flavour?: MySqlFlavour;
+    /**
+     * Debezium's signaling table, `database.table` (a database of `databases`): the connector snapshots
+     * tables added to capture on a running stack through it and writes its snapshot watermarks into it.
+     * Not a captured table. Default: "<first database>.debezium_signal".
+     */
+    signalTable?: string;
 }
 
 export const DEFAULT_MYSQL_TABLES: TableSpec[] = [
@@ -81,6 +88,10 @@ export class MySqlSource extends LakehouseComponent {
     public readonly tables: TableSpec[];
     /** Setup done (databases, user, tables): what connectors wait for. */
     public readonly ready: pulumi.Resource[];
+    /** Debezium's signaling table (`database.table`), created with the CDC user's grants. */
+    public readonly signalCollection: string;
+    /** argv of a SQL client inside the container that reads statements on stdin (root, password from its file). */
+    public readonly sqlClient: string[];
 
     constructor(name: string, args: MySqlSourceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:source:MySqlSource", name, opts);
@@ -103,6 +114,20 @@ export class MySqlSource extends LakehouseComponent {
             return t;
         }));
         this.spec(() => requireIdentifier("mysql.cdcUser", a.cdcUser));
+        const signalCollection = args.signalTable ?? `${a.databases[0]}.debezium_signal`;
+        const signal = this.spec(() => {
+            if (!a.databases.includes(signalCollection.split(".")[0])) {
+                throw new SpecError("mysql.signalTable", `names database ${signalCollection.split(".")[0]}, which is not in databases (${a.databases.join(", ")})`);
+            }
+            if (tables.some((t) => `${t.schema}.${t.name}` === signalCollection)) {
+                throw new SpecError("mysql.signalTable", `is ${signalCollection}, a captured table: the signaling table must be a table of its own`);
+            }
+            try {
+                return signalTable("mysql", signalCollection, a.cdcUser);
+            } catch (err) {
+                throw new SpecError("mysql.signalTable", (err as Error).message);
+            }
+        });
 
         this.rootPassword = passwordOrGenerated(this.childName("root-password"), args.rootPassword, this.childOpts());
         this.cdcPassword = passwordOrGenerated(this.childName("cdc-password"), args.cdcPassword, this.childOpts());
@@ -121,7 +146,18 @@ export class MySqlSource extends LakehouseComponent {
             logging: "stderr",
         }, this.childOpts({ dependsOn: [container] }));
 
-        this.ready = [setup];
+        const signalDdl = new command.local.Command(this.childName("signal-table"), {
+            create: mysqlCommand(containerName),
+            environment: { MYSQL_PWD: this.rootPassword },
+            stdin: signal.ddl.map((statement) => `${statement};`).join("\n"),
+            triggers: [container.id],
+            logging: "stderr",
+        }, this.childOpts({ dependsOn: [setup] }));
+
+        this.ready = [setup, signalDdl];
+        this.signalCollection = signalCollection;
+        // The root password stays in the container's own root-only file: it never reaches the provider.
+        this.sqlClient = ["docker", "exec", "-i", containerName, "sh", "-c", `MYSQL_PWD="$(cat ${MYSQL_ROOT_PASSWORD_FILE})" exec mysql -uroot`];
         this.hostname = a.hostname;
         this.databases = a.databases;
         this.serverId = a.serverId;

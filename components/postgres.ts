@@ -5,8 +5,9 @@ import { LakehouseComponent } from "./base";
 import { serviceContainer } from "./container";
 import { passwordOrGenerated } from "./secrets";
 import { ServiceArgs, definedOnly, resolveService } from "./service";
+import { signalTable } from "./connector/provider";
 import {
-    POSTGRES_PORT, TableSpec, ifContainerRunning, postgresCdcRoleSql, postgresSpec, postgresTableSql, psqlCommand,
+    POSTGRES_PORT, REPLICATION_GROUP, TableSpec, ifContainerRunning, postgresCdcRoleSql, postgresSpec, postgresTableSql, psqlCommand,
     replicaIdentitySql, requireTableList, validateTable,
 } from "./specs/postgres";
 import { SpecError, requireIdentifier } from "./specs/types";
@@ -32,6 +33,12 @@ export interface PostgresSourceArgs extends ServiceArgs {
     maxReplicationSlots?: number;
     /** max_wal_senders. Default: 10. */
     maxWalSenders?: number;
+    /**
+     * Debezium's signaling table, `schema.table`: the connector snapshots tables added to capture on a
+     * running stack through it (incremental snapshot) and writes its snapshot watermarks into it. Not a
+     * captured table. Default: "public.debezium_signal".
+     */
+    signalTable?: string;
 }
 
 /** The seed's table. */
@@ -56,6 +63,7 @@ const DEFAULTS = {
     hostPort: POSTGRES_PORT,
     maxReplicationSlots: 10,
     maxWalSenders: 10,
+    signalTable: "public.debezium_signal",
 };
 
 /**
@@ -75,6 +83,10 @@ export class PostgresSource extends LakehouseComponent {
     public readonly tables: TableSpec[];
     /** Resolves once tables, grants and replica identities exist: what connectors wait for. */
     public readonly ready: pulumi.Resource[];
+    /** Debezium's signaling table (`schema.table`), created with the CDC role's grants. */
+    public readonly signalCollection: string;
+    /** argv of a SQL client inside the container that reads statements on stdin (psql as the superuser). */
+    public readonly sqlClient: string[];
 
     constructor(name: string, args: PostgresSourceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:source:PostgresSource", name, opts);
@@ -94,6 +106,16 @@ export class PostgresSource extends LakehouseComponent {
             hostPort: a.hostPort, bindIp: a.bindIp, maxReplicationSlots: a.maxReplicationSlots, maxWalSenders: a.maxWalSenders,
         }));
         this.spec(() => requireIdentifier("postgres.cdcUser", a.cdcUser));
+        const signal = this.spec(() => {
+            if (tables.some((t) => `${t.schema}.${t.name}` === a.signalTable)) {
+                throw new SpecError("postgres.signalTable", `is ${a.signalTable}, a captured table: the signaling table must be a table of its own`);
+            }
+            try {
+                return signalTable("postgres", a.signalTable, a.cdcUser, REPLICATION_GROUP);
+            } catch (err) {
+                throw new SpecError("postgres.signalTable", (err as Error).message);
+            }
+        });
 
         this.adminPassword = passwordOrGenerated(this.childName("admin-password"), args.adminPassword, this.childOpts());
         this.cdcPassword = passwordOrGenerated(this.childName("cdc-password"), args.cdcPassword, this.childOpts());
@@ -113,7 +135,14 @@ export class PostgresSource extends LakehouseComponent {
             logging: "stderr",
         }, this.childOpts({ dependsOn: [container] }));
 
-        this.ready = [cdcRole];
+        const signalDdl = new command.local.Command(this.childName("signal-table"), {
+            create: psql,
+            stdin: signal.ddl.map((statement) => `${statement};`).join("\n"),
+            triggers: [container.id],
+            logging: "stderr",
+        }, this.childOpts({ dependsOn: [cdcRole] }));
+
+        this.ready = [cdcRole, signalDdl];
         for (const table of tables) {
             const id = `${table.schema}-${table.name}`;
             const ddl = new command.local.Command(this.childName(`table-${id}`), {
@@ -140,6 +169,8 @@ export class PostgresSource extends LakehouseComponent {
         this.adminUser = a.adminUser;
         this.cdcUser = a.cdcUser;
         this.tables = tables;
+        this.signalCollection = a.signalTable;
+        this.sqlClient = ["docker", "exec", "-i", containerName, "psql", "-v", "ON_ERROR_STOP=1", "-q", "-U", a.adminUser, "-d", a.database];
         this.registerOutputs({ hostname: this.hostname, database: this.database, cdcUser: this.cdcUser });
     }
 }

@@ -24,6 +24,8 @@ export const DEBEZIUM_KEYS = {
     publicationName: "publication.name",
     publicationAutocreateMode: "publication.autocreate.mode",
     snapshotMode: "snapshot.mode",
+    signalEnabledChannels: "signal.enabled.channels",
+    signalDataCollection: "signal.data.collection",
     heartbeatIntervalMs: "heartbeat.interval.ms",
     serverId: "database.server.id",
     schemaHistoryBootstrapServers: "schema.history.internal.kafka.bootstrap.servers",
@@ -83,6 +85,11 @@ export interface PostgresConnectorArgs<Secret = string> {
     snapshotMode?: string;
     /** `heartbeat.interval.ms`, useful on quiet databases so the slot's LSN advances. Default: unset. */
     heartbeatIntervalMs?: number;
+    /**
+     * Debezium's signaling table (`signal.data.collection`, source channel), through which tables added to
+     * capture on a running stack are snapshotted incrementally. Debezium captures it implicitly. Default: none.
+     */
+    signalCollection?: string;
     /** Further settings, applied last (they cannot override the password, which stays secret). */
     extraConfig?: Record<string, string>;
 }
@@ -130,6 +137,11 @@ export interface MySqlConnectorArgs<Secret = string> {
     allowPublicKeyRetrieval?: boolean;
     /** Debezium `snapshot.mode`. Default: Debezium's (`initial`). */
     snapshotMode?: string;
+    /**
+     * Debezium's signaling table (`signal.data.collection`, source channel), through which tables added to
+     * capture on a running stack are snapshotted incrementally. Debezium captures it implicitly. Default: none.
+     */
+    signalCollection?: string;
     /** Further settings, applied last (they cannot override the password, which stays secret). */
     extraConfig?: Record<string, string>;
 }
@@ -247,6 +259,7 @@ export function postgresConnector<Secret = string>(args: PostgresConnectorArgs<S
     };
     if (args.snapshotMode !== undefined) config[DEBEZIUM_KEYS.snapshotMode] = requireString(b, "snapshotMode", args.snapshotMode);
     if (args.heartbeatIntervalMs !== undefined) config[DEBEZIUM_KEYS.heartbeatIntervalMs] = String(args.heartbeatIntervalMs);
+    Object.assign(config, signalSettings(b, args.signalCollection, tables));
     return {
         name,
         config: { ...config, ...extra(b, args.extraConfig, DEBEZIUM_KEYS.password), ...password.config },
@@ -298,9 +311,21 @@ export function mySqlConnector<Secret = string>(args: MySqlConnectorArgs<Secret>
     if (tables !== undefined) config[DEBEZIUM_KEYS.tableIncludeList] = tables.join(",");
     if (allowPublicKeyRetrieval) config[DEBEZIUM_KEYS.allowPublicKeyRetrieval] = "true";
     if (args.snapshotMode !== undefined) config[DEBEZIUM_KEYS.snapshotMode] = requireString(b, "snapshotMode", args.snapshotMode);
+    if (args.signalCollection !== undefined && !databases.includes(args.signalCollection.split(".")[0])) {
+        fail(b, "signalCollection", `names database ${args.signalCollection.split(".")[0]}, which is not in databases (${databases.join(",")})`);
+    }
+    Object.assign(config, signalSettings(b, args.signalCollection, tables ?? []));
     return {
         name,
         config: { ...config, ...extra(b, args.extraConfig, DEBEZIUM_KEYS.password), ...password.config },
         secretConfig: password.secretConfig,
     };
+}
+
+/** The source signaling channel's settings; the signaling table must not be a captured table. */
+function signalSettings(b: string, collection: string | undefined, tables: string[]): Record<string, string> {
+    if (collection === undefined) return {};
+    requireString(b, "signalCollection", collection, /^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$/);
+    if (tables.includes(collection)) fail(b, "signalCollection", `is ${collection}, a captured table: the signaling table must be a table of its own`);
+    return { [DEBEZIUM_KEYS.signalEnabledChannels]: "source", [DEBEZIUM_KEYS.signalDataCollection]: collection };
 }

@@ -1,7 +1,7 @@
 // The Connector resource: a Kafka Connect connector as a Pulumi custom resource, through the dynamic
 // provider in ./provider.ts (no maintained Pulumi provider for the Connect REST API exists).
 import * as pulumi from "@pulumi/pulumi";
-import { connectorProvider } from "./provider";
+import { SnapshotSignalChannel, connectorProvider } from "./provider";
 
 /** Arguments of {@link Connector}; typed so the outputs of the Lakehouse's services flow straight in. */
 export interface ConnectorArgs {
@@ -49,6 +49,15 @@ export interface ConnectorArgs {
      * they resolve the new value. Default: none.
      */
     referencedSecrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /**
+     * Debezium's source signaling channel: the signaling table (must equal `signal.data.collection` in
+     * `config`) and the argv of a SQL client that reads statements on stdin (e.g. `docker exec -i <db> psql
+     * ...`), run where `pulumi up` runs. When an update adds tables to `table.include.list`, the connector
+     * sends an incremental `execute-snapshot` signal for exactly those tables once its tasks run the new
+     * config, so their existing rows reach Kafka and no other table is snapshotted again. Never diffed.
+     * Default: none (added tables only stream their changes from the update on).
+     */
+    signal?: pulumi.Input<{ collection: pulumi.Input<string>; command: pulumi.Input<pulumi.Input<string>[]> }>;
 }
 
 /** Type token module of the resource: `pulumi-nodejs:dynamic/lakehouse:Connector`. */
@@ -80,6 +89,8 @@ export class Connector extends pulumi.dynamic.Resource {
     declare readonly workerId: pulumi.Output<string>;
     /** `source` or `sink`. */
     declare readonly connectorType: pulumi.Output<string>;
+    /** The last incremental-snapshot signal sent for tables added to capture: its id and tables. */
+    declare readonly snapshotSignal: pulumi.Output<{ id: string; tables: string[] } | undefined>;
 
     constructor(name: string, args: ConnectorArgs, opts?: pulumi.CustomResourceOptions) {
         const props = {
@@ -93,6 +104,8 @@ export class Connector extends pulumi.dynamic.Resource {
             validate: args.validate,
             sourceRevision: args.sourceRevision,
             referencedSecrets: args.referencedSecrets === undefined ? undefined : pulumi.secret(args.referencedSecrets),
+            signal: args.signal,
+            snapshotSignal: undefined,
             referencedSecretsDigest: undefined,
             secretConfigKeys: undefined,
             secretConfigDigest: undefined,

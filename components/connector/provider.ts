@@ -22,6 +22,21 @@ export interface ConnectorInputs {
      * never sent: a change restarts the connector so it resolves the new value.
      */
     referencedSecrets?: Record<string, string>;
+    /**
+     * Debezium's source signaling channel (issue 16): the signaling table (`signal.data.collection`) and
+     * the argv of a SQL client that reads statements on stdin, e.g. `docker exec -i <db> psql ...`. When
+     * an update adds tables to `table.include.list`, the provider inserts an `execute-snapshot` signal
+     * (incremental) for exactly those tables once the tasks run the new config. Never diffed.
+     */
+    signal?: SnapshotSignalChannel;
+}
+
+/** Where and how the provider sends Debezium's `execute-snapshot` signal. */
+export interface SnapshotSignalChannel {
+    /** The signaling table, `schema.table` (Postgres) or `database.table` (MySQL). */
+    collection: string;
+    /** argv of a client that runs the SQL it reads on stdin and exits non-zero on error. */
+    command: string[];
 }
 
 /** Outputs the provider returns and Pulumi stores: never a secret value. */
@@ -49,6 +64,8 @@ export interface ConnectorOutputs {
     workerId: string;
     /** `source` or `sink`. */
     connectorType: string;
+    /** The last incremental-snapshot signal sent for tables added to capture (id and tables); absent if none. */
+    snapshotSignal?: { id: string; tables: string[] };
 }
 
 /** Bounded exponential backoff. */
@@ -352,15 +369,18 @@ export function incrementalSnapshotSignal(id: string, tables: string[]): { id: s
  * (MySQL); `user` is the connector's login, which inserts the watermarks. Gives the DDL plus grants,
  * idempotent, and the connector config keys that point at it. Throws on a bad name before anything runs.
  */
-export function signalTable(kind: "postgres" | "mysql", collection: string, user: string): { ddl: string[]; config: Record<string, string> } {
+export function signalTable(kind: "postgres" | "mysql", collection: string, user: string, owner?: string): { ddl: string[]; config: Record<string, string> } {
     const m = /^([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)$/.exec(collection);
     if (!m) throw new Error(`signal collection "${collection}" must be <schema|database>.<table> in lower-case letters, digits and _`);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(user)) throw new Error(`signal table user "${user}" must be letters, digits and _`);
+    if (owner !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(owner)) throw new Error(`signal table owner "${owner}" must be letters, digits and _`);
     const [, ns, table] = m;
     const columns = "id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL";
     const ddl = kind === "postgres"
         ? [`CREATE SCHEMA IF NOT EXISTS ${ns}`,
            `CREATE TABLE IF NOT EXISTS ${ns}.${table} (${columns})`,
+           // A filtered publication (publication.autocreate.mode=filtered) may only name tables its role owns.
+           ...(owner ? [`ALTER TABLE ${ns}.${table} OWNER TO ${owner}`] : []),
            `GRANT USAGE ON SCHEMA ${ns} TO ${user}`,
            `GRANT SELECT, INSERT, UPDATE, DELETE ON ${ns}.${table} TO ${user}`]
         : [`CREATE DATABASE IF NOT EXISTS ${ns}`,
@@ -475,6 +495,23 @@ export function validateInputs(news: any): { inputs: any; failures: pulumi.dynam
     for (const flag of ["resetOffsetsOnDelete", "validate"]) {
         if (news[flag] !== undefined && !isUnknown(news[flag]) && typeof news[flag] !== "boolean") {
             failures.push({ property: flag, reason: "must be a boolean" });
+        }
+    }
+    const signal = news.signal;
+    if (signal !== undefined && signal !== null && !isUnknown(signal)) {
+        if (typeof signal !== "object" || Array.isArray(signal)) {
+            failures.push({ property: "signal", reason: "must be {collection, command}" });
+        } else {
+            if (!isUnknown(signal.collection) && (typeof signal.collection !== "string" || !/^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$/.test(signal.collection))) {
+                failures.push({ property: "signal.collection", reason: "must be <schema|database>.<table>" });
+            }
+            if (!isUnknown(signal.command) && !(Array.isArray(signal.command) && signal.command.length > 0 && signal.command.every((a: unknown) => typeof a === "string" && a.length > 0))) {
+                failures.push({ property: "signal.command", reason: "must be a non-empty argv (strings) of a SQL client reading stdin" });
+            }
+            const signalled = inputs.config?.["signal.data.collection"];
+            if (typeof signal.collection === "string" && typeof signalled === "string" && !isUnknown(signalled) && signalled !== signal.collection) {
+                failures.push({ property: "signal.collection", reason: `must equal config["signal.data.collection"] (${signalled}): Debezium reads signals from that table only` });
+            }
         }
     }
     return { inputs, failures };
@@ -685,7 +722,53 @@ function outputsOf(inputs: ConnectorInputs, digest: string, status: Status | und
         workerId: status?.connector?.worker_id ?? "",
         connectorType: status?.type ?? "",
         sourceRevision: typeof inputs.sourceRevision === "string" ? inputs.sourceRevision : "",
+        ...((inputs as any).snapshotSignal ? { snapshotSignal: (inputs as any).snapshotSignal } : {}),
     };
+}
+
+/**
+ * After an update that added tables to capture: waits until every task runs with the new include list
+ * (so no task of the old config can read the signal and drop it as "not captured"), then inserts
+ * Debezium's incremental `execute-snapshot` signal for exactly the added tables through the source's own
+ * SQL client. Only the added tables are snapshotted; the others keep their offsets. On failure the error
+ * carries the outputs with the old include list, so the next `pulumi up` shows the change again and sends
+ * the signal again (a PUT of the same config is harmless).
+ */
+async function sendSnapshotSignal(settings: Settings, olds: Partial<ConnectorOutputs>, news: ConnectorInputs, added: string[], outs: ConnectorOutputs): Promise<ConnectorOutputs> {
+    const ctx = contextOf(settings, news.connectUrl, news.secretConfig, news.referencedSecrets);
+    const signal = news.signal as SnapshotSignalChannel;
+    const wanted = news.config["table.include.list"];
+    const timeoutSeconds = news.waitTimeoutSeconds ?? CONNECTOR_DEFAULTS.waitTimeoutSeconds;
+    try {
+        const deadline = Date.now() + timeoutSeconds * 1000;
+        for (;;) {
+            const tasks = await request(ctx, "GET", connectorPath(news.name, "/tasks"));
+            const configs = tasks.status === 200 && Array.isArray(tasks.data) ? tasks.data.map((t: any) => t?.config?.["table.include.list"]) : [];
+            if (configs.length > 0 && configs.every((c: unknown) => c === wanted)) break;
+            if (Date.now() > deadline) throw new Error(`the tasks did not take the new table.include.list within ${timeoutSeconds}s`);
+            await sleep(ctx.settings.pollIntervalMs);
+        }
+        await waitUntilRunning(ctx, news.name, timeoutSeconds);
+        const crypto = require("crypto");
+        const id = `lakehouse-${Date.now().toString(36)}-${crypto.randomBytes(6).toString("hex")}`;
+        const childProcess = require("child_process");
+        const [cmd, ...args] = signal.command;
+        const run = childProcess.spawnSync(cmd, args, { input: signalInsertSql(signal.collection, id, added) + ";\n", timeout: 120_000, encoding: "utf8" });
+        if (run.error || run.status !== 0) {
+            const why = run.error ? String(run.error.message ?? run.error) : `exit ${run.status}: ${String(run.stderr ?? "").trim().slice(-2000)}`;
+            throw new Error(`inserting the signal into ${signal.collection} failed (${why})`);
+        }
+        note(`connector ${news.name}: incremental snapshot signal ${id} sent for ${added.join(", ")}`);
+        return { ...outs, snapshotSignal: { id, tables: added } };
+    } catch (error: any) {
+        const message = redact(`connector ${news.name}: tables ${added.join(", ")} are captured from now on, but their existing rows ` +
+            `were not snapshotted: ${String(error?.message ?? error)}. Run \`pulumi up\` again to resend the signal.`, ctx.secrets);
+        const config = { ...outs.config };
+        if (typeof olds.config?.["table.include.list"] === "string") config["table.include.list"] = olds.config["table.include.list"];
+        const properties: Record<string, unknown> = { ...outs, config };
+        if (typeof (news as any).__provider === "string") properties.__provider = (news as any).__provider;
+        throw Object.assign(new Error(message), { id: news.name, properties, reasons: [message] });
+    }
 }
 
 function contextOf(settings: Settings, url: string, secretConfig?: Record<string, string>, referencedSecrets?: Record<string, string>): Context {
@@ -766,6 +849,8 @@ export function createConnectorProvider(options: ConnectorProviderOptions = {}):
         },
 
         async update(id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
+            // The last snapshot signal stays in the outputs until another one is sent.
+            if (olds.snapshotSignal) news = { ...news, snapshotSignal: olds.snapshotSignal };
             const unchanged = olds.connectUrl === news.connectUrl && sameMap(olds.config, news.config) && secretsUnchanged(olds, news);
             const digest = secretsUnchanged(olds, news) ? olds.secretConfigDigest : secretDigest(news.secretConfig);
             const sameReferences = referencesUnchanged(olds, news);
@@ -780,7 +865,9 @@ export function createConnectorProvider(options: ConnectorProviderOptions = {}):
                 const status = await waitUntilRunning(ctx, news.name, news.waitTimeoutSeconds ?? CONNECTOR_DEFAULTS.waitTimeoutSeconds);
                 return { outs: outputsOf(news, digest, status, referencesDigest) };
             }
-            return { outs: await apply(settings, news, digest, referencesDigest, unchanged ? "restart" : "put") };
+            const added = news.signal && !unchanged ? captureChanges(olds.config, news.config).added : [];
+            const outs = await apply(settings, news, digest, referencesDigest, unchanged ? "restart" : "put");
+            return { outs: added.length > 0 ? await sendSnapshotSignal(settings, olds, news, added, outs) : outs };
         },
 
         async read(id: string, props: any): Promise<pulumi.dynamic.ReadResult> {

@@ -323,11 +323,22 @@ describe("components", () => {
     });
 
     describe("Lakehouse", () => {
-        it("declares a CDC topic for every captured table plus the MySQL schema history", async () => {
+        it("declares a CDC topic for every captured table and signaling table, plus the MySQL schema history", async () => {
             const r = await construct(() => new Lakehouse("lh"));
             assert.deepStrictEqual(ofType(r, "kafka:index/topic:Topic").map((t) => t.inputs.name).sort(), [
-                "dbserver1.public.users", "mysqlserver1.hr.employees", "mysqlserver1.sales.orders", "mysqlserver1.schema-history",
+                "dbserver1.public.debezium_signal", "dbserver1.public.users", "mysqlserver1.hr.employees",
+                "mysqlserver1.sales.debezium_signal", "mysqlserver1.sales.orders", "mysqlserver1.schema-history",
             ]);
+        });
+
+        it("rejects a signaling table that is a captured table or outside the MySQL databases, before anything is created", async () => {
+            const pg = await constructFails(() => new Lakehouse("lh", { postgres: { signalTable: "public.users" } }));
+            assert.match(pg.error.message, /invalid postgres\.signalTable: is public\.users, a captured table/);
+            assert.ok(!pg.records.some((x) => x.name === "lh-postgres-container"), "no database container is declared");
+            const my = await constructFails(() => new Lakehouse("lh", { mysql: { signalTable: "ops.debezium_signal" } }));
+            assert.match(my.error.message, /invalid mysql\.signalTable: names database ops, which is not in databases \(sales, hr\)/);
+            const bad = await constructFails(() => new Lakehouse("lh", { postgres: { signalTable: "Public.Sig" } }));
+            assert.match(bad.error.message, /invalid postgres\.signalTable: signal collection "Public\.Sig" must be/);
         });
 
         it("leaves a source out when it is set to false", async () => {
@@ -377,6 +388,27 @@ describe("Lakehouse connectors", () => {
         assert.strictEqual(c.inputs.name, "mariadb-connector");
         assert.strictEqual(c.inputs.config["connector.class"], "io.debezium.connector.mariadb.MariaDbConnector");
         assert.strictEqual(named(recs, "lh-mysql-container").inputs.image, "pulumi-lakehouse/mysql:10.11");
+    });
+
+    it("gives both connectors Debezium's source signaling channel, after their signaling tables exist", async () => {
+        const sources = [
+            { connector: "lh-postgres-connector", table: "lh-postgres-signal-table", collection: "public.debezium_signal", client: /^docker exec -i lakehouse-db-postgres psql .* -U admin -d customer_db$/ },
+            { connector: "lh-mysql-connector", table: "lh-mysql-signal-table", collection: "sales.debezium_signal", client: /^docker exec -i lakehouse-db-mysql sh -c MYSQL_PWD="\$\(cat \/run\/secrets\/mysql-root-password\)" exec mysql -uroot$/ },
+        ];
+        for (const s of sources) {
+            const c = named(r, s.connector);
+            assert.strictEqual(c.inputs.config["signal.enabled.channels"], "source");
+            assert.strictEqual(c.inputs.config["signal.data.collection"], s.collection);
+            assert.strictEqual(c.inputs.signal.collection, s.collection);
+            assert.match(c.inputs.signal.command.join(" "), s.client);
+            assert.ok(!c.inputs.config["table.include.list"].split(",").includes(s.collection), "the signaling table is not a captured table");
+            assert.ok(c.dependsOn.includes(s.table), `${s.connector} waits for ${s.table}`);
+            const ddl = named(r, s.table);
+            assert.match(ddl.inputs.stdin, new RegExp(`CREATE TABLE IF NOT EXISTS ${s.collection.replace(".", "\\.")} \\(id VARCHAR\\(42\\) PRIMARY KEY`));
+            assert.match(ddl.inputs.stdin, /GRANT SELECT, INSERT, UPDATE, DELETE ON \S+ TO '?debezium/);
+            assert.ok(!JSON.stringify(c.inputs.signal).includes(MOCK_GENERATED), "no password in the signal channel");
+        }
+        assert.match(named(r, "lh-postgres-signal-table").inputs.stdin, /ALTER TABLE public\.debezium_signal OWNER TO cdc_replication_group;/);
     });
 
     it("passes extra Debezium settings from the stack config to the connector", async () => {

@@ -18,7 +18,7 @@ const CLASSES = [
 const FUNCTIONS = [
     "cdcTopics", "consumerPolicy", "createConnectorProvider", "definedOnly", "diffConnector", "imageFor", "imagesFor",
     "lakehouseArgsFromConfig", "mySqlConnector", "postgresConnector", "readLakehouseConfig", "resolveService",
-    "resolveTopic", "schemaHistoryTopic", "secretDigest", "sparkPackages", "sparkS3aPackages", "validateInputs",
+    "resolveTopic", "schemaHistoryTopic", "secretDigest", "signalTopics", "sparkPackages", "sparkS3aPackages", "validateInputs",
 ];
 
 function isClass(value: unknown): boolean {

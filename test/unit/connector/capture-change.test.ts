@@ -1,4 +1,7 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { captureChanges, capturedTables, createConnectorProvider, diffConnector, incrementalSnapshotSignal, signalInsertSql, signalTable } from "../../../components/connector/provider";
 import { FakeConnect } from "./fakeConnect";
 
@@ -77,6 +80,75 @@ describe("connector: tables added to and removed from capture (issue 16)", () =>
             const writes = fake.requests.filter((r) => r.method !== "GET");
             assert.deepStrictEqual(writes.map((r) => `${r.method} ${r.path}`), ["PUT /connectors/inventory-connector/config"]);
             assert.strictEqual((writes[0].body as any)["table.include.list"], "public.a,public.b");
+        });
+
+        describe("the incremental snapshot signal for added tables", () => {
+            let dir: string;
+            beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "signal-")); });
+            afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+            /** A "SQL client" that appends what it reads on stdin to a file (or fails, with a message on stderr). */
+            function client(fail = false): string[] {
+                const out = path.join(dir, "stdin.sql");
+                return ["sh", "-c", fail ? "cat >/dev/null; echo 'ERROR: relation does not exist' >&2; exit 3" : `cat >> '${out}'`];
+            }
+            const sent = () => (fs.existsSync(path.join(dir, "stdin.sql")) ? fs.readFileSync(path.join(dir, "stdin.sql"), "utf8") : "");
+            const withSignal = (url: string, tables: string, command: string[]) => ({
+                ...inputs(url, tables), signal: { collection: "public.debezium_signal", command },
+            });
+
+            it("after the tasks run the new include list, inserts one execute-snapshot signal for exactly the added tables", async () => {
+                const provider = createConnectorProvider(fast);
+                const created = await provider.create(withSignal(fake.url, "public.a", client()));
+                assert.strictEqual(sent(), "", "create sends no signal: the connector's initial snapshot covers its tables");
+                fake.staleTaskConfigs = 3;
+                const updated = await provider.update!(created.id, created.outs, withSignal(fake.url, "public.a,public.b,public.c", client()));
+                assert.strictEqual(fake.staleTaskConfigs, 0, "the provider waited until the tasks had the new config");
+                const lines = sent().trim().split("\n");
+                assert.strictEqual(lines.length, 1);
+                const m = /^INSERT INTO public\.debezium_signal \(id, type, data\) VALUES \('([^']+)', 'execute-snapshot', '(.*)'\);$/.exec(lines[0]);
+                assert.ok(m, lines[0]);
+                assert.deepStrictEqual(JSON.parse(m![2]), { "data-collections": ["public.b", "public.c"], type: "INCREMENTAL" });
+                assert.deepStrictEqual(updated.outs.snapshotSignal, { id: m![1], tables: ["public.b", "public.c"] });
+                assert.ok(m![1].length <= 42, "fits the signaling table's id column");
+            });
+
+            it("sends nothing when tables are only removed or nothing about capture changed, and keeps the last signal", async () => {
+                const provider = createConnectorProvider(fast);
+                const created = await provider.create(withSignal(fake.url, "public.a,public.b", client()));
+                const added = await provider.update!(created.id, created.outs, withSignal(fake.url, "public.a,public.b,public.c", client()));
+                const before = sent();
+                const removed = await provider.update!(created.id, added.outs, withSignal(fake.url, "public.a", client()));
+                const other = { ...withSignal(fake.url, "public.a", client()) };
+                other.config = { ...other.config, "poll.interval.ms": "200" };
+                const changed = await provider.update!(created.id, removed.outs, other);
+                assert.strictEqual(sent(), before, "no signal without an added table");
+                assert.deepStrictEqual(changed.outs.snapshotSignal, added.outs.snapshotSignal);
+            });
+
+            it("a failed insert fails the update naming the tables, and leaves the old include list in state so the next up retries", async () => {
+                const provider = createConnectorProvider(fast);
+                const created = await provider.create(withSignal(fake.url, "public.a", client(true)));
+                const error: any = await provider.update!(created.id, created.outs, withSignal(fake.url, "public.a,public.b", client(true))).then(
+                    () => assert.fail("the update should fail"), (e) => e);
+                assert.match(error.message, /tables public\.b are captured from now on, but their existing rows were not snapshotted/);
+                assert.match(error.message, /relation does not exist/);
+                assert.match(error.message, /pulumi up/);
+                assert.strictEqual(error.id, "inventory-connector");
+                assert.strictEqual(error.properties.config["table.include.list"], "public.a");
+                assert.strictEqual(fake.connectors.get("inventory-connector")!.config["table.include.list"], "public.a,public.b", "the worker has the new config");
+                const retry = diffConnector(error.properties, withSignal(fake.url, "public.a,public.b", client()));
+                assert.strictEqual(retry.changes, true, "the next preview shows the include list again");
+            });
+
+            it("check refuses a signal channel that does not match signal.data.collection or has no command", async () => {
+                const provider = createConnectorProvider(fast);
+                const news = withSignal(fake.url, "public.a", []);
+                news.config = { ...news.config, "signal.data.collection": "public.other" } as any;
+                const { failures } = await provider.check!({}, { ...news, validate: false });
+                const props = failures!.map((f) => f.property).sort();
+                assert.deepStrictEqual(props, ["signal.collection", "signal.command"]);
+            });
         });
     });
 });

@@ -24,6 +24,9 @@ export class FakeConnect {
     statusScript: Array<FakeStatus | 404> = [];
     /** Keys a real worker adds to the config it returns. */
     workerAddedKeys: Record<string, string> = { "errors.retry.timeout": "0", "key.converter": "org.apache.kafka.connect.json.JsonConverter" };
+    /** GET /tasks answers with the config before the last PUT this many times (a worker still reconfiguring). */
+    staleTaskConfigs = 0;
+    private previousConfigs = new Map<string, Record<string, string>>();
     /** Answer PUT config with this status and body instead of storing it. */
     putFailure?: { status: number; body: any };
     /** Validation response for PUT /connector-plugins/{class}/config/validate. */
@@ -89,11 +92,18 @@ export class FakeConnect {
             const notFound = () => reply(404, { error_code: 404, message: `Connector ${name} not found` });
             if (req.method === "PUT" && sub === "/config") {
                 if (this.putFailure) return reply(this.putFailure.status, this.putFailure.body);
+                if (existing) this.previousConfigs.set(name, existing.config);
                 this.connectors.set(name, { config: body, state: "RUNNING", offsets: true });
                 return reply(existing ? 200 : 201, { name, config: body, tasks: [], type: "source" });
             }
             if (!existing) return notFound();
             if (req.method === "GET" && sub === "/config") return reply(200, { ...this.workerAddedKeys, ...existing.config });
+            if (req.method === "GET" && sub === "/tasks") {
+                const stale = this.staleTaskConfigs > 0 && this.previousConfigs.has(name);
+                if (stale) this.staleTaskConfigs--;
+                const config = stale ? this.previousConfigs.get(name)! : existing.config;
+                return reply(200, [{ id: { connector: name, task: 0 }, config: { ...config, "task.class": "fake.Task" } }]);
+            }
             if (req.method === "GET" && sub === "/status") {
                 const next = this.statusScript.shift();
                 if (next === 404) return notFound();
