@@ -606,7 +606,7 @@ async function validateRemotely(ctx: Context, inputs: ConnectorInputs): Promise<
  * or credentials that change in this update (the database learns them later in the same update).
  */
 export function validationSkipReason(olds: any, inputs: any): string | undefined {
-    if (isUnknown(inputs.sourceRevision)) return "its source database is created or replaced in this update";
+    if (isUnknown(inputs.sourceRevision)) return "its source database or its set-up (tables, grants) is created or replaced in this update";
     if (isUnknown(inputs)) return "some inputs are known only during the update";
     if (olds && typeof olds.name === "string" && Object.keys(olds).length > 0 && !secretsUnchanged(olds, inputs)) {
         return "its secret settings (credentials) change in this update";

@@ -68,6 +68,8 @@ export interface SharedStack {
     cliOutput: string;
     /** Runs `pulumi <args> --stack <stack> --non-interactive`; fails with the end of its output unless it exits 0. */
     pulumi(...args: string[]): Promise<string>;
+    /** The policy pack arguments of the deploy (`--policy-pack ./policies --policy-pack-config <file>`), as `make up` passes them. */
+    policyPack: string[];
 }
 
 const STACK = process.env.LAKEHOUSE_TEST_STACK || "e2e-shared";
@@ -162,7 +164,7 @@ async function deploy(): Promise<SharedStack> {
     const cliOutput = (await pulumi("preview", ...pack)) + (await pulumi("up", "--yes", ...pack));
     const outputs = JSON.parse(await pulumi("stack", "output", "--json"));
     return {
-        stack: STACK, prefix: PREFIX, bindIp: BIND_IP, env, outputs, secrets, cliOutput,
+        stack: STACK, prefix: PREFIX, bindIp: BIND_IP, env, outputs, secrets, cliOutput, policyPack: pack,
         pulumi: (...args: string[]) => run(env, DEPLOY_TIMEOUT_MS, "pulumi", ...args, "--stack", STACK, "--non-interactive"),
     };
 }
