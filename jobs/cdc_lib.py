@@ -642,6 +642,70 @@ def topic_list(topics: Any) -> List[str]:
     return [str(t) for t in topics]
 
 
+class CheckpointError(ValueError):
+    """A Structured Streaming checkpoint file the job cannot read."""
+
+
+# Structured Streaming's offset log (`<checkpoint>/offsets/<batch id>`): a version line, the batch's metadata
+# as JSON, then one line per source, `-` for a source without an offset yet. The Kafka source's line is
+# {"<topic>": {"<partition>": <offset>, ...}, ...}. The only version Spark writes (and reads) is 1.
+OFFSET_LOG_VERSION = "v1"
+
+
+def offset_log_topics(text: str, name: str) -> List[str]:
+    """The topics named in an offset-log file's Kafka source offsets, sorted; `name` (the file) goes into
+    the CheckpointError a malformed file raises."""
+    lines = text.split("\n")
+    if lines[0].strip() != OFFSET_LOG_VERSION:
+        raise CheckpointError(f"{name}: not a Structured Streaming offset log of version {OFFSET_LOG_VERSION} "
+                              f"(first line {lines[0][:40]!r})")
+    if len(lines) < 3:
+        raise CheckpointError(f"{name}: offset log without a source line ({len(lines)} line(s))")
+    try:
+        json.loads(lines[1])
+    except ValueError as e:
+        raise CheckpointError(f"{name}: the offset log's metadata line is not JSON: {e}") from None
+    topics: set = set()
+    for number, line in enumerate(lines[2:], start=3):
+        if line.strip() in ("", "-"):
+            continue
+        try:
+            offsets = json.loads(line)
+        except ValueError as e:
+            raise CheckpointError(f"{name}: line {number} is not a source offset in JSON: {e}") from None
+        if not isinstance(offsets, dict) or not all(
+                isinstance(partitions, dict) and all(isinstance(o, int) for o in partitions.values())
+                for partitions in offsets.values()):
+            raise CheckpointError(f"{name}: line {number} is not a Kafka source offset "
+                                  f"({{topic: {{partition: offset}}}}): {line[:120]!r}")
+        topics.update(offsets)
+    return sorted(topics)
+
+
+def newest_log_file(names: Iterable[str]) -> Optional[str]:
+    """The newest batch's file among a checkpoint log directory's file names: the highest batch id. Only
+    all-digit names are batch files (Spark's `.<id>.crc` checksums and `.<id>.<uuid>.tmp` files are not)."""
+    batches = [n for n in names if re.fullmatch(r"[0-9]+", n)]
+    return max(batches, key=int) if batches else None
+
+
+def restart_batches(offset_files: Iterable[str], commit_files: Iterable[str]) -> List[str]:
+    """The offset-log files whose offsets a restarted query starts from or runs to, given the file names of
+    the checkpoint's `offsets` and `commits` logs: the newest committed batch's and every newer one (a
+    batch planned but not committed runs again, from the committed batch's offsets to its own); all of
+    them while none is committed."""
+    committed = newest_log_file(commit_files)
+    batches = sorted(int(n) for n in offset_files if re.fullmatch(r"[0-9]+", n))
+    return [str(b) for b in batches if committed is None or b >= int(committed)]
+
+
+def dropped_topics(checkpoint_topics: Iterable[str], subscription: Any) -> List[str]:
+    """The topics the checkpoint's offsets name that the explicit subscription (`--topics`) no longer
+    holds, sorted: the tables removed from capture since the checkpoint's last batch."""
+    kept = set(topic_list(subscription))
+    return sorted(set(checkpoint_topics) - kept)
+
+
 # `op` of the marker row flatten_or_stop gives for a change without a key (its `image` holds the message).
 STOP_OP = "!"
 

@@ -17,6 +17,10 @@ position, else by Kafka offset), so replays change nothing.
         --topic-pattern '(dbserver1|mysqlserver1)\\.[^.]+\\.[^.]+' --primary-keys '{"public.users": ["id"]}' \
         --checkpoint /opt/spark/work-dir/checkpoints/cdc-mirror
 
+Tables removed from `--topics` since the checkpoint's last batch: their partitions count as deleted for
+Spark's Kafka source, so the job runs one query with failOnDataLoss=false until a committed batch no longer
+names them, then the usual query (see run()).
+
 Every option also reads an environment variable (CDC_<OPTION>, e.g. CDC_BOOTSTRAP_SERVERS).
 """
 from __future__ import annotations
@@ -28,7 +32,7 @@ import os
 import sys
 import threading
 import time
-from typing import Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cdc_lib as lib  # noqa: E402
@@ -91,6 +95,10 @@ class Mirror:
     def started(self, query_id: str) -> None:
         self.query_id = query_id
         self.query_started.set()
+
+    def stopped(self) -> None:
+        """Between two queries on the checkpoint: the next query's batches wait for its started()."""
+        self.query_started.clear()
 
     @property
     def job_key(self) -> str:
@@ -360,11 +368,13 @@ def is_commit_conflict(err: BaseException) -> bool:
     return any(m in str(err) for m in COMMIT_CONFLICTS)
 
 
-def heartbeat(query, path: str, stop: threading.Event, status: dict, every: float = 5.0) -> None:
-    """Touches the heartbeat file while the query is active, for the container's healthcheck."""
+def heartbeat(current: Callable[[], Any], path: str, stop: threading.Event, status: dict, every: float = 5.0) -> None:
+    """Touches the heartbeat file while the current query (`current()`, None between queries) is active,
+    for the container's healthcheck."""
     while not stop.is_set():
         try:
-            if query.isActive and query.exception() is None:
+            query = current()
+            if query is not None and query.isActive and query.exception() is None:
                 progress = query.lastProgress or {}
                 with open(path + ".tmp", "w") as f:
                     json.dump({"time": time.time(), "query_id": str(query.id), "batch_id": progress.get("batchId"),
@@ -375,22 +385,74 @@ def heartbeat(query, path: str, stop: threading.Event, status: dict, every: floa
         stop.wait(every)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    args = parse_args(argv)
-    from pyspark.sql import SparkSession
+def checkpoint_log(spark, checkpoint: str, log_name: str):
+    """(directory, FileSystem) of a checkpoint log (`offsets`, `commits`) through Hadoop's FileSystem API, as
+    Spark itself reads the checkpoint: s3a:// on MinIO, file:// or a local path alike."""
+    hadoop = spark._jvm.org.apache.hadoop.fs
+    directory = hadoop.Path(hadoop.Path(checkpoint), log_name)
+    return directory, directory.getFileSystem(spark._jsc.hadoopConfiguration())
 
-    spark = SparkSession.builder.appName(args.job_name).getOrCreate()
-    spark.sparkContext.setLogLevel("WARN")
+
+def log_files(spark, checkpoint: str, log_name: str) -> List[str]:
+    """The file names in a checkpoint log (`offsets`, `commits`); none before the first batch."""
+    directory, fs = checkpoint_log(spark, checkpoint, log_name)
+    if not fs.exists(directory):
+        return []
+    return [status.getPath().getName() for status in fs.listStatus(directory)]
+
+
+def newest_batch(spark, checkpoint: str, log_name: str = "offsets") -> Optional[str]:
+    """The file name (batch id) of the newest batch in a checkpoint log; None before the first batch."""
+    return lib.newest_log_file(log_files(spark, checkpoint, log_name))
+
+
+def batch_topics(spark, checkpoint: str, batch: str) -> List[str]:
+    """The Kafka topics the offset-log file of a batch names."""
+    directory, fs = checkpoint_log(spark, checkpoint, "offsets")
+    path = fs.makeQualified(spark._jvm.org.apache.hadoop.fs.Path(directory, batch))
+    stream = fs.open(path)
+    try:
+        data = bytes(stream.readAllBytes())
+    finally:
+        stream.close()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise lib.CheckpointError(f"{path.toString()}: not UTF-8 text: {e}") from None
+    return lib.offset_log_topics(text, path.toString())
+
+
+def removed_topics(spark, checkpoint: str, topics: str) -> List[str]:
+    """The topics a restart would read from the checkpoint's offsets (those of the newest committed batch
+    and of a batch planned after it) that the `--topics` list no longer holds; none without a checkpoint."""
+    batches = lib.restart_batches(log_files(spark, checkpoint, "offsets"), log_files(spark, checkpoint, "commits"))
+    named = [t for batch in batches for t in batch_topics(spark, checkpoint, batch)]
+    return lib.dropped_topics(named, topics)
+
+
+def wait_for_batch_without(spark, query, checkpoint: str, dropped: List[str], poll_seconds: float = 1.0) -> str:
+    """Waits until the query has committed a batch whose offsets name none of the dropped topics and returns
+    its id. Spark runs such a batch unasked: its end offsets (the subscription's partitions) differ from the
+    start ones (which still hold the dropped partitions). The checkpoint, not the progress, is watched: a
+    batch left unfinished before the restart is run again first with its old offsets, dropped topics and all."""
+    gone = set(dropped)
+    while True:
+        if query.awaitTermination(poll_seconds):  # raises the query's failure
+            raise RuntimeError(f"query {query.id} ended before a batch without {', '.join(dropped)}")
+        committed = newest_batch(spark, checkpoint, "commits")
+        if committed is not None and not gone & set(batch_topics(spark, checkpoint, committed)):
+            return committed
+
+
+def start_query(spark, args: argparse.Namespace, mirror: Mirror, fail_on_data_loss: bool = True):
     reader = spark.readStream.format("kafka") \
         .option("kafka.bootstrap.servers", args.bootstrap_servers) \
         .option("startingOffsets", args.starting_offsets) \
         .option("maxOffsetsPerTrigger", args.max_offsets_per_trigger) \
-        .option("failOnDataLoss", "true") \
+        .option("failOnDataLoss", "true" if fail_on_data_loss else "false") \
         .option("kafka.metadata.max.age.ms", "5000")
     reader = reader.option("subscribePattern", args.topic_pattern) if args.topic_pattern \
         else reader.option("subscribe", args.topics)
-    mirror = Mirror(args)
     query = reader.load().writeStream \
         .queryName(args.job_name) \
         .foreachBatch(mirror) \
@@ -398,11 +460,45 @@ def main(argv: Optional[List[str]] = None) -> int:
         .trigger(processingTime=f"{args.trigger_seconds} seconds") \
         .start()
     mirror.started(str(query.id))
-    log.info("started query %s, checkpoint %s", query.id, args.checkpoint)
+    return query
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parse_args(argv)
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.appName(args.job_name).getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    return run(spark, args)
+
+
+def run(spark, args: argparse.Namespace) -> int:
+    """Runs the mirror until its query ends: the heartbeat thread, the query without the data-loss guard
+    while topics dropped from `--topics` are left behind, then the query that runs on."""
+    mirror = Mirror(args)
+    current: Dict[str, Any] = {"query": None}
     stop = threading.Event()
-    beat = threading.Thread(target=heartbeat, args=(query, args.heartbeat_file, stop, mirror.status), daemon=True)
+    beat = threading.Thread(target=heartbeat, args=(lambda: current["query"], args.heartbeat_file, stop, mirror.status),
+                            daemon=True)
     beat.start()
     try:
+        # Topics dropped from `--topics` since the checkpoint's last batch: the Kafka source counts their
+        # partitions as deleted, which failOnDataLoss=true refuses. One query with the guard off runs the
+        # batch that leaves them behind; the query after it, on the same checkpoint, has the guard on again.
+        dropped = [] if args.topic_pattern else removed_topics(spark, args.checkpoint, args.topics)
+        if dropped:
+            log.warning("tables removed from capture: %s; their topics are no longer read", ", ".join(dropped))
+            current["query"] = query = start_query(spark, args, mirror, fail_on_data_loss=False)
+            try:
+                batch = wait_for_batch_without(spark, query, args.checkpoint, dropped)
+            finally:
+                current["query"] = None
+                query.stop()
+                mirror.stopped()
+            log.info("batch %s (failOnDataLoss=false) left the removed topics behind", batch)
+        current["query"] = query = start_query(spark, args, mirror)
+        log.info("started query %s, checkpoint %s", query.id, args.checkpoint)
         query.awaitTermination()
     finally:
         stop.set()

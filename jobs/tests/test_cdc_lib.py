@@ -439,3 +439,74 @@ def test_the_topic_list_is_the_comma_separated_subscribe_option():
     assert lib.topic_list("a.b.c, d.e.f,,") == ["a.b.c", "d.e.f"]
     assert lib.topic_list(None) == [] and lib.topic_list("") == []
     assert lib.topic_list(["a.b.c"]) == ["a.b.c"]
+
+
+# --- Structured Streaming offset log (<checkpoint>/offsets/<batch id>), as Spark 4.1 writes it ----------
+
+OFFSET_LOG_METADATA = json.dumps({"batchWatermarkMs": 0, "batchTimestampMs": 1796493727653, "conf": {
+    "spark.sql.streaming.stateStore.providerClass":
+        "org.apache.spark.sql.execution.streaming.state.HDFSBackedStateStoreProvider",
+    "spark.sql.shuffle.partitions": "200"}}, separators=(",", ":"))
+
+
+def offset_log(*sources):
+    """An offset-log file's text: version, metadata, one line per source (no trailing newline, as Spark)."""
+    return "\n".join(["v1", OFFSET_LOG_METADATA, *sources])
+
+
+def kafka_offsets(topics):
+    """The Kafka source's offsets line: {topic: {partition: offset}} from {topic: [offset per partition]}."""
+    return json.dumps({t: {str(p): o for p, o in enumerate(offsets)} for t, offsets in topics.items()},
+                      separators=(",", ":"))
+
+
+def test_the_offset_log_names_the_topics_of_the_kafka_source_offsets():
+    text = offset_log(kafka_offsets({"dbserver1.public.users": [12, 7], "dbserver1.public.orders": [3]}))
+    assert lib.offset_log_topics(text, "offsets/4") == ["dbserver1.public.orders", "dbserver1.public.users"]
+    # A source without an offset yet is written as "-"; an empty Kafka offset names no topic.
+    assert lib.offset_log_topics(offset_log("-"), "offsets/0") == []
+    assert lib.offset_log_topics(offset_log("{}"), "offsets/0") == []
+    assert lib.offset_log_topics(text + "\n", "offsets/4") == ["dbserver1.public.orders", "dbserver1.public.users"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", r"not a Structured Streaming offset log of version v1"),
+    ("v2\n{}\n{}", r"not a Structured Streaming offset log of version v1 \(first line 'v2'\)"),
+    ("v1\n{}", r"offset log without a source line"),
+    ("v1\n{batchWatermarkMs\n{}", r"the offset log's metadata line is not JSON"),
+    ("v1\n{}\n{\"a.b.c\":{\"0\":", r"line 3 is not a source offset in JSON"),
+    ("v1\n{}\n5", r"line 3 is not a Kafka source offset"),
+    ("v1\n{}\n{\"a.b.c\":5}", r"line 3 is not a Kafka source offset"),
+    ("v1\n{}\n{\"a.b.c\":{\"0\":\"5\"}}", r"line 3 is not a Kafka source offset"),
+])
+def test_a_malformed_offset_log_raises_naming_the_file(text, message):
+    with pytest.raises(lib.CheckpointError, match=r"^s3a://lakehouse/checkpoints/cdc-mirror/offsets/9: " + message):
+        lib.offset_log_topics(text, "s3a://lakehouse/checkpoints/cdc-mirror/offsets/9")
+
+
+def test_the_newest_log_file_is_the_highest_batch_id_and_only_batch_files_count():
+    names = ["0", "1", "2", "10", "9", ".10.crc", ".11.crc", ".11.3f2a6c1e-tmp.tmp", "11.tmp", "\u00b2\u00b2", "_spark_metadata"]
+    assert lib.newest_log_file(names) == "10"
+    assert lib.newest_log_file([".0.crc", "x"]) is None
+    assert lib.newest_log_file([]) is None
+
+
+def test_dropped_topics_are_those_of_the_checkpoint_the_subscription_lost():
+    checkpoint = ["dbserver1.public.orders", "dbserver1.public.users", "mysqlserver1.inventory.customers"]
+    assert lib.dropped_topics(checkpoint, "dbserver1.public.users, mysqlserver1.inventory.customers") == \
+        ["dbserver1.public.orders"]
+    # An added topic is not dropped; an unchanged list drops nothing; nothing checkpointed drops nothing.
+    assert lib.dropped_topics(checkpoint, ",".join(checkpoint + ["dbserver1.public.items"])) == []
+    assert lib.dropped_topics([], "dbserver1.public.users") == []
+    assert lib.dropped_topics(checkpoint, "dbserver1.public.items") == checkpoint
+
+
+def test_a_restart_reads_the_newest_committed_batch_and_any_batch_planned_after_it():
+    offsets = ["8", "9", "10", "11", ".11.crc", ".12.5b0c.tmp"]
+    commits = ["8", "9", "10", ".10.crc"]
+    # Batch 11 was planned, not committed: it runs again from batch 10's offsets to its own.
+    assert lib.restart_batches(offsets, commits) == ["10", "11"]
+    assert lib.restart_batches(offsets, commits + ["11"]) == ["11"]
+    # Nothing committed yet: every planned batch counts; no checkpoint, nothing.
+    assert lib.restart_batches(["0"], []) == ["0"]
+    assert lib.restart_batches([], []) == []

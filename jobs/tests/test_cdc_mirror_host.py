@@ -1,6 +1,7 @@
 """The job's schema-change handling (ensure_tables, stop_topic) against a fake Spark session: host python3,
 no pyspark. The whole foreachBatch sink with a real Spark is in test_cdc_mirror_spark.py."""
 import argparse
+import json
 import logging
 import os
 import re
@@ -134,3 +135,174 @@ def test_a_stopped_topic_is_recorded_for_the_heartbeat_and_logged_once(caplog):
     assert sink.status["stopped_changes_skipped"] == 3
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1 and TOPIC in errors[0].getMessage() and "bigint -> int" in errors[0].getMessage()
+
+
+# --- Topics dropped from --topics: one batch without the data-loss guard, then the usual query ---------
+
+ORDERS = "dbserver1.public.orders"
+
+
+class FakeQuery:
+    def __init__(self, events, number, sink):
+        self.events, self.id, self.sink = events, f"query-{number}", sink
+        self.isActive, self.lastProgress = True, {"batchId": number}
+
+    def exception(self):
+        return None
+
+    def awaitTermination(self, timeout=None):  # noqa: N802 (pyspark's name)
+        self.events.append(("await", self.id, timeout))
+        return False if timeout is not None else None
+
+    def stop(self):
+        self.isActive = False
+        self.events.append(("stop", self.id))
+
+
+class FakeStream:
+    """spark.readStream...load().writeStream...start(): records the options and the sink of every start."""
+
+    def __init__(self, events):
+        self.events, self.options, self.sink = events, {}, None
+
+    def format(self, name):
+        self.options["format"] = name
+        return self
+
+    def option(self, key, value):
+        self.options[key] = value
+        return self
+
+    def load(self):
+        return self
+
+    @property
+    def writeStream(self):  # noqa: N802 (pyspark's name)
+        return self
+
+    def queryName(self, name):  # noqa: N802
+        return self
+
+    def foreachBatch(self, sink):  # noqa: N802
+        self.sink = sink
+        return self
+
+    def trigger(self, **kwargs):
+        return self
+
+    def start(self):
+        n = len([e for e in self.events if e[0] == "start"])
+        self.events.append(("start", dict(self.options), self.sink.query_started.is_set()))
+        return FakeQuery(self.events, n, self.sink)
+
+
+class StreamingSpark:
+    def __init__(self):
+        self.events = []
+
+    @property
+    def readStream(self):  # noqa: N802
+        return FakeStream(self.events)
+
+
+def _job_args(tmp_path, **over):
+    argv = ["--bootstrap-servers", "kafka-1:19092", "--checkpoint", str(tmp_path / "checkpoint"),
+            "--heartbeat-file", str(tmp_path / "heartbeat")]
+    argv += over.get("argv", ["--topics", f"{TOPIC},{ORDERS}"])
+    return cdc_mirror.parse_args(argv)
+
+
+def test_dropped_topics_get_one_query_without_the_data_loss_guard_then_the_usual_one(tmp_path, monkeypatch, caplog):
+    spark = StreamingSpark()
+    args = _job_args(tmp_path, argv=["--topics", TOPIC])
+    monkeypatch.setattr(cdc_mirror, "removed_topics", lambda s, checkpoint, topics: [ORDERS] if topics == TOPIC else [])
+    waited = []
+
+    def wait(s, query, checkpoint, dropped):
+        waited.append((query.id, checkpoint, dropped))
+        return "5"
+    monkeypatch.setattr(cdc_mirror, "wait_for_batch_without", wait)
+    with caplog.at_level(logging.INFO, logger="cdc_mirror"):
+        assert cdc_mirror.run(spark, args) == 0
+    starts = [e for e in spark.events if e[0] == "start"]
+    assert [s[1]["failOnDataLoss"] for s in starts] == ["false", "true"]
+    assert all(s[1]["subscribe"] == TOPIC and "subscribePattern" not in s[1] for s in starts)
+    assert waited == [("query-0", args.checkpoint, [ORDERS])]
+    # The guard-free query is stopped before the usual one starts, which alone runs on (awaitTermination()).
+    assert [e[0] if e[0] == "start" else e[:3] for e in spark.events] == \
+        ["start", ("stop", "query-0"), "start", ("await", "query-1", None)]
+    # Each query's batches wait for its own started(): the event is clear when the second query starts.
+    assert [s[2] for s in starts] == [False, False]
+    removed = [r.getMessage() for r in caplog.records if "removed from capture" in r.getMessage()]
+    assert removed == [f"tables removed from capture: {ORDERS}; their topics are no longer read"]
+
+
+def test_without_dropped_topics_or_with_a_topic_pattern_only_the_guarded_query_runs(tmp_path, monkeypatch):
+    monkeypatch.setattr(cdc_mirror, "wait_for_batch_without", lambda *a: pytest.fail("no dropped topic to wait for"))
+    monkeypatch.setattr(cdc_mirror, "removed_topics", lambda s, checkpoint, topics: [])
+    spark = StreamingSpark()
+    cdc_mirror.run(spark, _job_args(tmp_path))
+    assert [e[1]["failOnDataLoss"] for e in spark.events if e[0] == "start"] == ["true"]
+
+    monkeypatch.setattr(cdc_mirror, "removed_topics", lambda *a: pytest.fail("a topic pattern reads no checkpoint"))
+    spark = StreamingSpark()
+    cdc_mirror.run(spark, _job_args(tmp_path, argv=["--topic-pattern", r"dbserver1\.[^.]+\.[^.]+"]))
+    starts = [e[1] for e in spark.events if e[0] == "start"]
+    assert [s["failOnDataLoss"] for s in starts] == ["true"] and starts[0]["subscribePattern"] == r"dbserver1\.[^.]+\.[^.]+"
+
+
+def test_the_wait_ends_at_the_first_committed_batch_that_names_no_dropped_topic(monkeypatch):
+    # Batch 4 was committed before the restart (dropped topic in its offsets), batch 5 is the guard-free one.
+    commits = iter([None, "4", "4", "5"])
+    offsets = {"4": [ORDERS, TOPIC], "5": [TOPIC]}
+    monkeypatch.setattr(cdc_mirror, "newest_batch", lambda s, checkpoint, log_name: next(commits))
+    monkeypatch.setattr(cdc_mirror, "batch_topics", lambda s, checkpoint, batch: offsets[batch])
+    events = []
+    query = FakeQuery(events, 0, None)
+    assert cdc_mirror.wait_for_batch_without(None, query, "/ck", [ORDERS], poll_seconds=0.01) == "5"
+    assert len(events) == 4 and all(e == ("await", "query-0", 0.01) for e in events)
+
+
+def test_the_wait_fails_when_the_query_ends_or_fails_first(monkeypatch):
+    monkeypatch.setattr(cdc_mirror, "newest_batch", lambda *a: "4")
+    monkeypatch.setattr(cdc_mirror, "batch_topics", lambda *a: [ORDERS])
+    query = FakeQuery([], 0, None)
+    query.awaitTermination = lambda timeout: True
+    with pytest.raises(RuntimeError, match=f"query-0 ended before a batch without {ORDERS}"):
+        cdc_mirror.wait_for_batch_without(None, query, "/ck", [ORDERS], poll_seconds=0.01)
+
+    def failed(timeout):
+        raise ValueError("StreamingQueryException: Kafka down")
+    query.awaitTermination = failed
+    with pytest.raises(ValueError, match="Kafka down"):
+        cdc_mirror.wait_for_batch_without(None, query, "/ck", [ORDERS], poll_seconds=0.01)
+
+
+def test_the_heartbeat_follows_the_current_query_and_writes_nothing_without_one(tmp_path):
+    import threading
+    import time
+
+    path = str(tmp_path / "heartbeat")
+    current = {"query": None}
+    stop = threading.Event()
+    beat = threading.Thread(target=cdc_mirror.heartbeat, args=(lambda: current["query"], path, stop, {"batches": 2}, 0.01))
+    beat.start()
+    try:
+        time.sleep(0.1)
+        assert not os.path.exists(path)
+        for number in (0, 1):
+            current["query"] = FakeQuery([], number, None)
+            deadline = time.time() + 5
+            while time.time() < deadline:
+                try:
+                    with open(path) as f:
+                        written = json.load(f)
+                    if written["query_id"] == f"query-{number}":
+                        break
+                except (OSError, ValueError):
+                    pass
+                time.sleep(0.01)
+            assert written["query_id"] == f"query-{number}" and written["batch_id"] == number and written["batches"] == 2
+    finally:
+        stop.set()
+        beat.join()

@@ -322,3 +322,100 @@ def test_a_table_without_a_key_stops_alone_and_the_others_flow(spark):
 
 def test_the_flat_schema_names_every_flat_column():
     assert cdc_mirror.flat_schema().fieldNames() == lib.FLAT_COLUMNS
+
+
+# --- The checkpoint's offset log read through Hadoop's FileSystem, as the job does before it starts ---
+
+def _wait_for(predicate, seconds=60):
+    import time
+
+    deadline = time.time() + seconds
+    while not predicate():
+        assert time.time() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def rate_checkpoint(spark):
+    """A checkpoint a real streaming query wrote (rate source, no Kafka in the unit image): its offset and
+    commit logs hold Spark's own files, checksums included."""
+    path = tempfile.mkdtemp(prefix="cdc-ck-")
+    batches = lambda log: [n for n in os.listdir(os.path.join(path, log)) if n.isdigit()]  # noqa: E731
+    query = spark.readStream.format("rate").option("rowsPerSecond", 10).load().writeStream.format("noop") \
+        .option("checkpointLocation", path).trigger(processingTime="200 milliseconds").start()
+    try:
+        _wait_for(lambda: os.path.isdir(os.path.join(path, "commits")) and len(batches("commits")) >= 12)
+    finally:
+        query.stop()
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _write(spark, checkpoint, log, name, text):
+    """A checkpoint file written through Hadoop's local FileSystem, as Spark writes it (with its `.crc`)."""
+    directory, fs = cdc_mirror.checkpoint_log(spark, checkpoint, log)
+    out = fs.create(spark._jvm.org.apache.hadoop.fs.Path(directory, name), True)
+    try:
+        out.write(bytearray(text.encode()))
+    finally:
+        out.close()
+
+
+def _kafka_checkpoint(spark, rate_checkpoint, topics_of_batch):
+    """A copy of the rate checkpoint's committed batches whose offsets' source lines hold Kafka offsets,
+    Spark's version and metadata lines and its commit files kept: topics_of_batch(batch id) -> the topics
+    of that batch. Returns the path and the newest committed batch id."""
+    path = tempfile.mkdtemp(prefix="cdc-ck-kafka-")
+    committed = int(cdc_mirror.newest_batch(spark, rate_checkpoint, "commits"))
+    for batch in range(committed + 1):
+        with open(os.path.join(rate_checkpoint, "offsets", str(batch))) as f:
+            version, metadata, _source = f.read().split("\n")
+        offsets = {t: {"0": batch * 10, "1": batch} for t in topics_of_batch(batch)}
+        _write(spark, path, "offsets", str(batch), "\n".join([version, metadata, json.dumps(offsets)]))
+        with open(os.path.join(rate_checkpoint, "commits", str(batch))) as f:
+            _write(spark, path, "commits", str(batch), f.read())
+    return path, committed
+
+
+def test_the_newest_batch_is_the_highest_batch_file_of_a_log_spark_wrote(spark, rate_checkpoint):
+    for log in ("offsets", "commits"):
+        names = os.listdir(os.path.join(rate_checkpoint, log))
+        assert any(n.endswith(".crc") for n in names)
+        highest = max(int(n) for n in names if n.isdigit())
+        assert highest >= 10  # so that a text sort ("9" > "10") would pick another
+        assert cdc_mirror.newest_batch(spark, rate_checkpoint, log) == str(highest)
+        assert cdc_mirror.newest_batch(spark, "file://" + rate_checkpoint, log) == str(highest)
+    assert cdc_mirror.newest_batch(spark, os.path.join(rate_checkpoint, "absent")) is None
+    assert cdc_mirror.removed_topics(spark, os.path.join(rate_checkpoint, "absent"), "dbserver1.public.users") == []
+
+
+def test_a_source_line_that_is_not_kafka_offsets_fails_naming_the_file(spark, rate_checkpoint):
+    newest = cdc_mirror.newest_batch(spark, rate_checkpoint)
+    with pytest.raises(lib.CheckpointError, match=rf"^file:{rate_checkpoint}/offsets/{newest}: line 3 is not a Kafka source offset"):
+        cdc_mirror.batch_topics(spark, rate_checkpoint, newest)
+
+
+def test_removed_topics_are_those_of_the_offsets_a_restart_reads_that_the_topic_list_lost(spark, rate_checkpoint):
+    users, orders, items = "dbserver1.public.users", "dbserver1.public.orders", "dbserver1.public.items"
+    # Older batches name items too, the newest committed one no longer does: only it (and later) counts.
+    path, committed = _kafka_checkpoint(spark, rate_checkpoint, lambda b: [users, orders] if b >= 11 else [users, orders, items])
+    assert committed >= 11
+    try:
+        # A rename Spark left unfinished: not a batch file, though its number is higher.
+        with open(os.path.join(path, "offsets", f".{committed + 1}.5b0c6a1e-7f0b-4d44-9d0a-3c8f0e2d1a7b.tmp"), "w") as f:
+            f.write("v1\n{}\nnot json")
+        assert cdc_mirror.batch_topics(spark, path, str(committed)) == [orders, users]
+        assert cdc_mirror.removed_topics(spark, path, users) == [orders]
+        assert cdc_mirror.removed_topics(spark, "file://" + path, f"{users},{items}") == [orders]
+        assert cdc_mirror.removed_topics(spark, path, f"{orders},{users}") == []
+        # A batch planned without orders but not committed (e.g. a restart that failed on the dropped
+        # partitions) runs again from the committed batch's offsets, which still name orders.
+        with open(os.path.join(rate_checkpoint, "offsets", "0")) as f:
+            version, metadata, _source = f.read().split("\n")
+        _write(spark, path, "offsets", str(committed + 1), "\n".join([version, metadata, json.dumps({users: {"0": 999}})]))
+        assert cdc_mirror.newest_batch(spark, path) == str(committed + 1)
+        assert cdc_mirror.removed_topics(spark, path, users) == [orders]
+        os.makedirs(os.path.join(path, "empty", "offsets"))
+        assert cdc_mirror.removed_topics(spark, os.path.join(path, "empty"), users) == []
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
