@@ -306,3 +306,17 @@ def test_the_heartbeat_follows_the_current_query_and_writes_nothing_without_one(
     finally:
         stop.set()
         beat.join()
+
+
+def test_a_query_that_fails_after_committing_a_batch_without_the_dropped_topics_ends_the_wait(monkeypatch, caplog):
+    # Spark 4.1.1 fails the progress report of a batch run again from the offset log, after its commit.
+    monkeypatch.setattr(cdc_mirror, "newest_batch", lambda *a: "5")
+    monkeypatch.setattr(cdc_mirror, "batch_topics", lambda *a: [TOPIC])
+    query = FakeQuery([], 0, None)
+
+    def failed(timeout):
+        raise ValueError("NullPointerException in KafkaMicroBatchStream.metrics")
+    query.awaitTermination = failed
+    with caplog.at_level(logging.INFO, logger="cdc_mirror"):
+        assert cdc_mirror.wait_for_batch_without(None, query, "/ck", [ORDERS], poll_seconds=0.01) == "5"
+    assert "query query-0 failed after committing batch 5, which names none of the removed topics: NullPointerException" in caplog.text
