@@ -10,6 +10,7 @@ field list and their types (the DDL that schema evolution needs, and the type ch
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -124,7 +125,10 @@ _SEMANTIC_TYPES = {
 }
 _PRIMITIVE_TYPES = {
     "int8": "INT", "int16": "INT", "int32": "INT", "int64": "BIGINT",
-    "float32": "FLOAT", "float64": "DOUBLE", "boolean": "BOOLEAN", "string": "STRING", "bytes": "BINARY",
+    # Kafka Connect's JsonConverter writes FLOAT32 and FLOAT64 schemas as "float" and "double" (the
+    # Schema.Type names float32/float64 are kept for schemas built in code).
+    "float": "FLOAT", "double": "DOUBLE", "float32": "FLOAT", "float64": "DOUBLE",
+    "boolean": "BOOLEAN", "string": "STRING", "bytes": "BINARY",
 }
 
 
@@ -509,13 +513,28 @@ def type_changes(table: str, existing: Dict[str, str], fields: Sequence[Field]) 
         if f.name.lower() not in have:
             continue
         old, new = normalize_type(have[f.name.lower()]), normalize_type(f.sql_type)
-        if old == new:
+        if old == new or (old, new) in LEGACY_STRING_TYPES:
             continue
         if can_widen(old, new):
             ddl.append(f"ALTER TABLE {table} ALTER COLUMN {quote(f.name)} TYPE {f.sql_type}")
         else:
             bad.append(Incompatible(table, f.name, old, new))
     return ddl, bad
+
+
+# Mirror columns that jobs before 2026-12-05 created as STRING for float and double source columns (they
+# read Kafka Connect's "float"/"double" schema types as unknown): such a column stays STRING, its values the
+# numbers' text as before, instead of stopping the table as an incompatible change. A new mirror gets
+# FLOAT/DOUBLE; to convert an old one, drop it and re-snapshot the table.
+LEGACY_STRING_TYPES = {("string", "float"), ("string", "double")}
+
+
+def keep_legacy_string_columns(column_types: Dict[str, str], fields: Sequence[Field]) -> List[Field]:
+    """`fields` with the type STRING wherever the mirror holds a legacy STRING column for a float or double
+    source column (LEGACY_STRING_TYPES), so the MERGE writes text into it as before."""
+    have = {c.lower(): normalize_type(t) for c, t in column_types.items()}
+    return [dataclasses.replace(f, sql_type="STRING") if (have.get(f.name.lower()), normalize_type(f.sql_type)) in LEGACY_STRING_TYPES
+            else f for f in fields]
 
 
 def create_mirror_ddl(table: str, fields: Sequence[Field]) -> str:

@@ -144,6 +144,7 @@ class Mirror:
                 topic_events = events.where(F.col("topic") == row.topic)
                 try:
                     self.ensure_tables(spark, row.topic, fields)
+                    fields = lib.keep_legacy_string_columns(self.column_types[row.topic], fields)
                     self.append_changelog(spark, row.topic, topic_events, batch_id)
                     self.test_kill_point("after-changelog", row.topic, batch_id)
                     self.merge_mirror(spark, row.topic, topic_events, fields, json.loads(row.key_columns))

@@ -134,6 +134,9 @@ def test_logical_values(schema, value, expected):
 
 @pytest.mark.parametrize("schema,expected", [
     ({"type": "int16"}, "INT"), ({"type": "int64"}, "BIGINT"), ({"type": "float64"}, "DOUBLE"),
+    # What Kafka Connect's JsonConverter writes for FLOAT32 and FLOAT64 (Postgres real, double precision;
+    # MySQL FLOAT, DOUBLE): seen on the stack, where both used to become STRING.
+    ({"type": "float"}, "FLOAT"), ({"type": "double"}, "DOUBLE"),
     ({"type": "boolean"}, "BOOLEAN"), ({"type": "bytes"}, "BINARY"),
     ({"type": "int32", "name": "io.debezium.time.Date"}, "DATE"),
     ({"type": "int64", "name": "io.debezium.time.MicroTimestamp"}, "TIMESTAMP_NTZ"),
@@ -371,6 +374,18 @@ def test_type_changes_widen_in_place_as_spark_reports_the_table():
                    "ALTER TABLE minio.cdc.t ALTER COLUMN `amount` TYPE DECIMAL(14,2)",
                    "ALTER TABLE minio.cdc.t ALTER COLUMN `ratio` TYPE DOUBLE"]
     assert bad == []
+
+
+def test_a_legacy_string_column_of_a_float_or_double_stays_string_and_is_no_incompatible_change():
+    existing = {"id": "int", "ratio": "string", "score": "string", "name": "string"}
+    fields = [lib.Field("id", "INT"), lib.Field("ratio", "DOUBLE"), lib.Field("score", "FLOAT"), lib.Field("name", "INT")]
+    ddl, bad = lib.type_changes("t", existing, fields)
+    assert ddl == []
+    assert [(b.column, b.old, b.new) for b in bad] == [("name", "string", "int")]
+    kept = lib.keep_legacy_string_columns(existing, fields)
+    assert [(f.name, f.sql_type) for f in kept] == [("id", "INT"), ("ratio", "STRING"), ("score", "STRING"), ("name", "INT")]
+    # A mirror created with the real types keeps them.
+    assert lib.keep_legacy_string_columns({"ratio": "double"}, [lib.Field("ratio", "DOUBLE")]) == [lib.Field("ratio", "DOUBLE")]
 
 
 def test_type_changes_equal_types_and_new_columns_give_nothing():

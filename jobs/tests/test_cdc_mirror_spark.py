@@ -419,3 +419,32 @@ def test_removed_topics_are_those_of_the_offsets_a_restart_reads_that_the_topic_
         assert cdc_mirror.removed_topics(spark, os.path.join(path, "empty"), users) == []
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+FLOATS_FIELDS = [
+    {"type": "int32", "optional": False, "field": "id"},
+    # Kafka Connect's JsonConverter names for FLOAT32 and FLOAT64, as Debezium's topics carry them.
+    {"type": "float", "optional": True, "field": "ratio"},
+    {"type": "double", "optional": True, "field": "score"},
+]
+
+
+def test_float_and_double_columns_are_float_and_double_and_a_legacy_string_mirror_keeps_flowing(spark):
+    sink = cdc_mirror.Mirror(_args(keys={"public.floats": ["id"], "public.floats_legacy": ["id"]}))
+    sink.started("query-floats")
+    source = {**PG_SOURCE, "table": "floats", "lsn": 90}
+    row = {"id": 1, "ratio": 1.5, "score": 0.1}
+    sink(_batch(spark, [("dbserver1.public.floats", 1, KEY(1), envelope("c", None, row, source, FLOATS_FIELDS))]), 0)
+    types = {f.name: f.dataType.simpleString() for f in spark.table("test.cdc.dbserver1_public_floats").schema.fields}
+    assert (types["ratio"], types["score"]) == ("float", "double")
+    assert [tuple(r) for r in spark.sql("SELECT id, ratio, score FROM test.cdc.dbserver1_public_floats").collect()] == [(1, 1.5, 0.1)]
+
+    # A mirror an earlier job created with STRING for them: it stays STRING and the table does not stop.
+    spark.sql("CREATE TABLE test.cdc.dbserver1_public_floats_legacy (id INT, ratio STRING, score STRING) USING iceberg "
+              "TBLPROPERTIES ('format-version'='2')")
+    sink(_batch(spark, [("dbserver1.public.floats_legacy", 1, KEY(1),
+                         envelope("c", None, row, {**source, "table": "floats_legacy"}, FLOATS_FIELDS))]), 1)
+    assert sink.status["stopped_tables"] == {}
+    types = {f.name: f.dataType.simpleString() for f in spark.table("test.cdc.dbserver1_public_floats_legacy").schema.fields}
+    assert (types["ratio"], types["score"]) == ("string", "string")
+    assert [tuple(r) for r in spark.sql("SELECT id, ratio, score FROM test.cdc.dbserver1_public_floats_legacy").collect()] == [(1, "1.5", "0.1")]

@@ -7,35 +7,29 @@
 // changelogs prove that nothing else was snapshotted again (no new `r` rows, no new rows at all).
 // The expected rows are the ones this suite inserts; it restores the stack config and deletes its rows.
 import { strict as assert } from "assert";
-import { exec, waitFor } from "../support/docker";
+import { waitFor } from "../support/docker";
 import { SharedStack, sharedStack } from "../support/shared-stack";
-import { MYSQL_ROOT_PWD_SH, trino as trinoQuery } from "../../tools/clients";
+import { Sources, Table, sources } from "../support/sources";
 
 const PG_ROWS = 400;
 const MY_ROWS = 300;
 /** Ids of the marker rows this suite writes into the stack's own tables (out of every other suite's range). */
 const MARK = 7_100_000;
 
-interface Table { schema: string; name: string; columns: { name: string; type: string; notNull?: boolean }[]; primaryKey: string[] }
-
 describe("capture changes on a running stack: tables added (snapshotted alone) and removed (mirror kept), by pulumi up", function () {
     this.timeout(1_800_000);
     let stack: SharedStack;
-    let pg: { container: string; admin: string; database: string; tables: Table[]; connector: string };
-    let my: { container: string; tables: Table[]; connector: string };
-    let ns = "";
-    let prefixes: { postgres: string; mysql: string };
-    let original: Record<string, string | undefined> = {};
-    const trino = (sql: string) => trinoQuery(stack.outputs.endpoints.trino, sql);
-    const psql = (sql: string) => exec(pg.container, ["psql", "-v", "ON_ERROR_STOP=1", "-qAt", "-U", pg.admin, "-d", pg.database], sql);
-    const mysql = (sql: string) => exec(my.container, ["sh", "-c", `${MYSQL_ROOT_PWD_SH} exec mysql -uroot -N -B`], sql);
-    const mirror = (prefix: string, schema: string, table: string, suffix = "") => `${ns}${prefix}_${schema}_${table}${suffix}`;
+    let s: Sources;
     const pgNew: Table = { schema: "public", name: "capture_it", columns: [{ name: "id", type: "integer", notNull: true }, { name: "name", type: "text" }], primaryKey: ["id"] };
     const myNew: Table = { schema: "sales", name: "capture_it", columns: [{ name: "id", type: "int", notNull: true }, { name: "note", type: "varchar(64)" }], primaryKey: ["id"] };
-    const others = () => [
-        ...pg.tables.map((t) => mirror(prefixes.postgres, t.schema, t.name, "_changelog")),
-        ...my.tables.filter((t) => t.name !== "types_it").map((t) => mirror(prefixes.mysql, t.schema, t.name, "_changelog")),
+    /** The stack's own tables (the MySQL types table aside: its suite empties it): their changelogs must not grow. */
+    const ownTables = () => [
+        ...s.pg.tables.map((t) => ({ kind: "pg" as const, t })),
+        ...s.my.tables.filter((t) => t.name !== "types_it").map((t) => ({ kind: "my" as const, t })),
     ];
+    const others = () => ownTables().map(({ kind, t }) => s.mirror(kind, t.schema, t.name, "_changelog"));
+    const markerSql = (kind: "pg" | "my", statement: (table: string) => string) =>
+        ownTables().filter((x) => x.kind === kind).map(({ t }) => statement(`${t.schema}.${t.name}`)).join("\n");
 
     async function connectorTables(name: string): Promise<string[]> {
         const config = await fetch(`${stack.outputs.endpoints.connect}/connectors/${name}/config`).then((r) => r.json()) as Record<string, string>;
@@ -46,57 +40,34 @@ describe("capture changes on a running stack: tables added (snapshotted alone) a
     async function otherChangelogs(): Promise<Record<string, Record<string, number>>> {
         const out: Record<string, Record<string, number>> = {};
         for (const table of others()) {
-            out[table] = Object.fromEntries((await trino(`SELECT op, count(*) FROM ${table} GROUP BY op`)).map((r) => [String(r[0]), Number(r[1])]));
+            out[table] = Object.fromEntries((await s.trino(`SELECT op, count(*) FROM ${table} GROUP BY op`)).map((r) => [String(r[0]), Number(r[1])]));
         }
         return out;
     }
 
     async function mirrorRows(table: string): Promise<string> {
-        const rows = await trino(`SELECT id, ${table.includes(prefixes.postgres) ? "name" : "note"} FROM ${table} ORDER BY id`);
+        const rows = await s.trino(`SELECT id, ${table.includes(`${s.pg.prefix}_`) ? "name" : "note"} FROM ${table} ORDER BY id`);
         return rows.map((r) => `${r[0]}:${r[1]}`).join(",");
     }
 
     const expected = (n: number, label: string, extra: string[] = []) =>
         [...Array.from({ length: n }, (_, i) => `${i + 1}:${label} ${i + 1}`), ...extra].join(",");
 
-    async function up(what: string): Promise<string> {
-        const out = await stack.pulumi("up", "--yes", ...stack.policyPack);
-        assert.doesNotMatch(out, /error:/i, `${what}: pulumi up printed an error`);
-        return out;
-    }
-
-    async function setTables(key: "postgresTables" | "mysqlTables", tables: Table[] | undefined): Promise<void> {
-        if (tables === undefined) await stack.pulumi("config", "rm", `lakehouse:${key}`);
-        else await stack.pulumi("config", "set", `lakehouse:${key}`, JSON.stringify(tables));
-    }
-
     before(async function () {
         this.timeout(3_000_000);
         stack = await sharedStack();
-        const target = stack.outputs.verifyTarget;
-        assert.ok(target.cdc, "the shared stack has no CDC job");
-        ns = `${target.cdc.namespace}.${target.cdc.tablePrefix}`;
-        prefixes = stack.outputs.topicPrefixes;
-        const p = target.sources.find((s: { kind: string }) => s.kind === "postgres");
-        const m = target.sources.find((s: { kind: string }) => s.kind === "mysql");
-        pg = { container: p.container, admin: p.adminUser, database: p.database, tables: p.tables, connector: p.connector };
-        my = { container: m.container, tables: m.tables, connector: m.connector };
-        const config = JSON.parse(await stack.pulumi("config", "--json"));
-        original = {
-            postgresTables: config["lakehouse:postgresTables"]?.value,
-            mysqlTables: config["lakehouse:mysqlTables"]?.value,
-        };
+        s = await sources(stack);
         // Tables that exist, with rows, before anyone declares them: what a user adds to capture.
-        await psql(`DROP TABLE IF EXISTS public.capture_it; CREATE TABLE public.capture_it (id integer NOT NULL PRIMARY KEY, name text);
+        await s.psql(`DROP TABLE IF EXISTS public.capture_it; CREATE TABLE public.capture_it (id integer NOT NULL PRIMARY KEY, name text);
             INSERT INTO public.capture_it SELECT g, 'pg ' || g FROM generate_series(1, ${PG_ROWS}) g;`);
-        await mysql(`DROP TABLE IF EXISTS sales.capture_it; CREATE TABLE sales.capture_it (id int NOT NULL PRIMARY KEY, note varchar(64));
+        await s.mysql(`DROP TABLE IF EXISTS sales.capture_it; CREATE TABLE sales.capture_it (id int NOT NULL PRIMARY KEY, note varchar(64));
             INSERT INTO sales.capture_it WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ${MY_ROWS}) SELECT n, CONCAT('my ', n) FROM g;`);
         // One change per captured table, so each has a mirror and a changelog to count.
-        await psql(pg.tables.map((t) => `INSERT INTO ${t.schema}.${t.name} (id) VALUES (${MARK});`).join("\n"));
-        await mysql(my.tables.filter((t) => t.name !== "types_it").map((t) => `INSERT INTO ${t.schema}.${t.name} (id) VALUES (${MARK});`).join("\n"));
+        await s.psql(markerSql("pg", (t) => `INSERT INTO ${t} (id) VALUES (${MARK});`));
+        await s.mysql(markerSql("my", (t) => `INSERT INTO ${t} (id) VALUES (${MARK});`));
         await waitFor("a changelog row of the marker in every captured table", async () => {
             for (const table of others()) {
-                const n = await trino(`SELECT count(*) FROM ${table} WHERE row_key = '[${MARK}]'`);
+                const n = await s.trino(`SELECT count(*) FROM ${table} WHERE row_key = '[${MARK}]'`);
                 if (Number(n[0][0]) === 0) return undefined;
             }
             return true;
@@ -105,42 +76,41 @@ describe("capture changes on a running stack: tables added (snapshotted alone) a
 
     after(async function () {
         this.timeout(1_200_000);
-        if (!stack) return;
+        if (!s) return;
         // The stack as the other suites expect it, whatever happened above.
-        await setTables("postgresTables", original.postgresTables === undefined ? undefined : JSON.parse(original.postgresTables)).catch(() => undefined);
-        await setTables("mysqlTables", original.mysqlTables === undefined ? undefined : JSON.parse(original.mysqlTables)).catch(() => undefined);
+        await s.restoreTables().catch(() => undefined);
         await stack.pulumi("up", "--yes", ...stack.policyPack).catch((e) => console.log(`      [capture-change] restoring the stack: ${(e as Error).message.slice(0, 400)}`));
-        await psql(pg.tables.map((t) => `DELETE FROM ${t.schema}.${t.name} WHERE id = ${MARK};`).join("\n") + "\nDROP TABLE IF EXISTS public.capture_it;").catch(() => undefined);
-        await mysql(my.tables.filter((t) => t.name !== "types_it").map((t) => `DELETE FROM ${t.schema}.${t.name} WHERE id = ${MARK};`).join("\n") + "\nDROP TABLE IF EXISTS sales.capture_it;").catch(() => undefined);
+        await s.psql(markerSql("pg", (t) => `DELETE FROM ${t} WHERE id IN (${MARK}, ${MARK + 1});`) + "\nDROP TABLE IF EXISTS public.capture_it;").catch(() => undefined);
+        await s.mysql(markerSql("my", (t) => `DELETE FROM ${t} WHERE id IN (${MARK}, ${MARK + 1});`) + "\nDROP TABLE IF EXISTS sales.capture_it;").catch(() => undefined);
     });
 
     let baseline: Record<string, Record<string, number>>;
 
     it("adds a Postgres and a MySQL table with rows: the connectors are updated in place, only those tables are snapshotted, their mirrors hold the existing rows", async () => {
         baseline = await otherChangelogs();
-        await setTables("postgresTables", [...pg.tables, pgNew]);
-        await setTables("mysqlTables", [...my.tables, myNew]);
+        await s.setTables("postgresTables", [...s.pg.tables, pgNew]);
+        await s.setTables("mysqlTables", [...s.my.tables, myNew]);
         const preview = await stack.pulumi("preview", ...stack.policyPack);
         assert.match(preview, /~ +pulumi-nodejs:dynamic\/lakehouse:Connector[^\n]*postgres-connector[^\n]*update/, "the Postgres connector is updated, not replaced");
         assert.doesNotMatch(preview, /[+-]{2} +pulumi-nodejs:dynamic\/lakehouse:Connector|replace[^\n]*Connector/i, "no connector is replaced");
-        const out = await up("add");
-        assert.match(out, new RegExp(`connector ${pg.connector}: incremental snapshot signal \\S+ sent for public\\.capture_it\\b`));
-        assert.match(out, new RegExp(`connector ${my.connector}: incremental snapshot signal \\S+ sent for sales\\.capture_it\\b`));
-        assert.ok((await connectorTables(pg.connector)).includes("public.capture_it"));
-        assert.ok((await connectorTables(my.connector)).includes("sales.capture_it"));
+        const out = await s.up("add");
+        assert.match(out, new RegExp(`connector ${s.pg.connector}: incremental snapshot signal \\S+ sent for public\\.capture_it\\b`));
+        assert.match(out, new RegExp(`connector ${s.my.connector}: incremental snapshot signal \\S+ sent for sales\\.capture_it\\b`));
+        assert.ok((await connectorTables(s.pg.connector)).includes("public.capture_it"));
+        assert.ok((await connectorTables(s.my.connector)).includes("sales.capture_it"));
 
-        const pgMirror = mirror(prefixes.postgres, "public", "capture_it");
-        const myMirror = mirror(prefixes.mysql, "sales", "capture_it");
+        const pgMirror = s.mirror("pg", "public", "capture_it");
+        const myMirror = s.mirror("my", "sales", "capture_it");
         await waitFor(`${PG_ROWS} existing rows in ${pgMirror} and ${MY_ROWS} in ${myMirror}`, async () =>
             (await mirrorRows(pgMirror).catch(() => "")) === expected(PG_ROWS, "pg") &&
             (await mirrorRows(myMirror).catch(() => "")) === expected(MY_ROWS, "my"), 600_000, 3000);
         // Snapshot reads, once per row: the changelog holds exactly the existing rows.
-        assert.deepStrictEqual(await trino(`SELECT op, count(*), count(DISTINCT row_key) FROM ${pgMirror}_changelog GROUP BY op`), [["r", PG_ROWS, PG_ROWS]]);
-        assert.deepStrictEqual(await trino(`SELECT op, count(*), count(DISTINCT row_key) FROM ${myMirror}_changelog GROUP BY op`), [["r", MY_ROWS, MY_ROWS]]);
+        assert.deepStrictEqual(await s.trino(`SELECT op, count(*), count(DISTINCT row_key) FROM ${pgMirror}_changelog GROUP BY op`), [["r", PG_ROWS, PG_ROWS]]);
+        assert.deepStrictEqual(await s.trino(`SELECT op, count(*), count(DISTINCT row_key) FROM ${myMirror}_changelog GROUP BY op`), [["r", MY_ROWS, MY_ROWS]]);
 
         // New changes to the added tables stream like any other table's.
-        await psql(`INSERT INTO public.capture_it VALUES (${PG_ROWS + 1}, 'pg ${PG_ROWS + 1}'); UPDATE public.capture_it SET name = 'pg changed' WHERE id = 1;`);
-        await mysql(`INSERT INTO sales.capture_it VALUES (${MY_ROWS + 1}, 'my ${MY_ROWS + 1}'); DELETE FROM sales.capture_it WHERE id = 2;`);
+        await s.psql(`INSERT INTO public.capture_it VALUES (${PG_ROWS + 1}, 'pg ${PG_ROWS + 1}'); UPDATE public.capture_it SET name = 'pg changed' WHERE id = 1;`);
+        await s.mysql(`INSERT INTO sales.capture_it VALUES (${MY_ROWS + 1}, 'my ${MY_ROWS + 1}'); DELETE FROM sales.capture_it WHERE id = 2;`);
         const pgWant = expected(PG_ROWS + 1, "pg").replace(/^1:pg 1,/, "1:pg changed,");
         const myWant = expected(MY_ROWS + 1, "my").split(",").filter((r) => !r.startsWith("2:")).join(",");
         await waitFor("the new changes in both mirrors", async () =>
@@ -150,25 +120,24 @@ describe("capture changes on a running stack: tables added (snapshotted alone) a
     });
 
     it("removes them again: capture stops, their mirrors are kept, the other tables keep flowing and are not snapshotted again", async () => {
-        const pgMirror = mirror(prefixes.postgres, "public", "capture_it");
-        const myMirror = mirror(prefixes.mysql, "sales", "capture_it");
+        const pgMirror = s.mirror("pg", "public", "capture_it");
+        const myMirror = s.mirror("my", "sales", "capture_it");
         const keptPg = await mirrorRows(pgMirror);
         const keptMy = await mirrorRows(myMirror);
-        await setTables("postgresTables", original.postgresTables === undefined ? undefined : JSON.parse(original.postgresTables));
-        await setTables("mysqlTables", original.mysqlTables === undefined ? undefined : JSON.parse(original.mysqlTables));
-        const out = await up("remove");
+        await s.restoreTables();
+        const out = await s.up("remove");
         assert.doesNotMatch(out, /incremental snapshot signal/, "removing a table sends no signal");
-        assert.ok(!(await connectorTables(pg.connector)).includes("public.capture_it"));
-        assert.ok(!(await connectorTables(my.connector)).includes("sales.capture_it"));
+        assert.ok(!(await connectorTables(s.pg.connector)).includes("public.capture_it"));
+        assert.ok(!(await connectorTables(s.my.connector)).includes("sales.capture_it"));
 
         // Changes to the removed tables no longer arrive; the stack's own tables still do.
-        await psql(`INSERT INTO public.capture_it VALUES (${PG_ROWS + 2}, 'late');`);
-        await mysql(`INSERT INTO sales.capture_it VALUES (${MY_ROWS + 2}, 'late');`);
-        await psql(pg.tables.map((t) => `UPDATE ${t.schema}.${t.name} SET id = ${MARK + 1} WHERE id = ${MARK};`).join("\n"));
-        await mysql(my.tables.filter((t) => t.name !== "types_it").map((t) => `UPDATE ${t.schema}.${t.name} SET id = ${MARK + 1} WHERE id = ${MARK};`).join("\n"));
+        await s.psql(`INSERT INTO public.capture_it VALUES (${PG_ROWS + 2}, 'late');`);
+        await s.mysql(`INSERT INTO sales.capture_it VALUES (${MY_ROWS + 2}, 'late');`);
+        await s.psql(markerSql("pg", (t) => `UPDATE ${t} SET id = ${MARK + 1} WHERE id = ${MARK};`));
+        await s.mysql(markerSql("my", (t) => `UPDATE ${t} SET id = ${MARK + 1} WHERE id = ${MARK};`));
         await waitFor("the markers' updates in every other mirror", async () => {
             for (const table of others()) {
-                const n = await trino(`SELECT count(*) FROM ${table.replace(/_changelog$/, "")} WHERE id = ${MARK + 1}`);
+                const n = await s.trino(`SELECT count(*) FROM ${table.replace(/_changelog$/, "")} WHERE id = ${MARK + 1}`);
                 if (Number(n[0][0]) === 0) return undefined;
             }
             return true;
