@@ -718,6 +718,27 @@ def restart_batches(offset_files: Iterable[str], commit_files: Iterable[str]) ->
     return [str(b) for b in batches if committed is None or b >= int(committed)]
 
 
+def progress_read_offsets(progress: Optional[Dict[str, Any]]) -> Dict[str, int]:
+    """Per topic, the Kafka offset (summed over partitions) up to which the last micro-batch read, from a
+    streaming query's `lastProgress` (its sources' `endOffset`, the next offset to read; a JSON text or
+    an object). Every record before it was read, including those the job writes nowhere (tombstones,
+    changes Debezium sent again): what `make status` compares with the topic's end offset."""
+    out: Dict[str, int] = {}
+    for source in (progress or {}).get("sources") or []:
+        end = source.get("endOffset")
+        if isinstance(end, str):
+            try:
+                end = json.loads(end)
+            except ValueError:
+                continue
+        if not isinstance(end, dict):
+            continue
+        for topic, partitions in end.items():
+            if isinstance(partitions, dict):
+                out[topic] = out.get(topic, 0) + sum(int(o) for o in partitions.values() if isinstance(o, (int, str)) and str(o).lstrip("-").isdigit() and int(o) >= 0)
+    return out
+
+
 def dropped_topics(checkpoint_topics: Iterable[str], subscription: Any) -> List[str]:
     """The topics the checkpoint's offsets name that the explicit subscription (`--topics`) no longer
     holds, sorted: the tables removed from capture since the checkpoint's last batch."""

@@ -379,7 +379,7 @@ def heartbeat(current: Callable[[], Any], path: str, stop: threading.Event, stat
                 progress = query.lastProgress or {}
                 with open(path + ".tmp", "w") as f:
                     json.dump({"time": time.time(), "query_id": str(query.id), "batch_id": progress.get("batchId"),
-                               **status}, f)
+                               "read_offsets": lib.progress_read_offsets(progress), **status}, f)
                 os.replace(path + ".tmp", path)
         except Exception as e:  # a failed probe must not kill the job
             log.warning("heartbeat: %s", e)

@@ -137,7 +137,8 @@ export async function lakehouseStatus(stack: string, endpoints: VerifyEndpoints,
             for (const t of s.tables) {
                 const topic = `${s.topicPrefix}.${t.schema}.${t.name}`;
                 const mirror = target.cdc ? `${target.cdc.namespace}.${target.cdc.tablePrefix}${topic.replace(/[^A-Za-z0-9_]/g, "_").toLowerCase()}` : "";
-                status.tables.push(await tableStatus(endpoints, target, admin, s, topic, mirror, position, maxLagSeconds, problems, warnings));
+                const read = (status.cdcJob?.heartbeat?.read_offsets as Record<string, number> | undefined)?.[topic];
+                status.tables.push(await tableStatus(endpoints, target, admin, s, topic, mirror, position, maxLagSeconds, problems, warnings, read));
             }
         }
     } finally {
@@ -150,6 +151,8 @@ export async function lakehouseStatus(stack: string, endpoints: VerifyEndpoints,
 async function tableStatus(
     endpoints: VerifyEndpoints, target: VerifyTarget, admin: ReturnType<Kafka["admin"]>, s: VerifySource, topic: string,
     mirror: string, sourcePosition: string | null, maxLagSeconds: number, problems: string[], warnings: string[],
+    /** The job's read position in the topic (its heartbeat's read_offsets): records before it were read, written or not. */
+    readOffset?: number,
 ): Promise<TableStatus> {
     const ts: TableStatus = {
         source: `${s.kind}:${topic.split(".").slice(1).join(".")}`, topic, mirror, sourcePosition, appliedPosition: null, lagChanges: null,
@@ -172,8 +175,11 @@ async function tableStatus(
     await guard("kafka offsets", async () => {
         const offsets = await admin.fetchTopicOffsets(topic);
         const end = offsets.reduce((n, p) => n + Number(p.high), 0);
-        // One partition per CDC topic: the changes not yet applied are those after the last applied offset.
-        ts.lagChanges = Math.max(0, end - (applied === null ? 0 : applied + 1));
+        // One partition per CDC topic: the changes not yet applied are those after the last applied offset, or
+        // after the job's read position where that is further: a tombstone or a change Debezium sent again
+        // (after a connector restart) is read and written nowhere, and must not count as lag forever.
+        const done = Math.max(applied === null ? 0 : applied + 1, typeof readOffset === "number" && Number.isFinite(readOffset) ? readOffset : 0);
+        ts.lagChanges = Math.max(0, end - done);
     });
     await guard("snapshots", async () => {
         const [n, last] = await one(url, `SELECT count(*), CAST(max(committed_at) AS varchar) FROM ${q(`${name}$snapshots`)}`);

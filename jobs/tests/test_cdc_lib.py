@@ -525,3 +525,13 @@ def test_a_restart_reads_the_newest_committed_batch_and_any_batch_planned_after_
     # Nothing committed yet: every planned batch counts; no checkpoint, nothing.
     assert lib.restart_batches(["0"], []) == ["0"]
     assert lib.restart_batches([], []) == []
+
+
+def test_progress_read_offsets_sums_each_topics_partitions_from_the_last_progress():
+    progress = {"batchId": 7, "sources": [{"description": "KafkaV2[Subscribe[a,b]]",
+                                           "startOffset": {"a": {"0": 3}}, "endOffset": {"a": {"0": 5}, "b": {"0": 2, "1": 4}}}]}
+    assert lib.progress_read_offsets(progress) == {"a": 5, "b": 6}
+    # PySpark may hand the offsets over as JSON text.
+    assert lib.progress_read_offsets({"sources": [{"endOffset": '{"a": {"0": 9}}'}]}) == {"a": 9}
+    assert lib.progress_read_offsets(None) == {}
+    assert lib.progress_read_offsets({"sources": [{"endOffset": None}]}) == {}
