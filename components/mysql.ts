@@ -7,7 +7,7 @@ import { signalTable } from "./connector/provider";
 import { serviceContainer } from "./container";
 import { passwordOrGenerated } from "./secrets";
 import { ServiceArgs, definedOnly, resolveService } from "./service";
-import { MYSQL_PORT, MYSQL_ROOT_PASSWORD_FILE, mySqlSetupSql, mySqlSpec, mysqlCommand } from "./specs/mysql";
+import { MYSQL_PORT, mySqlSetupSql, mySqlSpec, mysqlCommand, mysqlRootArgv } from "./specs/mysql";
 import { TableSpec, requireTableList, validateTable } from "./specs/postgres";
 import { SpecError, requireIdentifier } from "./specs/types";
 
@@ -157,7 +157,7 @@ export class MySqlSource extends LakehouseComponent {
         this.ready = [setup, signalDdl];
         this.signalCollection = signalCollection;
         // The root password stays in the container's own root-only file: it never reaches the provider.
-        this.sqlClient = ["docker", "exec", "-i", containerName, "sh", "-c", `MYSQL_PWD="$(cat ${MYSQL_ROOT_PASSWORD_FILE})" exec mysql -uroot`];
+        this.sqlClient = mysqlRootArgv(containerName);
         this.hostname = a.hostname;
         this.databases = a.databases;
         this.serverId = a.serverId;

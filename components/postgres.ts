@@ -7,7 +7,7 @@ import { passwordOrGenerated } from "./secrets";
 import { ServiceArgs, definedOnly, resolveService } from "./service";
 import { signalTable } from "./connector/provider";
 import {
-    POSTGRES_PORT, REPLICATION_GROUP, TableSpec, ifContainerRunning, postgresCdcRoleSql, postgresSpec, postgresTableSql, psqlCommand,
+    POSTGRES_PORT, REPLICATION_GROUP, TableSpec, ifContainerRunning, postgresCdcRoleSql, postgresSpec, postgresTableSql, psqlArgv, psqlCommand,
     replicaIdentitySql, requireTableList, validateTable,
 } from "./specs/postgres";
 import { SpecError, requireIdentifier } from "./specs/types";
@@ -170,7 +170,7 @@ export class PostgresSource extends LakehouseComponent {
         this.cdcUser = a.cdcUser;
         this.tables = tables;
         this.signalCollection = a.signalTable;
-        this.sqlClient = ["docker", "exec", "-i", containerName, "psql", "-v", "ON_ERROR_STOP=1", "-q", "-U", a.adminUser, "-d", a.database];
+        this.sqlClient = psqlArgv(containerName, a.adminUser, a.database);
         this.registerOutputs({ hostname: this.hostname, database: this.database, cdcUser: this.cdcUser });
     }
 }

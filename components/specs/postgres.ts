@@ -151,5 +151,10 @@ export function ifContainerRunning(container: string, script: string, skipped: s
 }
 
 export function psqlCommand(container: string, adminUser: string, database: string): string {
-    return `docker exec -i ${container} psql -v ON_ERROR_STOP=1 -q -U ${adminUser} -d ${database}`;
+    return psqlArgv(container, adminUser, database).join(" ");
+}
+
+/** psqlCommand as an argv (for a process started without a shell, e.g. the Connector's signal channel). */
+export function psqlArgv(container: string, adminUser: string, database: string): string[] {
+    return ["docker", "exec", "-i", container, "psql", "-v", "ON_ERROR_STOP=1", "-q", "-U", adminUser, "-d", database];
 }
