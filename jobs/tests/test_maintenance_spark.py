@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import threading
+import time
 
 import pytest
 
@@ -64,10 +65,16 @@ def test_maintenance_concurrent_with_the_sink_keeps_the_mirror_exact_and_honours
     sink.started("query-m")
     errors = []
     done = threading.Event()
+    passes = []
 
     def stream():
         try:
             for b in range(BATCHES):
+                # Interleave for sure, however fast either side is on this machine: batches 4.. wait for a
+                # first finished pass and batches 8.. for a second, so passes overlap the stream's commits.
+                deadline = time.monotonic() + 900
+                while len(passes) < b // 4 and len(passes) < 2 and time.monotonic() < deadline:
+                    time.sleep(0.2)
                 records = []
                 for off, k, op, after in _changes(b):
                     before = {"id": k, "name": None, "email": None}
@@ -83,12 +90,11 @@ def test_maintenance_concurrent_with_the_sink_keeps_the_mirror_exact_and_honours
     m = maintenance.Maintainer(spark, _maint_args())
     t = threading.Thread(target=stream)
     t.start()
-    passes = []
     while not done.is_set():
         passes.append(m.run_pass())
     t.join()
     assert not errors, errors
-    assert len(passes) >= 2, "maintenance must have run during the stream"
+    assert len(passes) >= 2, f"maintenance must have run during the stream: {len(passes)} pass(es)"
 
     mirror = [(r.id, r.name) for r in spark.sql("SELECT id, name FROM test.mcdc.dbserver1_public_users ORDER BY id").collect()]
     assert mirror == _expected()
