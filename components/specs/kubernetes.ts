@@ -2,7 +2,7 @@
 // Pulumi). Kafka brokers become one StatefulSet, MinIO a one-replica StatefulSet, Connect a Deployment
 // of distributed workers. components/kubernetes/ hands these objects to @pulumi/kubernetes.
 import * as path from "path";
-import { CONNECT_PORT, connectSpec } from "./connect";
+import { CONNECT_PORT, CONNECT_SECRETS_DIR, connectSpec } from "./connect";
 import {
     KAFKA_CONTROLLER_PORT, KAFKA_INTERNAL_PORT, kafkaBrokerSpecs, range, validateBrokerCount,
 } from "./kafka";
@@ -206,6 +206,9 @@ export function kafkaObjects(args: KubeKafkaArgs): KubeObject[] {
                     spec: {
                         // Service links would add KAFKA_PORT & co., which the image turns into broker settings.
                         enableServiceLinks: false,
+                        // None of these pods talks to the API server: no service-account token in them (least
+                        // privilege), and none shadowing a Secret volume on /run/secrets (MinIO's files).
+                        automountServiceAccountToken: false,
                         securityContext: { fsGroup: 1000 },
                         terminationGracePeriodSeconds: 30,
                         topologySpreadConstraints: [{
@@ -251,6 +254,9 @@ export function minioObjects(args: KubeMinioArgs): KubeObject[] {
                     metadata: { labels },
                     spec: {
                         enableServiceLinks: false,
+                        // None of these pods talks to the API server: no service-account token in them (least
+                        // privilege), and none shadowing a Secret volume on /run/secrets (MinIO's files).
+                        automountServiceAccountToken: false,
                         containers: [podContainer(spec, { name: "minio", ports, secretName: args.secretName, memory: { request: "256Mi", limit: "1Gi" } })],
                         volumes: secretFileVolumes(spec, args.secretName).volumes,
                     },
@@ -277,7 +283,12 @@ export interface KubeConnectArgs {
     groupId?: string;
     storageTopicPrefix?: string;
     heapOpts?: string;
+    /** Secret whose keys are the connector secret files under /kafka/secrets. Default: "<name>-secrets". */
+    secretsName?: string;
 }
+
+/** The Connect pod volume of connector secret files (the worker's directory config provider reads them). */
+export const CONNECTOR_SECRETS_VOLUME = "connector-secrets";
 
 /**
  * Kafka Connect in distributed mode: a Deployment of workers sharing one group and its storage topics
@@ -295,6 +306,15 @@ export function connectObjects(args: KubeConnectArgs): KubeObject[] {
     });
     const { ADVERTISED_HOST_NAME: _shared, ...env } = spec.env;
     const labels = { app: name, [K8S_ROLE_LABEL]: spec.role };
+    // The worker's directory config provider must find its directory at start-up ("Path /kafka/secrets
+    // does not exist" stops it otherwise): the Secret of connector passwords, empty until a connector has one.
+    const secretsName = args.secretsName ?? `${name}-secrets`;
+    const container = podContainer({ ...spec, env: { ...env, HEAP_OPTS: args.heapOpts ?? "-Xms256m -Xmx512m" } }, {
+        name: "connect", ports: [{ name: "rest", port: CONNECT_PORT }],
+        extraEnv: [{ name: "ADVERTISED_HOST_NAME", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],
+        memory: { request: "512Mi", limit: "1Gi" },
+    });
+    container.volumeMounts = [...(container.volumeMounts as unknown[]), { name: CONNECTOR_SECRETS_VOLUME, mountPath: CONNECT_SECRETS_DIR, readOnly: true }];
     return [
         { apiVersion: "v1", kind: "Service", metadata: { name, namespace: args.namespace, labels }, spec: { selector: labels, ports: [{ name: "rest", port: CONNECT_PORT }] } },
         {
@@ -305,15 +325,15 @@ export function connectObjects(args: KubeConnectArgs): KubeObject[] {
                     metadata: { labels },
                     spec: {
                         enableServiceLinks: false,
+                        // None of these pods talks to the API server: no service-account token in them (least
+                        // privilege), and none shadowing a Secret volume on /run/secrets (MinIO's files).
+                        automountServiceAccountToken: false,
                         topologySpreadConstraints: [{
                             maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway",
                             labelSelector: { matchLabels: labels },
                         }],
-                        containers: [podContainer({ ...spec, env: { ...env, HEAP_OPTS: args.heapOpts ?? "-Xms256m -Xmx512m" } }, {
-                            name: "connect", ports: [{ name: "rest", port: CONNECT_PORT }],
-                            extraEnv: [{ name: "ADVERTISED_HOST_NAME", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],
-                            memory: { request: "512Mi", limit: "1Gi" },
-                        })],
+                        containers: [container],
+                        volumes: [{ name: CONNECTOR_SECRETS_VOLUME, secret: { secretName: secretsName, optional: true, defaultMode: 0o400 } }],
                     },
                 },
             },

@@ -69,6 +69,26 @@ describe("kubernetes renderer", () => {
         assert.throws(() => connectObjects({ namespace: "lh", image: "c:1", bootstrapServers: "k:1", brokerCount: 3, workers: 0 }), /connect.workers/);
     });
 
+    it("gives Connect's directory config provider its directory from a Secret, there before any connector has a file", () => {
+        const [deployment] = byKind(connectObjects({ namespace: "lh", image: "c:1", bootstrapServers: "k:1", brokerCount: 3 }), "Deployment");
+        // The worker refuses to start when the provider's allowed path is missing (seen on the cluster).
+        const allowed = envValue(deployment, "CONNECT_CONFIG_PROVIDERS_DIRECTORY_PARAM_ALLOWED_PATHS")!.value;
+        const mount = podSpec(deployment).containers[0].volumeMounts.find((m: any) => m.mountPath === allowed);
+        assert.ok(mount, `nothing mounted on ${allowed}`);
+        assert.deepStrictEqual(podSpec(deployment).volumes.find((v: any) => v.name === mount.name),
+            { name: mount.name, secret: { secretName: "connect-secrets", optional: true, defaultMode: 0o400 } });
+    });
+
+    it("mounts no service-account token in any pod: none needs the API, and MinIO's /run/secrets is a Secret volume", () => {
+        const all = [
+            ...kafka,
+            ...minioObjects({ namespace: "lh", image: "m:1", secretName: "s" }),
+            ...connectObjects({ namespace: "lh", image: "c:1", bootstrapServers: "k:1", brokerCount: 3 }),
+        ].filter((o) => o.kind === "StatefulSet" || o.kind === "Deployment");
+        assert.strictEqual(all.length, 3);
+        for (const o of all) assert.strictEqual(podSpec(o).automountServiceAccountToken, false, o.metadata.name);
+    });
+
     it("gives MinIO its credentials as root-only files from the Secret, none in env, and its server arguments as args", () => {
         const [sts] = byKind(minioObjects({ namespace: "lh", image: "m:1", secretName: "minio-credentials" }), "StatefulSet");
         assert.strictEqual(envValue(sts, "MINIO_ROOT_PASSWORD"), undefined);
