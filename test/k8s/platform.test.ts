@@ -45,7 +45,7 @@ describe("kubernetes platform: Kafka, MinIO and Connect on the cluster", functio
     after(async function () {
         if (!env) return;
         const destroyed = await sh(env, "pulumi", ["destroy", "--stack", STACK, "--yes", "--non-interactive"]);
-        await sh(env, "pulumi", ["stack", "rm", STACK, "--yes", "--force", "--non-interactive"]);
+        await sh(env, "pulumi", ["stack", "rm", STACK, "--yes", "--force", "--preserve-config", "--non-interactive"]);
         fs.rmSync(backend, { recursive: true, force: true });
         assert.strictEqual(destroyed.code, 0, `pulumi destroy failed:\n${destroyed.out.slice(-4000)}`);
     });
