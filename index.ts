@@ -13,7 +13,7 @@ function onDocker() {
     };
 }
 
-/** Phase 2 of issue 17: Kafka, MinIO and Connect only so far (docs/kubernetes.md). */
+/** Phase 2 of issue 17: Kafka, MinIO, Connect and the Postgres source with its connector so far (docs/kubernetes.md). */
 function onKubernetes() {
     // Loaded only on this platform, so Docker stacks never load @pulumi/kubernetes.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -21,7 +21,8 @@ function onKubernetes() {
     const lakehouse = new KubernetesLakehouse("lakehouse", {
         namespace: config.namespace, kubeconfig: config.kubeconfig, imageSet: config.imageSet,
         brokerCount: config.brokerCount, clusterId: config.clusterId, connectWorkers: config.connectWorkers,
-        minioRootUser: config.minioRootUser, minioRootPassword: config.minioRootPassword,
+        minioRootUser: config.minioRootUser, minioRootPassword: config.minioRootPassword, nodeAddress: config.nodeAddress,
+        postgres: { adminPassword: config.postgresAdminPassword, cdcPassword: config.postgresCdcPassword, tables: config.postgresTables },
     });
     return { endpoints: lakehouse.endpoints, brokerCount: lakehouse.brokerCount as number, topicPrefixes: undefined, verifyTarget: undefined };
 }

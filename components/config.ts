@@ -18,6 +18,8 @@ export interface LakehouseConfig {
     namespace?: string;
     /** kubernetes: distributed Connect workers. Default: 2. */
     connectWorkers?: number;
+    /** kubernetes: a node address this machine reaches (NodePorts). Default: the kubeconfig's API server host. */
+    nodeAddress?: string;
     imageSet?: ImageSet;
     brokerCount?: number;
     clusterId?: string;
@@ -74,6 +76,7 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
         kubeconfig: config.get("kubeconfig"),
         namespace: config.get("namespace"),
         connectWorkers: config.getNumber("connectWorkers"),
+        nodeAddress: config.get("nodeAddress"),
         imageSet: imageSet as ImageSet | undefined,
         brokerCount: config.getNumber("brokerCount"),
         clusterId: config.get("clusterId"),

@@ -18,8 +18,11 @@ export interface TopicSpec {
 }
 
 export interface KafkaTopicsArgs {
-    /** The cluster the topics live on; its provider is used and its brokers are waited for. Required. */
-    cluster: KafkaCluster;
+    /**
+     * The cluster the topics live on; its provider is used and its brokers are waited for. Required. A
+     * KafkaCluster, or any cluster described the same way (the kubernetes platform's StatefulSet).
+     */
+    cluster: Pick<KafkaCluster, "brokerCount" | "provider"> & { brokers: pulumi.Resource[] };
     /** The topics. Required. */
     topics: TopicSpec[];
 }

@@ -1,15 +1,26 @@
 // The lakehouse on Kubernetes (platform "kubernetes", phase 2 of issue 17): Kafka (KRaft StatefulSet),
 // MinIO and Kafka Connect (distributed) rendered by components/specs/kubernetes.ts, created through the
 // upstream @pulumi/kubernetes provider. Sources, catalog, engines and the CDC job follow (docs/kubernetes.md).
+import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
+import * as kafkaProvider from "@pulumi/kafka";
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
 import { LakehouseComponent } from "../base";
+import { Connector, postgresConnector } from "../connector";
 import { passwordOrGenerated } from "../secrets";
 import { DEV_CLUSTER_ID } from "../kafka";
+import { DEFAULT_POSTGRES_TABLES } from "../postgres";
+import { KafkaTopics } from "../topics";
 import {
-    KubeObject, connectObjects, kafkaObjects, kubeBootstrap, minioObjects, validateBrokerCount,
+    DEFAULT_CONNECT_NODE_PORT, KubeObject, POSTGRES_PORT, TableSpec, connectObjects, connectSecretReference,
+    kafkaObjects, kubeBootstrap, kubeExternalBootstrap, minioObjects, postgresCdcRoleSql, postgresObjects, postgresTableSql, psqlArgs,
+    replicaIdentitySql, requireTableList, validateBrokerCount, validateTable,
 } from "../specs";
 import { ImageSet, imageFor } from "../versions";
+
+/** The connector secret file of the Postgres CDC password (a key of Connect's Secret). */
+const PG_CDC_SECRET = "postgres-cdc-password";
 
 export interface KubernetesLakehouseArgs {
     /** Namespace every object goes into; created and deleted with the stack. Default: "lakehouse". */
@@ -28,6 +39,31 @@ export interface KubernetesLakehouseArgs {
     minioRootUser?: pulumi.Input<string>;
     /** MinIO root password. Default: generated, a secret. */
     minioRootPassword?: pulumi.Input<string>;
+    /**
+     * An address of a cluster node that this machine reaches: the kafka provider and the Connector
+     * resource use the brokers' and Connect's NodePorts on it. Default: the host of the kubeconfig's
+     * API server (on `make k8s-up`'s cluster, node 0).
+     */
+    nodeAddress?: string;
+    /** kubectl, which runs the source's SQL in its pod (`kubectl exec`). Default: "kubectl" on PATH. */
+    kubectl?: string;
+    /** The Postgres source with its Debezium connector, or false for none. Default: customer_db with public.users. */
+    postgres?: { tables?: TableSpec[]; adminPassword?: pulumi.Input<string>; cdcPassword?: pulumi.Input<string> } | false;
+    /** Debezium topic prefix of the Postgres source. Default: "dbserver1". */
+    postgresTopicPrefix?: string;
+}
+
+/** The API server's host in a kubeconfig file (its current context's cluster), or undefined. */
+export function kubeconfigServerHost(file: string | undefined): string | undefined {
+    if (!file || !fs.existsSync(file)) return undefined;
+    const text = fs.readFileSync(file, "utf8");
+    const servers = [...text.matchAll(/^\s*server:\s*(\S+)\s*$/gm)].map((m) => m[1]);
+    if (servers.length !== 1) return undefined;
+    try {
+        return new URL(servers[0]).hostname;
+    } catch {
+        return undefined;
+    }
 }
 
 /** Kafka, MinIO and Connect in one namespace, in readiness order: Connect starts once every broker is Ready. */
@@ -42,6 +78,9 @@ export class KubernetesLakehouse extends LakehouseComponent {
     public readonly connect: k8s.apps.v1.Deployment;
     /** In-cluster endpoints. */
     public readonly endpoints: Record<string, pulumi.Input<string>>;
+    public readonly postgres?: k8s.apps.v1.StatefulSet;
+    public readonly postgresConnector?: Connector;
+    public readonly topics?: KafkaTopics;
 
     constructor(name: string, args: KubernetesLakehouseArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:kubernetes:Lakehouse", name, opts);
@@ -74,18 +113,88 @@ export class KubernetesLakehouse extends LakehouseComponent {
         const minio = this.render("minio", minioObjs, inNs([minioSecret]));
         this.minio = minio.find((r): r is k8s.apps.v1.StatefulSet => r instanceof k8s.apps.v1.StatefulSet)!;
 
+        const pgArgs = args.postgres === false ? undefined : (args.postgres ?? {});
+        const pgTables = pgArgs ? this.spec(() => requireTableList(pgArgs.tables ?? DEFAULT_POSTGRES_TABLES).map((t, i) => validateTable(`postgres.tables[${i}]`, t))) : [];
+        const pgCdcPassword = pgArgs ? passwordOrGenerated(this.childName("postgres-cdc-password"), pgArgs.cdcPassword, { parent: this }) : undefined;
+
+        // The connector passwords, as files of the worker's directory config provider: in the Secret before
+        // the workers start, so the first connector finds its file.
+        const connectSecret = new k8s.core.v1.Secret(this.childName("connect-secrets"), {
+            metadata: { name: "connect-secrets", namespace: nsName },
+            stringData: pgCdcPassword ? { [PG_CDC_SECRET]: pgCdcPassword } : {},
+        }, inNs());
         const connectObjs = this.spec(() => connectObjects({
             namespace: nsName, image: imageFor("connect", imageSet), bootstrapServers: this.bootstrapServers, brokerCount,
-            workers: args.connectWorkers,
+            workers: args.connectWorkers, secretsName: "connect-secrets",
         }));
         // The provider waits for a StatefulSet's pods to be Ready: Connect starts against a formed quorum.
-        const connect = this.render("connect", connectObjs, inNs([this.kafka]));
+        const connect = this.render("connect", connectObjs, inNs([this.kafka, connectSecret]));
         this.connect = connect.find((r): r is k8s.apps.v1.Deployment => r instanceof k8s.apps.v1.Deployment)!;
+
+        const nodeAddress = args.nodeAddress ?? kubeconfigServerHost(args.kubeconfig ?? process.env.KUBECONFIG);
+        if (pgArgs) {
+            if (!nodeAddress) {
+                this.invalid("nodeAddress", "is needed for the kafka provider and the Connector outside the cluster, and the kubeconfig names no single API server to take it from");
+            }
+            const database = "customer_db";
+            const adminUser = "admin";
+            const cdcUser = "debezium";
+            const topicPrefix = args.postgresTopicPrefix ?? "dbserver1";
+            const adminPassword = passwordOrGenerated(this.childName("postgres-admin-password"), pgArgs.adminPassword, { parent: this });
+            const pgSecret = new k8s.core.v1.Secret(this.childName("postgres-credentials"), {
+                metadata: { name: "postgres-credentials", namespace: nsName },
+                stringData: { adminPassword },
+            }, inNs());
+            const pgObjs = this.spec(() => postgresObjects({ namespace: nsName, image: imageFor("postgres", imageSet), secretName: "postgres-credentials", database, adminUser }));
+            this.postgres = this.render("postgres", pgObjs, inNs([pgSecret])).find((r): r is k8s.apps.v1.StatefulSet => r instanceof k8s.apps.v1.StatefulSet)!;
+
+            // The source's SQL, the Docker platform's statements, run by psql inside the pod.
+            const kubectl = [args.kubectl ?? "kubectl", ...(args.kubeconfig ? ["--kubeconfig", args.kubeconfig] : []), "-n", nsName];
+            const psql = [...kubectl, "exec", "-i", "postgres-0", "-c", "postgres", "--", ...psqlArgs(adminUser, database)].join(" ");
+            const podUid = this.postgres.metadata.uid;
+            const cdcRole = new command.local.Command(this.childName("postgres-cdc-role"), {
+                create: psql,
+                stdin: pulumi.secret(pulumi.output(pgCdcPassword!).apply((pw) => postgresCdcRoleSql(database, adminUser, cdcUser, pw))),
+                triggers: [podUid],
+                logging: "stderr",
+            }, { parent: this, dependsOn: [this.postgres] });
+            const ready: pulumi.Resource[] = [cdcRole];
+            for (const t of pgTables) {
+                ready.push(new command.local.Command(this.childName(`postgres-table-${t.schema}-${t.name}`), {
+                    create: psql,
+                    stdin: [postgresTableSql(t, cdcUser), ...(t.replicaIdentityFull ?? true ? [replicaIdentitySql(t, "FULL")] : [])].join("\n"),
+                    triggers: [podUid],
+                    logging: "stderr",
+                }, { parent: this, dependsOn: [cdcRole] }));
+            }
+
+            // Topics through the kafka provider on the brokers' NodePorts, as on Docker.
+            const provider = new kafkaProvider.Provider(this.childName("kafka-provider"), {
+                bootstrapServers: kubeExternalBootstrap(nodeAddress!, brokerCount), tlsEnabled: false, skipTlsVerify: true, timeout: 120,
+            }, { parent: this, dependsOn: kafka });
+            // Every Kafka object, NodePort Services included: a destroy deletes the topics while the brokers
+            // are still reachable from here.
+            this.topics = new KafkaTopics(this.childName("topics"), {
+                cluster: { brokerCount, provider, brokers: kafka },
+                topics: pgTables.map((t) => ({ name: `${topicPrefix}.${t.schema}.${t.name}` })),
+            }, { parent: this });
+
+            const spec = this.spec(() => postgresConnector({
+                hostname: `postgres.${nsName}.svc`, port: POSTGRES_PORT, user: cdcUser, passwordReference: connectSecretReference(PG_CDC_SECRET),
+                dbname: database, topicPrefix, schemas: [...new Set(pgTables.map((t) => t.schema))], tables: pgTables.map((t) => `${t.schema}.${t.name}`),
+            }));
+            this.postgresConnector = new Connector(this.childName("postgres-connector"), {
+                ...spec, connectUrl: `http://${nodeAddress}:${DEFAULT_CONNECT_NODE_PORT}`,
+                sourceRevision: podUid,
+                referencedSecrets: { [PG_CDC_SECRET]: pgCdcPassword! },
+            }, { parent: this, dependsOn: [...connect, this.topics, ...ready] });
+        }
 
         this.endpoints = {
             kafka: this.bootstrapServers,
             connect: pulumi.interpolate`http://connect.${this.namespace}.svc:8083`,
             minio: pulumi.interpolate`http://minio.${this.namespace}.svc:9000`,
+            ...(nodeAddress ? { connectFromHost: `http://${nodeAddress}:${DEFAULT_CONNECT_NODE_PORT}`, kafkaFromHost: kubeExternalBootstrap(nodeAddress, brokerCount).join(",") } : {}),
         };
         this.registerOutputs({ endpoints: this.endpoints, brokerCount });
     }

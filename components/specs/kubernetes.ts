@@ -4,8 +4,9 @@
 import * as path from "path";
 import { CONNECT_PORT, CONNECT_SECRETS_DIR, connectSpec } from "./connect";
 import {
-    KAFKA_CONTROLLER_PORT, KAFKA_INTERNAL_PORT, kafkaBrokerSpecs, range, validateBrokerCount,
+    KAFKA_CONTROLLER_PORT, KAFKA_INTERNAL_PORT, KAFKA_MAX_BROKERS, kafkaBrokerSpecs, range, validateBrokerCount,
 } from "./kafka";
+import { POSTGRES_PORT, postgresSpec } from "./postgres";
 import { MINIO_API_PORT, MINIO_CONSOLE_PORT, minioSpec } from "./storage";
 import { ContainerSpec, HealthcheckSpec, SECRETS_DIR, SECRET_FILE_MODE, SpecError } from "./types";
 
@@ -127,6 +128,32 @@ export interface KubeKafkaArgs {
     storage?: string;
     /** Broker JVM heap. Default: "-Xms384m -Xmx384m" (three brokers beside the rest on 24 GiB). */
     heapOpts?: string;
+    /**
+     * NodePorts of the brokers' external listener (for the kafka provider and clients outside the
+     * cluster): broker i is `<its node's address>:<base + i>`. A multiple of 10 from 30000 to 32750, so
+     * the advertised port can be spelt from the node id. Default: 30090 (brokers on 30091..).
+     */
+    externalNodePortBase?: number;
+}
+
+/** Container port of the brokers' external listener (reached through a NodePort per broker). */
+export const KAFKA_EXTERNAL_PORT = 9094;
+export const DEFAULT_KAFKA_NODE_PORT_BASE = 30090;
+/** Connect's REST API on every node, for the Connector resource outside the cluster. */
+export const DEFAULT_CONNECT_NODE_PORT = 30083;
+
+/** The NodePort base the brokers' external ports derive from, checked. */
+export function kafkaNodePortBase(base: number, brokerCount: number): number {
+    if (!Number.isInteger(base) || base % 10 !== 0 || base < 30000 || base + brokerCount > 32767 || brokerCount > KAFKA_MAX_BROKERS) {
+        throw new SpecError("kafka.externalNodePortBase", `must be a multiple of 10 from 30000 with base + brokerCount within the NodePort range (30000-32767), got ${base}`);
+    }
+    return base;
+}
+
+/** `<address>:<base+1>,...`: the brokers as seen from outside the cluster through their NodePorts. */
+export function kubeExternalBootstrap(nodeAddress: string, brokerCount: number, base = DEFAULT_KAFKA_NODE_PORT_BASE): string[] {
+    // Any node forwards a NodePort; the broker then advertises its own node's address.
+    return range(brokerCount).map((i) => `${nodeAddress}:${kafkaNodePortBase(base, brokerCount) + i}`);
 }
 
 /** Headless Service the brokers find one another through (KRaft voters, inter-broker listener). */
@@ -151,6 +178,7 @@ export function kafkaObjects(args: KubeKafkaArgs): KubeObject[] {
     const name = args.name ?? "kafka";
     const headless = brokersServiceName(name);
     validateBrokerCount(args.brokerCount);
+    const nodePortBase = kafkaNodePortBase(args.externalNodePortBase ?? DEFAULT_KAFKA_NODE_PORT_BASE, args.brokerCount);
     const [first] = kafkaBrokerSpecs({
         image: args.image, brokerCount: args.brokerCount, clusterId: args.clusterId,
         hostPortBase: 9092, bindIp: "127.0.0.1", hostnamePrefix: name,
@@ -163,8 +191,8 @@ export function kafkaObjects(args: KubeKafkaArgs): KubeObject[] {
             ...env,
             KAFKA_CONTROLLER_QUORUM_VOTERS: range(args.brokerCount)
                 .map((i) => `${i}@${name}-${i}.${headless}:${KAFKA_CONTROLLER_PORT}`).join(","),
-            KAFKA_LISTENERS: `CONTROLLER://:${KAFKA_CONTROLLER_PORT},PLAINTEXT://:${KAFKA_INTERNAL_PORT}`,
-            KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            KAFKA_LISTENERS: `CONTROLLER://:${KAFKA_CONTROLLER_PORT},PLAINTEXT://:${KAFKA_INTERNAL_PORT},EXTERNAL://:${KAFKA_EXTERNAL_PORT}`,
+            KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,EXTERNAL:PLAINTEXT",
             KAFKA_HEAP_OPTS: args.heapOpts ?? "-Xms384m -Xmx384m",
         },
     };
@@ -175,13 +203,17 @@ export function kafkaObjects(args: KubeKafkaArgs): KubeObject[] {
         extraEnv: [
             { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
             { name: "KAFKA_NODE_ID", valueFrom: { fieldRef: { fieldPath: `metadata.labels['${POD_INDEX_LABEL}']` } } },
-            { name: "KAFKA_ADVERTISED_LISTENERS", value: `PLAINTEXT://$(POD_NAME).${headless}:${KAFKA_INTERNAL_PORT}` },
+            { name: "HOST_IP", valueFrom: { fieldRef: { fieldPath: "status.hostIP" } } },
+            // External: the node's address and the broker's own NodePort, base + node id spelt as digits
+            // (base is a multiple of 10, node ids are 1..9).
+            { name: "KAFKA_ADVERTISED_LISTENERS", value: `PLAINTEXT://$(POD_NAME).${headless}:${KAFKA_INTERNAL_PORT},EXTERNAL://$(HOST_IP):${nodePortBase / 10}$(KAFKA_NODE_ID)` },
         ],
         memory: { request: "640Mi", limit: "1Gi" },
     });
     // The probe starts a JVM: every 15 s rather than Docker's 5 s, three brokers on two cores.
     container.readinessProbe = { ...(container.readinessProbe as object), periodSeconds: 15, timeoutSeconds: 30 };
     const ports = [{ name: "kafka", port: KAFKA_INTERNAL_PORT }, { name: "controller", port: KAFKA_CONTROLLER_PORT }];
+    (container.ports as unknown[]).push({ name: "external", containerPort: KAFKA_EXTERNAL_PORT });
     return [
         {
             apiVersion: "v1", kind: "Service", metadata: { name: headless, namespace: args.namespace, labels },
@@ -192,6 +224,17 @@ export function kafkaObjects(args: KubeKafkaArgs): KubeObject[] {
             apiVersion: "v1", kind: "Service", metadata: { name, namespace: args.namespace, labels },
             spec: { selector: labels, ports: [{ name: "kafka", port: KAFKA_INTERNAL_PORT }] },
         },
+        // One NodePort per broker for its external listener, on every node (externalTrafficPolicy Cluster):
+        // a client bootstraps through any one node address, then reaches each broker at the address it
+        // advertises (its own node's). Local would drop a bootstrap to a broker living on another node.
+        ...range(args.brokerCount).map((i): KubeObject => ({
+            apiVersion: "v1", kind: "Service", metadata: { name: `${name}-external-${i}`, namespace: args.namespace, labels },
+            spec: {
+                type: "NodePort",
+                selector: { ...labels, "statefulset.kubernetes.io/pod-name": `${name}-${i}` },
+                ports: [{ name: "external", port: KAFKA_EXTERNAL_PORT, targetPort: KAFKA_EXTERNAL_PORT, nodePort: nodePortBase + i }],
+            },
+        })),
         {
             apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name, namespace: args.namespace, labels },
             spec: {
@@ -285,7 +328,12 @@ export interface KubeConnectArgs {
     heapOpts?: string;
     /** Secret whose keys are the connector secret files under /kafka/secrets. Default: "<name>-secrets". */
     secretsName?: string;
+    /** NodePort of the REST API. Default: 30083. */
+    nodePort?: number;
 }
+
+/** The Connect image's user group (kafka, images/connect/Dockerfile). */
+export const CONNECT_GID = 1001;
 
 /** The Connect pod volume of connector secret files (the worker's directory config provider reads them). */
 export const CONNECTOR_SECRETS_VOLUME = "connector-secrets";
@@ -316,7 +364,11 @@ export function connectObjects(args: KubeConnectArgs): KubeObject[] {
     });
     container.volumeMounts = [...(container.volumeMounts as unknown[]), { name: CONNECTOR_SECRETS_VOLUME, mountPath: CONNECT_SECRETS_DIR, readOnly: true }];
     return [
-        { apiVersion: "v1", kind: "Service", metadata: { name, namespace: args.namespace, labels }, spec: { selector: labels, ports: [{ name: "rest", port: CONNECT_PORT }] } },
+        {
+            apiVersion: "v1", kind: "Service", metadata: { name, namespace: args.namespace, labels },
+            // A NodePort too: the Connector resource runs outside the cluster.
+            spec: { type: "NodePort", selector: labels, ports: [{ name: "rest", port: CONNECT_PORT, nodePort: args.nodePort ?? DEFAULT_CONNECT_NODE_PORT }] },
+        },
         {
             apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: args.namespace, labels },
             spec: {
@@ -333,9 +385,65 @@ export function connectObjects(args: KubeConnectArgs): KubeObject[] {
                             labelSelector: { matchLabels: labels },
                         }],
                         containers: [container],
-                        volumes: [{ name: CONNECTOR_SECRETS_VOLUME, secret: { secretName: secretsName, optional: true, defaultMode: 0o400 } }],
+                        // Readable by the worker's group (kafka, gid 1001) only, not by everyone as 0444 on Docker.
+                        securityContext: { fsGroup: CONNECT_GID },
+                        volumes: [{ name: CONNECTOR_SECRETS_VOLUME, secret: { secretName: secretsName, optional: true, defaultMode: 0o440 } }],
                     },
                 },
+            },
+        },
+    ];
+}
+
+export interface KubePostgresArgs {
+    namespace: string;
+    image: string;
+    /** Secret holding the superuser's password under key `adminPassword`. */
+    secretName: string;
+    database: string;
+    adminUser: string;
+    /** Service and StatefulSet name; the pod is `<name>-0`. Default: "postgres". */
+    name?: string;
+    storage?: string;
+    maxReplicationSlots?: number;
+    maxWalSenders?: number;
+}
+
+/**
+ * A Postgres source as a one-replica StatefulSet from the Docker spec (wal_level=logical, the password as a
+ * root-only file from the Secret), behind a Service that connectors use as database.hostname.
+ */
+export function postgresObjects(args: KubePostgresArgs): KubeObject[] {
+    const name = args.name ?? "postgres";
+    const spec = postgresSpec({
+        image: args.image, hostname: name, database: args.database, adminUser: args.adminUser, hostPort: POSTGRES_PORT,
+        bindIp: "127.0.0.1", maxReplicationSlots: args.maxReplicationSlots ?? 10, maxWalSenders: args.maxWalSenders ?? 10,
+    });
+    const labels = { app: name, [K8S_ROLE_LABEL]: spec.role };
+    const ports = [{ name: "postgres", port: POSTGRES_PORT }];
+    const container = podContainer(spec, { name: "postgres", ports, secretName: args.secretName, memory: { request: "256Mi", limit: "1Gi" } });
+    // initdb wants an empty directory: the volume's root holds lost+found on some provisioners.
+    container.env = [...(container.env as unknown[]), { name: "PGDATA", value: `${spec.volumes[0].containerPath}/pgdata` }];
+    return [
+        { apiVersion: "v1", kind: "Service", metadata: { name, namespace: args.namespace, labels }, spec: { selector: labels, ports } },
+        {
+            apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name, namespace: args.namespace, labels },
+            spec: {
+                serviceName: name, replicas: 1, selector: { matchLabels: labels },
+                persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Retain" },
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        enableServiceLinks: false,
+                        automountServiceAccountToken: false,
+                        containers: [container],
+                        volumes: secretFileVolumes(spec, args.secretName).volumes,
+                    },
+                },
+                volumeClaimTemplates: spec.volumes.map((v) => ({
+                    metadata: { name: v.role },
+                    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: args.storage ?? "1Gi" } } },
+                })),
             },
         },
     ];

@@ -156,5 +156,10 @@ export function psqlCommand(container: string, adminUser: string, database: stri
 
 /** psqlCommand as an argv (for a process started without a shell, e.g. the Connector's signal channel). */
 export function psqlArgv(container: string, adminUser: string, database: string): string[] {
-    return ["docker", "exec", "-i", container, "psql", "-v", "ON_ERROR_STOP=1", "-q", "-U", adminUser, "-d", database];
+    return ["docker", "exec", "-i", container, ...psqlArgs(adminUser, database)];
+}
+
+/** psql as the superuser reading statements on stdin, stopping at the first error: whatever runs it inside the database's container. */
+export function psqlArgs(adminUser: string, database: string): string[] {
+    return ["psql", "-v", "ON_ERROR_STOP=1", "-q", "-U", adminUser, "-d", database];
 }

@@ -1,7 +1,9 @@
 // The kubernetes platform on the real cluster of `make k8s-up` through the real pulumi-kubernetes
 // provider (docs/kubernetes.md): `pulumi preview` and `pulumi up` of Pulumi.k8s.yaml, then the brokers'
 // KRaft quorum, a topic with RF 3 / min ISR 2 written with acks=all on one broker and read on another,
-// two Connect workers in one group, and `pulumi destroy` leaving no namespace and no volume. `make test-k8s`.
+// two Connect workers in one group, the Postgres source's row change on its topic through the connector
+// the Connector resource registered over Connect's NodePort, and `pulumi destroy` leaving no namespace
+// and no volume. `make test-k8s`.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
@@ -17,9 +19,9 @@ const KUBECTL = path.join(CACHE, "k8s", "bin", "kubectl");
 const KUBECONFIG = path.join(CACHE, "k8s", `cluster-${CLUSTER}`, "admin.conf");
 const versions = JSON.parse(fs.readFileSync(path.join(ROOT, "versions.json"), "utf8"));
 const PLUGIN = path.join(CACHE, "pulumi-home", "plugins", `resource-kubernetes-v${versions.kubernetes.pulumiKubernetes.version}`, "pulumi-resource-kubernetes");
-const IMAGES = ["kafka", "connect", "minio"].map((s) => `pulumi-lakehouse/${s}:${{ kafka: versions.localImages.kafka, connect: versions.localImages.debezium, minio: versions.localImages.minio }[s]}`);
+const IMAGES = ["kafka", "connect", "minio", "postgres"].map((s) => `pulumi-lakehouse/${s}:${{ kafka: versions.localImages.kafka, connect: versions.localImages.debezium, minio: versions.localImages.minio, postgres: versions.localImages.postgres }[s]}`);
 
-describe("kubernetes platform: Kafka, MinIO and Connect on the cluster", function () {
+describe("kubernetes platform: Kafka, MinIO, Connect and a captured Postgres on the cluster", function () {
     let env: Record<string, string>;
     let backend: string;
     const kubectl = (...args: string[]) => ok(env, KUBECTL, "--kubeconfig", KUBECONFIG, ...args);
@@ -32,7 +34,9 @@ describe("kubernetes platform: Kafka, MinIO and Connect on the cluster", functio
         assert.ok(fs.existsSync(KUBECONFIG), `no cluster: ${KUBECONFIG} is missing (make k8s-up)`);
         assert.ok(fs.existsSync(PLUGIN), `the pulumi-kubernetes plugin is not built: ${PLUGIN} (make k8s-toolchain)`);
         backend = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-k8s-state-"));
-        env = { ...envFromEnvSh(), PULUMI_BACKEND_URL: `file://${backend}`, KUBECONFIG };
+        const base = envFromEnvSh();
+        // kubectl on PATH: the source's SQL runs through `kubectl exec` (Command resources).
+        env = { ...base, PULUMI_BACKEND_URL: `file://${backend}`, KUBECONFIG, PATH: `${path.dirname(KUBECTL)}:${base.PATH ?? process.env.PATH}` };
         const ready = (await kubectl("get", "nodes", "--no-headers")).split("\n").filter((l) => / Ready /.test(l));
         assert.ok(ready.length >= 3, `the cluster needs 3 Ready nodes, has ${ready.length} (make k8s-up)`);
         for (const image of IMAGES) {
@@ -104,6 +108,36 @@ describe("kubernetes platform: Kafka, MinIO and Connect on the cluster", functio
             const root = JSON.parse(await inNs("exec", pod, "--", "curl", "-fsS", "http://localhost:8083/"));
             assert.strictEqual(root.kafka_cluster_id, "bGFrZWhvdXNlLWRldi0wMQ", `${pod}: ${JSON.stringify(root)}`);
         }
+    });
+
+    it("captures a Postgres row through the connector the Connector resource registered over Connect's NodePort", async () => {
+        // The API server's host is node 0 (scripts/k8s-cluster.sh), which the program takes as the node address.
+        const node = new URL(/server:\s*(\S+)/.exec(fs.readFileSync(KUBECONFIG, "utf8"))![1]).hostname;
+        let status: any;
+        for (let i = 0; i < 60; i++) {
+            const got = await sh(env, "curl", ["-fsS", `http://${node}:30083/connectors/inventory-connector/status`]);
+            status = got.code === 0 ? JSON.parse(got.out) : got.out;
+            if (status?.connector?.state === "RUNNING" && status.tasks.length > 0 && status.tasks.every((t: any) => t.state === "RUNNING")) break;
+            await new Promise((r) => setTimeout(r, 2000));
+        }
+        assert.strictEqual(status?.connector?.state, "RUNNING", JSON.stringify(status));
+        assert.deepStrictEqual(status.tasks.map((t: any) => t.state), ["RUNNING"], JSON.stringify(status));
+        // The topic came from the kafka provider (through the brokers' NodePorts), not from Debezium.
+        const described = await kafkaTool("kafka-1", "kafka-topics.sh", "--describe", "--topic", "dbserver1.public.users");
+        assert.match(described, /ReplicationFactor:\s*3/, described);
+        assert.match(described, /min\.insync\.replicas=2/, described);
+
+        const marker = `k8s-${Date.now()}`;
+        const inserted = await sh(env, KUBECTL, ["--kubeconfig", KUBECONFIG, "-n", NAMESPACE, "exec", "-i", "postgres-0", "-c", "postgres", "--",
+            "psql", "-v", "ON_ERROR_STOP=1", "-U", "admin", "-d", "customer_db", "-c", `INSERT INTO public.users (id, name, email) VALUES (777001, '${marker}', 'k8s@example.com')`]);
+        assert.strictEqual(inserted.code, 0, inserted.out);
+        const consumed = await kafkaTool("kafka-2", "kafka-console-consumer.sh", "--topic", "dbserver1.public.users", "--from-beginning",
+            "--max-messages", "1", "--timeout-ms", "180000");
+        const event = JSON.parse(consumed.split("\n").find((l) => l.includes(marker)) ?? "null");
+        assert.ok(event, `no change event with ${marker} on the topic:\n${consumed.slice(-2000)}`);
+        assert.strictEqual(event.payload.op, "c");
+        assert.deepStrictEqual({ id: event.payload.after.id, name: event.payload.after.name }, { id: 777001, name: marker });
+        assert.strictEqual(event.payload.source.connector, "postgresql");
     });
 
     it("destroys to nothing: no namespace, no volume of it left", async () => {

@@ -8,6 +8,8 @@ import * as YAML from "yaml";
 import { RecordedResource, construct, isSecret, named, ofType } from "../unit/support/mocks";
 
 const ROOT = path.resolve(__dirname, "../..");
+/** A node address, as `lakehouse:nodeAddress` sets it (default: the kubeconfig's API server host). */
+const NODE = "10.1.2.3";
 
 function stackConfig(stack: string): Record<string, string> {
     const file = YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
@@ -21,13 +23,13 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
         records = await construct(() => {
             delete require.cache[require.resolve(path.join(ROOT, "index.ts"))];
             require(path.join(ROOT, "index.ts"));
-        }, stackConfig("k8s"));
+        }, { ...stackConfig("k8s"), "lakehouse:nodeAddress": NODE });
     });
 
     it("creates Kubernetes objects and no Docker resource", () => {
         assert.deepStrictEqual(records.filter((r) => r.type.startsWith("docker:")).map((r) => r.name), []);
         assert.strictEqual(ofType(records, "kubernetes:core/v1:Namespace")[0].inputs.metadata.name, "lakehouse-k8s");
-        assert.deepStrictEqual(ofType(records, "kubernetes:apps/v1:StatefulSet").map((r) => r.inputs.metadata.name).sort(), ["kafka", "minio"]);
+        assert.deepStrictEqual(ofType(records, "kubernetes:apps/v1:StatefulSet").map((r) => r.inputs.metadata.name).sort(), ["kafka", "minio", "postgres"]);
         assert.deepStrictEqual(ofType(records, "kubernetes:apps/v1:Deployment").map((r) => r.inputs.metadata.name), ["connect"]);
         for (const r of records.filter((x) => x.type.startsWith("kubernetes:") && x.type !== "pulumi:providers:kubernetes")) {
             assert.strictEqual(r.provider, "lakehouse-provider", `${r.name} uses the component's provider`);
@@ -55,5 +57,63 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
         assert.strictEqual(secret.inputs.stringData.rootPassword, "mock-generated-password");
         const env = named(records, "lakehouse-minio-statefulset-minio").inputs.spec.template.spec.containers[0].env;
         assert.ok(env.every((e: { value?: string }) => e.value !== "mock-generated-password"), "no password in the pod spec");
+    });
+
+    it("declares the Postgres source's topics through the kafka provider on the brokers' NodePorts, RF 3", () => {
+        const [provider] = ofType(records, "pulumi:providers:kafka");
+        // Provider inputs are recorded JSON-encoded, as the engine sends them.
+        assert.deepStrictEqual(JSON.parse(provider.inputs.bootstrapServers), [`${NODE}:30091`, `${NODE}:30092`, `${NODE}:30093`]);
+        // Deleted before any Kafka object, NodePort Services included (a destroy reaches the brokers).
+        assert.ok(ofType(records, "kubernetes:core/v1:Service").filter((r) => /kafka-external/.test(r.name))
+            .every((svc) => provider.dependsOn.includes(svc.name)), `provider: ${provider.dependsOn}`);
+        const [topic] = ofType(records, "kafka:index/topic:Topic");
+        assert.ok(topic.dependsOn.includes("lakehouse-kafka-service-kafka-external-3"), `topic: ${topic.dependsOn}`);
+        assert.strictEqual(topic.inputs.name, "dbserver1.public.users");
+        assert.strictEqual(topic.inputs.replicationFactor, 3);
+        assert.strictEqual(topic.inputs.config["min.insync.replicas"], "2");
+        // Each broker advertises its node's address and its own NodePort, the one its Service opens.
+        const broker = named(records, "lakehouse-kafka-statefulset-kafka").inputs.spec.template.spec.containers[0];
+        const advertised = broker.env.find((e: { name: string }) => e.name === "KAFKA_ADVERTISED_LISTENERS").value;
+        assert.match(advertised, /EXTERNAL:\/\/\$\(HOST_IP\):3009\$\(KAFKA_NODE_ID\)/);
+        const external = ofType(records, "kubernetes:core/v1:Service").filter((r) => r.inputs.spec.type === "NodePort" && /kafka-external/.test(r.name));
+        assert.deepStrictEqual(external.map((r) => r.inputs.spec.ports[0].nodePort).sort(), [30091, 30092, 30093]);
+    });
+
+    it("registers the Postgres connector through Connect's NodePort after the workers, the topics and the source's SQL", () => {
+        const c = named(records, "lakehouse-postgres-connector");
+        assert.strictEqual(c.inputs.connectUrl, `http://${NODE}:30083`);
+        assert.strictEqual(c.inputs.config["database.hostname"], "postgres.lakehouse-k8s.svc");
+        assert.strictEqual(c.inputs.config["database.password"], "${directory:/kafka/secrets:postgres-cdc-password}");
+        for (const dep of ["lakehouse-connect-deployment-connect", "lakehouse-connect-service-connect", "lakehouse-topics", "lakehouse-postgres-cdc-role", "lakehouse-postgres-table-public-users"]) {
+            assert.ok(c.dependsOn.includes(dep), `missing edge to ${dep}: ${c.dependsOn}`);
+        }
+        const role = named(records, "lakehouse-postgres-cdc-role");
+        assert.match(role.inputs.create, /^kubectl -n lakehouse-k8s exec -i postgres-0 -c postgres -- psql .* -U admin -d customer_db$/);
+        assert.ok(role.dependsOn.includes("lakehouse-postgres-statefulset-postgres"));
+    });
+
+    it("keeps the CDC password a secret: in Connect's Secret, never in a pod spec or the connector's config", () => {
+        const secret = named(records, "lakehouse-connect-secrets");
+        assert.ok(isSecret(secret, "stringData"));
+        assert.strictEqual(secret.inputs.stringData["postgres-cdc-password"], "mock-generated-password");
+        assert.ok(named(records, "lakehouse-connect-deployment-connect").dependsOn.includes("lakehouse-connect-secrets"));
+        for (const r of [...ofType(records, "kubernetes:apps/v1:StatefulSet"), ...ofType(records, "kubernetes:apps/v1:Deployment")]) {
+            assert.ok(!JSON.stringify(r.inputs).includes("mock-generated-password"), `${r.name} holds a password`);
+        }
+        assert.ok(!JSON.stringify(named(records, "lakehouse-postgres-connector").inputs.config).includes("mock-generated-password"));
+        assert.ok(isSecret(named(records, "lakehouse-postgres-cdc-role"), "stdin"));
+    });
+
+    it("refuses a source without a node address to reach the cluster from, before creating anything", async () => {
+        const saved = process.env.KUBECONFIG;
+        process.env.KUBECONFIG = path.join(ROOT, "does-not-exist.conf");
+        try {
+            await assert.rejects(construct(() => {
+                delete require.cache[require.resolve(path.join(ROOT, "index.ts"))];
+                require(path.join(ROOT, "index.ts"));
+            }, stackConfig("k8s")), /nodeAddress: is needed for the kafka provider and the Connector/);
+        } finally {
+            if (saved === undefined) delete process.env.KUBECONFIG; else process.env.KUBECONFIG = saved;
+        }
     });
 });

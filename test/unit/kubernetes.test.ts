@@ -2,7 +2,8 @@
 // objects. Expected values are written out (Kafka's and Connect's settings for three brokers).
 import * as assert from "assert";
 import {
-    KubeObject, connectObjects, durationSeconds, kafkaObjects, kubeBootstrap, localImageRef, minioObjects, readinessProbe,
+    KubeObject, connectObjects, durationSeconds, kafkaObjects, kubeBootstrap, kubeExternalBootstrap, localImageRef, minioObjects, postgresObjects,
+    readinessProbe,
 } from "../../components/specs";
 
 type Env = { name: string; value?: string; valueFrom?: Record<string, any> };
@@ -37,9 +38,14 @@ describe("kubernetes renderer", () => {
     it("takes node id and advertised address from the pod, the name defined before it is used", () => {
         assert.deepStrictEqual(envValue(broker, "KAFKA_NODE_ID")!.valueFrom,
             { fieldRef: { fieldPath: "metadata.labels['apps.kubernetes.io/pod-index']" } });
-        assert.strictEqual(envValue(broker, "KAFKA_ADVERTISED_LISTENERS")!.value, "PLAINTEXT://$(POD_NAME).kafka-brokers:19092");
+        // Inside: the pod's name; outside: its node's address and the broker's NodePort (30090 + node id).
+        assert.strictEqual(envValue(broker, "KAFKA_ADVERTISED_LISTENERS")!.value,
+            "PLAINTEXT://$(POD_NAME).kafka-brokers:19092,EXTERNAL://$(HOST_IP):3009$(KAFKA_NODE_ID)");
+        assert.deepStrictEqual(envValue(broker, "HOST_IP")!.valueFrom, { fieldRef: { fieldPath: "status.hostIP" } });
         const names = envOf(broker).map((e) => e.name);
-        assert.ok(names.indexOf("POD_NAME") < names.indexOf("KAFKA_ADVERTISED_LISTENERS"));
+        for (const used of ["POD_NAME", "HOST_IP", "KAFKA_NODE_ID"]) {
+            assert.ok(names.indexOf(used) < names.indexOf("KAFKA_ADVERTISED_LISTENERS"), `${used} defined before it is used`);
+        }
         assert.strictEqual(names.length, new Set(names).size, "no variable twice");
     });
 
@@ -47,8 +53,34 @@ describe("kubernetes renderer", () => {
         for (const [k, v] of Object.entries({
             KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "3", KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: "3",
             KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "2", KAFKA_DEFAULT_REPLICATION_FACTOR: "3", KAFKA_MIN_INSYNC_REPLICAS: "2",
-            KAFKA_LISTENERS: "CONTROLLER://:29093,PLAINTEXT://:19092", KAFKA_PROCESS_ROLES: "broker,controller",
+            KAFKA_LISTENERS: "CONTROLLER://:29093,PLAINTEXT://:19092,EXTERNAL://:9094", KAFKA_PROCESS_ROLES: "broker,controller",
         })) assert.strictEqual(envValue(broker, k)?.value, v, k);
+    });
+
+    it("opens one NodePort per broker onto that broker, and refuses bases the node id cannot spell", () => {
+        const external = byKind(kafka, "Service").filter((o) => (o.spec as any).type === "NodePort");
+        assert.deepStrictEqual(external.map((o) => [(o.spec as any).selector["statefulset.kubernetes.io/pod-name"], (o.spec as any).ports[0].nodePort]),
+            [["kafka-1", 30091], ["kafka-2", 30092], ["kafka-3", 30093]]);
+        // Every node forwards each port (the default policy): the bootstrap goes through one node address.
+        for (const o of external) assert.strictEqual((o.spec as any).externalTrafficPolicy, undefined);
+        assert.deepStrictEqual(kubeExternalBootstrap("10.0.0.9", 3), ["10.0.0.9:30091", "10.0.0.9:30092", "10.0.0.9:30093"]);
+        for (const base of [30095, 29990, 32770]) {
+            assert.throws(() => kafkaObjects({ namespace: "lh", image: "k:1", brokerCount: 3, clusterId: "bGFrZWhvdXNlLWRldi0wMQ", externalNodePortBase: base }),
+                /kafka.externalNodePortBase/, String(base));
+        }
+    });
+
+    it("runs Postgres from the Docker spec with its password as a root-only file from the Secret", () => {
+        const objs = postgresObjects({ namespace: "lh", image: "p:1", secretName: "pg", database: "customer_db", adminUser: "admin" });
+        const [sts] = byKind(objs, "StatefulSet");
+        const c = podSpec(sts).containers[0];
+        assert.deepStrictEqual(c.args.slice(0, 3), ["postgres", "-c", "wal_level=logical"]);
+        assert.strictEqual(envValue(sts, "POSTGRES_PASSWORD"), undefined);
+        assert.strictEqual(envValue(sts, "POSTGRES_PASSWORD_FILE")!.value, "/run/secrets/postgres-password");
+        assert.deepStrictEqual(podSpec(sts).volumes, [{ name: "secret-files", secret: { secretName: "pg", items: [{ key: "adminPassword", path: "postgres-password", mode: 0o400 }] } }]);
+        // initdb needs an empty directory, which a volume's root may not be.
+        assert.strictEqual(envValue(sts, "PGDATA")!.value, "/var/lib/postgresql/data/pgdata");
+        assert.deepStrictEqual((byKind(objs, "Service")[0].spec as any).ports, [{ name: "postgres", port: 5432 }]);
     });
 
     it("names local images as containerd does", () => {
@@ -76,7 +108,9 @@ describe("kubernetes renderer", () => {
         const mount = podSpec(deployment).containers[0].volumeMounts.find((m: any) => m.mountPath === allowed);
         assert.ok(mount, `nothing mounted on ${allowed}`);
         assert.deepStrictEqual(podSpec(deployment).volumes.find((v: any) => v.name === mount.name),
-            { name: mount.name, secret: { secretName: "connect-secrets", optional: true, defaultMode: 0o400 } });
+            { name: mount.name, secret: { secretName: "connect-secrets", optional: true, defaultMode: 0o440 } });
+        // Group-readable for the worker's user (kafka, gid 1001 in images/connect/Dockerfile), nobody else.
+        assert.strictEqual(podSpec(deployment).securityContext.fsGroup, 1001);
     });
 
     it("mounts no service-account token in any pod: none needs the API, and MinIO's /run/secrets is a Secret volume", () => {
