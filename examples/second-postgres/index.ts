@@ -7,20 +7,10 @@
 // checks it and test/unit/example-second-postgres.test.ts runs it under mocks; a team's own stack
 // writes `import { Lakehouse } from "pulumi-lakehouse"` (see ../second-postgres-source).
 import * as pulumi from "@pulumi/pulumi";
-import { ImageSet, Lakehouse, specs } from "../../components";
+import { ImageSet, Lakehouse } from "../../components";
+import { ORDERS_TABLE } from "../support/orders-table";
 
 const config = new pulumi.Config();
-
-const ORDERS: specs.TableSpec = {
-    schema: "public",
-    name: "orders",
-    columns: [
-        { name: "id", type: "integer", notNull: true },
-        { name: "customer_id", type: "integer", notNull: true },
-        { name: "total", type: "numeric(12,2)" },
-    ],
-    primaryKey: ["id"],
-};
 
 const lakehouse = new Lakehouse("lakehouse", {
     imageSet: (config.get("imageSet") ?? "official") as ImageSet,
@@ -32,7 +22,7 @@ const lakehouse = new Lakehouse("lakehouse", {
         topicPrefix: "ordersdb",
         connector: { name: "orders-connector" },
         // Its own hostname (container `<namePrefix>-db-orders`) and host port beside the built-in source's 5432.
-        args: { hostname: "db-orders", database: "orders_db", hostPort: 5433, tables: [ORDERS] },
+        args: { hostname: "db-orders", database: "orders_db", hostPort: 5433, tables: [ORDERS_TABLE] },
     }],
 });
 
