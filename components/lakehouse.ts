@@ -101,7 +101,10 @@ export interface LakehouseSourceArgs {
     topicPrefix?: string;
     /** Its connector: `name`, `extraConfig`, `serverId` (MySQL: required). Default: name `<name>-connector`, no extra config. */
     connector?: SourceConnectorSettings;
-    /** The kind's own args (PostgresSourceArgs, MySqlSourceArgs). Default hostname: `db-<name>`. */
+    /**
+     * The kind's own args (PostgresSourceArgs, MySqlSourceArgs). Default: hostname `db-<name>`, the
+     * kind's other defaults, passwords generated (in the stack's config list they would be plain text).
+     */
     args?: Record<string, unknown>;
 }
 
@@ -255,7 +258,7 @@ export class Lakehouse extends LakehouseComponent {
                 const spec = this.spec(() => asSpecError(s.field("name"), () => s.source.connectorSpec({
                     topicPrefix: s.topicPrefix, passwordReference: this.connect.secretReference(secretFile),
                     bootstrapServers: this.kafka.internalBootstrapServers, settings: s.settings,
-                    field: (setting) => s.field(setting),
+                    field: s.field,
                 })));
                 s.connector = new Connector(this.childName(`${s.name}-connector`), {
                     ...connectorCommon, ...spec, sourceRevision: revisionOf([s.source.container, ...s.source.ready]),
