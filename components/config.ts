@@ -1,7 +1,7 @@
 // Stack configuration -> LakehouseArgs. Pure apart from reading pulumi.Config, so the program stays
 // one line and the mapping is tested on its own.
 import * as pulumi from "@pulumi/pulumi";
-import { LakehouseArgs } from "./lakehouse";
+import { LakehouseArgs, LakehouseSourceArgs } from "./lakehouse";
 import { PLATFORMS, Platform } from "./specs/kubernetes";
 import { MaintenancePolicy } from "./specs/maintenance";
 import { TableSpec } from "./specs/postgres";
@@ -44,6 +44,11 @@ export interface LakehouseConfig {
     resetConnectorOffsetsOnDelete?: boolean;
     postgresConnectorConfig?: Record<string, string>;
     mySqlConnectorConfig?: Record<string, string>;
+    /**
+     * Further sources (LakehouseSourceArgs list: kind, name, topicPrefix, connector, args) beside the
+     * built-in postgres and mysql; Lakehouse validates the list at construction. Default: none.
+     */
+    sources?: LakehouseSourceArgs[];
     /** Table maintenance: false turns it off. Default: on. */
     maintenance?: boolean;
     /** Seconds between maintenance passes. Default: 1800. */
@@ -97,6 +102,7 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
         resetConnectorOffsetsOnDelete: config.getBoolean("resetConnectorOffsetsOnDelete"),
         postgresConnectorConfig: config.getObject<Record<string, string>>("postgresConnectorConfig"),
         mySqlConnectorConfig: config.getObject<Record<string, string>>("mySqlConnectorConfig"),
+        sources: config.getObject<LakehouseSourceArgs[]>("sources"),
         maintenance: config.getBoolean("maintenance"),
         maintenanceIntervalSeconds: config.getNumber("maintenanceIntervalSeconds"),
         maintenancePolicy: config.getObject<MaintenancePolicy>("maintenancePolicy"),
@@ -116,6 +122,7 @@ export function lakehouseArgsFromConfig(c: LakehouseConfig): LakehouseArgs {
         kafka: { brokerCount: c.brokerCount, clusterId: c.clusterId },
         postgres: { adminPassword: c.postgresAdminPassword, cdcPassword: c.postgresCdcPassword, tables: c.postgresTables },
         mysql: { rootPassword: c.mysqlRootPassword, cdcPassword: c.mysqlCdcPassword, flavour: c.mysqlFlavour, tables: c.mysqlTables },
+        ...(c.sources !== undefined ? { sources: c.sources } : {}),
         storage: { rootUser: c.minioRootUser, rootPassword: c.minioRootPassword, ...(c.minioUsers !== undefined ? { minioUsers: c.minioUsers } : {}) },
         connectors: {
             resetOffsetsOnDelete: c.resetConnectorOffsetsOnDelete,

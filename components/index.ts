@@ -12,6 +12,8 @@ export * from "./network";
 export * from "./postgres";
 export * from "./service";
 export * from "./settings";
+export * from "./source";
+export * from "./sources";
 export * from "./storage";
 export * from "./topics";
 export * from "./versions";

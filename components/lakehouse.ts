@@ -12,13 +12,14 @@ import { Network } from "./network";
 import { PostgresSource, PostgresSourceArgs } from "./postgres";
 import { ServiceArgs } from "./service";
 import { SpecError } from "./specs/types";
-import { TableSpec } from "./specs/postgres";
+import { CdcSource, SourceConnectorSettings, VerifySource, cdcSecretFile, tableTopic } from "./source";
+import { SOURCE_KINDS, sourceKinds } from "./sources";
 import { ObjectStorage, ObjectStorageArgs } from "./storage";
 import { KafkaTopics, TopicSpec } from "./topics";
 import { ImageSet } from "./versions";
 
 /** The Connect worker's secret files holding the CDC users' passwords (connectors reference them). */
-export const CONNECT_SECRET_FILES = { postgres: "postgres-cdc-password", mysql: "mysql-cdc-password" } as const;
+export const CONNECT_SECRET_FILES = { postgres: cdcSecretFile("postgres"), mysql: cdcSecretFile("mysql") } as const;
 
 /** Per-service settings: the service's own args, without what Lakehouse wires itself. */
 type Own<T, Wired extends keyof T = never> = Omit<T, "network" | Wired> & Partial<Pick<ServiceArgs, "image">>;
@@ -50,7 +51,9 @@ export interface LakehouseArgs {
     spark?: Own<SparkArgs, "storage" | "catalog">;
     /** Trino settings (see TrinoArgs). Default: catalog `minio` on 127.0.0.1:8080. */
     trino?: Own<TrinoArgs, "storage" | "catalog">;
-    /** Debezium topic prefixes. Default: { postgres: "dbserver1", mysql: "mysqlserver1" } (the seed's). */
+    /** Further CDC sources through the `CdcSource` seam (see LakehouseSourceArgs), after `postgres` and `mysql`. Default: none. */
+    sources?: LakehouseSourceArgs[];
+    /** Debezium topic prefixes of `postgres` and `mysql`. Default: { postgres: "dbserver1", mysql: "mysqlserver1" } (the seed's). */
     topicPrefixes?: { postgres?: string; mysql?: string };
     /** Extra topics beside the CDC topics the lakehouse declares for every captured table. Default: none. */
     topics?: TopicSpec[];
@@ -84,58 +87,62 @@ export interface LakehouseConnectorArgs {
     mySqlExtraConfig?: Record<string, string>;
 }
 
-export const DEFAULT_TOPIC_PREFIXES = { postgres: "dbserver1", mysql: "mysqlserver1" };
-
-/** The MySQL connector's schema history topic: one per connector, declared with infinite retention. */
-export function schemaHistoryTopic(mysqlPrefix: string): string {
-    return `${mysqlPrefix}.schema-history`;
+/**
+ * A further source of `LakehouseArgs.sources` (and of the stack's `lakehouse:sources` list), built by the
+ * registry (sources.ts). Its component is `<lakehouse>-<name>`, its connector `<lakehouse>-<name>-connector`,
+ * its Connect secret file `<name>-cdc-password`: the built-in sources' own pattern.
+ */
+export interface LakehouseSourceArgs {
+    /** Required: a registered kind (SOURCE_KINDS in sources.ts), "postgres" or "mysql". */
+    kind: string;
+    /** Required: lower-case letters, digits and dashes, unique; not "postgres" or "mysql" (the built-in sources' names). */
+    name: string;
+    /** Debezium topic prefix, unique among the sources. Default: the name. */
+    topicPrefix?: string;
+    /** Its connector: `name`, `extraConfig`, `serverId` (MySQL: required). Default: name `<name>-connector`, no extra config. */
+    connector?: SourceConnectorSettings;
+    /**
+     * The kind's own args (PostgresSourceArgs, MySqlSourceArgs). Default: hostname `db-<name>`, the
+     * kind's other defaults, passwords generated (in the stack's config list they would be plain text).
+     */
+    args?: Record<string, unknown>;
 }
 
-/** The connector builders throw plain errors; name the field they came from. */
+/** A source of the lakehouse as Lakehouse wires it: the component, its topic prefix and its connector. */
+export interface LakehouseSource {
+    /** "postgres", "mysql" or the name of a `sources` entry. */
+    name: string;
+    source: CdcSource;
+    topicPrefix: string;
+    connector?: Connector;
+}
+
+export const DEFAULT_TOPIC_PREFIXES = { postgres: "dbserver1", mysql: "mysqlserver1" };
+
+/** The names of the built-in sources, which `sources` entries may not take. */
+const BUILT_IN_SOURCES = ["postgres", "mysql"];
+
+/** The connector builders throw plain errors; name the field they came from (a SpecError names its own). */
 function asSpecError<T>(field: string, build: () => T): T {
     try {
         return build();
     } catch (err) {
+        if (err instanceof SpecError) throw err;
         throw new SpecError(field, (err as Error).message);
     }
 }
 
-/** The CDC topics of the captured tables, declared so their replication follows the brokers. */
-export function cdcTopics(
-    prefixes: { postgres: string; mysql: string },
-    postgres: { schema: string; name: string }[],
-    mysql: { schema: string; name: string }[],
-): TopicSpec[] {
-    return [
-        ...postgres.map((t) => ({ name: `${prefixes.postgres}.${t.schema}.${t.name}` })),
-        ...mysql.map((t) => ({ name: `${prefixes.mysql}.${t.schema}.${t.name}` })),
-        // Debezium's MySQL schema history must keep every record, in order.
-        ...(mysql.length > 0 ? [{ name: schemaHistoryTopic(prefixes.mysql), config: { "retention.ms": "-1", "cleanup.policy": "delete" } }] : []),
-    ];
+/** The CDC topics of every source's captured tables (and its kind's own), declared so their replication follows the brokers. */
+export function cdcTopics(sources: { source: CdcSource; topicPrefix: string }[]): TopicSpec[] {
+    return sources.flatMap((s) => s.source.cdcTopics(s.topicPrefix));
 }
 
 /** The topics of the sources' Debezium signaling tables (`<prefix>.<schema>.<table>`). */
-export function signalTopics(prefixes: { postgres: string; mysql: string }, postgres?: string, mysql?: string): TopicSpec[] {
-    return [
-        ...(postgres ? [{ name: `${prefixes.postgres}.${postgres}` }] : []),
-        ...(mysql ? [{ name: `${prefixes.mysql}.${mysql}` }] : []),
-    ];
+export function signalTopics(sources: { source: CdcSource; topicPrefix: string }[]): TopicSpec[] {
+    return sources.map((s) => ({ name: `${s.topicPrefix}.${s.source.signalCollection}` }));
 }
 
-/** One captured source database, as `make verify` (tools/verify.ts) reaches it. */
-export interface VerifySource {
-    kind: "postgres" | "mysql";
-    /** Container name; the checks run the database's own client inside it. */
-    container: pulumi.Input<string>;
-    /** Postgres: the database and the superuser `psql` connects as. */
-    database?: string;
-    adminUser?: string;
-    /** MySQL: "mysql" or "mariadb" (which client binary to run). */
-    flavour?: string;
-    topicPrefix: string;
-    connector?: pulumi.Input<string>;
-    tables: TableSpec[];
-}
+export type { VerifySource } from "./source";
 
 /** Where a deployed stack's parts are, for `make verify`: names and endpoints only, never a secret. */
 export interface VerifyTarget {
@@ -171,7 +178,10 @@ export class Lakehouse extends LakehouseComponent {
     public readonly cdcJob?: CdcMirrorJob;
     /** Table maintenance, unless disabled. */
     public readonly maintenance?: TableMaintenance;
-    public readonly topicPrefixes: { postgres: string; mysql: string };
+    /** Topic prefix of each source by name: the built-in two always, then every `sources` entry. */
+    public readonly topicPrefixes: { postgres: string; mysql: string } & Record<string, string>;
+    /** Every source, built-in first, with its topic prefix and connector: what the loops below go over. */
+    public readonly sources: LakehouseSource[];
     public readonly postgresConnector?: Connector;
     public readonly mySqlConnector?: Connector;
     /** Endpoints on the host, for outputs and docs. */
@@ -194,72 +204,72 @@ export class Lakehouse extends LakehouseComponent {
         const child = { parent: this };
 
         this.kafka = new KafkaCluster(this.childName("kafka"), { ...common, ...args.kafka }, child);
+        const c = { enabled: true, mySqlServerId: 184054, ...args.connectors };
+        const extra = this.validSources(args);
+        this.topicPrefixes = {
+            ...DEFAULT_TOPIC_PREFIXES, ...args.topicPrefixes,
+            ...Object.fromEntries(extra.map((e) => [e.name, e.topicPrefix ?? e.name])),
+        };
+        const sources: (LakehouseSource & { settings: SourceConnectorSettings; field: (setting: string) => string })[] = [];
         if (args.postgres !== false) {
             this.postgres = new PostgresSource(this.childName("postgres"), { ...common, ...args.postgres }, child);
+            sources.push({
+                name: "postgres", source: this.postgres, topicPrefix: this.topicPrefixes.postgres,
+                settings: { name: c.postgresName, extraConfig: c.postgresExtraConfig }, field: () => "connectors.postgres",
+            });
         }
         if (args.mysql !== false) {
             this.mysql = new MySqlSource(this.childName("mysql"), { ...common, ...args.mysql }, child);
+            sources.push({
+                name: "mysql", source: this.mysql, topicPrefix: this.topicPrefixes.mysql,
+                settings: { name: c.mySqlName, extraConfig: c.mySqlExtraConfig, serverId: c.mySqlServerId },
+                field: (setting) => (setting === "serverId" ? "connectors.mySqlServerId" : "connectors.mysql"),
+            });
         }
-        const c = { enabled: true, mySqlServerId: 184054, ...args.connectors };
+        extra.forEach((e, i) => {
+            const source = SOURCE_KINDS[e.kind](this.childName(e.name), { ...common, hostname: `db-${e.name}`, ...e.args, network: common.network }, child);
+            sources.push({
+                name: e.name, source, topicPrefix: this.topicPrefixes[e.name],
+                settings: { name: `${e.name}-connector`, ...e.connector }, field: (setting) => `sources[${i}].connector${setting === "name" ? "" : `.${setting}`}`,
+            });
+        });
+        this.uniqueAcrossSources(sources);
         // The CDC users' passwords reach the connectors as files of the worker (its directory config
         // provider), so the REST body, the connectors' state and connect_configs hold only references.
         const connectSecrets: Record<string, pulumi.Output<string>> = {};
-        if (c.enabled && this.postgres) connectSecrets[CONNECT_SECRET_FILES.postgres] = this.postgres.cdcPassword;
-        if (c.enabled && this.mysql) connectSecrets[CONNECT_SECRET_FILES.mysql] = this.mysql.cdcPassword;
+        for (const s of c.enabled ? sources : []) connectSecrets[cdcSecretFile(s.name)] = s.source.cdcPassword;
         this.connect = new DebeziumConnect(this.childName("connect"), {
             ...common, ...args.connect, kafka: this.kafka, secrets: { ...connectSecrets, ...args.connect?.secrets },
         }, child);
-        this.topicPrefixes = { ...DEFAULT_TOPIC_PREFIXES, ...args.topicPrefixes };
         this.topics = new KafkaTopics(this.childName("topics"), {
             cluster: this.kafka,
             topics: [
-                ...cdcTopics(this.topicPrefixes, this.postgres?.tables ?? [], this.mysql?.tables ?? []),
+                ...cdcTopics(sources),
                 // Debezium captures its signaling tables implicitly: their rows (signals, snapshot watermarks) go to topics too.
-                ...signalTopics(this.topicPrefixes, c.enabled ? this.postgres?.signalCollection : undefined, c.enabled ? this.mysql?.signalCollection : undefined),
+                ...(c.enabled ? signalTopics(sources) : []),
                 ...(args.topics ?? []),
             ],
         }, child);
 
         if (c.enabled) {
-            const connectorOpts = (ready: pulumi.Resource[]) => ({
-                parent: this,
-                dependsOn: [this.connect.container, ...this.kafka.brokers, this.topics, ...ready],
-            });
-            const common = { connectUrl: this.connect.url, waitTimeoutSeconds: c.waitTimeoutSeconds, resetOffsetsOnDelete: c.resetOffsetsOnDelete };
-            const pg = this.postgres;
-            if (pg) {
-                const spec = this.spec(() => asSpecError("connectors.postgres", () => postgresConnector({
-                    name: c.postgresName, hostname: pg.hostname, port: pg.port, user: pg.cdcUser,
-                    passwordReference: this.connect.secretReference(CONNECT_SECRET_FILES.postgres),
-                    dbname: pg.database, topicPrefix: this.topicPrefixes.postgres,
-                    schemas: [...new Set(pg.tables.map((t) => t.schema))], tables: pg.tables.map((t) => `${t.schema}.${t.name}`),
-                    signalCollection: pg.signalCollection, extraConfig: c.postgresExtraConfig,
+            const connectorCommon = { connectUrl: this.connect.url, waitTimeoutSeconds: c.waitTimeoutSeconds, resetOffsetsOnDelete: c.resetOffsetsOnDelete };
+            for (const s of sources) {
+                const secretFile = cdcSecretFile(s.name);
+                const spec = this.spec(() => asSpecError(s.field("name"), () => s.source.connectorSpec({
+                    topicPrefix: s.topicPrefix, passwordReference: this.connect.secretReference(secretFile),
+                    bootstrapServers: this.kafka.internalBootstrapServers, settings: s.settings,
+                    field: s.field,
                 })));
-                this.postgresConnector = new Connector(this.childName("postgres-connector"), {
-                    ...common, ...spec, sourceRevision: revisionOf([pg.container, ...pg.ready]),
-                    signal: { collection: pg.signalCollection, command: pg.sqlClient },
-                    referencedSecrets: { [CONNECT_SECRET_FILES.postgres]: pg.cdcPassword },
-                }, connectorOpts(pg.ready));
+                s.connector = new Connector(this.childName(`${s.name}-connector`), {
+                    ...connectorCommon, ...spec, sourceRevision: revisionOf([s.source.container, ...s.source.ready]),
+                    signal: { collection: s.source.signalCollection, command: s.source.sqlClient },
+                    referencedSecrets: { [secretFile]: s.source.cdcPassword },
+                }, { parent: this, dependsOn: [this.connect.container, ...this.kafka.brokers, this.topics, ...s.source.ready] });
             }
-            const my = this.mysql;
-            if (my) {
-                if (c.mySqlServerId === my.serverId) {
-                    this.invalid("connectors.mySqlServerId", `must differ from the MySQL server's own server id (${my.serverId})`);
-                }
-                const spec = this.spec(() => asSpecError("connectors.mysql", () => mySqlConnector({
-                    name: c.mySqlName, flavour: my.flavour, hostname: my.hostname, port: my.port, user: my.cdcUser,
-                    passwordReference: this.connect.secretReference(CONNECT_SECRET_FILES.mysql), serverId: c.mySqlServerId, topicPrefix: this.topicPrefixes.mysql,
-                    databases: my.databases, tables: my.tables.map((t) => `${t.schema}.${t.name}`),
-                    bootstrapServers: this.kafka.internalBootstrapServers, schemaHistoryTopic: schemaHistoryTopic(this.topicPrefixes.mysql),
-                    signalCollection: my.signalCollection, extraConfig: c.mySqlExtraConfig,
-                })));
-                this.mySqlConnector = new Connector(this.childName("mysql-connector"), {
-                    ...common, ...spec, sourceRevision: revisionOf([my.container, ...my.ready]),
-                    signal: { collection: my.signalCollection, command: my.sqlClient },
-                    referencedSecrets: { [CONNECT_SECRET_FILES.mysql]: my.cdcPassword },
-                }, connectorOpts(my.ready));
-            }
+            this.postgresConnector = sources.find((s) => s.name === "postgres")?.connector;
+            this.mySqlConnector = sources.find((s) => s.name === "mysql")?.connector;
         }
+        this.sources = sources.map(({ name, source, topicPrefix, connector }) => ({ name, source, topicPrefix, connector }));
 
         this.storage = new ObjectStorage(this.childName("storage"), { ...common, ...args.storage }, child);
         this.catalog = new IcebergCatalog(this.childName("catalog"), { ...common, ...args.catalog, storage: this.storage }, child);
@@ -268,12 +278,9 @@ export class Lakehouse extends LakehouseComponent {
         this.trino = new Trino(this.childName("trino"), { ...common, ...args.trino, ...engines }, child);
 
         // The CDC mirror job: after the topics, the connectors, the catalog and the storage.
-        const captured = [
-            ...(this.postgres?.tables ?? []).map((t) => ({ topic: `${this.topicPrefixes.postgres}.${t.schema}.${t.name}`, key: t.primaryKey })),
-            ...(this.mysql?.tables ?? []).map((t) => ({ topic: `${this.topicPrefixes.mysql}.${t.schema}.${t.name}`, key: t.primaryKey })),
-        ];
+        const captured = this.sources.flatMap((s) => s.source.tables.map((t) => ({ topic: tableTopic(s.topicPrefix, t), key: t.primaryKey })));
         if (args.cdcJob !== false && captured.length > 0) {
-            const connectors = [this.postgresConnector, this.mySqlConnector].filter((x): x is Connector => x !== undefined);
+            const connectors = this.sources.map((s) => s.connector).filter((x): x is Connector => x !== undefined);
             const own = args.cdcJob ?? {};
             this.cdcJob = new CdcMirrorJob(this.childName("cdc-job"), {
                 ...common, topics: own.topicPattern ? undefined : captured.map((t) => t.topic),
@@ -298,27 +305,13 @@ export class Lakehouse extends LakehouseComponent {
             icebergCatalog: this.catalog.hostUri,
             trino: this.trino.url,
         };
-        const sources: VerifySource[] = [];
-        if (this.postgres) {
-            sources.push({
-                kind: "postgres", container: this.postgres.container.name, database: this.postgres.database,
-                adminUser: this.postgres.adminUser, topicPrefix: this.topicPrefixes.postgres,
-                connector: this.postgresConnector?.name, tables: this.postgres.tables,
-            });
-        }
-        if (this.mysql) {
-            sources.push({
-                kind: "mysql", container: this.mysql.container.name, flavour: this.mysql.flavour,
-                topicPrefix: this.topicPrefixes.mysql, connector: this.mySqlConnector?.name, tables: this.mysql.tables,
-            });
-        }
         this.verifyTarget = {
             containers: [
-                ...this.kafka.brokers, this.connect.container, ...[this.postgres, this.mysql].map((x) => x?.container),
+                ...this.kafka.brokers, this.connect.container, ...this.sources.map((s) => s.source.container),
                 this.storage.container, this.catalog.container, this.spark.container, this.trino.container, this.cdcJob?.container,
                 this.maintenance?.container,
             ].filter((c): c is NonNullable<typeof c> => c !== undefined).map((c) => c.name),
-            sources, sparkContainer: this.spark.containerName, minioContainer: this.storage.container.name,
+            sources: this.sources.map((s): VerifySource => s.source.verifySource(s.topicPrefix, s.connector?.name)), sparkContainer: this.spark.containerName, minioContainer: this.storage.container.name,
             warehouseBucket: this.storage.warehouseBucket,
             cdc: this.cdcJob && {
                 container: this.cdcJob.containerName, namespace: this.cdcJob.namespace,
@@ -327,6 +320,53 @@ export class Lakehouse extends LakehouseComponent {
             maintenance: this.maintenance && { container: this.maintenance.containerName, runsTable: this.maintenance.runsTable },
         };
         this.registerOutputs({ endpoints: this.endpoints });
+    }
+
+    /** `sources` as given (stack config included): a list of entries of a registered kind with unique names, before any is built. */
+    private validSources(args: LakehouseArgs): LakehouseSourceArgs[] {
+        const list: unknown = args.sources ?? [];
+        if (!Array.isArray(list)) this.invalid("sources", `must be a list of sources, got ${JSON.stringify(list)}`);
+        const names = new Set<string>(BUILT_IN_SOURCES);
+        return list.map((entry: unknown, i): LakehouseSourceArgs => {
+            const field = `sources[${i}]`;
+            if (typeof entry !== "object" || entry === null || Array.isArray(entry)) this.invalid(field, `must be an object with kind and name, got ${JSON.stringify(entry)}`);
+            const e = entry as Partial<LakehouseSourceArgs>;
+            if (typeof e.kind !== "string" || !(e.kind in SOURCE_KINDS)) {
+                this.invalid(`${field}.kind`, `must be one of ${sourceKinds().map((k) => `"${k}"`).join(", ")}, got ${JSON.stringify(e.kind)}`);
+            }
+            if (typeof e.name !== "string" || !/^[a-z][a-z0-9-]{0,39}$/.test(e.name)) {
+                this.invalid(`${field}.name`, `must be lower-case letters, digits and dashes starting with a letter (at most 40), got ${JSON.stringify(e.name)}`);
+            }
+            if (names.has(e.name)) {
+                this.invalid(`${field}.name`, BUILT_IN_SOURCES.includes(e.name)
+                    ? `${JSON.stringify(e.name)} is a built-in source's name (configure it through the ${e.name} args instead)`
+                    : `${JSON.stringify(e.name)} is taken by an earlier entry`);
+            }
+            names.add(e.name);
+            if (e.topicPrefix !== undefined && (typeof e.topicPrefix !== "string" || e.topicPrefix === "")) {
+                this.invalid(`${field}.topicPrefix`, `must be a non-empty string, got ${JSON.stringify(e.topicPrefix)}`);
+            }
+            for (const key of ["connector", "args"] as const) {
+                const value: unknown = e[key];
+                if (value !== undefined && (typeof value !== "object" || value === null || Array.isArray(value))) {
+                    this.invalid(`${field}.${key}`, `must be an object, got ${JSON.stringify(value)}`);
+                }
+            }
+            return e as LakehouseSourceArgs;
+        });
+    }
+
+    /** Two sources may share neither a topic prefix (their topics would mix) nor a hostname (one container name). */
+    private uniqueAcrossSources(sources: LakehouseSource[]): void {
+        for (const [what, of] of [["topic prefix", (s: LakehouseSource) => s.topicPrefix], ["hostname", (s: LakehouseSource) => s.source.serverFacts.hostname]] as const) {
+            const seen = new Map<string, string>();
+            for (const s of sources) {
+                const value = of(s);
+                const other = seen.get(value);
+                if (other !== undefined) this.invalid("sources", `${other} and ${s.name} share the ${what} ${JSON.stringify(value)}`);
+                seen.set(value, s.name);
+            }
+        }
     }
 }
 

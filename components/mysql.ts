@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LakehouseComponent } from "./base";
-import { MYSQL_FLAVOURS, MySqlFlavour } from "./connector/builders";
+import { ConnectorSpec, MYSQL_FLAVOURS, MySqlFlavour, mySqlConnector } from "./connector/builders";
 import { signalTable } from "./connector/provider";
 import { serviceContainer } from "./container";
 import { passwordOrGenerated } from "./secrets";
@@ -10,6 +10,9 @@ import { ServiceArgs, definedOnly, resolveService } from "./service";
 import { MYSQL_PORT, mySqlSetupSql, mySqlSpec, mysqlCommand, mysqlRootArgv } from "./specs/mysql";
 import { TableSpec, requireTableList, validateTable } from "./specs/postgres";
 import { SpecError, requireIdentifier } from "./specs/types";
+import { CdcSource, SourceConnectorContext, SourceServerFacts, VerifySource, tableTopic } from "./source";
+import { ROLES } from "./settings";
+import { TopicSpec } from "./topics";
 
 
 export interface MySqlSourceArgs extends ServiceArgs {
@@ -75,7 +78,8 @@ const DEFAULTS = {
 };
 
 /** A MySQL (or MariaDB) CDC source: row binlog with full images, a unique server id, the CDC user. */
-export class MySqlSource extends LakehouseComponent {
+export class MySqlSource extends LakehouseComponent implements CdcSource {
+    public readonly kind = "mysql";
     public readonly container: docker.Container;
     public readonly hostname: string;
     public readonly port = MYSQL_PORT;
@@ -92,6 +96,7 @@ export class MySqlSource extends LakehouseComponent {
     public readonly signalCollection: string;
     /** argv of a SQL client inside the container that reads statements on stdin (root, password from its file). */
     public readonly sqlClient: string[];
+    public readonly serverFacts: SourceServerFacts;
 
     constructor(name: string, args: MySqlSourceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:source:MySqlSource", name, opts);
@@ -164,6 +169,40 @@ export class MySqlSource extends LakehouseComponent {
         this.flavour = flavour;
         this.cdcUser = a.cdcUser;
         this.tables = tables;
+        this.serverFacts = { role: ROLES.mysql, hostname: a.hostname, port: this.port };
         this.registerOutputs({ hostname: this.hostname, databases: this.databases, flavour: this.flavour });
     }
+
+    /** The captured tables' topics, then the schema history, which must keep every record in order. */
+    public cdcTopics(topicPrefix: string): TopicSpec[] {
+        return [
+            ...this.tables.map((t) => ({ name: tableTopic(topicPrefix, t) })),
+            ...(this.tables.length > 0 ? [{ name: schemaHistoryTopic(topicPrefix), config: { "retention.ms": "-1", "cleanup.policy": "delete" } }] : []),
+        ];
+    }
+
+    /** The connector's `database.server.id` (settings.serverId, required) must differ from the server's own. */
+    public connectorSpec(ctx: SourceConnectorContext): ConnectorSpec {
+        const serverId = ctx.settings.serverId;
+        if (serverId === undefined) throw new SpecError(ctx.field("serverId"), "is required for a MySQL source");
+        if (serverId === this.serverId) {
+            throw new SpecError(ctx.field("serverId"), `must differ from the MySQL server's own server id (${this.serverId})`);
+        }
+        return mySqlConnector({
+            name: ctx.settings.name, flavour: this.flavour, hostname: this.hostname, port: this.port, user: this.cdcUser,
+            passwordReference: ctx.passwordReference, serverId, topicPrefix: ctx.topicPrefix,
+            databases: this.databases, tables: this.tables.map((t) => `${t.schema}.${t.name}`),
+            bootstrapServers: ctx.bootstrapServers, schemaHistoryTopic: schemaHistoryTopic(ctx.topicPrefix),
+            signalCollection: this.signalCollection, extraConfig: ctx.settings.extraConfig,
+        });
+    }
+
+    public verifySource(topicPrefix: string, connector?: pulumi.Input<string>): VerifySource {
+        return { kind: "mysql", container: this.container.name, flavour: this.flavour, topicPrefix, connector, tables: this.tables };
+    }
+}
+
+/** The MySQL connector's schema history topic: one per connector, declared with infinite retention. */
+export function schemaHistoryTopic(mysqlPrefix: string): string {
+    return `${mysqlPrefix}.schema-history`;
 }

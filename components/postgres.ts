@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LakehouseComponent } from "./base";
+import { ConnectorSpec, postgresConnector } from "./connector/builders";
 import { serviceContainer } from "./container";
 import { passwordOrGenerated } from "./secrets";
 import { ServiceArgs, definedOnly, resolveService } from "./service";
@@ -11,6 +12,9 @@ import {
     replicaIdentitySql, requireTableList, validateTable,
 } from "./specs/postgres";
 import { SpecError, requireIdentifier } from "./specs/types";
+import { CdcSource, SourceConnectorContext, SourceServerFacts, VerifySource, tableTopic } from "./source";
+import { ROLES } from "./settings";
+import { TopicSpec } from "./topics";
 
 export interface PostgresSourceArgs extends ServiceArgs {
     /** DNS name on the stack's network; connectors use it as database.hostname. Default: "db-postgres". */
@@ -70,7 +74,8 @@ const DEFAULTS = {
  * A PostgreSQL CDC source: `wal_level=logical`, declared tables, REPLICA IDENTITY FULL per table as a
  * resource of its own (create sets FULL, delete restores DEFAULT), and a CDC role with its grants.
  */
-export class PostgresSource extends LakehouseComponent {
+export class PostgresSource extends LakehouseComponent implements CdcSource {
+    public readonly kind = "postgres";
     public readonly container: docker.Container;
     public readonly hostname: string;
     public readonly port = POSTGRES_PORT;
@@ -87,6 +92,7 @@ export class PostgresSource extends LakehouseComponent {
     public readonly signalCollection: string;
     /** argv of a SQL client inside the container that reads statements on stdin (psql as the superuser). */
     public readonly sqlClient: string[];
+    public readonly serverFacts: SourceServerFacts;
 
     constructor(name: string, args: PostgresSourceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:source:PostgresSource", name, opts);
@@ -171,6 +177,28 @@ export class PostgresSource extends LakehouseComponent {
         this.tables = tables;
         this.signalCollection = a.signalTable;
         this.sqlClient = psqlArgv(containerName, a.adminUser, a.database);
+        this.serverFacts = { role: ROLES.postgres, hostname: a.hostname, port: this.port };
         this.registerOutputs({ hostname: this.hostname, database: this.database, cdcUser: this.cdcUser });
+    }
+
+    public cdcTopics(topicPrefix: string): TopicSpec[] {
+        return this.tables.map((t) => ({ name: tableTopic(topicPrefix, t) }));
+    }
+
+    /** One connector per source: its slot and publication follow from its name (default "inventory-connector"). */
+    public connectorSpec(ctx: SourceConnectorContext): ConnectorSpec {
+        return postgresConnector({
+            name: ctx.settings.name, hostname: this.hostname, port: this.port, user: this.cdcUser,
+            passwordReference: ctx.passwordReference, dbname: this.database, topicPrefix: ctx.topicPrefix,
+            schemas: [...new Set(this.tables.map((t) => t.schema))], tables: this.tables.map((t) => `${t.schema}.${t.name}`),
+            signalCollection: this.signalCollection, extraConfig: ctx.settings.extraConfig,
+        });
+    }
+
+    public verifySource(topicPrefix: string, connector?: pulumi.Input<string>): VerifySource {
+        return {
+            kind: "postgres", container: this.container.name, database: this.database,
+            adminUser: this.adminUser, topicPrefix, connector, tables: this.tables,
+        };
     }
 }

@@ -3,6 +3,7 @@
 // (hostname, host port, slot, publication, topic prefix) is set per source.
 import * as pulumi from "@pulumi/pulumi";
 import * as lakehouse from "pulumi-lakehouse";
+import { ORDERS_TABLE } from "../support/orders-table";
 
 const config = new pulumi.Config();
 const imageSet = (config.get("imageSet") ?? "official") as lakehouse.ImageSet;
@@ -19,17 +20,7 @@ const customers = new lakehouse.PostgresSource("customers", {
 });
 const orders = new lakehouse.PostgresSource("orders", {
     ...common, hostname: "db-orders", database: "orders_db", hostPort: 5433,
-    tables: [{
-        schema: "public",
-        name: "orders",
-        columns: [
-            { name: "id", type: "integer", notNull: true },
-            { name: "customer_id", type: "integer", notNull: true },
-            { name: "total", type: "numeric(12,2)" },
-        ],
-        primaryKey: ["id"],
-        replicaIdentityFull: true,
-    }],
+    tables: [ORDERS_TABLE],
 });
 
 /** One connector per source: its own slot and publication (from the name) and topic prefix. */

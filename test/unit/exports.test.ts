@@ -16,9 +16,9 @@ const CLASSES = [
 
 /** Config and spec builders and helpers of the public entry. */
 const FUNCTIONS = [
-    "cdcTopics", "consumerPolicy", "createConnectorProvider", "definedOnly", "diffConnector", "imageFor", "imagesFor",
+    "cdcSecretFile", "cdcTopics", "consumerPolicy", "createConnectorProvider", "definedOnly", "diffConnector", "imageFor", "imagesFor",
     "lakehouseArgsFromConfig", "mySqlConnector", "postgresConnector", "readLakehouseConfig", "resolveService",
-    "resolveTopic", "schemaHistoryTopic", "secretDigest", "signalTopics", "sparkPackages", "sparkS3aPackages", "validateInputs",
+    "resolveTopic", "schemaHistoryTopic", "secretDigest", "signalTopics", "sourceKinds", "sparkPackages", "sparkS3aPackages", "tableTopic", "validateInputs",
 ];
 
 function isClass(value: unknown): boolean {
