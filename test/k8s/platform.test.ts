@@ -15,6 +15,7 @@ const STACK = process.env.LAKEHOUSE_K8S_STACK ?? "k8s";
 const NAMESPACE = "lakehouse-k8s"; // Pulumi.k8s.yaml's lakehouse:namespace
 const CLUSTER = process.env.K8S_CLUSTER_NAME ?? "lakehouse-k8s";
 const CACHE = path.join(ROOT, ".cache");
+const STACK_FILE = path.join(ROOT, `Pulumi.${STACK}.yaml`);
 const KUBECTL = path.join(CACHE, "k8s", "bin", "kubectl");
 const KUBECONFIG = path.join(CACHE, "k8s", `cluster-${CLUSTER}`, "admin.conf");
 const versions = JSON.parse(fs.readFileSync(path.join(ROOT, "versions.json"), "utf8"));
@@ -24,6 +25,7 @@ const IMAGES = ["kafka", "connect", "minio", "postgres"].map((s) => `pulumi-lake
 describe("kubernetes platform: Kafka, MinIO, Connect and a captured Postgres on the cluster", function () {
     let env: Record<string, string>;
     let backend: string;
+    let stackFileText: string;
     const kubectl = (...args: string[]) => ok(env, KUBECTL, "--kubeconfig", KUBECONFIG, ...args);
     const inNs = (...args: string[]) => kubectl("-n", NAMESPACE, ...args);
     /** A Kafka tool inside broker `pod`, against that broker's own listener. */
@@ -33,6 +35,8 @@ describe("kubernetes platform: Kafka, MinIO, Connect and a captured Postgres on 
     before(async function () {
         assert.ok(fs.existsSync(KUBECONFIG), `no cluster: ${KUBECONFIG} is missing (make k8s-up)`);
         assert.ok(fs.existsSync(PLUGIN), `the pulumi-kubernetes plugin is not built: ${PLUGIN} (make k8s-toolchain)`);
+        // `pulumi stack init` writes an encryption salt into the stack file: put the file back afterwards.
+        stackFileText = fs.readFileSync(STACK_FILE, "utf8");
         backend = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-k8s-state-"));
         const base = envFromEnvSh();
         // kubectl on PATH: the source's SQL runs through `kubectl exec` (Command resources).
@@ -51,6 +55,7 @@ describe("kubernetes platform: Kafka, MinIO, Connect and a captured Postgres on 
         const destroyed = await sh(env, "pulumi", ["destroy", "--stack", STACK, "--yes", "--non-interactive"]);
         await sh(env, "pulumi", ["stack", "rm", STACK, "--yes", "--force", "--preserve-config", "--non-interactive"]);
         fs.rmSync(backend, { recursive: true, force: true });
+        fs.writeFileSync(STACK_FILE, stackFileText);
         assert.strictEqual(destroyed.code, 0, `pulumi destroy failed:\n${destroyed.out.slice(-4000)}`);
     });
 
