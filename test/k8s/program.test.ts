@@ -1,6 +1,6 @@
 // The program (index.ts) under Pulumi.k8s.yaml, under mocks: the kubernetes platform builds Kubernetes
 // objects through @pulumi/kubernetes and no Docker resource, in readiness order, secrets kept secret.
-// In `make test-k8s` (it needs @pulumi/kubernetes installed, which `make test`'s unit run does not).
+// In `make test`'s unit run (.mocharc.json) and in `make test-k8s`; it needs no cluster.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
