@@ -13,7 +13,7 @@ function onDocker() {
     };
 }
 
-/** Phase 2 of issue 17: Kafka, MinIO, Connect and the Postgres source with its connector so far (docs/kubernetes.md). */
+/** Phase 2 of issue 17: Kafka, MinIO, Connect and the Postgres and MySQL sources with their connectors so far (docs/kubernetes.md). */
 function onKubernetes() {
     // Loaded only on this platform, so Docker stacks never load @pulumi/kubernetes.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -23,6 +23,7 @@ function onKubernetes() {
         brokerCount: config.brokerCount, clusterId: config.clusterId, connectWorkers: config.connectWorkers,
         minioRootUser: config.minioRootUser, minioRootPassword: config.minioRootPassword, nodeAddress: config.nodeAddress,
         postgres: { adminPassword: config.postgresAdminPassword, cdcPassword: config.postgresCdcPassword, tables: config.postgresTables },
+        mysql: { rootPassword: config.mysqlRootPassword, cdcPassword: config.mysqlCdcPassword, tables: config.mysqlTables },
     });
     return { endpoints: lakehouse.endpoints, brokerCount: lakehouse.brokerCount as number, topicPrefixes: undefined, verifyTarget: undefined };
 }

@@ -7,20 +7,27 @@ import * as kafkaProvider from "@pulumi/kafka";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import { LakehouseComponent } from "../base";
-import { Connector, postgresConnector } from "../connector";
+import { Connector, mySqlConnector, postgresConnector } from "../connector";
 import { passwordOrGenerated } from "../secrets";
 import { DEV_CLUSTER_ID } from "../kafka";
+import { DEFAULT_MYSQL_TABLES, schemaHistoryTopic } from "../mysql";
 import { DEFAULT_POSTGRES_TABLES } from "../postgres";
-import { KafkaTopics } from "../topics";
+import { KafkaTopics, TopicSpec } from "../topics";
 import {
     DEFAULT_CONNECT_NODE_PORT, KubeObject, POSTGRES_PORT, TableSpec, connectObjects, connectSecretReference,
-    kafkaObjects, kubeBootstrap, kubeExternalBootstrap, minioObjects, postgresCdcRoleSql, postgresObjects, postgresTableSql, psqlArgs,
+    MYSQL_PORT, kafkaObjects, kubeBootstrap, kubeExternalBootstrap, minioObjects, mySqlObjects, mySqlSetupSql, mysqlRootArgs,
+    postgresCdcRoleSql, postgresObjects, postgresTableSql, psqlArgs,
     replicaIdentitySql, requireTableList, validateBrokerCount, validateTable,
 } from "../specs";
 import { ImageSet, imageFor } from "../versions";
 
-/** The connector secret file of the Postgres CDC password (a key of Connect's Secret). */
-const PG_CDC_SECRET = "postgres-cdc-password";
+/** The connector secret files of the CDC passwords (keys of Connect's Secret), as on Docker. */
+const CDC_SECRET = { postgres: "postgres-cdc-password", mysql: "mysql-cdc-password" } as const;
+
+/** One word of a shell command line, quoted when it needs to be. */
+function shellWord(word: string): string {
+    return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+}
 
 export interface KubernetesLakehouseArgs {
     /** Namespace every object goes into; created and deleted with the stack. Default: "lakehouse". */
@@ -51,6 +58,13 @@ export interface KubernetesLakehouseArgs {
     postgres?: { tables?: TableSpec[]; adminPassword?: pulumi.Input<string>; cdcPassword?: pulumi.Input<string> } | false;
     /** Debezium topic prefix of the Postgres source. Default: "dbserver1". */
     postgresTopicPrefix?: string;
+    /**
+     * The MySQL source (Oracle MySQL, binlog in ROW mode) with its Debezium connector, or false for none.
+     * Its databases are the schemas of its tables. Default: sales.orders and hr.employees, as on Docker.
+     */
+    mysql?: { tables?: TableSpec[]; rootPassword?: pulumi.Input<string>; cdcPassword?: pulumi.Input<string> } | false;
+    /** Debezium topic prefix of the MySQL source. Default: "mysqlserver1". */
+    mysqlTopicPrefix?: string;
 }
 
 /** The API server's host in a kubeconfig file (its current context's cluster), or undefined. */
@@ -80,6 +94,9 @@ export class KubernetesLakehouse extends LakehouseComponent {
     public readonly endpoints: Record<string, pulumi.Input<string>>;
     public readonly postgres?: k8s.apps.v1.StatefulSet;
     public readonly postgresConnector?: Connector;
+    public readonly mysql?: k8s.apps.v1.StatefulSet;
+    public readonly mySqlConnector?: Connector;
+    private readonly namespaceName: string;
     public readonly topics?: KafkaTopics;
 
     constructor(name: string, args: KubernetesLakehouseArgs = {}, opts?: pulumi.ComponentResourceOptions) {
@@ -96,6 +113,7 @@ export class KubernetesLakehouse extends LakehouseComponent {
         this.provider = new k8s.Provider(this.childName("provider"), args.kubeconfig ? { kubeconfig: args.kubeconfig } : {}, { parent: this });
         const ns = new k8s.core.v1.Namespace(this.childName("namespace"), { metadata: { name: nsName } }, { parent: this, provider: this.provider });
         this.namespace = ns.metadata.name;
+        this.namespaceName = nsName;
         const inNs = (deps: pulumi.Resource[] = []) => ({ parent: this, provider: this.provider, dependsOn: [ns, ...deps] });
 
         const rootUser = pulumi.secret(args.minioRootUser ?? "lakehouse");
@@ -114,14 +132,21 @@ export class KubernetesLakehouse extends LakehouseComponent {
         this.minio = minio.find((r): r is k8s.apps.v1.StatefulSet => r instanceof k8s.apps.v1.StatefulSet)!;
 
         const pgArgs = args.postgres === false ? undefined : (args.postgres ?? {});
+        const myArgs = args.mysql === false ? undefined : (args.mysql ?? {});
         const pgTables = pgArgs ? this.spec(() => requireTableList(pgArgs.tables ?? DEFAULT_POSTGRES_TABLES).map((t, i) => validateTable(`postgres.tables[${i}]`, t))) : [];
+        const myTables = myArgs ? this.spec(() => requireTableList(myArgs.tables ?? DEFAULT_MYSQL_TABLES).map((t, i) => validateTable(`mysql.tables[${i}]`, t))) : [];
+        const myDatabases = [...new Set(myTables.map((t) => t.schema))];
         const pgCdcPassword = pgArgs ? passwordOrGenerated(this.childName("postgres-cdc-password"), pgArgs.cdcPassword, { parent: this }) : undefined;
+        const myCdcPassword = myArgs ? passwordOrGenerated(this.childName("mysql-cdc-password"), myArgs.cdcPassword, { parent: this }) : undefined;
 
         // The connector passwords, as files of the worker's directory config provider: in the Secret before
         // the workers start, so the first connector finds its file.
         const connectSecret = new k8s.core.v1.Secret(this.childName("connect-secrets"), {
             metadata: { name: "connect-secrets", namespace: nsName },
-            stringData: pgCdcPassword ? { [PG_CDC_SECRET]: pgCdcPassword } : {},
+            stringData: {
+                ...(pgCdcPassword ? { [CDC_SECRET.postgres]: pgCdcPassword } : {}),
+                ...(myCdcPassword ? { [CDC_SECRET.mysql]: myCdcPassword } : {}),
+            },
         }, inNs());
         const connectObjs = this.spec(() => connectObjects({
             namespace: nsName, image: imageFor("connect", imageSet), bootstrapServers: this.bootstrapServers, brokerCount,
@@ -132,40 +157,61 @@ export class KubernetesLakehouse extends LakehouseComponent {
         this.connect = connect.find((r): r is k8s.apps.v1.Deployment => r instanceof k8s.apps.v1.Deployment)!;
 
         const nodeAddress = args.nodeAddress ?? kubeconfigServerHost(args.kubeconfig ?? process.env.KUBECONFIG);
-        if (pgArgs) {
+        if (pgArgs || myArgs) {
             if (!nodeAddress) {
                 this.invalid("nodeAddress", "is needed for the kafka provider and the Connector outside the cluster, and the kubeconfig names no single API server to take it from");
             }
-            const database = "customer_db";
-            const adminUser = "admin";
-            const cdcUser = "debezium";
-            const topicPrefix = args.postgresTopicPrefix ?? "dbserver1";
-            const adminPassword = passwordOrGenerated(this.childName("postgres-admin-password"), pgArgs.adminPassword, { parent: this });
-            const pgSecret = new k8s.core.v1.Secret(this.childName("postgres-credentials"), {
-                metadata: { name: "postgres-credentials", namespace: nsName },
-                stringData: { adminPassword },
-            }, inNs());
-            const pgObjs = this.spec(() => postgresObjects({ namespace: nsName, image: imageFor("postgres", imageSet), secretName: "postgres-credentials", database, adminUser }));
-            this.postgres = this.render("postgres", pgObjs, inNs([pgSecret])).find((r): r is k8s.apps.v1.StatefulSet => r instanceof k8s.apps.v1.StatefulSet)!;
-
-            // The source's SQL, the Docker platform's statements, run by psql inside the pod.
             const kubectl = [args.kubectl ?? "kubectl", ...(args.kubeconfig ? ["--kubeconfig", args.kubeconfig] : []), "-n", nsName];
-            const psql = [...kubectl, "exec", "-i", "postgres-0", "-c", "postgres", "--", ...psqlArgs(adminUser, database)].join(" ");
-            const podUid = this.postgres.metadata.uid;
-            const cdcRole = new command.local.Command(this.childName("postgres-cdc-role"), {
-                create: psql,
-                stdin: pulumi.secret(pulumi.output(pgCdcPassword!).apply((pw) => postgresCdcRoleSql(database, adminUser, cdcUser, pw))),
-                triggers: [podUid],
-                logging: "stderr",
-            }, { parent: this, dependsOn: [this.postgres] });
-            const ready: pulumi.Resource[] = [cdcRole];
-            for (const t of pgTables) {
-                ready.push(new command.local.Command(this.childName(`postgres-table-${t.schema}-${t.name}`), {
-                    create: psql,
-                    stdin: [postgresTableSql(t, cdcUser), ...(t.replicaIdentityFull ?? true ? [replicaIdentitySql(t, "FULL")] : [])].join("\n"),
-                    triggers: [podUid],
-                    logging: "stderr",
-                }, { parent: this, dependsOn: [cdcRole] }));
+            const cdcUser = "debezium";
+            const topics: TopicSpec[] = [];
+            // Built once the topics exist (connectors wait for them); a function per source until then.
+            let pgConnector: (() => Connector) | undefined;
+            let myConnector: (() => Connector) | undefined;
+            const connectorOpts = (ready: pulumi.Resource[]) => ({ parent: this, dependsOn: [...connect, this.topics!, ...ready] });
+            const connectUrl = `http://${nodeAddress}:${DEFAULT_CONNECT_NODE_PORT}`;
+
+            if (pgArgs) {
+                const database = "customer_db";
+                const adminUser = "admin";
+                const topicPrefix = args.postgresTopicPrefix ?? "dbserver1";
+                const src = this.database("postgres", { adminPassword: pgArgs.adminPassword }, (secretName) =>
+                    postgresObjects({ namespace: nsName, image: imageFor("postgres", imageSet), secretName, database, adminUser }), inNs);
+                this.postgres = src.statefulSet;
+                // The source's SQL, the Docker platform's statements, run by psql inside the pod.
+                const psql = [...kubectl, "exec", "-i", "postgres-0", "-c", "postgres", "--", ...psqlArgs(adminUser, database)].join(" ");
+                const cdcRole = src.sql("cdc-role", psql, pulumi.secret(pulumi.output(pgCdcPassword!).apply((pw) => postgresCdcRoleSql(database, adminUser, cdcUser, pw))), []);
+                const ready = [cdcRole, ...pgTables.map((t) => src.sql(`table-${t.schema}-${t.name}`, psql,
+                    [postgresTableSql(t, cdcUser), ...(t.replicaIdentityFull ?? true ? [replicaIdentitySql(t, "FULL")] : [])].join("\n"), [cdcRole]))];
+                topics.push(...pgTables.map((t) => ({ name: `${topicPrefix}.${t.schema}.${t.name}` })));
+                const spec = this.spec(() => postgresConnector({
+                    hostname: `postgres.${nsName}.svc`, port: POSTGRES_PORT, user: cdcUser, passwordReference: connectSecretReference(CDC_SECRET.postgres),
+                    dbname: database, topicPrefix, schemas: [...new Set(pgTables.map((t) => t.schema))], tables: pgTables.map((t) => `${t.schema}.${t.name}`),
+                }));
+                pgConnector = () => new Connector(this.childName("postgres-connector"), {
+                    ...spec, connectUrl, sourceRevision: src.podUid, referencedSecrets: { [CDC_SECRET.postgres]: pgCdcPassword! },
+                }, connectorOpts(ready));
+            }
+
+            if (myArgs) {
+                const topicPrefix = args.mysqlTopicPrefix ?? "mysqlserver1";
+                const serverId = 1;
+                const src = this.database("mysql", { rootPassword: myArgs.rootPassword }, (secretName) =>
+                    mySqlObjects({ namespace: nsName, image: imageFor("mysql", imageSet), secretName, databases: myDatabases, serverId }), inNs);
+                this.mysql = src.statefulSet;
+                // Root's client inside the pod, its password read there from root's own file (as on Docker).
+                const client = [...kubectl, "exec", "-i", "mysql-0", "-c", "mysql", "--", ...mysqlRootArgs()].map(shellWord).join(" ");
+                const setup = src.sql("setup", client, pulumi.secret(pulumi.output(myCdcPassword!).apply((pw) => mySqlSetupSql(myDatabases, cdcUser, pw, myTables))), []);
+                topics.push(...myTables.map((t) => ({ name: `${topicPrefix}.${t.schema}.${t.name}` })),
+                    { name: schemaHistoryTopic(topicPrefix), config: { "retention.ms": "-1", "cleanup.policy": "delete" } });
+                const spec = this.spec(() => mySqlConnector({
+                    flavour: "mysql", hostname: `mysql.${nsName}.svc`, port: MYSQL_PORT, user: cdcUser,
+                    passwordReference: connectSecretReference(CDC_SECRET.mysql), serverId: serverId + 10000, topicPrefix,
+                    databases: myDatabases, tables: myTables.map((t) => `${t.schema}.${t.name}`),
+                    bootstrapServers: this.bootstrapServers, schemaHistoryTopic: schemaHistoryTopic(topicPrefix),
+                }));
+                myConnector = () => new Connector(this.childName("mysql-connector"), {
+                    ...spec, connectUrl, sourceRevision: src.podUid, referencedSecrets: { [CDC_SECRET.mysql]: myCdcPassword! },
+                }, connectorOpts([setup]));
             }
 
             // Topics through the kafka provider on the brokers' NodePorts, as on Docker.
@@ -174,20 +220,9 @@ export class KubernetesLakehouse extends LakehouseComponent {
             }, { parent: this, dependsOn: kafka });
             // Every Kafka object, NodePort Services included: a destroy deletes the topics while the brokers
             // are still reachable from here.
-            this.topics = new KafkaTopics(this.childName("topics"), {
-                cluster: { brokerCount, provider, brokers: kafka },
-                topics: pgTables.map((t) => ({ name: `${topicPrefix}.${t.schema}.${t.name}` })),
-            }, { parent: this });
-
-            const spec = this.spec(() => postgresConnector({
-                hostname: `postgres.${nsName}.svc`, port: POSTGRES_PORT, user: cdcUser, passwordReference: connectSecretReference(PG_CDC_SECRET),
-                dbname: database, topicPrefix, schemas: [...new Set(pgTables.map((t) => t.schema))], tables: pgTables.map((t) => `${t.schema}.${t.name}`),
-            }));
-            this.postgresConnector = new Connector(this.childName("postgres-connector"), {
-                ...spec, connectUrl: `http://${nodeAddress}:${DEFAULT_CONNECT_NODE_PORT}`,
-                sourceRevision: podUid,
-                referencedSecrets: { [PG_CDC_SECRET]: pgCdcPassword! },
-            }, { parent: this, dependsOn: [...connect, this.topics, ...ready] });
+            this.topics = new KafkaTopics(this.childName("topics"), { cluster: { brokerCount, provider, brokers: kafka }, topics }, { parent: this });
+            this.postgresConnector = pgConnector?.();
+            this.mySqlConnector = myConnector?.();
         }
 
         this.endpoints = {
@@ -197,6 +232,26 @@ export class KubernetesLakehouse extends LakehouseComponent {
             ...(nodeAddress ? { connectFromHost: `http://${nodeAddress}:${DEFAULT_CONNECT_NODE_PORT}`, kafkaFromHost: kubeExternalBootstrap(nodeAddress, brokerCount).join(",") } : {}),
         };
         this.registerOutputs({ endpoints: this.endpoints, brokerCount });
+    }
+
+    /**
+     * A source database: its superuser's password (given or generated) in a Secret `<role>-credentials`,
+     * its rendered objects, and `sql(name, client, stdin, after)` to run statements through its client in the
+     * pod, again whenever the pod is recreated (its uid is the trigger).
+     */
+    private database(role: "postgres" | "mysql", passwords: Record<string, pulumi.Input<string> | undefined>,
+        objects: (secretName: string) => KubeObject[], inNs: (deps?: pulumi.Resource[]) => pulumi.CustomResourceOptions) {
+        const secretName = `${role}-credentials`;
+        const stringData = Object.fromEntries(Object.entries(passwords).map(([key, given]) =>
+            [key, passwordOrGenerated(this.childName(`${role}-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`), given, { parent: this })]));
+        const secret = new k8s.core.v1.Secret(this.childName(secretName), { metadata: { name: secretName, namespace: this.namespaceName }, stringData }, inNs());
+        const statefulSet = this.render(role, this.spec(() => objects(secretName)), inNs([secret]))
+            .find((r): r is k8s.apps.v1.StatefulSet => r instanceof k8s.apps.v1.StatefulSet)!;
+        const podUid = statefulSet.metadata.uid;
+        const sql = (name: string, client: string, stdin: pulumi.Input<string>, after: pulumi.Resource[]) =>
+            new command.local.Command(this.childName(`${role}-${name}`), { create: client, stdin, triggers: [podUid], logging: "stderr" },
+                { parent: this, dependsOn: [statefulSet, ...after] });
+        return { statefulSet, podUid, sql };
     }
 
     /** One @pulumi/kubernetes resource per rendered object, named `<component>-<role>-<kind>-<name>`. */

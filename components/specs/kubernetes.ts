@@ -6,6 +6,7 @@ import { CONNECT_PORT, CONNECT_SECRETS_DIR, connectSpec } from "./connect";
 import {
     KAFKA_CONTROLLER_PORT, KAFKA_INTERNAL_PORT, KAFKA_MAX_BROKERS, kafkaBrokerSpecs, range, validateBrokerCount,
 } from "./kafka";
+import { MYSQL_PORT, mySqlSpec } from "./mysql";
 import { POSTGRES_PORT, postgresSpec } from "./postgres";
 import { MINIO_API_PORT, MINIO_CONSOLE_PORT, minioSpec } from "./storage";
 import { ContainerSpec, HealthcheckSpec, SECRETS_DIR, SECRET_FILE_MODE, SpecError } from "./types";
@@ -395,41 +396,45 @@ export function connectObjects(args: KubeConnectArgs): KubeObject[] {
     ];
 }
 
-export interface KubePostgresArgs {
+export interface KubeDatabaseArgs {
     namespace: string;
     image: string;
-    /** Secret holding the superuser's password under key `adminPassword`. */
+    /** Secret holding the spec's secret files' values (the superuser's password). */
     secretName: string;
-    database: string;
-    adminUser: string;
-    /** Service and StatefulSet name; the pod is `<name>-0`. Default: "postgres". */
+    /** Service and StatefulSet name; the pod is `<name>-0`. */
     name?: string;
     storage?: string;
+}
+
+export interface KubePostgresArgs extends KubeDatabaseArgs {
+    database: string;
+    adminUser: string;
     maxReplicationSlots?: number;
     maxWalSenders?: number;
 }
 
+export interface KubeMySqlArgs extends KubeDatabaseArgs {
+    /** Databases to create; the first is MYSQL_DATABASE. */
+    databases: string[];
+    /** The server's own id (the connector's must differ). Default: 1. */
+    serverId?: number;
+}
+
 /**
- * A Postgres source as a one-replica StatefulSet from the Docker spec (wal_level=logical, the password as a
- * root-only file from the Secret), behind a Service that connectors use as database.hostname.
+ * A source database as a one-replica StatefulSet from its Docker spec (server settings as args, the
+ * password as a root-only file from the Secret, its volume), behind a Service that connectors use as
+ * database.hostname.
  */
-export function postgresObjects(args: KubePostgresArgs): KubeObject[] {
-    const name = args.name ?? "postgres";
-    const spec = postgresSpec({
-        image: args.image, hostname: name, database: args.database, adminUser: args.adminUser, hostPort: POSTGRES_PORT,
-        bindIp: "127.0.0.1", maxReplicationSlots: args.maxReplicationSlots ?? 10, maxWalSenders: args.maxWalSenders ?? 10,
-    });
-    const labels = { app: name, [K8S_ROLE_LABEL]: spec.role };
-    const ports = [{ name: "postgres", port: POSTGRES_PORT }];
-    const container = podContainer(spec, { name: "postgres", ports, secretName: args.secretName, memory: { request: "256Mi", limit: "1Gi" } });
-    // initdb wants an empty directory: the volume's root holds lost+found on some provisioners.
-    container.env = [...(container.env as unknown[]), { name: "PGDATA", value: `${spec.volumes[0].containerPath}/pgdata` }];
+function databaseObjects(spec: ContainerSpec, args: KubeDatabaseArgs & { name: string; port: number; extraEnv?: Record<string, unknown>[] }): KubeObject[] {
+    const labels = { app: args.name, [K8S_ROLE_LABEL]: spec.role };
+    const ports = [{ name: spec.role, port: args.port }];
+    const container = podContainer(spec, { name: spec.role, ports, secretName: args.secretName, extraEnv: args.extraEnv, memory: { request: "256Mi", limit: "1Gi" } });
     return [
-        { apiVersion: "v1", kind: "Service", metadata: { name, namespace: args.namespace, labels }, spec: { selector: labels, ports } },
+        { apiVersion: "v1", kind: "Service", metadata: { name: args.name, namespace: args.namespace, labels }, spec: { selector: labels, ports } },
         {
-            apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name, namespace: args.namespace, labels },
+            apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: args.name, namespace: args.namespace, labels },
             spec: {
-                serviceName: name, replicas: 1, selector: { matchLabels: labels },
+                serviceName: args.name, replicas: 1, selector: { matchLabels: labels },
                 persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Retain" },
                 template: {
                     metadata: { labels },
@@ -447,4 +452,22 @@ export function postgresObjects(args: KubePostgresArgs): KubeObject[] {
             },
         },
     ];
+}
+
+/** The Postgres source (wal_level=logical) on the cluster; see databaseObjects. */
+export function postgresObjects(args: KubePostgresArgs): KubeObject[] {
+    const name = args.name ?? "postgres";
+    const spec = postgresSpec({
+        image: args.image, hostname: name, database: args.database, adminUser: args.adminUser, hostPort: POSTGRES_PORT,
+        bindIp: "127.0.0.1", maxReplicationSlots: args.maxReplicationSlots ?? 10, maxWalSenders: args.maxWalSenders ?? 10,
+    });
+    // initdb wants an empty directory: the volume's root holds lost+found on some provisioners.
+    return databaseObjects(spec, { ...args, name, port: POSTGRES_PORT, extraEnv: [{ name: "PGDATA", value: `${spec.volumes[0].containerPath}/pgdata` }] });
+}
+
+/** The MySQL source (row binlog, full row images, its server id) on the cluster; see databaseObjects. */
+export function mySqlObjects(args: KubeMySqlArgs): KubeObject[] {
+    const name = args.name ?? "mysql";
+    const spec = mySqlSpec({ image: args.image, hostname: name, databases: args.databases, serverId: args.serverId ?? 1, hostPort: MYSQL_PORT, bindIp: "127.0.0.1" });
+    return databaseObjects(spec, { ...args, name, port: MYSQL_PORT });
 }

@@ -68,7 +68,12 @@ export function mySqlTableSql(table: TableSpec): string {
 /** Shell command that pipes SQL from stdin into the mysql client inside the container as root. */
 /** argv of root's mysql client inside the container, its password read there from root's own file (never passed in). */
 export function mysqlRootArgv(container: string): string[] {
-    return ["docker", "exec", "-i", container, "sh", "-c", `MYSQL_PWD="$(cat ${MYSQL_ROOT_PASSWORD_FILE})" exec mysql -uroot`];
+    return ["docker", "exec", "-i", container, ...mysqlRootArgs()];
+}
+
+/** Root's mysql client reading stdin, its password read from root's own file: whatever runs it inside the database's container. */
+export function mysqlRootArgs(): string[] {
+    return ["sh", "-c", `MYSQL_PWD="$(cat ${MYSQL_ROOT_PASSWORD_FILE})" exec mysql -uroot`];
 }
 
 export function mysqlCommand(container: string): string {

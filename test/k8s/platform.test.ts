@@ -1,9 +1,9 @@
 // The kubernetes platform on the real cluster of `make k8s-up` through the real pulumi-kubernetes
 // provider (docs/kubernetes.md): `pulumi preview` and `pulumi up` of Pulumi.k8s.yaml, then the brokers'
 // KRaft quorum, a topic with RF 3 / min ISR 2 written with acks=all on one broker and read on another,
-// two Connect workers in one group, the Postgres source's row change on its topic through the connector
-// the Connector resource registered over Connect's NodePort, and `pulumi destroy` leaving no namespace
-// and no volume. `make test-k8s`.
+// two Connect workers in one group, the Postgres and MySQL sources' row changes on their topics through
+// the connectors the Connector resource registered over Connect's NodePort, a node lost while rows
+// flow, and `pulumi destroy` leaving no namespace and no volume. `make test-k8s`.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
@@ -21,9 +21,9 @@ const KUBECTL = path.join(CACHE, "k8s", "bin", "kubectl");
 const KUBECONFIG = path.join(CACHE, "k8s", `cluster-${CLUSTER}`, "admin.conf");
 const versions = JSON.parse(fs.readFileSync(path.join(ROOT, "versions.json"), "utf8"));
 const PLUGIN = path.join(CACHE, "pulumi-home", "plugins", `resource-kubernetes-v${versions.kubernetes.pulumiKubernetes.version}`, "pulumi-resource-kubernetes");
-const IMAGES = ["kafka", "connect", "minio", "postgres"].map((s) => `pulumi-lakehouse/${s}:${{ kafka: versions.localImages.kafka, connect: versions.localImages.debezium, minio: versions.localImages.minio, postgres: versions.localImages.postgres }[s]}`);
+const IMAGES = ["kafka", "connect", "minio", "postgres", "mysql"].map((s) => `pulumi-lakehouse/${s}:${{ kafka: versions.localImages.kafka, connect: versions.localImages.debezium, minio: versions.localImages.minio, postgres: versions.localImages.postgres, mysql: versions.localImages.mysql }[s]}`);
 
-describe("kubernetes platform: Kafka, MinIO, Connect and a captured Postgres on the cluster", function () {
+describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and MySQL on the cluster", function () {
     let env: Record<string, string>;
     let backend: string;
     let stackFileText: string;
@@ -144,6 +144,31 @@ describe("kubernetes platform: Kafka, MinIO, Connect and a captured Postgres on 
         assert.strictEqual(event.payload.op, "c");
         assert.deepStrictEqual({ id: event.payload.after.id, name: event.payload.after.name }, { id: 777001, name: marker });
         assert.strictEqual(event.payload.source.connector, "postgresql");
+    });
+
+    it("captures a MySQL row from the binlog through its connector, with the schema history on the cluster", async () => {
+        const node = new URL(/server:\s*(\S+)/.exec(fs.readFileSync(KUBECONFIG, "utf8"))![1]).hostname;
+        let status: any;
+        for (let i = 0; i < 90; i++) {
+            const got = await sh(env, "curl", ["-fsS", `http://${node}:30083/connectors/mysql-connector/status`]);
+            status = got.code === 0 ? JSON.parse(got.out) : got.out;
+            if (status?.connector?.state === "RUNNING" && status.tasks.length > 0 && status.tasks.every((t: any) => t.state === "RUNNING")) break;
+            await new Promise((r) => setTimeout(r, 2000));
+        }
+        assert.strictEqual(status?.connector?.state, "RUNNING", JSON.stringify(status));
+        assert.deepStrictEqual(status.tasks.map((t: any) => t.state), ["RUNNING"], JSON.stringify(status));
+        const inserted = await sh(env, KUBECTL, ["--kubeconfig", KUBECONFIG, "-n", NAMESPACE, "exec", "-i", "mysql-0", "-c", "mysql", "--",
+            "sh", "-c", `MYSQL_PWD="$(cat /run/secrets/mysql-root-password)" exec mysql -uroot -e "INSERT INTO sales.orders (id, customer_id, amount, status) VALUES (880001, 42, 12.50, 'k8s-binlog')"`]);
+        assert.strictEqual(inserted.code, 0, inserted.out);
+        const consumed = await kafkaTool("kafka-3", "kafka-console-consumer.sh", "--topic", "mysqlserver1.sales.orders", "--from-beginning",
+            "--max-messages", "1", "--timeout-ms", "180000");
+        const event = JSON.parse(consumed.split("\n").find((l) => l.includes("k8s-binlog")) ?? "null");
+        assert.ok(event, `no change event on the topic:\n${consumed.slice(-2000)}`);
+        assert.strictEqual(event.payload.op, "c");
+        assert.strictEqual(event.payload.after.id, 880001);
+        assert.strictEqual(event.payload.source.connector, "mysql");
+        const history = await kafkaTool("kafka-1", "kafka-topics.sh", "--describe", "--topic", "mysqlserver1.schema-history");
+        assert.match(history, /ReplicationFactor:\s*3/, history);
     });
 
     it("loses a node for a minute while rows are written: quorum kept, the connector never fails, every row on the topic", async () => {

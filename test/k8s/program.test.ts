@@ -29,7 +29,7 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
     it("creates Kubernetes objects and no Docker resource", () => {
         assert.deepStrictEqual(records.filter((r) => r.type.startsWith("docker:")).map((r) => r.name), []);
         assert.strictEqual(ofType(records, "kubernetes:core/v1:Namespace")[0].inputs.metadata.name, "lakehouse-k8s");
-        assert.deepStrictEqual(ofType(records, "kubernetes:apps/v1:StatefulSet").map((r) => r.inputs.metadata.name).sort(), ["kafka", "minio", "postgres"]);
+        assert.deepStrictEqual(ofType(records, "kubernetes:apps/v1:StatefulSet").map((r) => r.inputs.metadata.name).sort(), ["kafka", "minio", "mysql", "postgres"]);
         assert.deepStrictEqual(ofType(records, "kubernetes:apps/v1:Deployment").map((r) => r.inputs.metadata.name), ["connect"]);
         for (const r of records.filter((x) => x.type.startsWith("kubernetes:") && x.type !== "pulumi:providers:kubernetes")) {
             assert.strictEqual(r.provider, "lakehouse-provider", `${r.name} uses the component's provider`);
@@ -66,11 +66,16 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
         // Deleted before any Kafka object, NodePort Services included (a destroy reaches the brokers).
         assert.ok(ofType(records, "kubernetes:core/v1:Service").filter((r) => /kafka-external/.test(r.name))
             .every((svc) => provider.dependsOn.includes(svc.name)), `provider: ${provider.dependsOn}`);
-        const [topic] = ofType(records, "kafka:index/topic:Topic");
-        assert.ok(topic.dependsOn.includes("lakehouse-kafka-service-kafka-external-3"), `topic: ${topic.dependsOn}`);
-        assert.strictEqual(topic.inputs.name, "dbserver1.public.users");
-        assert.strictEqual(topic.inputs.replicationFactor, 3);
-        assert.strictEqual(topic.inputs.config["min.insync.replicas"], "2");
+        const topics = ofType(records, "kafka:index/topic:Topic");
+        assert.deepStrictEqual(topics.map((t) => t.inputs.name).sort(),
+            ["dbserver1.public.users", "mysqlserver1.hr.employees", "mysqlserver1.sales.orders", "mysqlserver1.schema-history"]);
+        for (const topic of topics) {
+            assert.ok(topic.dependsOn.includes("lakehouse-kafka-service-kafka-external-3"), `topic: ${topic.dependsOn}`);
+            assert.strictEqual(topic.inputs.replicationFactor, 3);
+            assert.strictEqual(topic.inputs.config["min.insync.replicas"], "2");
+        }
+        // Debezium's MySQL schema history is kept whole.
+        assert.strictEqual(topics.find((t) => t.inputs.name === "mysqlserver1.schema-history")!.inputs.config["retention.ms"], "-1");
         // Each broker advertises its node's address and its own NodePort, the one its Service opens.
         const broker = named(records, "lakehouse-kafka-statefulset-kafka").inputs.spec.template.spec.containers[0];
         const advertised = broker.env.find((e: { name: string }) => e.name === "KAFKA_ADVERTISED_LISTENERS").value;
@@ -92,15 +97,38 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
         assert.ok(role.dependsOn.includes("lakehouse-postgres-statefulset-postgres"));
     });
 
+    it("registers the MySQL connector the same way: its setup SQL by root's client in the pod, its schema history on the cluster", () => {
+        const c = named(records, "lakehouse-mysql-connector");
+        assert.strictEqual(c.inputs.connectUrl, `http://${NODE}:30083`);
+        assert.strictEqual(c.inputs.config["connector.class"], "io.debezium.connector.mysql.MySqlConnector");
+        assert.strictEqual(c.inputs.config["database.hostname"], "mysql.lakehouse-k8s.svc");
+        assert.strictEqual(c.inputs.config["database.password"], "${directory:/kafka/secrets:mysql-cdc-password}");
+        assert.strictEqual(c.inputs.config["database.include.list"], "sales,hr");
+        assert.notStrictEqual(c.inputs.config["database.server.id"], "1", "the connector's server id differs from the server's");
+        assert.strictEqual(c.inputs.config["schema.history.internal.kafka.bootstrap.servers"],
+            "kafka-1.kafka-brokers:19092,kafka-2.kafka-brokers:19092,kafka-3.kafka-brokers:19092");
+        for (const dep of ["lakehouse-connect-deployment-connect", "lakehouse-topics", "lakehouse-mysql-setup"]) {
+            assert.ok(c.dependsOn.includes(dep), `missing edge to ${dep}: ${c.dependsOn}`);
+        }
+        const setup = named(records, "lakehouse-mysql-setup");
+        assert.strictEqual(setup.inputs.create,
+            `kubectl -n lakehouse-k8s exec -i mysql-0 -c mysql -- sh -c 'MYSQL_PWD="$(cat /run/secrets/mysql-root-password)" exec mysql -uroot'`);
+        assert.ok(isSecret(setup, "stdin"));
+        const server = named(records, "lakehouse-mysql-statefulset-mysql").inputs.spec.template.spec.containers[0];
+        assert.ok(server.args.includes("--binlog-format=ROW") && server.args.includes("--server-id=1"), server.args.join(" "));
+    });
+
     it("keeps the CDC password a secret: in Connect's Secret, never in a pod spec or the connector's config", () => {
         const secret = named(records, "lakehouse-connect-secrets");
         assert.ok(isSecret(secret, "stringData"));
-        assert.strictEqual(secret.inputs.stringData["postgres-cdc-password"], "mock-generated-password");
+        assert.deepStrictEqual(secret.inputs.stringData, { "postgres-cdc-password": "mock-generated-password", "mysql-cdc-password": "mock-generated-password" });
         assert.ok(named(records, "lakehouse-connect-deployment-connect").dependsOn.includes("lakehouse-connect-secrets"));
         for (const r of [...ofType(records, "kubernetes:apps/v1:StatefulSet"), ...ofType(records, "kubernetes:apps/v1:Deployment")]) {
             assert.ok(!JSON.stringify(r.inputs).includes("mock-generated-password"), `${r.name} holds a password`);
         }
-        assert.ok(!JSON.stringify(named(records, "lakehouse-postgres-connector").inputs.config).includes("mock-generated-password"));
+        for (const c of ["lakehouse-postgres-connector", "lakehouse-mysql-connector"]) {
+            assert.ok(!JSON.stringify(named(records, c).inputs.config).includes("mock-generated-password"), c);
+        }
         assert.ok(isSecret(named(records, "lakehouse-postgres-cdc-role"), "stdin"));
     });
 

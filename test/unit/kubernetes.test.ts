@@ -2,7 +2,7 @@
 // objects. Expected values are written out (Kafka's and Connect's settings for three brokers).
 import * as assert from "assert";
 import {
-    KubeObject, connectObjects, durationSeconds, kafkaObjects, kubeBootstrap, kubeExternalBootstrap, localImageRef, minioObjects, postgresObjects,
+    KubeObject, connectObjects, durationSeconds, kafkaObjects, kubeBootstrap, kubeExternalBootstrap, localImageRef, minioObjects, mySqlObjects, postgresObjects,
     readinessProbe,
 } from "../../components/specs";
 
@@ -81,6 +81,20 @@ describe("kubernetes renderer", () => {
         // initdb needs an empty directory, which a volume's root may not be.
         assert.strictEqual(envValue(sts, "PGDATA")!.value, "/var/lib/postgresql/data/pgdata");
         assert.deepStrictEqual((byKind(objs, "Service")[0].spec as any).ports, [{ name: "postgres", port: 5432 }]);
+    });
+
+    it("runs MySQL from the Docker spec: row binlog, its server id, root's password as a root-only file, its databases", () => {
+        const objs = mySqlObjects({ namespace: "lh", image: "m:1", secretName: "my", databases: ["sales", "hr"], serverId: 7 });
+        const [sts] = byKind(objs, "StatefulSet");
+        const c = podSpec(sts).containers[0];
+        assert.deepStrictEqual(c.args, ["--server-id=7", "--log-bin=mysql-bin", "--binlog-format=ROW", "--binlog-row-image=FULL"]);
+        assert.strictEqual(envValue(sts, "MYSQL_ROOT_PASSWORD"), undefined);
+        assert.strictEqual(envValue(sts, "MYSQL_ROOT_PASSWORD_FILE")!.value, "/run/secrets/mysql-root-password");
+        assert.strictEqual(envValue(sts, "MYSQL_DATABASE")!.value, "sales");
+        assert.deepStrictEqual(podSpec(sts).volumes, [{ name: "secret-files", secret: { secretName: "my", items: [{ key: "rootPassword", path: "mysql-root-password", mode: 0o400 }] } }]);
+        assert.deepStrictEqual((byKind(objs, "Service")[0].spec as any).ports, [{ name: "mysql", port: 3306 }]);
+        assert.strictEqual(podSpec(sts).automountServiceAccountToken, false);
+        assert.throws(() => mySqlObjects({ namespace: "lh", image: "m:1", secretName: "my", databases: [] }), /mysql.databases/);
     });
 
     it("names local images as containerd does", () => {
