@@ -33,6 +33,21 @@ describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and M
     const kafkaTool = (pod: string, tool: string, ...args: string[]) =>
         inNs("exec", pod, "--", `/opt/kafka/bin/${tool}`, "--bootstrap-server", "localhost:19092", ...args);
 
+    /** The API server's host is node 0 (scripts/k8s-cluster.sh), which the program takes as the node address. */
+    const nodeAddress = () => new URL(/server:\s*(\S+)/.exec(fs.readFileSync(KUBECONFIG, "utf8"))![1]).hostname;
+    /** Waits up to 3 min for the connector and its one task to be RUNNING, asked through Connect's NodePort. */
+    const connectorRunning = async (name: string) => {
+        let status: any;
+        for (let i = 0; i < 90; i++) {
+            const got = await sh(env, "curl", ["-fsS", `http://${nodeAddress()}:30083/connectors/${name}/status`]);
+            status = got.code === 0 ? JSON.parse(got.out) : got.out;
+            if (status?.connector?.state === "RUNNING" && status.tasks.length > 0 && status.tasks.every((t: any) => t.state === "RUNNING")) break;
+            await new Promise((r) => setTimeout(r, 2000));
+        }
+        assert.strictEqual(status?.connector?.state, "RUNNING", JSON.stringify(status));
+        assert.deepStrictEqual(status.tasks.map((t: any) => t.state), ["RUNNING"], JSON.stringify(status));
+    };
+
     before(async function () {
         assert.ok(fs.existsSync(KUBECONFIG), `no cluster: ${KUBECONFIG} is missing (make k8s-up)`);
         assert.ok(fs.existsSync(PLUGIN), `the pulumi-kubernetes plugin is not built: ${PLUGIN} (make k8s-toolchain)`);
@@ -117,17 +132,7 @@ describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and M
     });
 
     it("captures a Postgres row through the connector the Connector resource registered over Connect's NodePort", async () => {
-        // The API server's host is node 0 (scripts/k8s-cluster.sh), which the program takes as the node address.
-        const node = new URL(/server:\s*(\S+)/.exec(fs.readFileSync(KUBECONFIG, "utf8"))![1]).hostname;
-        let status: any;
-        for (let i = 0; i < 60; i++) {
-            const got = await sh(env, "curl", ["-fsS", `http://${node}:30083/connectors/inventory-connector/status`]);
-            status = got.code === 0 ? JSON.parse(got.out) : got.out;
-            if (status?.connector?.state === "RUNNING" && status.tasks.length > 0 && status.tasks.every((t: any) => t.state === "RUNNING")) break;
-            await new Promise((r) => setTimeout(r, 2000));
-        }
-        assert.strictEqual(status?.connector?.state, "RUNNING", JSON.stringify(status));
-        assert.deepStrictEqual(status.tasks.map((t: any) => t.state), ["RUNNING"], JSON.stringify(status));
+        await connectorRunning("inventory-connector");
         // The topic came from the kafka provider (through the brokers' NodePorts), not from Debezium.
         const described = await kafkaTool("kafka-1", "kafka-topics.sh", "--describe", "--topic", "dbserver1.public.users");
         assert.match(described, /ReplicationFactor:\s*3/, described);
@@ -147,16 +152,7 @@ describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and M
     });
 
     it("captures a MySQL row from the binlog through its connector, with the schema history on the cluster", async () => {
-        const node = new URL(/server:\s*(\S+)/.exec(fs.readFileSync(KUBECONFIG, "utf8"))![1]).hostname;
-        let status: any;
-        for (let i = 0; i < 90; i++) {
-            const got = await sh(env, "curl", ["-fsS", `http://${node}:30083/connectors/mysql-connector/status`]);
-            status = got.code === 0 ? JSON.parse(got.out) : got.out;
-            if (status?.connector?.state === "RUNNING" && status.tasks.length > 0 && status.tasks.every((t: any) => t.state === "RUNNING")) break;
-            await new Promise((r) => setTimeout(r, 2000));
-        }
-        assert.strictEqual(status?.connector?.state, "RUNNING", JSON.stringify(status));
-        assert.deepStrictEqual(status.tasks.map((t: any) => t.state), ["RUNNING"], JSON.stringify(status));
+        await connectorRunning("mysql-connector");
         const inserted = await sh(env, KUBECTL, ["--kubeconfig", KUBECONFIG, "-n", NAMESPACE, "exec", "-i", "mysql-0", "-c", "mysql", "--",
             "sh", "-c", `MYSQL_PWD="$(cat /run/secrets/mysql-root-password)" exec mysql -uroot -e "INSERT INTO sales.orders (id, customer_id, amount, status) VALUES (880001, 42, 12.50, 'k8s-binlog')"`]);
         assert.strictEqual(inserted.code, 0, inserted.out);
@@ -172,7 +168,7 @@ describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and M
     });
 
     it("loses a node for a minute while rows are written: quorum kept, the connector never fails, every row on the topic", async () => {
-        const node = new URL(/server:\s*(\S+)/.exec(fs.readFileSync(KUBECONFIG, "utf8"))![1]).hostname;
+        const node = nodeAddress();
         const nodeOf = async (pod: string) => (await inNs("get", "pod", pod, "-o", "jsonpath={.spec.nodeName}")).trim();
         const controlPlane = `${CLUSTER}-0`; // scripts/k8s-cluster.sh runs the API server in node 0
         const pgNode = await nodeOf("postgres-0");
