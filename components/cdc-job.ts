@@ -6,7 +6,7 @@ import { serviceContainer } from "./container";
 import { S3A_PACKAGE_EXCLUDES, sparkPackages, sparkS3aPackages } from "./engines";
 import { KafkaCluster } from "./kafka";
 import { ServiceArgs, definedOnly, resolveService } from "./service";
-import { cdcCheckpoint, cdcJobSpec, parseS3aLocation, readCdcJobFiles } from "./specs/cdc-job";
+import { RemovedTables, cdcCheckpoint, cdcJobSpec, parseS3aLocation, readCdcJobFiles } from "./specs/cdc-job";
 import { SECRET_PLACEHOLDER } from "./specs/engines";
 import { ObjectStorage } from "./storage";
 
@@ -46,6 +46,13 @@ export interface CdcMirrorJobArgs extends ServiceArgs {
     checkpointLocation?: string;
     /** DNS name on the stack's network. Default: "cdc-mirror". */
     hostname?: string;
+    /**
+     * A table removed from capture (its topic gone from `topics`): "keep" leaves its mirror and changelog
+     * tables as they were; "drop" drops both (`DROP TABLE ... PURGE`, data files included) when the job
+     * restarts without it, once the batch that leaves its topic behind has committed. Not with topicPattern
+     * (the job cannot tell a removed topic from a quiet one). Default: "keep".
+     */
+    removedTables?: RemovedTables;
     /** Resources the job starts after, e.g. the Debezium connectors and the topics. Default: none. */
     startAfter?: pulumi.Resource[];
     /**
@@ -105,7 +112,7 @@ export class CdcMirrorJob extends LakehouseComponent {
             // The official image lacks hadoop-aws: Spark fetches it at start, for an s3a:// checkpoint only.
             packages: official ? [...sparkPackages(), ...(s3a ? sparkS3aPackages() : [])] : [],
             packageExcludes: official && s3a ? S3A_PACKAGE_EXCLUDES : [],
-            jobFiles: readCdcJobFiles(), testHooks: a.testHooks,
+            jobFiles: readCdcJobFiles(), testHooks: a.testHooks, removedTables: a.removedTables,
         }));
         this.containerName = `${a.namePrefix}-${a.hostname}`;
         this.container = serviceContainer(this.childName("container"), {

@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LakehouseArgs, LakehouseSourceArgs } from "./lakehouse";
 import { PLATFORMS, Platform } from "./specs/kubernetes";
+import { REMOVED_TABLES, RemovedTables } from "./specs/cdc-job";
 import { MaintenancePolicy } from "./specs/maintenance";
 import { TableSpec } from "./specs/postgres";
 import { MYSQL_FLAVOURS, MySqlFlavour } from "./connector/builders";
@@ -61,6 +62,8 @@ export interface LakehouseConfig {
     changelogRetentionDays?: number;
     /** Tests only: the CDC job's kill points (CdcMirrorJobArgs.testHooks). Default: off. */
     cdcTestHooks?: boolean;
+    /** A table removed from capture: its mirror and changelog "keep" or "drop" (CdcMirrorJobArgs.removedTables). Default: "keep". */
+    cdcRemovedTables?: RemovedTables;
 }
 
 export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): LakehouseConfig {
@@ -75,6 +78,10 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
     const mysqlFlavour = config.get("mysqlFlavour");
     if (mysqlFlavour !== undefined && !(MYSQL_FLAVOURS as readonly string[]).includes(mysqlFlavour)) {
         throw new Error(`lakehouse:mysqlFlavour must be one of ${MYSQL_FLAVOURS.join(", ")}, got ${JSON.stringify(mysqlFlavour)}`);
+    }
+    const cdcRemovedTables = config.get("cdcRemovedTables");
+    if (cdcRemovedTables !== undefined && !(REMOVED_TABLES as readonly string[]).includes(cdcRemovedTables)) {
+        throw new Error(`lakehouse:cdcRemovedTables must be one of ${REMOVED_TABLES.join(", ")}, got ${JSON.stringify(cdcRemovedTables)}`);
     }
     return {
         platform: platform as Platform | undefined,
@@ -109,6 +116,7 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
         maintenanceTablePolicies: config.getObject<Record<string, MaintenancePolicy>>("maintenanceTablePolicies"),
         changelogRetentionDays: config.getNumber("changelogRetentionDays"),
         cdcTestHooks: config.getBoolean("cdcTestHooks"),
+        cdcRemovedTables: cdcRemovedTables as RemovedTables | undefined,
     };
 }
 
@@ -135,6 +143,8 @@ export function lakehouseArgsFromConfig(c: LakehouseConfig): LakehouseArgs {
                 : { ...c.maintenancePolicy, changelogRetentionDays: c.changelogRetentionDays },
             tablePolicies: c.maintenanceTablePolicies,
         },
-        ...(c.cdcTestHooks ? { cdcJob: { testHooks: true } } : {}),
+        ...(c.cdcTestHooks || c.cdcRemovedTables ? {
+            cdcJob: { ...(c.cdcTestHooks ? { testHooks: true } : {}), ...(c.cdcRemovedTables ? { removedTables: c.cdcRemovedTables } : {}) },
+        } : {}),
     };
 }

@@ -746,6 +746,23 @@ def dropped_topics(checkpoint_topics: Iterable[str], subscription: Any) -> List[
     return sorted(set(checkpoint_topics) - kept)
 
 
+# What the job does with the mirror and changelog of a table removed from capture (`--removed-tables`).
+REMOVED_TABLES = ("keep", "drop")
+
+
+def removed_table_names(removed: Iterable[str], kept: Any) -> List[Tuple[str, List[str]]]:
+    """(topic, [mirror, changelog] bare table names) for each removed topic, in topic order, as the job
+    names them (table_name). A name a still-captured topic maps to as well (table_name folds case and
+    punctuation) is left out: dropping it would drop a table that is still mirrored."""
+    live = {name for t in topic_list(kept) for name in (table_name(t), table_name(t, "changelog"))}
+    out = []
+    for topic in sorted(set(removed)):
+        names = [n for n in (table_name(topic), table_name(topic, "changelog")) if n not in live]
+        if names:
+            out.append((topic, names))
+    return out
+
+
 # `op` of the marker row flatten_or_stop gives for a change without a key (its `image` holds the message).
 STOP_OP = "!"
 

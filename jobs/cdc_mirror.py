@@ -19,7 +19,8 @@ position, else by Kafka offset), so replays change nothing.
 
 Tables removed from `--topics` since the checkpoint's last batch: their partitions count as deleted for
 Spark's Kafka source, so the job runs one query with failOnDataLoss=false until a committed batch no longer
-names them, then the usual query (see run()).
+names them, then the usual query (see run()). Their mirror and changelog tables are kept, or with
+`--removed-tables drop` dropped with PURGE once that batch has committed (Mirror.drop_removed).
 
 Every option also reads an environment variable (CDC_<OPTION>, e.g. CDC_BOOTSTRAP_SERVERS).
 """
@@ -58,6 +59,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--starting-offsets", default=env("CDC_STARTING_OFFSETS", "earliest"))
     p.add_argument("--job-name", default=env("CDC_JOB_NAME", "cdc-mirror"),
                    help="recorded with the query id in snapshot summaries; a replayed batch of the same query is skipped")
+    p.add_argument("--removed-tables", choices=lib.REMOVED_TABLES, default=env("CDC_REMOVED_TABLES", "keep"),
+                   help="mirror and changelog of a topic removed from --topics: kept, or dropped with PURGE")
     p.add_argument("--heartbeat-file", default=env("CDC_HEARTBEAT_FILE", "/tmp/cdc-mirror.heartbeat"))
     p.add_argument("--test-kill-file", default=env("CDC_TEST_KILL_FILE", TEST_KILL_FILE),
                    help="tests only, with CDC_TEST_HOOKS=1: a kill request the job obeys at its kill points")
@@ -65,6 +68,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     a.test_hooks = env("CDC_TEST_HOOKS", "") == "1"
     if bool(a.topics) == bool(a.topic_pattern):
         p.error("give exactly one of --topics and --topic-pattern")
+    if a.topic_pattern and a.removed_tables == "drop":
+        p.error("--removed-tables drop needs --topics, not --topic-pattern (a pattern has no list a removed table leaves)")
     a.keys = lib.parse_primary_keys(a.primary_keys)
     return a
 
@@ -86,7 +91,7 @@ class Mirror:
         # mirror table (lib.STOPPED_PROPERTY), read back on a topic's first sight after a restart.
         self.checked_stops: set = set()
         self.status = {"batches": 0, "last_batch_id": None, "last_batch_rows": 0, "skipped_replays": 0,
-                       "stopped_tables": {}, "stopped_changes_skipped": 0}
+                       "stopped_tables": {}, "stopped_changes_skipped": 0, "dropped_tables": []}
         # The streaming query's id lives in its checkpoint: batch ids only mean something per checkpoint, so
         # replays are recognised by job name and query id (a new checkpoint starts a new query id at batch 0).
         self.query_id: Optional[str] = None
@@ -195,6 +200,32 @@ class Mirror:
                           topic, lib.STOPPED_PROPERTY, props[lib.STOPPED_PROPERTY])
         if stopped != self.status["stopped_tables"]:
             self.status["stopped_tables"] = stopped
+
+    def drop_removed(self, spark, removed: List[str]) -> List[str]:
+        """With `--removed-tables drop`: drops (PURGE: the warehouse files go too, which a REST catalog's
+        plain DROP leaves behind unreferenced) the mirror and changelog tables the job's naming gives the
+        removed topics, never one a still-captured topic maps to; returns and records in the heartbeat
+        (dropped_tables) the tables it dropped. A table already gone is skipped. Called once the batch that
+        leaves the removed topics behind has committed, so no batch writes them again."""
+        if getattr(self.args, "removed_tables", "keep") != "drop":
+            return []
+        a = self.args
+        dropped = []
+        for topic, names in lib.removed_table_names(removed, getattr(a, "topics", None)):
+            for name in names:
+                table = f"{a.catalog}.{a.namespace}.{a.table_prefix}{name}"
+                if not spark.catalog.tableExists(table):
+                    continue
+                try:
+                    spark.sql(f"DROP TABLE IF EXISTS {table} PURGE")
+                except Exception as e:  # the other tables keep flowing; this one stays as with keep
+                    log.error("%s (topic %s removed from capture) was not dropped, drop it by hand "
+                              "(DROP TABLE %s PURGE): %s", table, topic, table, str(e).splitlines()[0][:300] if str(e) else type(e).__name__)
+                    continue
+                log.warning("dropped %s: its topic %s was removed from capture (--removed-tables drop)", table, topic)
+                dropped.append(table)
+        self.status["dropped_tables"] = self.status["dropped_tables"] + dropped
+        return dropped
 
     def test_kill_point(self, point: str, topic: str, batch_id: int) -> None:
         """Tests only (CDC_TEST_HOOKS=1, off by default): exits the job at a kill point named in the kill
@@ -495,7 +526,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 def run(spark, args: argparse.Namespace) -> int:
     """Runs the mirror until its query ends: the heartbeat thread, the query without the data-loss guard
-    while topics dropped from `--topics` are left behind, then the query that runs on."""
+    while topics dropped from `--topics` are left behind (then, with `--removed-tables drop`, their tables
+    dropped), then the query that runs on."""
     mirror = Mirror(args)
     current: Dict[str, Any] = {"query": None}
     stop = threading.Event()
@@ -517,6 +549,7 @@ def run(spark, args: argparse.Namespace) -> int:
                 query.stop()
                 mirror.stopped()
             log.info("batch %s (failOnDataLoss=false) left the removed topics behind", batch)
+            mirror.drop_removed(spark, dropped)
         current["query"] = query = start_query(spark, args, mirror)
         log.info("started query %s, checkpoint %s", query.id, args.checkpoint)
         query.awaitTermination()

@@ -22,6 +22,9 @@ export const CDC_HEARTBEAT_MAX_AGE_SECONDS = 60;
  * `s3a://` location on MinIO instead, which needs no volume.
  */
 export const CDC_CHECKPOINT_VOLUME_PATH = `${SPARK_HOME}/work-dir`;
+/** What the job does with the mirror and changelog of a table removed from capture (jobs/cdc_lib.py REMOVED_TABLES). */
+export const REMOVED_TABLES = ["keep", "drop"] as const;
+export type RemovedTables = (typeof REMOVED_TABLES)[number];
 
 export interface CdcJobSpecArgs {
     image: string;
@@ -56,6 +59,8 @@ export interface CdcJobSpecArgs {
     jobFiles: Record<string, string>;
     /** Tests only: the job obeys kill requests in CDC_TEST_KILL_FILE (CDC_TEST_HOOKS=1). Default: false. */
     testHooks?: boolean;
+    /** A table removed from `topics`: its mirror and changelog are kept or dropped (`--removed-tables`). Default: "keep". */
+    removedTables?: RemovedTables;
 }
 
 /** Where a test writes a kill request for the job (with testHooks): `{"point": "after-changelog" | "between-topics", "topic"?: string}`. */
@@ -152,6 +157,12 @@ function validate(args: CdcJobSpecArgs): void {
     for (const [table, cols] of Object.entries(args.primaryKeys)) {
         if (cols.length === 0) throw new SpecError(`cdcJob.primaryKeys.${table}`, "must name at least one column");
     }
+    if (args.removedTables !== undefined && !(REMOVED_TABLES as readonly string[]).includes(args.removedTables)) {
+        throw new SpecError("cdcJob.removedTables", `must be one of ${REMOVED_TABLES.join(", ")}, got ${JSON.stringify(args.removedTables)}`);
+    }
+    if (args.removedTables === "drop" && args.topicPattern) {
+        throw new SpecError("cdcJob.removedTables", "\"drop\" needs topics, not topicPattern (a pattern has no list a removed table leaves)");
+    }
     validateCheckpoint(args);
     for (const f of CDC_JOB_FILES) {
         if (!args.jobFiles[f]) throw new SpecError("cdcJob.jobFiles", `missing ${f}`);
@@ -172,6 +183,8 @@ function cdcJobArgs(args: CdcJobSpecArgs): string[] {
         "--trigger-seconds", String(args.triggerSeconds),
         "--job-name", args.jobName,
         "--heartbeat-file", CDC_HEARTBEAT_FILE,
+        // "keep" is the job's default: passed only for "drop", so a stack that keeps has the same command as before.
+        ...(args.removedTables === "drop" ? ["--removed-tables", "drop"] : []),
     ];
 }
 

@@ -516,6 +516,20 @@ def test_dropped_topics_are_those_of_the_checkpoint_the_subscription_lost():
     assert lib.dropped_topics(checkpoint, "dbserver1.public.items") == checkpoint
 
 
+def test_removed_table_names_are_the_jobs_names_of_the_removed_topics_and_never_a_live_ones():
+    users, orders = "dbserver1.public.users", "mysqlserver1.sales.orders"
+    assert lib.removed_table_names([orders, users], users) == \
+        [(orders, [lib.table_name(orders), lib.table_name(orders, "changelog")])]
+    assert lib.removed_table_names([orders], f"{orders},{users}") == []
+    assert lib.removed_table_names([], users) == []
+    # table_name folds case: a removed topic whose name a captured one shares keeps its tables.
+    assert lib.removed_table_names(["dbserver1.public.Users"], users) == []
+    # A removed topic named like another's changelog keeps only the name no captured topic has.
+    assert lib.removed_table_names(["dbserver1.public.users_changelog"], users) == \
+        [("dbserver1.public.users_changelog", ["dbserver1_public_users_changelog_changelog"])]
+    assert lib.REMOVED_TABLES == ("keep", "drop")
+
+
 def test_a_restart_reads_the_newest_committed_batch_and_any_batch_planned_after_it():
     offsets = ["8", "9", "10", "11", ".11.crc", ".12.5b0c.tmp"]
     commits = ["8", "9", "10", ".10.crc"]

@@ -237,6 +237,83 @@ def test_dropped_topics_get_one_query_without_the_data_loss_guard_then_the_usual
     assert removed == [f"tables removed from capture: {ORDERS}; their topics are no longer read"]
 
 
+def test_removed_tables_are_kept_unless_the_flag_says_drop_and_nothing_else_is_accepted(tmp_path, capsys):
+    assert _job_args(tmp_path).removed_tables == "keep"
+    assert _job_args(tmp_path, argv=["--topics", TOPIC, "--removed-tables", "drop"]).removed_tables == "drop"
+    with pytest.raises(SystemExit):
+        _job_args(tmp_path, argv=["--topics", TOPIC, "--removed-tables", "purge"])
+    assert "invalid choice: 'purge'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        _job_args(tmp_path, argv=["--topic-pattern", r"dbserver1\.[^.]+\.[^.]+", "--removed-tables", "drop"])
+    assert "--removed-tables drop needs --topics" in capsys.readouterr().err
+
+
+def test_with_drop_the_removed_tables_are_dropped_after_the_batch_without_them_before_the_usual_query(tmp_path, monkeypatch):
+    spark = StreamingSpark()
+    args = _job_args(tmp_path, argv=["--topics", TOPIC, "--removed-tables", "drop"])
+    monkeypatch.setattr(cdc_mirror, "removed_topics", lambda s, checkpoint, topics: [ORDERS])
+    monkeypatch.setattr(cdc_mirror, "wait_for_batch_without",
+                        lambda s, query, checkpoint, dropped: spark.events.append(("committed", query.id)) or "5")
+    monkeypatch.setattr(cdc_mirror.Mirror, "drop_removed", lambda self, s, removed: spark.events.append(("drop", removed)))
+    assert cdc_mirror.run(spark, args) == 0
+    assert [e[0] if e[0] == "start" else e[:2] for e in spark.events] == \
+        ["start", ("committed", "query-0"), ("stop", "query-0"), ("drop", [ORDERS]), "start", ("await", "query-1")]
+
+
+class CatalogSpark:
+    """spark.catalog.tableExists and spark.sql for DROP TABLE against a set of existing table names."""
+
+    def __init__(self, tables, fail=()):
+        self.tables, self.fail, self.statements = set(tables), set(fail), []
+        self.catalog = self
+
+    def tableExists(self, name):  # noqa: N802 (pyspark's name)
+        return name in self.tables
+
+    def sql(self, statement):
+        self.statements.append(statement)
+        table = re.match(r"DROP TABLE IF EXISTS (\S+) PURGE$", statement).group(1)
+        if table in self.fail:
+            raise RuntimeError(f"catalog refused {table}")
+        self.tables.discard(table)
+
+
+def test_drop_removed_drops_the_removed_topics_tables_once_and_records_them(caplog):
+    orders, changelog = "test.cdc.dbserver1_public_orders", "test.cdc.dbserver1_public_orders_changelog"
+    spark = CatalogSpark({MIRROR, CHANGELOG, orders, changelog, "test.cdc.other"})
+    keep = cdc_mirror.Mirror(_job_args_ns(removed_tables="keep"))
+    assert keep.drop_removed(spark, [ORDERS]) == [] and spark.statements == []
+    sink = cdc_mirror.Mirror(_job_args_ns(removed_tables="drop"))
+    with caplog.at_level(logging.INFO, logger="cdc_mirror"):
+        assert sink.drop_removed(spark, [ORDERS]) == [orders, changelog]
+    assert spark.tables == {MIRROR, CHANGELOG, "test.cdc.other"}
+    assert sink.status["dropped_tables"] == [orders, changelog]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"dropped {t}: its topic {ORDERS} was removed from capture (--removed-tables drop)" for t in (orders, changelog)]
+    # Again (a table already gone): nothing is dropped, no statement, no error.
+    spark.statements.clear()
+    assert sink.drop_removed(spark, [ORDERS]) == [] and spark.statements == []
+    assert sink.status["dropped_tables"] == [orders, changelog]
+    json.dumps(sink.status)  # what the heartbeat writes
+
+
+def test_a_table_the_catalog_refuses_to_drop_is_logged_with_the_way_out_and_the_others_still_go(caplog):
+    orders, changelog = "test.cdc.dbserver1_public_orders", "test.cdc.dbserver1_public_orders_changelog"
+    spark = CatalogSpark({orders, changelog}, fail={orders})
+    sink = cdc_mirror.Mirror(_job_args_ns(removed_tables="drop"))
+    with caplog.at_level(logging.INFO, logger="cdc_mirror"):
+        assert sink.drop_removed(spark, [ORDERS]) == [changelog]
+    assert spark.tables == {orders}
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors == [f"{orders} (topic {ORDERS} removed from capture) was not dropped, drop it by hand "
+                      f"(DROP TABLE {orders} PURGE): catalog refused {orders}"]
+
+
+def _job_args_ns(**over):
+    return argparse.Namespace(**{"catalog": "test", "namespace": "cdc", "table_prefix": "", "job_name": "t", "keys": {},
+                                 "topics": TOPIC, **over})
+
+
 def test_without_dropped_topics_or_with_a_topic_pattern_only_the_guarded_query_runs(tmp_path, monkeypatch):
     monkeypatch.setattr(cdc_mirror, "wait_for_batch_without", lambda *a: pytest.fail("no dropped topic to wait for"))
     monkeypatch.setattr(cdc_mirror, "removed_topics", lambda s, checkpoint, topics: [])

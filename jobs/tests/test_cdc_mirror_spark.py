@@ -448,3 +448,65 @@ def test_float_and_double_columns_are_float_and_double_and_a_legacy_string_mirro
     types = {f.name: f.dataType.simpleString() for f in spark.table("test.cdc.dbserver1_public_floats_legacy").schema.fields}
     assert (types["ratio"], types["score"]) == ("string", "string")
     assert [tuple(r) for r in spark.sql("SELECT id, ratio, score FROM test.cdc.dbserver1_public_floats_legacy").collect()] == [(1, "1.5", "0.1")]
+
+
+# --- A table removed from capture: its mirror and changelog kept (default) or dropped -------------------
+
+STAYS = "dbserver1.public.stays"
+LEAVES = "dbserver1.public.leaves"
+
+
+def _removed_table_run(spark, rate_checkpoint, prefix, removed_tables):
+    """Both topics mirrored, then a restart whose --topics lost LEAVES: the removed topics as the job finds
+    them in a checkpoint whose batches named both, then drop_removed as run() calls it once the batch
+    without them committed, then one more batch of STAYS. Returns the restarted sink."""
+    keys = {"public.stays": ["id"], "public.leaves": ["id"]}
+    u = lambda i, n: {"id": i, "name": n, "email": None}  # noqa: E731
+    src = lambda table, lsn: {**PG_SOURCE, "table": table, "lsn": lsn, "txId": lsn}  # noqa: E731
+    first = cdc_mirror.Mirror(_args(keys=keys, table_prefix=prefix, topics=f"{STAYS},{LEAVES}"))
+    first.started(f"query-{prefix}")
+    first(_batch(spark, [(STAYS, 0, KEY(1), envelope("c", None, u(1, "s1"), src("stays", 10), USERS_FIELDS)),
+                         (LEAVES, 0, KEY(1), envelope("c", None, u(1, "l1"), src("leaves", 11), USERS_FIELDS))]), 0)
+    path, _ = _kafka_checkpoint(spark, rate_checkpoint, lambda b: [STAYS, LEAVES])
+    try:
+        removed = cdc_mirror.removed_topics(spark, path, STAYS)
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+    assert removed == [LEAVES]
+    restarted = cdc_mirror.Mirror(_args(keys=keys, table_prefix=prefix, topics=STAYS, removed_tables=removed_tables))
+    restarted.started(f"query-{prefix}")
+    restarted.drop_removed(spark, removed)
+    restarted(_batch(spark, [(STAYS, 1, KEY(2), envelope("c", None, u(2, "s2"), src("stays", 20), USERS_FIELDS))]), 1)
+    return restarted
+
+
+def _tables(spark):
+    return {r.tableName for r in spark.sql("SHOW TABLES IN test.cdc").collect()}
+
+
+def test_with_drop_a_removed_tables_mirror_and_changelog_are_dropped_and_the_others_flow(spark, rate_checkpoint):
+    sink = _removed_table_run(spark, rate_checkpoint, "drop_", "drop")
+    gone = ["test.cdc.drop_dbserver1_public_leaves", "test.cdc.drop_dbserver1_public_leaves_changelog"]
+    assert not any(spark.catalog.tableExists(t) for t in gone)
+    assert sink.status["dropped_tables"] == gone
+    tables = _tables(spark)
+    assert {"drop_dbserver1_public_stays", "drop_dbserver1_public_stays_changelog"} <= tables
+    assert not {t for t in tables if t.startswith("drop_dbserver1_public_leaves")}
+    assert [tuple(r) for r in spark.sql("SELECT id, name FROM test.cdc.drop_dbserver1_public_stays ORDER BY id").collect()] == \
+        [(1, "s1"), (2, "s2")]
+    assert _log_count(spark, "test.cdc.drop_dbserver1_public_stays_changelog") == 2
+    # A restart that finds the tables gone (or no removed topic at all) drops nothing and fails nothing.
+    again = cdc_mirror.Mirror(_args(keys={}, table_prefix="drop_", topics=STAYS, removed_tables="drop"))
+    assert again.drop_removed(spark, [LEAVES]) == [] and again.drop_removed(spark, []) == []
+    assert again.status["dropped_tables"] == []
+    assert spark.catalog.tableExists("test.cdc.drop_dbserver1_public_stays")
+
+
+def test_by_default_a_removed_tables_mirror_and_changelog_are_kept_as_they_were(spark, rate_checkpoint):
+    sink = _removed_table_run(spark, rate_checkpoint, "keep_", "keep")
+    assert sink.status["dropped_tables"] == []
+    assert [tuple(r) for r in spark.sql("SELECT id, name FROM test.cdc.keep_dbserver1_public_leaves").collect()] == [(1, "l1")]
+    assert _log_count(spark, "test.cdc.keep_dbserver1_public_leaves_changelog") == 1
+    assert [r[0] for r in spark.sql("SELECT id FROM test.cdc.keep_dbserver1_public_stays ORDER BY id").collect()] == [1, 2]
+    # The job's own default, as parse_args gives it when the stack passes no flag.
+    assert cdc_mirror.parse_args(["--bootstrap-servers", "k:9092", "--topics", STAYS]).removed_tables == "keep"

@@ -5,9 +5,11 @@
 // mirrors appear with the existing rows. Removed: the config goes back to what it was; the connectors stop
 // capturing those tables, their mirrors are kept, and every other table keeps flowing. The other tables'
 // changelogs prove that nothing else was snapshotted again (no new `r` rows, no new rows at all).
+// With `lakehouse:cdcRemovedTables: drop`, a table added and removed again loses its mirror and changelog
+// (gone from Trino's SHOW TABLES) while the other tables keep flowing.
 // The expected rows are the ones this suite inserts; it restores the stack config and deletes its rows.
 import { strict as assert } from "assert";
-import { waitFor } from "../support/docker";
+import { logs, waitFor } from "../support/docker";
 import { SharedStack, sharedStack } from "../support/shared-stack";
 import { Sources, Table, sources } from "../support/sources";
 
@@ -16,7 +18,7 @@ const MY_ROWS = 300;
 /** Ids of the marker rows this suite writes into the stack's own tables (out of every other suite's range). */
 const MARK = 7_100_000;
 
-describe("capture changes on a running stack: tables added (snapshotted alone) and removed (mirror kept), by pulumi up", function () {
+describe("capture changes on a running stack: tables added (snapshotted alone) and removed (mirror kept, or dropped by config), by pulumi up", function () {
     this.timeout(1_800_000);
     let stack: SharedStack;
     let s: Sources;
@@ -50,6 +52,15 @@ describe("capture changes on a running stack: tables added (snapshotted alone) a
         return rows.map((r) => `${r[0]}:${r[1]}`).join(",");
     }
 
+    /** Waits until the marker row of every other table has reached `id` in its mirror. */
+    const markersMovedTo = (id: number) => waitFor(`the markers' key update to ${id} in every other mirror`, async () => {
+        for (const table of others()) {
+            const n = await s.trino(`SELECT count(*) FROM ${table.replace(/_changelog$/, "")} WHERE id = ${id}`);
+            if (Number(n[0][0]) === 0) return undefined;
+        }
+        return true;
+    }, 600_000, 3000);
+
     const expected = (n: number, label: string, extra: string[] = []) =>
         [...Array.from({ length: n }, (_, i) => `${i + 1}:${label} ${i + 1}`), ...extra].join(",");
 
@@ -79,9 +90,10 @@ describe("capture changes on a running stack: tables added (snapshotted alone) a
         if (!s) return;
         // The stack as the other suites expect it, whatever happened above.
         await s.restoreTables().catch(() => undefined);
+        await stack.pulumi("config", "rm", "lakehouse:cdcRemovedTables").catch(() => undefined);
         await stack.pulumi("up", "--yes", ...stack.policyPack).catch((e) => console.log(`      [capture-change] restoring the stack: ${(e as Error).message.slice(0, 400)}`));
-        await s.psql(markerSql("pg", (t) => `DELETE FROM ${t} WHERE id IN (${MARK}, ${MARK + 1});`) + "\nDROP TABLE IF EXISTS public.capture_it;").catch(() => undefined);
-        await s.mysql(markerSql("my", (t) => `DELETE FROM ${t} WHERE id IN (${MARK}, ${MARK + 1});`) + "\nDROP TABLE IF EXISTS sales.capture_it;").catch(() => undefined);
+        await s.psql(markerSql("pg", (t) => `DELETE FROM ${t} WHERE id IN (${MARK}, ${MARK + 1}, ${MARK + 2});`) + "\nDROP TABLE IF EXISTS public.capture_it;").catch(() => undefined);
+        await s.mysql(markerSql("my", (t) => `DELETE FROM ${t} WHERE id IN (${MARK}, ${MARK + 1}, ${MARK + 2});`) + "\nDROP TABLE IF EXISTS sales.capture_it;").catch(() => undefined);
     });
 
     let baseline: Record<string, Record<string, number>>;
@@ -135,13 +147,7 @@ describe("capture changes on a running stack: tables added (snapshotted alone) a
         await s.mysql(`INSERT INTO sales.capture_it VALUES (${MY_ROWS + 2}, 'late');`);
         await s.psql(markerSql("pg", (t) => `UPDATE ${t} SET id = ${MARK + 1} WHERE id = ${MARK};`));
         await s.mysql(markerSql("my", (t) => `UPDATE ${t} SET id = ${MARK + 1} WHERE id = ${MARK};`));
-        await waitFor("the markers' updates in every other mirror", async () => {
-            for (const table of others()) {
-                const n = await s.trino(`SELECT count(*) FROM ${table.replace(/_changelog$/, "")} WHERE id = ${MARK + 1}`);
-                if (Number(n[0][0]) === 0) return undefined;
-            }
-            return true;
-        }, 600_000, 3000);
+        await markersMovedTo(MARK + 1);
         assert.strictEqual(await mirrorRows(pgMirror), keptPg, "the removed Postgres table's mirror changed");
         assert.strictEqual(await mirrorRows(myMirror), keptMy, "the removed MySQL table's mirror changed");
         const after = await otherChangelogs();
@@ -151,5 +157,40 @@ describe("capture changes on a running stack: tables added (snapshotted alone) a
             const added = Object.values(after[table]).reduce((a, b) => a + b, 0) - Object.values(ops).reduce((a, b) => a + b, 0);
             assert.ok(added >= 1 && added <= 3, `${table}: ${added} new changelog rows for one key update`);
         }
+    });
+
+    it("with lakehouse:cdcRemovedTables drop, a table removed from capture loses its mirror and changelog and the others keep flowing", async () => {
+        const pgMirror = s.mirror("pg", "public", "capture_it");
+        const shown = async () => (await s.trino(`SHOW TABLES FROM ${s.ns.replace(/\.[^.]*$/, "")}`)).map((r) => String(r[0]));
+        const bare = (table: string) => table.split(".").pop()!;
+        // Captured again (its kept mirror takes the new snapshot), with drop set, and one change streamed
+        // through it, so that the job's checkpoint names its topic before it is removed.
+        await stack.pulumi("config", "set", "lakehouse:cdcRemovedTables", "drop");
+        await s.setTables("postgresTables", [...s.pg.tables, pgNew]);
+        await s.up("add with drop");
+        await s.psql(`INSERT INTO public.capture_it VALUES (${PG_ROWS + 3}, 'again');`);
+        await waitFor(`the new row in ${pgMirror}`, async () =>
+            Number((await s.trino(`SELECT count(*) FROM ${pgMirror} WHERE id = ${PG_ROWS + 3}`).catch(() => [[0]]))[0][0]) === 1, 600_000, 3000);
+        assert.ok((await shown()).includes(bare(pgMirror)));
+
+        await s.restoreTables();
+        await s.up("remove with drop");
+        await waitFor(`${pgMirror} and its changelog gone from SHOW TABLES`, async () => {
+            const tables = await shown();
+            return !tables.includes(bare(pgMirror)) && !tables.includes(`${bare(pgMirror)}_changelog`);
+        }, 600_000, 3000);
+        // The catalog forgets a table before PURGE has deleted its files; the job logs the drop after both.
+        const droppedLine = (table: string) => new RegExp(`dropped \\S+\\.${bare(table)}: its topic \\S+ was removed from capture`);
+        await waitFor(`the job's log line for each dropped table`, async () => {
+            const jobLog = await logs(stack.outputs.verifyTarget.cdc.container, 5000);
+            return [pgMirror, `${pgMirror}_changelog`].every((table) => droppedLine(table).test(jobLog)) || undefined;
+        }, 300_000, 2000);
+        // Every other table is still there and still flowing; the MySQL table removed earlier (keep) too.
+        const tables = await shown();
+        for (const table of others()) assert.ok(tables.includes(bare(table)) && tables.includes(bare(table).replace(/_changelog$/, "")), `${table} is gone`);
+        assert.ok(tables.includes(bare(s.mirror("my", "sales", "capture_it"))), "the MySQL table kept before was dropped");
+        await s.psql(markerSql("pg", (t) => `UPDATE ${t} SET id = ${MARK + 2} WHERE id = ${MARK + 1};`));
+        await s.mysql(markerSql("my", (t) => `UPDATE ${t} SET id = ${MARK + 2} WHERE id = ${MARK + 1};`));
+        await markersMovedTo(MARK + 2);
     });
 });

@@ -1,7 +1,9 @@
 // The CDC mirror job: its pure spec builder, and the component and its wiring into Lakehouse under mocks.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { CdcMirrorJob, IcebergCatalog, KafkaCluster, Lakehouse, ObjectStorage, S3A_PACKAGE_EXCLUDES, lakehouseArgsFromConfig, sparkS3aPackages } from "../../components";
+import {
+    CdcMirrorJob, CdcMirrorJobArgs, IcebergCatalog, KafkaCluster, Lakehouse, ObjectStorage, S3A_PACKAGE_EXCLUDES, lakehouseArgsFromConfig, readLakehouseConfig, sparkS3aPackages,
+} from "../../components";
 import {
     CDC_HEARTBEAT_FILE, CDC_JOB_DIR, CDC_JOB_FILES, CdcJobSpecArgs, cdcJobCommand, cdcJobSpec, parseS3aLocation, readCdcJobFiles,
 } from "../../components/specs/cdc-job";
@@ -182,6 +184,9 @@ describe("CDC mirror job", () => {
             ["a checkpoint bucket S3 would refuse", { checkpointBucket: "ck" }, /cdcJob\.checkpointBucket: must be a valid S3 bucket name/],
             ["an empty primary key", { primaryKeys: { "a.b": [] } }, /cdcJob\.primaryKeys\.a\.b/],
             ["a job name with spaces", { jobName: "my job" }, /cdcJob\.jobName/],
+            ["removed tables neither kept nor dropped", { removedTables: "purge" as never }, /cdcJob\.removedTables: must be one of keep, drop, got "purge"/],
+            ["dropping removed tables with a topic pattern", { topics: undefined, topicPattern: "x.*", removedTables: "drop" },
+                /cdcJob\.removedTables: "drop" needs topics, not topicPattern/],
         ] as [string, Partial<CdcJobSpecArgs>, RegExp][]) {
             it(`rejects ${what}`, () => assert.throws(() => cdcJobSpec(specArgs(over)), message));
         }
@@ -192,6 +197,30 @@ describe("CDC mirror job", () => {
                 { AWS_REGION: "us-east-1", PYTHONUNBUFFERED: "1", CDC_TEST_HOOKS: "1", CDC_TEST_KILL_FILE: "/tmp/cdc-test-kill.json" });
             assert.deepStrictEqual(lakehouseArgsFromConfig({ cdcTestHooks: true }).cdcJob, { testHooks: true });
             assert.strictEqual("cdcJob" in lakehouseArgsFromConfig({}), false);
+        });
+
+        it("passes --removed-tables drop only for drop: keep, the job's default, leaves the command as it was", () => {
+            const before = cdcJobCommand(specArgs());
+            assert.deepStrictEqual(cdcJobCommand(specArgs({ removedTables: "keep" })), before);
+            assert.strictEqual(before.includes("--removed-tables"), false);
+            const drop = cdcJobCommand(specArgs({ removedTables: "drop" }));
+            assert.strictEqual(argAfter(drop, "--removed-tables"), "drop");
+            assert.deepStrictEqual(drop.filter((x) => x !== "--removed-tables" && x !== "drop"), before);
+        });
+
+        it("stack config: lakehouse:cdcRemovedTables reaches the job's args; any other value is refused", () => {
+            const saved = pulumi.runtime.allConfig();
+            try {
+                pulumi.runtime.setConfig("lakehouse:cdcRemovedTables", "drop");
+                assert.deepStrictEqual(lakehouseArgsFromConfig(readLakehouseConfig()).cdcJob, { removedTables: "drop" });
+                pulumi.runtime.setConfig("lakehouse:cdcTestHooks", "true");
+                assert.deepStrictEqual(lakehouseArgsFromConfig(readLakehouseConfig()).cdcJob, { testHooks: true, removedTables: "drop" });
+                pulumi.runtime.setConfig("lakehouse:cdcRemovedTables", "purge");
+                assert.throws(() => readLakehouseConfig(), /^Error: lakehouse:cdcRemovedTables must be one of keep, drop, got "purge"$/);
+            } finally {
+                pulumi.runtime.setAllConfig(saved);
+            }
+            assert.strictEqual("cdcJob" in lakehouseArgsFromConfig(readLakehouseConfig()), false);
         });
 
         it("reads both job files from the repository's jobs folder", () => {
@@ -269,30 +298,35 @@ describe("CDC mirror job", () => {
             assert.ok(named(local, "cdc-container").dependsOn.includes("cdc-container-checkpoints"));
         });
 
-        it("fails at construction when an s3a:// checkpoint is in a bucket the storage does not make", async () => {
-            let error: Error | undefined;
-            await construct(() => {
-                const kafka = new KafkaCluster("kafka", { ...net });
-                const storage = new ObjectStorage("s3", { ...net });
-                const catalog = new IcebergCatalog("cat", { ...net, storage });
-                try {
-                    new CdcMirrorJob("cdc", { ...net, kafka, storage, catalog, topics: ["a.b.c"], checkpointLocation: "s3a://elsewhere/ckpt" });
-                } catch (e) { error = e as Error; }
-            });
-            assert.ok(error instanceof pulumi.ResourceError);
-            assert.match(error!.message, /cdc: invalid checkpointLocation: bucket elsewhere is not one of the storage's buckets \(warehouse, checkpoints, spark-test\)/);
-        });
-
-        it("fails at construction, naming the field, when both topics and a pattern are given", async () => {
+        /** Constructs the job with `over` beside a Kafka, MinIO and catalog; the error it threw and what was recorded. */
+        async function constructJob(over: Partial<CdcMirrorJobArgs>): Promise<{ error?: Error; records: RecordedResource[] }> {
             let error: Error | undefined;
             const records = await construct(() => {
                 const kafka = new KafkaCluster("kafka", { ...net });
                 const storage = new ObjectStorage("s3", { ...net });
                 const catalog = new IcebergCatalog("cat", { ...net, storage });
                 try {
-                    new CdcMirrorJob("cdc", { ...net, kafka, storage, catalog, topics: ["a.b.c"], topicPattern: "a\\..*" });
+                    new CdcMirrorJob("cdc", { ...net, kafka, storage, catalog, topics: ["a.b.c"], ...over });
                 } catch (e) { error = e as Error; }
             });
+            return { error, records };
+        }
+
+        it("fails at construction when an s3a:// checkpoint is in a bucket the storage does not make", async () => {
+            const { error } = await constructJob({ checkpointLocation: "s3a://elsewhere/ckpt" });
+            assert.ok(error instanceof pulumi.ResourceError);
+            assert.match(error!.message, /cdc: invalid checkpointLocation: bucket elsewhere is not one of the storage's buckets \(warehouse, checkpoints, spark-test\)/);
+        });
+
+        it("fails at construction, naming the field, for removedTables other than keep or drop", async () => {
+            const { error, records } = await constructJob({ removedTables: "delete" as never });
+            assert.ok(error instanceof pulumi.ResourceError);
+            assert.match(error!.message, /^cdc: invalid cdcJob\.removedTables: must be one of keep, drop, got "delete"$/);
+            assert.strictEqual(records.filter((x) => x.name.startsWith("cdc-")).length, 0);
+        });
+
+        it("fails at construction, naming the field, when both topics and a pattern are given", async () => {
+            const { error, records } = await constructJob({ topicPattern: "a\\..*" });
             assert.ok(error instanceof pulumi.ResourceError);
             assert.match(error!.message, /cdc: invalid topics: give either topics or topicPattern/);
             assert.strictEqual(records.filter((x) => x.name.startsWith("cdc-")).length, 0);
@@ -327,6 +361,12 @@ describe("CDC mirror job", () => {
             assert.strictEqual(ofType(off, "lakehouse:compute:CdcMirrorJob").length, 0);
             const none = await construct(() => new Lakehouse("lh", { postgres: false, mysql: false }));
             assert.strictEqual(ofType(none, "lakehouse:compute:CdcMirrorJob").length, 0);
+        });
+
+        it("keeps removed tables by default (no flag) and passes drop to the job when asked", async () => {
+            assert.strictEqual(named(r, "lh-cdc-job-container").inputs.command.includes("--removed-tables"), false);
+            const drop = await construct(() => new Lakehouse("lh", { imageSet: "local", ...lakehouseArgsFromConfig({ cdcRemovedTables: "drop" }) }));
+            assert.strictEqual(argAfter(named(drop, "lh-cdc-job-container").inputs.command, "--removed-tables"), "drop");
         });
 
         it("takes the user's settings over the defaults, and a pattern instead of the topic list", async () => {
