@@ -243,18 +243,18 @@ func readTopic(ctx context.Context, name string) (liveTopic, error) {
 				return fmt.Errorf("the replica count isn't the same across partitions %d != %d", live.replicationFactor, len(p.Replicas))
 			}
 		}
-		rcs, err := adm.DescribeTopicConfigs(ctx, name)
+		rc, err := describeConfigs(ctx, adm, name)
 		if err != nil {
 			return err
 		}
-		rc, err := rcs.On(name, nil)
-		if err != nil {
-			return err
+		live.config = map[string]string{}
+		if errors.Is(rc.Err, kerr.UnknownTopicOrPartition) {
+			// Upstream (sarama) ignores a per-resource error of DescribeConfigs and reads no config.
+			return nil
 		}
 		if rc.Err != nil {
 			return serverErr(rc.Err, rc.ErrMessage)
 		}
-		live.config = map[string]string{}
 		for _, c := range rc.Configs {
 			if isDefaultSource(c.Source) {
 				continue
@@ -267,6 +267,30 @@ func readTopic(ctx context.Context, name string) (liveTopic, error) {
 		return live, errTopicMissing
 	}
 	return live, err
+}
+
+// describeConfigs asks for a topic's configs. A broker that has not yet seen a topic the metadata
+// already lists answers UNKNOWN_TOPIC_OR_PARTITION ("This server does not host this topic-partition"),
+// seen right after creating several topics on three brokers: asked again for up to 10 s, it knows it.
+func describeConfigs(ctx context.Context, adm *kadm.Client, name string) (kadm.ResourceConfig, error) {
+	for attempt := 0; ; attempt++ {
+		rcs, err := adm.DescribeTopicConfigs(ctx, name)
+		if err != nil {
+			return kadm.ResourceConfig{}, err
+		}
+		rc, err := rcs.On(name, nil)
+		if err != nil {
+			return kadm.ResourceConfig{}, err
+		}
+		if !errors.Is(rc.Err, kerr.UnknownTopicOrPartition) || attempt >= 20 {
+			return rc, nil
+		}
+		select {
+		case <-ctx.Done():
+			return rc, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // isDefaultSource: upstream's isDefault leaves out Kafka's defaults and the brokers' static and

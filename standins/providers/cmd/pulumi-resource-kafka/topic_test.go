@@ -266,6 +266,43 @@ func TestLiveReadReportsPartitionsReplicationAndOnlyTheTopicsOwnConfig(t *testin
 	}
 }
 
+// Several topics created at once (as `pulumi up` does): a broker may list a new topic in its metadata
+// before another broker answers DescribeConfigs for it ("This server does not host this topic-partition").
+// Upstream reads no config then instead of failing; every create here must succeed, its config read back.
+func TestLiveTopicsCreatedAtOnceAllSucceedAndReadBackTheirConfig(t *testing.T) {
+	p := liveProvider(t, cluster.brokers)
+	const n = 6
+	ins := make([]resource.PropertyMap, n)
+	names := make([]string, n)
+	for i := range ins {
+		names[i] = fmt.Sprintf("%s-%d", topicName(t), i)
+		ins[i] = checked(t, p, nil, map[string]any{"name": names[i], "partitions": float64(3), "replicationFactor": float64(2),
+			"config": map[string]any{"retention.ms": "3600000"}})
+		name := names[i]
+		t.Cleanup(func() { _, _ = testAdminDelete(name) })
+	}
+	errs := make(chan error, n)
+	for i := range ins {
+		props := conformance.Struct(t, ins[i])
+		go func() {
+			_, err := p.Create(context.Background(), &pulumirpc.CreateRequest{Urn: conformance.URN(topicToken, fmt.Sprint("topic-", i)),
+				Type: topicToken, Properties: props})
+			errs <- err
+		}()
+	}
+	for range ins {
+		if err := <-errs; err != nil {
+			t.Errorf("create: %v", err)
+		}
+	}
+	for i, name := range names {
+		state, exists := read(t, p, name, ins[i], ins[i])
+		if !exists || configOf(state)["retention.ms"] != "3600000" {
+			t.Errorf("%s read back: exists %v, config %v", name, exists, configOf(state))
+		}
+	}
+}
+
 func TestLiveCreatingATopicThatExistsFails(t *testing.T) {
 	p := liveProvider(t, cluster.brokers)
 	name := topicName(t)
