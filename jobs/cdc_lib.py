@@ -684,7 +684,24 @@ def offset_log_topics(text: str, name: str) -> List[str]:
         json.loads(lines[1])
     except ValueError as e:
         raise CheckpointError(f"{name}: the offset log's metadata line is not JSON: {e}") from None
-    topics: set = set()
+    return sorted({topic for offsets in _offset_log_sources(lines, name) for topic in offsets})
+
+
+def offset_log_positions(text: str, name: str) -> Dict[str, int]:
+    """Per topic, the offset (summed over partitions) an offset-log file's Kafka source offsets end at: for the
+    newest committed batch, how far the job has read. Malformed files raise CheckpointError naming `name`."""
+    lines = text.split("\n")
+    offset_log_topics(text, name)
+    out: Dict[str, int] = {}
+    for offsets in _offset_log_sources(lines, name):
+        for topic, partitions in offsets.items():
+            out[topic] = out.get(topic, 0) + sum(o for o in partitions.values() if o >= 0)
+    return out
+
+
+def _offset_log_sources(lines: List[str], name: str) -> List[Dict[str, Dict[str, int]]]:
+    """The Kafka source offsets of an offset-log file's source lines ({topic: {partition: offset}})."""
+    out = []
     for number, line in enumerate(lines[2:], start=3):
         if line.strip() in ("", "-"):
             continue
@@ -697,8 +714,8 @@ def offset_log_topics(text: str, name: str) -> List[str]:
                 for partitions in offsets.values()):
             raise CheckpointError(f"{name}: line {number} is not a Kafka source offset "
                                   f"({{topic: {{partition: offset}}}}): {line[:120]!r}")
-        topics.update(offsets)
-    return sorted(topics)
+        out.append(offsets)
+    return out
 
 
 def newest_log_file(names: Iterable[str]) -> Optional[str]:

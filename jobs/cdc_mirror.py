@@ -33,7 +33,7 @@ import os
 import sys
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cdc_lib as lib  # noqa: E402
@@ -400,17 +400,28 @@ def is_commit_conflict(err: BaseException) -> bool:
     return any(m in str(err) for m in COMMIT_CONFLICTS)
 
 
-def heartbeat(current: Callable[[], Any], path: str, stop: threading.Event, status: dict, every: float = 5.0) -> None:
+def heartbeat(current: Callable[[], Any], path: str, stop: threading.Event, status: dict, every: float = 5.0,
+              checkpoint_read: Optional[Callable[[], Dict[str, int]]] = None) -> None:
     """Touches the heartbeat file while the current query (`current()`, None between queries) is active,
-    for the container's healthcheck."""
+    for the container's healthcheck. Its `read_offsets` are the furthest the query has read per topic: from
+    the checkpoint's newest committed batch (`checkpoint_read`) when the query starts, then from each
+    progress that names offsets. A restarted query has no progress until a batch runs, and a progress
+    without offsets must not make status count records read before it as pending."""
+    read: Dict[str, int] = {}
+    query_id = None
     while not stop.is_set():
         try:
             query = current()
             if query is not None and query.isActive and query.exception() is None:
+                if query.id != query_id:
+                    query_id = query.id
+                    read = dict(checkpoint_read() if checkpoint_read else {})
                 progress = query.lastProgress or {}
+                for topic, offset in lib.progress_read_offsets(progress).items():
+                    read[topic] = max(offset, read.get(topic, 0))
                 with open(path + ".tmp", "w") as f:
                     json.dump({"time": time.time(), "query_id": str(query.id), "batch_id": progress.get("batchId"),
-                               "read_offsets": lib.progress_read_offsets(progress), **status}, f)
+                               "read_offsets": read, **status}, f)
                 os.replace(path + ".tmp", path)
         except Exception as e:  # a failed probe must not kill the job
             log.warning("heartbeat: %s", e)
@@ -440,6 +451,22 @@ def newest_batch(spark, checkpoint: str, log_name: str = "offsets") -> Optional[
 
 def batch_topics(spark, checkpoint: str, batch: str) -> List[str]:
     """The Kafka topics the offset-log file of a batch names."""
+    text, name = offset_log_text(spark, checkpoint, batch)
+    return lib.offset_log_topics(text, name)
+
+
+def committed_read_offsets(spark, checkpoint: str) -> Dict[str, int]:
+    """Per topic, where the checkpoint's newest committed batch ended: how far the job had read when it
+    (re)started. None before the first commit."""
+    batch = newest_batch(spark, checkpoint, "commits")
+    if batch is None:
+        return {}
+    text, name = offset_log_text(spark, checkpoint, batch)
+    return lib.offset_log_positions(text, name)
+
+
+def offset_log_text(spark, checkpoint: str, batch: str) -> Tuple[str, str]:
+    """The text of a batch's offset-log file and its path (for errors)."""
     directory, fs = checkpoint_log(spark, checkpoint, "offsets")
     path = fs.makeQualified(spark._jvm.org.apache.hadoop.fs.Path(directory, batch))
     stream = fs.open(path)
@@ -451,7 +478,7 @@ def batch_topics(spark, checkpoint: str, batch: str) -> List[str]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise lib.CheckpointError(f"{path.toString()}: not UTF-8 text: {e}") from None
-    return lib.offset_log_topics(text, path.toString())
+    return text, path.toString()
 
 
 def removed_topics(spark, checkpoint: str, topics: str) -> List[str]:
@@ -531,7 +558,8 @@ def run(spark, args: argparse.Namespace) -> int:
     mirror = Mirror(args)
     current: Dict[str, Any] = {"query": None}
     stop = threading.Event()
-    beat = threading.Thread(target=heartbeat, args=(lambda: current["query"], args.heartbeat_file, stop, mirror.status),
+    beat = threading.Thread(target=heartbeat, args=(lambda: current["query"], args.heartbeat_file, stop, mirror.status, 5.0,
+                                                    lambda: committed_read_offsets(spark, args.checkpoint)),
                             daemon=True)
     beat.start()
     try:

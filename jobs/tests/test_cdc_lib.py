@@ -549,3 +549,10 @@ def test_progress_read_offsets_sums_each_topics_partitions_from_the_last_progres
     assert lib.progress_read_offsets({"sources": [{"endOffset": '{"a": {"0": 9}}'}]}) == {"a": 9}
     assert lib.progress_read_offsets(None) == {}
     assert lib.progress_read_offsets({"sources": [{"endOffset": None}]}) == {}
+
+
+def test_offset_log_positions_sum_each_topics_partitions_of_the_batch():
+    text = "v1\n" + json.dumps({"batchWatermarkMs": 0}) + "\n" + json.dumps({"a.b.c": {"0": 7, "1": 5}, "a.b.d": {"0": 2}})
+    assert lib.offset_log_positions(text, "offsets/4") == {"a.b.c": 12, "a.b.d": 2}
+    with pytest.raises(lib.CheckpointError, match="offsets/5: line 3 is not a Kafka source offset"):
+        lib.offset_log_positions("v1\n{}\n[1]", "offsets/5")

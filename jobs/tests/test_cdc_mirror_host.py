@@ -385,6 +385,56 @@ def test_the_heartbeat_follows_the_current_query_and_writes_nothing_without_one(
         beat.join()
 
 
+def test_the_heartbeats_read_offsets_start_at_the_checkpoint_and_never_go_back_on_a_progress_without_offsets(tmp_path):
+    # make status counts a topic's records up to these offsets as read (tombstones included): a restarted
+    # query has no progress until a batch runs, and an idle progress may carry no offsets.
+    import threading
+    import time
+
+    path = str(tmp_path / "heartbeat")
+    query = FakeQuery([], 0, None)
+    query.lastProgress = None
+    current = {"query": query}
+    stop = threading.Event()
+    reads = []
+
+    def checkpoint_read():
+        reads.append(1)
+        return {ORDERS: 10, TOPIC: 3}
+
+    def beat_until(expected):
+        deadline = time.time() + 5
+        written = None
+        while time.time() < deadline:
+            try:
+                with open(path) as f:
+                    written = json.load(f)
+                if written["read_offsets"] == expected and written["query_id"] == current["query"].id:
+                    return written
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.01)
+        raise AssertionError(f"heartbeat {written}, expected read_offsets {expected}")
+
+    beat = threading.Thread(target=cdc_mirror.heartbeat, args=(lambda: current["query"], path, stop, {}, 0.01, checkpoint_read))
+    beat.start()
+    try:
+        beat_until({ORDERS: 10, TOPIC: 3})
+        query.lastProgress = {"batchId": 7, "sources": [{"endOffset": json.dumps({TOPIC: {"0": 5}})}]}
+        beat_until({ORDERS: 10, TOPIC: 5})
+        query.lastProgress = {"batchId": 7, "sources": [{"endOffset": None}]}
+        time.sleep(0.1)
+        beat_until({ORDERS: 10, TOPIC: 5})
+        assert len(reads) == 1, "the checkpoint is read once per query"
+        current["query"] = FakeQuery([], 1, None)
+        current["query"].lastProgress = None
+        beat_until({ORDERS: 10, TOPIC: 3})
+        assert len(reads) == 2
+    finally:
+        stop.set()
+        beat.join()
+
+
 def test_a_query_that_fails_after_committing_a_batch_without_the_dropped_topics_ends_the_wait(monkeypatch, caplog):
     # Spark 4.1.1 fails the progress report of a batch run again from the offset log, after its commit.
     monkeypatch.setattr(cdc_mirror, "newest_batch", lambda *a: "5")
