@@ -285,33 +285,10 @@ export interface KubeMinioArgs {
 export function minioObjects(args: KubeMinioArgs): KubeObject[] {
     const name = args.name ?? "minio";
     const spec = minioSpec({ image: args.image, hostname: name, apiHostPort: MINIO_API_PORT, consoleHostPort: MINIO_CONSOLE_PORT, bindIp: "127.0.0.1" });
-    const labels = { app: name, [K8S_ROLE_LABEL]: spec.role };
-    const ports = [{ name: "s3", port: MINIO_API_PORT }, { name: "console", port: MINIO_CONSOLE_PORT }];
-    return [
-        { apiVersion: "v1", kind: "Service", metadata: { name, namespace: args.namespace, labels }, spec: { selector: labels, ports } },
-        {
-            apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name, namespace: args.namespace, labels },
-            spec: {
-                serviceName: name, replicas: 1, selector: { matchLabels: labels },
-                persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Retain" },
-                template: {
-                    metadata: { labels },
-                    spec: {
-                        enableServiceLinks: false,
-                        // None of these pods talks to the API server: no service-account token in them (least
-                        // privilege), and none shadowing a Secret volume on /run/secrets (MinIO's files).
-                        automountServiceAccountToken: false,
-                        containers: [podContainer(spec, { name: "minio", ports, secretName: args.secretName, memory: { request: "256Mi", limit: "1Gi" } })],
-                        volumes: secretFileVolumes(spec, args.secretName).volumes,
-                    },
-                },
-                volumeClaimTemplates: spec.volumes.map((v) => ({
-                    metadata: { name: v.role },
-                    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: args.storage ?? "2Gi" } } },
-                })),
-            },
-        },
-    ];
+    return singleReplicaObjects(spec, {
+        ...args, name, storage: args.storage ?? "2Gi",
+        ports: [{ name: "s3", port: MINIO_API_PORT }, { name: "console", port: MINIO_CONSOLE_PORT }],
+    });
 }
 
 export interface KubeConnectArgs {
@@ -421,13 +398,13 @@ export interface KubeMySqlArgs extends KubeDatabaseArgs {
 }
 
 /**
- * A source database as a one-replica StatefulSet from its Docker spec (server settings as args, the
- * password as a root-only file from the Secret, its volume), behind a Service that connectors use as
- * database.hostname.
+ * A one-replica StatefulSet from a Docker spec (server settings as args, passwords as root-only files from
+ * the Secret, its volume, no service-account token), behind a Service of the same name: MinIO and the
+ * source databases (whose Service connectors use as database.hostname).
  */
-function databaseObjects(spec: ContainerSpec, args: KubeDatabaseArgs & { name: string; port: number; extraEnv?: Record<string, unknown>[] }): KubeObject[] {
+function singleReplicaObjects(spec: ContainerSpec, args: KubeDatabaseArgs & { name: string; ports: { name: string; port: number }[]; extraEnv?: Record<string, unknown>[] }): KubeObject[] {
     const labels = { app: args.name, [K8S_ROLE_LABEL]: spec.role };
-    const ports = [{ name: spec.role, port: args.port }];
+    const ports = args.ports;
     const container = podContainer(spec, { name: spec.role, ports, secretName: args.secretName, extraEnv: args.extraEnv, memory: { request: "256Mi", limit: "1Gi" } });
     return [
         { apiVersion: "v1", kind: "Service", metadata: { name: args.name, namespace: args.namespace, labels }, spec: { selector: labels, ports } },
@@ -454,7 +431,7 @@ function databaseObjects(spec: ContainerSpec, args: KubeDatabaseArgs & { name: s
     ];
 }
 
-/** The Postgres source (wal_level=logical) on the cluster; see databaseObjects. */
+/** The Postgres source (wal_level=logical) on the cluster; see singleReplicaObjects. */
 export function postgresObjects(args: KubePostgresArgs): KubeObject[] {
     const name = args.name ?? "postgres";
     const spec = postgresSpec({
@@ -462,12 +439,12 @@ export function postgresObjects(args: KubePostgresArgs): KubeObject[] {
         bindIp: "127.0.0.1", maxReplicationSlots: args.maxReplicationSlots ?? 10, maxWalSenders: args.maxWalSenders ?? 10,
     });
     // initdb wants an empty directory: the volume's root holds lost+found on some provisioners.
-    return databaseObjects(spec, { ...args, name, port: POSTGRES_PORT, extraEnv: [{ name: "PGDATA", value: `${spec.volumes[0].containerPath}/pgdata` }] });
+    return singleReplicaObjects(spec, { ...args, name, ports: [{ name: spec.role, port: POSTGRES_PORT }], extraEnv: [{ name: "PGDATA", value: `${spec.volumes[0].containerPath}/pgdata` }] });
 }
 
-/** The MySQL source (row binlog, full row images, its server id) on the cluster; see databaseObjects. */
+/** The MySQL source (row binlog, full row images, its server id) on the cluster; see singleReplicaObjects. */
 export function mySqlObjects(args: KubeMySqlArgs): KubeObject[] {
     const name = args.name ?? "mysql";
     const spec = mySqlSpec({ image: args.image, hostname: name, databases: args.databases, serverId: args.serverId ?? 1, hostPort: MYSQL_PORT, bindIp: "127.0.0.1" });
-    return databaseObjects(spec, { ...args, name, port: MYSQL_PORT });
+    return singleReplicaObjects(spec, { ...args, name, ports: [{ name: spec.role, port: MYSQL_PORT }] });
 }
