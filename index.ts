@@ -13,7 +13,7 @@ function onDocker() {
     };
 }
 
-/** Phase 2 of issue 17: Kafka, MinIO, Connect and the Postgres and MySQL sources with their connectors so far (docs/kubernetes.md). */
+/** Phase 2 of issue 17: Kafka, MinIO with its buckets, the Iceberg catalog, Connect and the Postgres and MySQL sources with their connectors so far (docs/kubernetes.md). */
 function onKubernetes() {
     // Loaded only on this platform, so Docker stacks never load @pulumi/kubernetes.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

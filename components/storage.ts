@@ -155,16 +155,29 @@ export class ObjectStorage extends LakehouseComponent {
             this.grants[consumer] = root;
             return root;
         }
-        const userName = `${this.namePrefix}-${consumer}`;
-        const secret = passwordOrGenerated(this.childName(`${consumer}-secret`), undefined, this.childOpts());
-        const opts = this.childOpts({ provider: this.provider, dependsOn: [this.container, ...wanted.map((b) => this.buckets[b])] });
-        const user = new minio.IamUser(this.childName(`${consumer}-user`), { name: userName, secret, forceDestroy: true }, opts);
-        const policy = new minio.IamPolicy(this.childName(`${consumer}-policy`), { name: userName, policy: consumerPolicy(wanted) }, opts);
-        const attachment = new minio.IamUserPolicyAttachment(this.childName(`${consumer}-grant`), {
-            userName: user.name, policyName: policy.name,
-        }, this.childOpts({ provider: this.provider, dependsOn: [user, policy] }));
-        const creds = { accessKey: pulumi.secret(user.name), secretKey: secret, ready: [attachment], buckets: wanted };
+        const creds = minioConsumer({
+            resourcePrefix: this.childName(consumer), userName: `${this.namePrefix}-${consumer}`, buckets: wanted, parent: this, provider: this.provider,
+            dependsOn: [this.container, ...wanted.map((b) => this.buckets[b])],
+        });
         this.grants[consumer] = creds;
         return creds;
     }
+}
+
+/**
+ * A MinIO user (a generated secret key) with a policy granting read/write on exactly `buckets`
+ * (consumerPolicy), as resources `<resourcePrefix>-secret|-user|-policy|-grant`; its credentials are
+ * usable once `ready`. Both platforms' consumers get theirs from here.
+ */
+export function minioConsumer(args: {
+    resourcePrefix: string; userName: string; buckets: string[]; parent: pulumi.Resource; provider: minio.Provider; dependsOn: pulumi.Resource[];
+}): StorageCredentials {
+    const secret = passwordOrGenerated(`${args.resourcePrefix}-secret`, undefined, { parent: args.parent });
+    const opts = { parent: args.parent, provider: args.provider, dependsOn: args.dependsOn };
+    const user = new minio.IamUser(`${args.resourcePrefix}-user`, { name: args.userName, secret, forceDestroy: true }, opts);
+    const policy = new minio.IamPolicy(`${args.resourcePrefix}-policy`, { name: args.userName, policy: consumerPolicy(args.buckets) }, opts);
+    const attachment = new minio.IamUserPolicyAttachment(`${args.resourcePrefix}-grant`, {
+        userName: user.name, policyName: policy.name,
+    }, { parent: args.parent, provider: args.provider, dependsOn: [user, policy] });
+    return { accessKey: pulumi.secret(user.name), secretKey: secret, ready: [attachment], buckets: args.buckets };
 }

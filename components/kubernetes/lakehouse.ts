@@ -1,9 +1,12 @@
 // The lakehouse on Kubernetes (platform "kubernetes", phase 2 of issue 17): Kafka (KRaft StatefulSet),
-// MinIO and Kafka Connect (distributed) rendered by components/specs/kubernetes.ts, created through the
-// upstream @pulumi/kubernetes provider. Sources, catalog, engines and the CDC job follow (docs/kubernetes.md).
+// MinIO, the Iceberg REST catalog, Kafka Connect (distributed) and the Postgres and MySQL sources rendered
+// by components/specs/kubernetes.ts, created through the upstream @pulumi/kubernetes provider; buckets and
+// the catalog's MinIO user through the minio provider, topics through the kafka provider, connectors
+// through the Connector resource. Engines and the CDC job follow (docs/kubernetes.md).
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as kafkaProvider from "@pulumi/kafka";
+import * as minioProvider from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import { LakehouseComponent } from "../base";
@@ -12,8 +15,11 @@ import { passwordOrGenerated } from "../secrets";
 import { DEV_CLUSTER_ID } from "../kafka";
 import { DEFAULT_MYSQL_TABLES, schemaHistoryTopic } from "../mysql";
 import { DEFAULT_POSTGRES_TABLES } from "../postgres";
+import { minioConsumer } from "../storage";
 import { KafkaTopics, TopicSpec } from "../topics";
 import {
+    CATALOG_PORT, DEFAULT_CATALOG_NODE_PORT, DEFAULT_MINIO_NODE_PORT, KubeCatalogArgs, MINIO_API_PORT, SpecError, catalogObjects, catalogSecretTemplates,
+    fillSecretRefs, validateBucket,
     DEFAULT_CONNECT_NODE_PORT, KubeObject, POSTGRES_PORT, TableSpec, connectObjects, connectSecretReference,
     MYSQL_PORT, kafkaObjects, kubeBootstrap, kubeExternalBootstrap, minioObjects, mySqlObjects, mySqlSetupSql, mysqlRootArgs,
     postgresCdcRoleSql, postgresObjects, postgresTableSql, psqlArgs,
@@ -65,6 +71,15 @@ export interface KubernetesLakehouseArgs {
     mysql?: { tables?: TableSpec[]; rootPassword?: pulumi.Input<string>; cdcPassword?: pulumi.Input<string> } | false;
     /** Debezium topic prefix of the MySQL source. Default: "mysqlserver1". */
     mysqlTopicPrefix?: string;
+    /** Iceberg warehouse bucket, created through the minio provider on MinIO's NodePort. Default: "warehouse". */
+    warehouseBucket?: string;
+    /** Bucket of the CDC job's Spark checkpoints. Default: "checkpoints". */
+    checkpointBucket?: string;
+    /**
+     * The Iceberg REST catalog on the warehouse bucket, with a MinIO user of its own granted that bucket
+     * only, or false for none (and no buckets). Default: on.
+     */
+    catalog?: boolean;
 }
 
 /** The API server's host in a kubeconfig file (its current context's cluster), or undefined. */
@@ -98,6 +113,10 @@ export class KubernetesLakehouse extends LakehouseComponent {
     public readonly mySqlConnector?: Connector;
     private readonly namespaceName: string;
     public readonly topics?: KafkaTopics;
+    /** The minio provider on MinIO's NodePort (with the root key), when the catalog is on. */
+    public readonly minioProvider?: minioProvider.Provider;
+    public readonly buckets: Record<string, minioProvider.S3Bucket> = {};
+    public readonly catalog?: k8s.apps.v1.StatefulSet;
 
     constructor(name: string, args: KubernetesLakehouseArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:kubernetes:Lakehouse", name, opts);
@@ -157,10 +176,50 @@ export class KubernetesLakehouse extends LakehouseComponent {
         this.connect = connect.find((r): r is k8s.apps.v1.Deployment => r instanceof k8s.apps.v1.Deployment)!;
 
         const nodeAddress = args.nodeAddress ?? kubeconfigServerHost(args.kubeconfig ?? process.env.KUBECONFIG);
-        if (pgArgs || myArgs) {
-            if (!nodeAddress) {
-                this.invalid("nodeAddress", "is needed for the kafka provider and the Connector outside the cluster, and the kubeconfig names no single API server to take it from");
+        const withCatalog = args.catalog !== false;
+        if ((pgArgs || myArgs || withCatalog) && !nodeAddress) {
+            this.invalid("nodeAddress", "is needed for the kafka provider and the Connector (and the minio provider) outside the cluster, and the kubeconfig names no single API server to take it from");
+        }
+
+        if (withCatalog) {
+            const warehouse = args.warehouseBucket ?? "warehouse";
+            const checkpoints = args.checkpointBucket ?? "checkpoints";
+            this.spec(() => {
+                validateBucket("warehouseBucket", warehouse);
+                validateBucket("checkpointBucket", checkpoints);
+                if (warehouse === checkpoints) throw new SpecError("checkpointBucket", `must differ from the warehouse bucket (${warehouse})`);
+            });
+            // Buckets and users through MinIO's NodePort with the root key, which only this provider holds.
+            this.minioProvider = new minioProvider.Provider(this.childName("minio-provider"), {
+                minioServer: `${nodeAddress}:${DEFAULT_MINIO_NODE_PORT}`, minioUser: rootUser, minioPassword: rootPassword,
+                minioSsl: false, minioRegion: "us-east-1",
+            }, { parent: this, dependsOn: minio });
+            const onMinio = (deps: pulumi.Resource[] = []) => ({ parent: this, provider: this.minioProvider, dependsOn: [...minio, ...deps] });
+            for (const bucket of [warehouse, checkpoints]) {
+                // Deleted with its objects: the volume under it goes with the stack too (PVC retention Delete).
+                this.buckets[bucket] = new minioProvider.S3Bucket(this.childName(`bucket-${bucket}`), { bucket, forceDestroy: true }, onMinio());
             }
+            // The catalog's own MinIO user, granted the warehouse bucket only (as on Docker).
+            const creds = minioConsumer({
+                resourcePrefix: this.childName("catalog"), userName: `${nsName}-catalog`, buckets: [warehouse], parent: this,
+                provider: this.minioProvider, dependsOn: [...minio, this.buckets[warehouse]],
+            });
+            const catalogArgs: KubeCatalogArgs = {
+                namespace: nsName, image: imageFor("icebergRest", imageSet), secretName: "iceberg-rest-credentials",
+                s3Endpoint: `http://minio:${MINIO_API_PORT}`, warehouseBucket: warehouse,
+            };
+            // Its credentials file, filled in with the user's key, as the one key of its Secret.
+            const templates = this.spec(() => catalogSecretTemplates(catalogArgs));
+            const catalogSecret = new k8s.core.v1.Secret(this.childName("iceberg-rest-credentials"), {
+                metadata: { name: catalogArgs.secretName, namespace: nsName },
+                stringData: Object.fromEntries(Object.entries(templates).map(([key, template]) => [key,
+                    pulumi.secret(pulumi.all([creds.accessKey, creds.secretKey]).apply(([accessKey, secretKey]) => fillSecretRefs(template, { accessKey, secretKey })))])),
+            }, inNs());
+            this.catalog = this.render("iceberg-rest", this.spec(() => catalogObjects(catalogArgs)), inNs([catalogSecret, ...creds.ready, this.buckets[warehouse], ...minio]))
+                .find((r): r is k8s.apps.v1.StatefulSet => r instanceof k8s.apps.v1.StatefulSet)!;
+        }
+
+        if (pgArgs || myArgs) {
             const kubectl = [args.kubectl ?? "kubectl", ...(args.kubeconfig ? ["--kubeconfig", args.kubeconfig] : []), "-n", nsName];
             const cdcUser = "debezium";
             const topics: TopicSpec[] = [];
@@ -229,6 +288,8 @@ export class KubernetesLakehouse extends LakehouseComponent {
             kafka: this.bootstrapServers,
             connect: pulumi.interpolate`http://connect.${this.namespace}.svc:8083`,
             minio: pulumi.interpolate`http://minio.${this.namespace}.svc:9000`,
+            ...(withCatalog ? { catalog: pulumi.interpolate`http://iceberg-rest.${this.namespace}.svc:${CATALOG_PORT}` } : {}),
+            ...(withCatalog && nodeAddress ? { catalogFromHost: `http://${nodeAddress}:${DEFAULT_CATALOG_NODE_PORT}`, minioFromHost: `http://${nodeAddress}:${DEFAULT_MINIO_NODE_PORT}` } : {}),
             ...(nodeAddress ? { connectFromHost: `http://${nodeAddress}:${DEFAULT_CONNECT_NODE_PORT}`, kafkaFromHost: kubeExternalBootstrap(nodeAddress, brokerCount).join(",") } : {}),
         };
         this.registerOutputs({ endpoints: this.endpoints, brokerCount });

@@ -9,7 +9,8 @@ import {
 import { MYSQL_PORT, mySqlSpec } from "./mysql";
 import { POSTGRES_PORT, postgresSpec } from "./postgres";
 import { MINIO_API_PORT, MINIO_CONSOLE_PORT, minioSpec } from "./storage";
-import { ContainerSpec, HealthcheckSpec, SECRETS_DIR, SECRET_FILE_MODE, SpecError } from "./types";
+import { CATALOG_PORT, catalogSpec } from "./catalog";
+import { ContainerSpec, HealthcheckSpec, SECRETS_DIR, SECRET_FILE_MODE, SecretFileSpec, SpecError } from "./types";
 
 /** The platforms a lakehouse renders to. */
 export type Platform = "docker" | "kubernetes";
@@ -69,18 +70,37 @@ function envList(spec: ContainerSpec, secretName: string | undefined, extra: Rec
 export const SECRET_FILES_VOLUME = "secret-files";
 
 /**
+ * The Secret key a spec's secret file comes from: the secret's own key when the file is exactly
+ * `${SECRET:<key>}`, else (a template such as an AWS credentials file) the file's name, under which the
+ * caller stores the filled-in file (fillSecretRefs).
+ */
+export function secretFileKey(f: SecretFileSpec): string {
+    const single = /^\$\{SECRET:([A-Za-z0-9_]+)\}$/.exec(f.content)?.[1];
+    if (single) return single;
+    const name = path.posix.basename(f.file);
+    if (!/^[-._a-zA-Z0-9]+$/.test(name)) throw new SpecError("secretFiles", `${f.file}: its name is not a Secret key`);
+    return name;
+}
+
+/** A secret file's content with each `${SECRET:<key>}` replaced by `values[key]` (every key named must be given). */
+export function fillSecretRefs(content: string, values: Record<string, string>): string {
+    return content.replace(/\$\{SECRET:([A-Za-z0-9_]+)\}/g, (_m, key: string) => {
+        if (values[key] === undefined) throw new SpecError("secretFiles", `no value for \${SECRET:${key}}`);
+        return values[key];
+    });
+}
+
+/**
  * The spec's secret files as one Secret volume mounted on /run/secrets: each file is one key of the Secret
- * (its content must be exactly `${SECRET:<key>}`), with the file's mode. Empty when the spec has none.
+ * (secretFileKey), with the file's mode. Empty when the spec has none.
  */
 export function secretFileVolumes(spec: ContainerSpec, secretName: string | undefined): { volumes: Record<string, unknown>[]; mounts: Record<string, unknown>[] } {
     const files = spec.secretFiles ?? [];
     if (files.length === 0) return { volumes: [], mounts: [] };
     if (!secretName) throw new SpecError("secretName", `${spec.hostname} has secret files and no Secret`);
     const items = files.map((f) => {
-        const key = /^\$\{SECRET:([A-Za-z0-9_]+)\}$/.exec(f.content)?.[1];
-        if (!key) throw new SpecError("secretFiles", `${f.file}: only a file holding one secret's value can come from a Secret`);
         if (path.posix.dirname(f.file) !== SECRETS_DIR) throw new SpecError("secretFiles", `${f.file} is not in ${SECRETS_DIR}`);
-        return { key, path: path.posix.basename(f.file), mode: parseInt(f.permissions ?? SECRET_FILE_MODE, 8) };
+        return { key: secretFileKey(f), path: path.posix.basename(f.file), mode: parseInt(f.permissions ?? SECRET_FILE_MODE, 8) };
     });
     return {
         volumes: [{ name: SECRET_FILES_VOLUME, secret: { secretName, items } }],
@@ -279,16 +299,66 @@ export interface KubeMinioArgs {
     /** Service and StatefulSet name. Default: "minio". */
     name?: string;
     storage?: string;
+    /** NodePort of the S3 API, for the minio provider outside the cluster (buckets, users). Default: 30900. */
+    nodePort?: number;
 }
 
-/** MinIO as a one-replica StatefulSet with its volume, behind a Service on 9000 (S3) and 9001 (console). */
+/** MinIO's S3 API on every node, for the minio provider outside the cluster. */
+export const DEFAULT_MINIO_NODE_PORT = 30900;
+
+/**
+ * MinIO as a one-replica StatefulSet with its volume, behind a Service on 9000 (S3) and 9001 (console);
+ * the S3 port is also published on every node (Service `minio-nodeport`; the console is not).
+ */
 export function minioObjects(args: KubeMinioArgs): KubeObject[] {
     const name = args.name ?? "minio";
     const spec = minioSpec({ image: args.image, hostname: name, apiHostPort: MINIO_API_PORT, consoleHostPort: MINIO_CONSOLE_PORT, bindIp: "127.0.0.1" });
     return singleReplicaObjects(spec, {
         ...args, name, storage: args.storage ?? "2Gi",
         ports: [{ name: "s3", port: MINIO_API_PORT }, { name: "console", port: MINIO_CONSOLE_PORT }],
+        nodePorts: { s3: args.nodePort ?? DEFAULT_MINIO_NODE_PORT },
     });
+}
+
+export interface KubeCatalogArgs {
+    namespace: string;
+    image: string;
+    /** Secret holding the catalog's S3 credentials file under key `aws-credentials` (secretFileKey). */
+    secretName: string;
+    /** MinIO's S3 endpoint inside the namespace, e.g. http://minio:9000. */
+    s3Endpoint: string;
+    warehouseBucket: string;
+    /** Service and StatefulSet name. Default: "iceberg-rest". */
+    name?: string;
+    storage?: string;
+    /** NodePort of the REST API, for clients outside the cluster. Default: 30181. */
+    nodePort?: number;
+}
+
+/** The Iceberg REST catalog's API on every node. */
+export const DEFAULT_CATALOG_NODE_PORT = 30181;
+
+/**
+ * The Iceberg REST catalog as a one-replica StatefulSet: the Docker spec (its SQLite database on the
+ * volume, S3FileIO on MinIO with the catalog's own key from a credentials file in its Secret).
+ */
+export function catalogObjects(args: KubeCatalogArgs): KubeObject[] {
+    const name = args.name ?? "iceberg-rest";
+    return singleReplicaObjects(kubeCatalogSpec(args), {
+        ...args, name, ports: [{ name: "rest", port: CATALOG_PORT }], nodePorts: { rest: args.nodePort ?? DEFAULT_CATALOG_NODE_PORT },
+    });
+}
+
+function kubeCatalogSpec(args: KubeCatalogArgs): ContainerSpec {
+    return catalogSpec({
+        image: args.image, hostname: args.name ?? "iceberg-rest", s3Endpoint: args.s3Endpoint, warehouseBucket: args.warehouseBucket,
+        hostPort: CATALOG_PORT, bindIp: "127.0.0.1",
+    });
+}
+
+/** The catalog's secret files as the keys of its Secret (secretFileKey) with their templates, to fill with fillSecretRefs. */
+export function catalogSecretTemplates(args: KubeCatalogArgs): Record<string, string> {
+    return Object.fromEntries((kubeCatalogSpec(args).secretFiles ?? []).map((f) => [secretFileKey(f), f.content]));
 }
 
 export interface KubeConnectArgs {
@@ -402,12 +472,28 @@ export interface KubeMySqlArgs extends KubeDatabaseArgs {
  * the Secret, its volume, no service-account token), behind a Service of the same name: MinIO and the
  * source databases (whose Service connectors use as database.hostname).
  */
-function singleReplicaObjects(spec: ContainerSpec, args: KubeDatabaseArgs & { name: string; ports: { name: string; port: number }[]; extraEnv?: Record<string, unknown>[] }): KubeObject[] {
+function singleReplicaObjects(spec: ContainerSpec, args: KubeDatabaseArgs & {
+    name: string; ports: { name: string; port: number }[]; extraEnv?: Record<string, unknown>[];
+    /** Ports also published on every node (by port name): the Service is then a NodePort one. */
+    nodePorts?: Record<string, number>;
+}): KubeObject[] {
     const labels = { app: args.name, [K8S_ROLE_LABEL]: spec.role };
     const ports = args.ports;
     const container = podContainer(spec, { name: spec.role, ports, secretName: args.secretName, extraEnv: args.extraEnv, memory: { request: "256Mi", limit: "1Gi" } });
+    const nodePorts = args.nodePorts ?? {};
+    for (const [port, nodePort] of Object.entries(nodePorts)) {
+        if (!ports.some((p) => p.name === port)) throw new SpecError(`${args.name}.nodePorts`, `names no port ${port}`);
+        if (!Number.isInteger(nodePort) || nodePort < 30000 || nodePort > 32767) throw new SpecError(`${args.name}.nodePort`, `must be in the NodePort range 30000-32767, got ${nodePort}`);
+    }
+    // The published ports in a Service of their own: the in-cluster one stays as it was, and a port not
+    // named (MinIO's console) gets no node port.
+    const published: KubeObject[] = Object.keys(nodePorts).length === 0 ? [] : [{
+        apiVersion: "v1", kind: "Service", metadata: { name: `${args.name}-nodeport`, namespace: args.namespace, labels },
+        spec: { type: "NodePort", selector: labels, ports: ports.filter((p) => nodePorts[p.name]).map((p) => ({ ...p, nodePort: nodePorts[p.name] })) },
+    }];
     return [
         { apiVersion: "v1", kind: "Service", metadata: { name: args.name, namespace: args.namespace, labels }, spec: { selector: labels, ports } },
+        ...published,
         {
             apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: args.name, namespace: args.namespace, labels },
             spec: {

@@ -2,12 +2,14 @@
 // provider (docs/kubernetes.md): `pulumi preview` and `pulumi up` of Pulumi.k8s.yaml, then the brokers'
 // KRaft quorum, a topic with RF 3 / min ISR 2 written with acks=all on one broker and read on another,
 // two Connect workers in one group, the Postgres and MySQL sources' row changes on their topics through
-// the connectors the Connector resource registered over Connect's NodePort, a node lost while rows
-// flow, and `pulumi destroy` leaving no namespace and no volume. `make test-k8s`.
+// the connectors the Connector resource registered over Connect's NodePort, the Iceberg catalog writing
+// a table's metadata to the warehouse bucket with its own MinIO key (and refused another bucket), a node
+// lost while rows flow, and `pulumi destroy` leaving no namespace and no volume. `make test-k8s`.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import axios from "axios";
 import { ok, sh } from "../support/cli";
 import { docker } from "../support/docker";
 import { ROOT, envFromEnvSh } from "../support/pulumi";
@@ -21,7 +23,10 @@ const KUBECTL = path.join(CACHE, "k8s", "bin", "kubectl");
 const KUBECONFIG = path.join(CACHE, "k8s", `cluster-${CLUSTER}`, "admin.conf");
 const versions = JSON.parse(fs.readFileSync(path.join(ROOT, "versions.json"), "utf8"));
 const PLUGIN = path.join(CACHE, "pulumi-home", "plugins", `resource-kubernetes-v${versions.kubernetes.pulumiKubernetes.version}`, "pulumi-resource-kubernetes");
-const IMAGES = ["kafka", "connect", "minio", "postgres", "mysql"].map((s) => `pulumi-lakehouse/${s}:${{ kafka: versions.localImages.kafka, connect: versions.localImages.debezium, minio: versions.localImages.minio, postgres: versions.localImages.postgres, mysql: versions.localImages.mysql }[s]}`);
+const IMAGES = ["kafka", "connect", "minio", "postgres", "mysql", "iceberg-rest"].map((s) => `pulumi-lakehouse/${s}:${{
+    kafka: versions.localImages.kafka, connect: versions.localImages.debezium, minio: versions.localImages.minio,
+    postgres: versions.localImages.postgres, mysql: versions.localImages.mysql, "iceberg-rest": versions.localImages.iceberg,
+}[s]}`);
 
 describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and MySQL on the cluster", function () {
     let env: Record<string, string>;
@@ -165,6 +170,25 @@ describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and M
         assert.strictEqual(event.payload.source.connector, "mysql");
         const history = await kafkaTool("kafka-1", "kafka-topics.sh", "--describe", "--topic", "mysqlserver1.schema-history");
         assert.match(history, /ReplicationFactor:\s*3/, history);
+    });
+
+    it("creates an Iceberg table through the catalog's NodePort: metadata in the warehouse bucket, none in a bucket outside its grant", async () => {
+        const catalog = axios.create({ baseURL: `http://${nodeAddress()}:30181/v1`, timeout: 60_000, validateStatus: () => true });
+        const schema = { type: "struct", "schema-id": 0, fields: [{ id: 1, name: "id", required: true, type: "long" }] };
+        const ns = await catalog.post("/namespaces", { namespace: ["k8s_check"] });
+        assert.strictEqual(ns.status, 200, JSON.stringify(ns.data));
+        const created = await catalog.post("/namespaces/k8s_check/tables", { name: "t", schema });
+        assert.strictEqual(created.status, 200, JSON.stringify(created.data));
+        assert.match(created.data["metadata-location"], /^s3:\/\/warehouse\/k8s_check\/t\/metadata\/.+\.metadata\.json$/);
+        // Loaded again: the catalog reads the metadata file back from MinIO.
+        const loaded = await catalog.get("/namespaces/k8s_check/tables/t");
+        assert.strictEqual(loaded.status, 200, JSON.stringify(loaded.data));
+        assert.strictEqual(loaded.data["metadata-location"], created.data["metadata-location"]);
+        assert.deepStrictEqual(loaded.data.metadata.schemas[0].fields.map((f: { name: string }) => f.name), ["id"]);
+        // The checkpoints bucket exists (the CDC job's) but is not the catalog's: MinIO refuses its key there.
+        const outside = await catalog.post("/namespaces/k8s_check/tables", { name: "denied", schema, location: "s3://checkpoints/k8s_check/denied" });
+        assert.ok(outside.status >= 400, `a table in the checkpoints bucket was created: ${outside.status} ${JSON.stringify(outside.data)}`);
+        assert.match(JSON.stringify(outside.data), /Access Denied|403/i);
     });
 
     it("loses a node for a minute while rows are written: quorum kept, the connector never fails, every row on the topic", async () => {

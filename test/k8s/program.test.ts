@@ -29,7 +29,7 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
     it("creates Kubernetes objects and no Docker resource", () => {
         assert.deepStrictEqual(records.filter((r) => r.type.startsWith("docker:")).map((r) => r.name), []);
         assert.strictEqual(ofType(records, "kubernetes:core/v1:Namespace")[0].inputs.metadata.name, "lakehouse-k8s");
-        assert.deepStrictEqual(ofType(records, "kubernetes:apps/v1:StatefulSet").map((r) => r.inputs.metadata.name).sort(), ["kafka", "minio", "mysql", "postgres"]);
+        assert.deepStrictEqual(ofType(records, "kubernetes:apps/v1:StatefulSet").map((r) => r.inputs.metadata.name).sort(), ["iceberg-rest", "kafka", "minio", "mysql", "postgres"]);
         assert.deepStrictEqual(ofType(records, "kubernetes:apps/v1:Deployment").map((r) => r.inputs.metadata.name), ["connect"]);
         for (const r of records.filter((x) => x.type.startsWith("kubernetes:") && x.type !== "pulumi:providers:kubernetes")) {
             assert.strictEqual(r.provider, "lakehouse-provider", `${r.name} uses the component's provider`);
@@ -130,6 +130,22 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
             assert.ok(!JSON.stringify(named(records, c).inputs.config).includes("mock-generated-password"), c);
         }
         assert.ok(isSecret(named(records, "lakehouse-postgres-cdc-role"), "stdin"));
+    });
+
+    it("creates the buckets and the catalog's MinIO user through MinIO's NodePort, and starts the catalog after its grant", () => {
+        const provider = ofType(records, "pulumi:providers:minio")[0];
+        assert.strictEqual(provider.inputs.minioServer, `${NODE}:30900`);
+        assert.deepStrictEqual(ofType(records, "minio:index/s3Bucket:S3Bucket").map((r) => r.inputs.bucket).sort(), ["checkpoints", "warehouse"]);
+        const policy = JSON.parse(named(records, "lakehouse-catalog-policy").inputs.policy);
+        assert.deepStrictEqual(policy.Statement.flatMap((st: { Resource: string[] }) => st.Resource), ["arn:aws:s3:::warehouse", "arn:aws:s3:::warehouse/*"]);
+        const catalog = named(records, "lakehouse-iceberg-rest-statefulset-iceberg-rest");
+        for (const dep of ["lakehouse-catalog-grant", "lakehouse-bucket-warehouse", "lakehouse-iceberg-rest-credentials", "lakehouse-minio-statefulset-minio"]) {
+            assert.ok(catalog.dependsOn.includes(dep), `the catalog waits for ${dep}`);
+        }
+        const secret = named(records, "lakehouse-iceberg-rest-credentials");
+        assert.ok(isSecret(secret, "stringData"), "the credentials file is a secret input");
+        assert.match(secret.inputs.stringData["aws-credentials"], /aws_secret_access_key = mock-generated-password/);
+        assert.ok(!JSON.stringify(catalog.inputs).includes("mock-generated-password"), "no key in the catalog's pod spec");
     });
 
     it("refuses a source without a node address to reach the cluster from, before creating anything", async () => {

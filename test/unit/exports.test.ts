@@ -17,7 +17,7 @@ const CLASSES = [
 /** Config and spec builders and helpers of the public entry. */
 const FUNCTIONS = [
     "cdcSecretFile", "cdcTopics", "consumerPolicy", "createConnectorProvider", "definedOnly", "diffConnector", "imageFor", "imagesFor",
-    "lakehouseArgsFromConfig", "mySqlConnector", "postgresConnector", "readLakehouseConfig", "resolveService",
+    "lakehouseArgsFromConfig", "minioConsumer", "mySqlConnector", "postgresConnector", "readLakehouseConfig", "resolveService",
     "resolveTopic", "schemaHistoryTopic", "secretDigest", "signalTopics", "sourceKinds", "sparkPackages", "sparkS3aPackages", "tableTopic", "validateInputs",
 ];
 

@@ -2,7 +2,7 @@
 // objects. Expected values are written out (Kafka's and Connect's settings for three brokers).
 import * as assert from "assert";
 import {
-    KubeObject, connectObjects, durationSeconds, kafkaObjects, kubeBootstrap, kubeExternalBootstrap, localImageRef, minioObjects, mySqlObjects, postgresObjects,
+    KubeObject, catalogObjects, catalogSecretTemplates, connectObjects, durationSeconds, fillSecretRefs, kafkaObjects, kubeBootstrap, kubeExternalBootstrap, localImageRef, minioObjects, mySqlObjects, postgresObjects,
     readinessProbe,
 } from "../../components/specs";
 
@@ -154,6 +154,33 @@ describe("kubernetes renderer", () => {
         assert.deepStrictEqual(podSpec(sts).containers[0].args, ["server", "/data", "--console-address", ":9001"]);
         assert.deepStrictEqual(podSpec(sts).containers[0].volumeMounts,
             [{ name: "data", mountPath: "/data" }, { name: "secret-files", mountPath: "/run/secrets", readOnly: true }]);
+    });
+
+    it("publishes MinIO's S3 API on a NodePort of its own Service, and not its console", () => {
+        const services = byKind(minioObjects({ namespace: "lh", image: "m:1", secretName: "s" }), "Service");
+        assert.deepStrictEqual(services.map((o) => [o.metadata.name, (o.spec as any).type]), [["minio", undefined], ["minio-nodeport", "NodePort"]]);
+        assert.deepStrictEqual((services[1].spec as any).ports, [{ name: "s3", port: 9000, nodePort: 30900 }]);
+        assert.throws(() => minioObjects({ namespace: "lh", image: "m:1", secretName: "s", nodePort: 9000 }), /minio.nodePort: must be in the NodePort range/);
+    });
+
+    it("runs the Iceberg catalog on the warehouse with its S3 key as one credentials file from its Secret, not in env", () => {
+        const args = { namespace: "lh", image: "i:1", secretName: "iceberg-rest-credentials", s3Endpoint: "http://minio:9000", warehouseBucket: "wh" };
+        const objs = catalogObjects(args);
+        const [sts] = byKind(objs, "StatefulSet");
+        assert.strictEqual(envValue(sts, "CATALOG_WAREHOUSE")!.value, "s3://wh/");
+        assert.strictEqual(envValue(sts, "CATALOG_S3_ENDPOINT")!.value, "http://minio:9000");
+        assert.strictEqual(envValue(sts, "AWS_SHARED_CREDENTIALS_FILE")!.value, "/run/secrets/aws-credentials");
+        assert.deepStrictEqual(podSpec(sts).volumes, [{
+            name: "secret-files", secret: { secretName: "iceberg-rest-credentials", items: [{ key: "aws-credentials", path: "aws-credentials", mode: 0o444 }] },
+        }]);
+        assert.ok(!JSON.stringify(podSpec(sts).containers[0].env).includes("SECRET:"), "no placeholder in env");
+        assert.deepStrictEqual((byKind(objs, "Service")[1].spec as any).ports, [{ name: "rest", port: 8181, nodePort: 30181 }]);
+        // The Secret's one key is the file, filled in by the component.
+        const templates = catalogSecretTemplates(args);
+        assert.deepStrictEqual(Object.keys(templates), ["aws-credentials"]);
+        const file = fillSecretRefs(templates["aws-credentials"], { accessKey: "AK", secretKey: "SK" });
+        assert.match(file, /^\[default\]\naws_access_key_id = AK\naws_secret_access_key = SK\n$/);
+        assert.throws(() => fillSecretRefs(templates["aws-credentials"], { accessKey: "AK" }), /no value for \$\{SECRET:secretKey\}/);
     });
 
     it("turns a Docker healthcheck into a readiness probe and rejects what it cannot run", () => {
