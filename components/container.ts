@@ -3,7 +3,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LABELS } from "./settings";
-import { ContainerSpec, SECRET_FILE_MODE, emptyArgument } from "./specs/types";
+import { ContainerSpec, SECRET_FILE_MODE, emptyArgument, fillSecretRefs } from "./specs/types";
 
 export interface ServiceContainerArgs {
     spec: ContainerSpec;
@@ -69,7 +69,7 @@ export function serviceContainer(
         const keys = [...new Set([...f.content.matchAll(/\$\{SECRET:([A-Za-z0-9_]+)\}/g)].map((m) => m[1]))];
         if (keys.length === 0) throw new Error(`internal: secret file ${f.file} names no \${SECRET:key}`);
         const content = pulumi.all(keys.map((k) => requireSecret(secrets, k))).apply((values) =>
-            keys.reduce((text, k, i) => text.split(`\${SECRET:${k}}`).join(values[i]), f.content));
+            fillSecretRefs(f.content, Object.fromEntries(keys.map((k, i) => [k, values[i]]))));
         uploads.push({ file: f.file, content: pulumi.secret(content), permissions: f.permissions ?? SECRET_FILE_MODE });
     }
 

@@ -82,14 +82,6 @@ export function secretFileKey(f: SecretFileSpec): string {
     return name;
 }
 
-/** A secret file's content with each `${SECRET:<key>}` replaced by `values[key]` (every key named must be given). */
-export function fillSecretRefs(content: string, values: Record<string, string>): string {
-    return content.replace(/\$\{SECRET:([A-Za-z0-9_]+)\}/g, (_m, key: string) => {
-        if (values[key] === undefined) throw new SpecError("secretFiles", `no value for \${SECRET:${key}}`);
-        return values[key];
-    });
-}
-
 /**
  * The spec's secret files as one Secret volume mounted on /run/secrets: each file is one key of the Secret
  * (secretFileKey), with the file's mode. Empty when the spec has none.

@@ -55,6 +55,14 @@ export const SECRET_FILE_MODE = "0400";
 export function secretRef(key: string): string {
     return `\${SECRET:${key}}`;
 }
+/** A secret file's content (SecretFileSpec) with each `${SECRET:<key>}` replaced by `values[key]` (every key named must be given). */
+export function fillSecretRefs(content: string, values: Record<string, string>): string {
+    return content.replace(/\$\{SECRET:([A-Za-z0-9_]+)\}/g, (_m, key: string) => {
+        if (values[key] === undefined) throw new SpecError("secretFiles", `no value for \${SECRET:${key}}`);
+        return values[key];
+    });
+}
+
 /** Where the images look for Docker secrets (`/run/secrets/<name>`, Docker's own mount point). */
 export const SECRETS_DIR = "/run/secrets";
 
