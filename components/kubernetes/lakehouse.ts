@@ -16,7 +16,7 @@ import { passwordOrGenerated } from "../secrets";
 import { DEV_CLUSTER_ID } from "../kafka";
 import { DEFAULT_MYSQL_TABLES, schemaHistoryTopic } from "../mysql";
 import { DEFAULT_POSTGRES_TABLES } from "../postgres";
-import { minioConsumer } from "../storage";
+import { StorageCredentials, minioConsumer } from "../storage";
 import { KafkaTopics, TopicSpec } from "../topics";
 import {
     CATALOG_PORT, DEFAULT_CATALOG_NODE_PORT, DEFAULT_MINIO_NODE_PORT, KubeCatalogArgs, MINIO_API_PORT, SpecError, catalogObjects, catalogSecretTemplates,
@@ -235,12 +235,7 @@ export class KubernetesLakehouse extends LakehouseComponent {
                 s3Endpoint: `http://minio:${MINIO_API_PORT}`, warehouseBucket: warehouse,
             };
             // Its credentials file, filled in with the user's key, as the one key of its Secret.
-            const templates = this.spec(() => catalogSecretTemplates(catalogArgs));
-            const catalogSecret = new k8s.core.v1.Secret(this.childName("iceberg-rest-credentials"), {
-                metadata: { name: catalogArgs.secretName, namespace: nsName },
-                stringData: Object.fromEntries(Object.entries(templates).map(([key, template]) => [key,
-                    pulumi.secret(pulumi.all([creds.accessKey, creds.secretKey]).apply(([accessKey, secretKey]) => fillSecretRefs(template, { accessKey, secretKey })))])),
-            }, inNs());
+            const catalogSecret = this.keyFiles("iceberg-rest-credentials", catalogArgs.secretName, this.spec(() => catalogSecretTemplates(catalogArgs)), creds, inNs());
             const catalogObjs = this.render("iceberg-rest", this.spec(() => catalogObjects(catalogArgs)), inNs([catalogSecret, ...creds.ready, this.buckets[warehouse], ...minio]));
             this.catalog = catalogObjs.find((r): r is k8s.apps.v1.StatefulSet => r instanceof k8s.apps.v1.StatefulSet)!;
 
@@ -251,11 +246,7 @@ export class KubernetesLakehouse extends LakehouseComponent {
                     resourcePrefix: this.childName("trino"), userName: `${nsName}-trino`, buckets: [warehouse], parent: this,
                     provider: this.minioProvider, dependsOn: [...minio, this.buckets[warehouse]],
                 });
-                const trinoSecret = new k8s.core.v1.Secret(this.childName("trino-catalog"), {
-                    metadata: { name: trinoArgs.secretName, namespace: nsName },
-                    stringData: Object.fromEntries(Object.entries(this.spec(() => trinoSecretTemplates(trinoArgs))).map(([key, template]) => [key,
-                        pulumi.secret(pulumi.all([trinoCreds.accessKey, trinoCreds.secretKey]).apply(([accessKey, secretKey]) => fillSecretRefs(template, { accessKey, secretKey })))])),
-                }, inNs());
+                const trinoSecret = this.keyFiles("trino-catalog", trinoArgs.secretName, this.spec(() => trinoSecretTemplates(trinoArgs)), trinoCreds, inNs());
                 const config = this.render("trino", trinoObjs.filter((o) => o.kind === "ConfigMap"), inNs());
                 // After the catalog (Ready, which the provider awaits) and Trino's grant.
                 const trino = this.render("trino", trinoObjs.filter((o) => o.kind !== "ConfigMap"),
@@ -362,6 +353,18 @@ export class KubernetesLakehouse extends LakehouseComponent {
             new command.local.Command(this.childName(`${role}-${name}`), { create: client, stdin, triggers: [podUid], logging: "stderr" },
                 { parent: this, dependsOn: [statefulSet, ...after] });
         return { statefulSet, podUid, sql };
+    }
+
+    /**
+     * Secret `secretName` (resource `<component>-<role>`) whose keys are a spec's secret files, each template
+     * filled in with a MinIO user's key (fillSecretRefs) as a Pulumi secret.
+     */
+    private keyFiles(role: string, secretName: string, templates: Record<string, string>, creds: StorageCredentials, opts: pulumi.CustomResourceOptions): k8s.core.v1.Secret {
+        return new k8s.core.v1.Secret(this.childName(role), {
+            metadata: { name: secretName, namespace: this.namespaceName },
+            stringData: Object.fromEntries(Object.entries(templates).map(([key, template]) => [key,
+                pulumi.secret(pulumi.all([creds.accessKey, creds.secretKey]).apply(([accessKey, secretKey]) => fillSecretRefs(template, { accessKey, secretKey })))])),
+        }, opts);
     }
 
     /** One @pulumi/kubernetes resource per rendered object, named `<component>-<role>-<kind>-<name>`. */
