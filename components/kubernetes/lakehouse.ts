@@ -83,8 +83,8 @@ export interface KubernetesLakehouseArgs {
     catalog?: boolean;
     /**
      * Trino on the catalog: a coordinator (which runs no tasks) and `trinoWorkers` workers, with a MinIO
-     * user of its own granted the warehouse bucket only; its HTTP API on NodePort 30808. Needs the catalog:
-     * with `catalog: false`, set `trino: false` too. Default: on.
+     * user of its own granted the warehouse bucket only; its HTTP API on NodePort 30808. Needs the catalog.
+     * Default: on when the catalog is (`catalog: false` alone turns both off; `trino: true` with it is an error).
      */
     trino?: boolean;
     /** Trino workers beside the coordinator. Default: 2. */
@@ -141,9 +141,9 @@ export class KubernetesLakehouse extends LakehouseComponent {
             this.invalid("namespace", `must be a DNS-1123 label (lowercase letters, digits, -), got ${JSON.stringify(nsName)}`);
         }
         const withCatalog = args.catalog !== false;
-        const withTrino = args.trino !== false;
+        const withTrino = args.trino ?? withCatalog;
         if (withTrino && !withCatalog) {
-            this.invalid("trino", "needs the Iceberg catalog, which catalog: false turns off; set trino: false as well (Trino is on by default)");
+            this.invalid("trino", "needs the Iceberg catalog, which catalog: false turns off; leave trino unset or false");
         }
         const warehouse = args.warehouseBucket ?? "warehouse";
         const checkpoints = args.checkpointBucket ?? "checkpoints";

@@ -224,12 +224,12 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
         assert.strictEqual(named(program, "lakehouse-trino-deployment-trino-worker").inputs.spec.replicas, 1);
     });
 
-    it("refuses Trino without the catalog, naming both, before creating anything; turned off together they are accepted", async () => {
-        await assert.rejects(construct(() => new KubernetesLakehouse("lh", { nodeAddress: NODE, catalog: false })),
-            /lh: invalid trino: needs the Iceberg catalog, which catalog: false turns off; set trino: false as well/);
+    it("refuses Trino asked for without the catalog, naming both, before creating anything; catalog: false alone turns Trino off too", async () => {
+        await assert.rejects(construct(() => new KubernetesLakehouse("lh", { nodeAddress: NODE, catalog: false, trino: true })),
+            /lh: invalid trino: needs the Iceberg catalog, which catalog: false turns off; leave trino unset or false/);
         const created = (await settle()).filter((r) => !r.type.startsWith("pulumi:pulumi:Stack") && r.type !== "lakehouse:kubernetes:Lakehouse");
         assert.deepStrictEqual(created.map((r) => r.name), [], "resources created before the error");
-        const without = await construct(() => new KubernetesLakehouse("lh", { nodeAddress: NODE, catalog: false, trino: false }));
+        const without = await construct(() => new KubernetesLakehouse("lh", { nodeAddress: NODE, catalog: false }));
         assert.deepStrictEqual(ofType(without, "kubernetes:apps/v1:Deployment").map((r) => r.inputs.metadata.name), ["connect"]);
         assert.deepStrictEqual(ofType(without, "kubernetes:core/v1:ConfigMap"), []);
         assert.deepStrictEqual(ofType(without, "minio:index/iamUser:IamUser"), []);
