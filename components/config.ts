@@ -19,6 +19,8 @@ export interface LakehouseConfig {
     namespace?: string;
     /** kubernetes: distributed Connect workers. Default: 2. */
     connectWorkers?: number;
+    /** kubernetes: Trino workers beside the coordinator. Default: 2. */
+    trinoWorkers?: number;
     /** kubernetes: a node address this machine reaches (NodePorts). Default: the kubeconfig's API server host. */
     nodeAddress?: string;
     imageSet?: ImageSet;
@@ -88,6 +90,7 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
         kubeconfig: config.get("kubeconfig"),
         namespace: config.get("namespace"),
         connectWorkers: config.getNumber("connectWorkers"),
+        trinoWorkers: config.getNumber("trinoWorkers"),
         nodeAddress: config.get("nodeAddress"),
         imageSet: imageSet as ImageSet | undefined,
         brokerCount: config.getNumber("brokerCount"),

@@ -1,8 +1,9 @@
 // The lakehouse on Kubernetes (platform "kubernetes", phase 2 of issue 17): Kafka (KRaft StatefulSet),
-// MinIO, the Iceberg REST catalog, Kafka Connect (distributed) and the Postgres and MySQL sources rendered
-// by components/specs/kubernetes.ts, created through the upstream @pulumi/kubernetes provider; buckets and
-// the catalog's MinIO user through the minio provider, topics through the kafka provider, connectors
-// through the Connector resource. Engines and the CDC job follow (docs/kubernetes.md).
+// MinIO, the Iceberg REST catalog, Trino (coordinator and workers), Kafka Connect (distributed) and the
+// Postgres and MySQL sources rendered by components/specs/kubernetes.ts, created through the upstream
+// @pulumi/kubernetes provider; buckets and the catalog's and Trino's MinIO users through the minio provider,
+// topics through the kafka provider, connectors through the Connector resource. Spark and the CDC job
+// follow (docs/kubernetes.md).
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as kafkaProvider from "@pulumi/kafka";
@@ -15,11 +16,11 @@ import { passwordOrGenerated } from "../secrets";
 import { DEV_CLUSTER_ID } from "../kafka";
 import { DEFAULT_MYSQL_TABLES, schemaHistoryTopic } from "../mysql";
 import { DEFAULT_POSTGRES_TABLES } from "../postgres";
-import { minioConsumer } from "../storage";
+import { StorageCredentials, minioConsumer } from "../storage";
 import { KafkaTopics, TopicSpec } from "../topics";
 import {
     CATALOG_PORT, DEFAULT_CATALOG_NODE_PORT, DEFAULT_MINIO_NODE_PORT, KubeCatalogArgs, MINIO_API_PORT, SpecError, catalogObjects, catalogSecretTemplates,
-    fillSecretRefs, validateBucket,
+    fillSecretRefs, validateBucket, DEFAULT_TRINO_NODE_PORT, KubeTrinoArgs, TRINO_PORT, catalogUri, trinoObjects, trinoSecretTemplates,
     DEFAULT_CONNECT_NODE_PORT, KubeObject, POSTGRES_PORT, TableSpec, connectObjects, connectSecretReference,
     MYSQL_PORT, kafkaObjects, kubeBootstrap, kubeExternalBootstrap, minioObjects, mySqlObjects, mySqlSetupSql, mysqlRootArgs,
     postgresCdcRoleSql, postgresObjects, postgresTableSql, psqlArgs,
@@ -80,6 +81,14 @@ export interface KubernetesLakehouseArgs {
      * only, or false for none (and no buckets). Default: on.
      */
     catalog?: boolean;
+    /**
+     * Trino on the catalog: a coordinator (which runs no tasks) and `trinoWorkers` workers, with a MinIO
+     * user of its own granted the warehouse bucket only; its HTTP API on NodePort 30808. Needs the catalog.
+     * Default: on when the catalog is (`catalog: false` alone turns both off; `trino: true` with it is an error).
+     */
+    trino?: boolean;
+    /** Trino workers beside the coordinator. Default: 2. */
+    trinoWorkers?: number;
 }
 
 /** The API server's host in a kubeconfig file (its current context's cluster), or undefined. */
@@ -95,7 +104,10 @@ export function kubeconfigServerHost(file: string | undefined): string | undefin
     }
 }
 
-/** Kafka, MinIO and Connect in one namespace, in readiness order: Connect starts once every broker is Ready. */
+/**
+ * Kafka, MinIO, the catalog, Trino and Connect in one namespace, in readiness order: Connect starts once every
+ * broker is Ready, the catalog after its MinIO grant, Trino after the catalog and its own grant.
+ */
 export class KubernetesLakehouse extends LakehouseComponent {
     public readonly provider: k8s.Provider;
     public readonly namespace: pulumi.Output<string>;
@@ -117,6 +129,8 @@ export class KubernetesLakehouse extends LakehouseComponent {
     public readonly minioProvider?: minioProvider.Provider;
     public readonly buckets: Record<string, minioProvider.S3Bucket> = {};
     public readonly catalog?: k8s.apps.v1.StatefulSet;
+    /** Trino's coordinator and workers, when Trino is on. */
+    public readonly trino?: { coordinator: k8s.apps.v1.Deployment; workers: k8s.apps.v1.Deployment };
 
     constructor(name: string, args: KubernetesLakehouseArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:kubernetes:Lakehouse", name, opts);
@@ -126,6 +140,26 @@ export class KubernetesLakehouse extends LakehouseComponent {
         if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(nsName)) {
             this.invalid("namespace", `must be a DNS-1123 label (lowercase letters, digits, -), got ${JSON.stringify(nsName)}`);
         }
+        const withCatalog = args.catalog !== false;
+        const withTrino = args.trino ?? withCatalog;
+        if (withTrino && !withCatalog) {
+            this.invalid("trino", "needs the Iceberg catalog, which catalog: false turns off; leave trino unset or false");
+        }
+        const warehouse = args.warehouseBucket ?? "warehouse";
+        const checkpoints = args.checkpointBucket ?? "checkpoints";
+        if (withCatalog) {
+            this.spec(() => {
+                validateBucket("warehouseBucket", warehouse);
+                validateBucket("checkpointBucket", checkpoints);
+                if (warehouse === checkpoints) throw new SpecError("checkpointBucket", `must differ from the warehouse bucket (${warehouse})`);
+            });
+        }
+        // Trino's objects (all but its key) now: invalid args fail before anything is created.
+        const trinoArgs: KubeTrinoArgs = {
+            namespace: nsName, image: imageFor("trino", imageSet), secretName: "trino-catalog", workers: args.trinoWorkers,
+            catalog: { catalogName: "minio", catalogUri: catalogUri("iceberg-rest"), warehouse: `s3://${warehouse}/`, s3Endpoint: `http://minio:${MINIO_API_PORT}` },
+        };
+        const trinoObjs = withTrino ? this.spec(() => trinoObjects(trinoArgs)) : [];
         this.brokerCount = brokerCount;
         this.bootstrapServers = kubeBootstrap({ brokerCount });
 
@@ -176,19 +210,11 @@ export class KubernetesLakehouse extends LakehouseComponent {
         this.connect = connect.find((r): r is k8s.apps.v1.Deployment => r instanceof k8s.apps.v1.Deployment)!;
 
         const nodeAddress = args.nodeAddress ?? kubeconfigServerHost(args.kubeconfig ?? process.env.KUBECONFIG);
-        const withCatalog = args.catalog !== false;
         if ((pgArgs || myArgs || withCatalog) && !nodeAddress) {
             this.invalid("nodeAddress", "is needed for the kafka provider and the Connector (and the minio provider) outside the cluster, and the kubeconfig names no single API server to take it from");
         }
 
         if (withCatalog) {
-            const warehouse = args.warehouseBucket ?? "warehouse";
-            const checkpoints = args.checkpointBucket ?? "checkpoints";
-            this.spec(() => {
-                validateBucket("warehouseBucket", warehouse);
-                validateBucket("checkpointBucket", checkpoints);
-                if (warehouse === checkpoints) throw new SpecError("checkpointBucket", `must differ from the warehouse bucket (${warehouse})`);
-            });
             // Buckets and users through MinIO's NodePort with the root key, which only this provider holds.
             this.minioProvider = new minioProvider.Provider(this.childName("minio-provider"), {
                 minioServer: `${nodeAddress}:${DEFAULT_MINIO_NODE_PORT}`, minioUser: rootUser, minioPassword: rootPassword,
@@ -209,14 +235,26 @@ export class KubernetesLakehouse extends LakehouseComponent {
                 s3Endpoint: `http://minio:${MINIO_API_PORT}`, warehouseBucket: warehouse,
             };
             // Its credentials file, filled in with the user's key, as the one key of its Secret.
-            const templates = this.spec(() => catalogSecretTemplates(catalogArgs));
-            const catalogSecret = new k8s.core.v1.Secret(this.childName("iceberg-rest-credentials"), {
-                metadata: { name: catalogArgs.secretName, namespace: nsName },
-                stringData: Object.fromEntries(Object.entries(templates).map(([key, template]) => [key,
-                    pulumi.secret(pulumi.all([creds.accessKey, creds.secretKey]).apply(([accessKey, secretKey]) => fillSecretRefs(template, { accessKey, secretKey })))])),
-            }, inNs());
-            this.catalog = this.render("iceberg-rest", this.spec(() => catalogObjects(catalogArgs)), inNs([catalogSecret, ...creds.ready, this.buckets[warehouse], ...minio]))
-                .find((r): r is k8s.apps.v1.StatefulSet => r instanceof k8s.apps.v1.StatefulSet)!;
+            const catalogSecret = this.keyFiles("iceberg-rest-credentials", catalogArgs.secretName, this.spec(() => catalogSecretTemplates(catalogArgs)), creds, inNs());
+            const catalogObjs = this.render("iceberg-rest", this.spec(() => catalogObjects(catalogArgs)), inNs([catalogSecret, ...creds.ready, this.buckets[warehouse], ...minio]));
+            this.catalog = catalogObjs.find((r): r is k8s.apps.v1.StatefulSet => r instanceof k8s.apps.v1.StatefulSet)!;
+
+            if (withTrino) {
+                // Trino's own MinIO user, the warehouse bucket only (as on Docker); its catalog file, which holds
+                // the key, is a key of its Secret, filled in here.
+                const trinoCreds = minioConsumer({
+                    resourcePrefix: this.childName("trino"), userName: `${nsName}-trino`, buckets: [warehouse], parent: this,
+                    provider: this.minioProvider, dependsOn: [...minio, this.buckets[warehouse]],
+                });
+                const trinoSecret = this.keyFiles("trino-catalog", trinoArgs.secretName, this.spec(() => trinoSecretTemplates(trinoArgs)), trinoCreds, inNs());
+                const config = this.render("trino", trinoObjs.filter((o) => o.kind === "ConfigMap"), inNs());
+                // After the catalog (Ready, which the provider awaits) and Trino's grant.
+                const trino = this.render("trino", trinoObjs.filter((o) => o.kind !== "ConfigMap"),
+                    inNs([...config, trinoSecret, ...trinoCreds.ready, ...catalogObjs, this.buckets[warehouse], ...minio]));
+                // trinoObjects renders the coordinator's Deployment before the workers'.
+                const [coordinator, workers] = trino.filter((r): r is k8s.apps.v1.Deployment => r instanceof k8s.apps.v1.Deployment);
+                this.trino = { coordinator, workers };
+            }
         }
 
         if (pgArgs || myArgs) {
@@ -290,6 +328,8 @@ export class KubernetesLakehouse extends LakehouseComponent {
             minio: pulumi.interpolate`http://minio.${this.namespace}.svc:9000`,
             ...(withCatalog ? { catalog: pulumi.interpolate`http://iceberg-rest.${this.namespace}.svc:${CATALOG_PORT}` } : {}),
             ...(withCatalog && nodeAddress ? { catalogFromHost: `http://${nodeAddress}:${DEFAULT_CATALOG_NODE_PORT}`, minioFromHost: `http://${nodeAddress}:${DEFAULT_MINIO_NODE_PORT}` } : {}),
+            ...(withTrino ? { trino: pulumi.interpolate`http://trino.${this.namespace}.svc:${TRINO_PORT}` } : {}),
+            ...(withTrino && nodeAddress ? { trinoFromHost: `http://${nodeAddress}:${DEFAULT_TRINO_NODE_PORT}` } : {}),
             ...(nodeAddress ? { connectFromHost: `http://${nodeAddress}:${DEFAULT_CONNECT_NODE_PORT}`, kafkaFromHost: kubeExternalBootstrap(nodeAddress, brokerCount).join(",") } : {}),
         };
         this.registerOutputs({ endpoints: this.endpoints, brokerCount });
@@ -315,6 +355,18 @@ export class KubernetesLakehouse extends LakehouseComponent {
         return { statefulSet, podUid, sql };
     }
 
+    /**
+     * Secret `secretName` (resource `<component>-<role>`) whose keys are a spec's secret files, each template
+     * filled in with a MinIO user's key (fillSecretRefs) as a Pulumi secret.
+     */
+    private keyFiles(role: string, secretName: string, templates: Record<string, string>, creds: StorageCredentials, opts: pulumi.CustomResourceOptions): k8s.core.v1.Secret {
+        return new k8s.core.v1.Secret(this.childName(role), {
+            metadata: { name: secretName, namespace: this.namespaceName },
+            stringData: Object.fromEntries(Object.entries(templates).map(([key, template]) => [key,
+                pulumi.secret(pulumi.all([creds.accessKey, creds.secretKey]).apply(([accessKey, secretKey]) => fillSecretRefs(template, { accessKey, secretKey })))])),
+        }, opts);
+    }
+
     /** One @pulumi/kubernetes resource per rendered object, named `<component>-<role>-<kind>-<name>`. */
     private render(role: string, objects: KubeObject[], opts: pulumi.CustomResourceOptions): pulumi.CustomResource[] {
         return objects.map((o) => {
@@ -322,6 +374,7 @@ export class KubernetesLakehouse extends LakehouseComponent {
             const { apiVersion: _a, kind: _k, ...fields } = o;
             switch (`${o.apiVersion}/${o.kind}`) {
                 case "v1/Service": return new k8s.core.v1.Service(resourceName, fields as k8s.core.v1.ServiceArgs, opts);
+                case "v1/ConfigMap": return new k8s.core.v1.ConfigMap(resourceName, fields as k8s.core.v1.ConfigMapArgs, opts);
                 case "apps/v1/StatefulSet": return new k8s.apps.v1.StatefulSet(resourceName, fields as k8s.apps.v1.StatefulSetArgs, opts);
                 case "apps/v1/Deployment": return new k8s.apps.v1.Deployment(resourceName, fields as k8s.apps.v1.DeploymentArgs, opts);
                 default: throw new pulumi.ResourceError(`${this.componentName}: no renderer for ${o.apiVersion} ${o.kind}`, this);

@@ -1,7 +1,7 @@
 // Spark and Trino, both configured for the one Iceberg REST catalog on MinIO.
 import { ROLES } from "../settings";
 import { S3_REGION } from "./storage";
-import { ContainerSpec, SpecError, healthcheck, requirePort } from "./types";
+import { ContainerSpec, SpecError, healthcheck, requirePort, secretRef } from "./types";
 
 /** Where both engines find the catalog and its files. */
 export interface CatalogConnection {
@@ -14,6 +14,14 @@ export interface CatalogConnection {
 
 /** Placeholders the components fill with secret values when they upload the files. */
 export const SECRET_PLACEHOLDER = { accessKey: "${S3_ACCESS_KEY}", secretKey: "${S3_SECRET_KEY}" } as const;
+
+/**
+ * A file with SECRET_PLACEHOLDER's placeholders as `${SECRET:<key>}` (secretRef, the same key names), for a
+ * platform that keeps the whole file as a secret and fills it with fillSecretRefs (Kubernetes).
+ */
+export function placeholdersAsSecretRefs(content: string): string {
+    return Object.entries(SECRET_PLACEHOLDER).reduce((text, [key, placeholder]) => text.split(placeholder).join(secretRef(key)), content);
+}
 
 export function validateCatalogName(name: string): string {
     if (!/^[a-z][a-z0-9_]*$/.test(name)) {
@@ -87,6 +95,14 @@ export interface TrinoSpecArgs {
 }
 
 export const TRINO_PORT = 8080;
+/** Trino's configuration directory (trinodb/trino's image contract; images/trino has the same). */
+export const TRINO_ETC_DIR = "/etc/trino";
+/** Where Trino reads its catalogs, one `<name>.properties` each. */
+export const TRINO_CATALOG_DIR = `${TRINO_ETC_DIR}/catalog`;
+
+function propertiesFile(props: Record<string, string>): string {
+    return Object.entries(props).map(([k, v]) => `${k}=${v}`).join("\n") + "\n";
+}
 
 /** Trino's Iceberg catalog file; the legacy hive.s3.* keys are gone in recent Trino. */
 export function trinoCatalogProperties(c: CatalogConnection): string {
@@ -102,7 +118,35 @@ export function trinoCatalogProperties(c: CatalogConnection): string {
         "s3.aws-access-key": SECRET_PLACEHOLDER.accessKey,
         "s3.aws-secret-key": SECRET_PLACEHOLDER.secretKey,
     };
-    return Object.entries(props).map(([k, v]) => `${k}=${v}`).join("\n") + "\n";
+    return propertiesFile(props);
+}
+
+/**
+ * config.properties of one node of a Trino cluster (the image's own is a single node that is its own
+ * coordinator and worker): the coordinator schedules no tasks on itself, every node announces itself to
+ * the coordinator's discovery service at `discoveryUri`.
+ */
+export function trinoNodeConfigProperties(args: { coordinator: boolean; discoveryUri: string }): string {
+    return propertiesFile({
+        coordinator: String(args.coordinator),
+        ...(args.coordinator ? { "node-scheduler.include-coordinator": "false" } : {}),
+        "http-server.http.port": String(TRINO_PORT),
+        "discovery.uri": args.discoveryUri,
+    });
+}
+
+/**
+ * jvm.config with a fixed heap: the flags of the image's file (images/trino/etc/jvm.config) and G1 named,
+ * since below about 1.8 GiB of memory the JVM picks the serial collector (Trino warns without G1).
+ */
+export function trinoJvmConfig(maxHeap: string): string {
+    if (!/^[1-9][0-9]*[MG]$/.test(maxHeap)) throw new SpecError("trino.maxHeap", `must be a JVM size such as 640M or 1G, got ${JSON.stringify(maxHeap)}`);
+    return [
+        "-server", `-Xmx${maxHeap}`, "-XX:InitialRAMPercentage=10", "-XX:+UseG1GC", "-XX:+ExplicitGCInvokesConcurrent",
+        "-XX:+HeapDumpOnOutOfMemoryError", "-XX:+ExitOnOutOfMemoryError", "-XX:-OmitStackTraceInFastThrow", "-XX:ReservedCodeCacheSize=256M",
+        "-XX:PerMethodRecompilationCutoff=10000", "-XX:PerBytecodeRecompilationCutoff=10000", "-Djdk.attach.allowAttachSelf=true",
+        "-Djdk.nio.maxCachedBufferSize=2000000", "-Dfile.encoding=UTF-8", "-XX:+EnableDynamicAgentLoading",
+    ].join("\n") + "\n";
 }
 
 export function trinoSpec(args: TrinoSpecArgs): ContainerSpec {
@@ -117,6 +161,6 @@ export function trinoSpec(args: TrinoSpecArgs): ContainerSpec {
         ports: [{ internal: TRINO_PORT, external: args.hostPort, ip: args.bindIp }],
         healthcheck: healthcheck(["CMD", "/usr/lib/trino/bin/health-check"], 20, 60),
         volumes: [],
-        uploads: [{ file: `/etc/trino/catalog/${name}.properties`, content: trinoCatalogProperties(args.catalog) }],
+        uploads: [{ file: `${TRINO_CATALOG_DIR}/${name}.properties`, content: trinoCatalogProperties(args.catalog) }],
     };
 }

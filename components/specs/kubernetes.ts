@@ -1,6 +1,8 @@
 // The `kubernetes` platform: the same container specs rendered as Kubernetes objects (plain data, no
 // Pulumi). Kafka brokers become one StatefulSet, MinIO a one-replica StatefulSet, Connect a Deployment
-// of distributed workers. components/kubernetes/ hands these objects to @pulumi/kubernetes.
+// of distributed workers, Trino a coordinator and a Deployment of workers. components/kubernetes/ hands
+// these objects to @pulumi/kubernetes.
+import { createHash } from "crypto";
 import * as path from "path";
 import { CONNECT_PORT, CONNECT_SECRETS_DIR, connectSpec } from "./connect";
 import {
@@ -10,6 +12,9 @@ import { MYSQL_PORT, mySqlSpec } from "./mysql";
 import { POSTGRES_PORT, postgresSpec } from "./postgres";
 import { MINIO_API_PORT, MINIO_CONSOLE_PORT, minioSpec } from "./storage";
 import { CATALOG_PORT, catalogSpec } from "./catalog";
+import {
+    CatalogConnection, TRINO_CATALOG_DIR, TRINO_ETC_DIR, TRINO_PORT, placeholdersAsSecretRefs, trinoJvmConfig, trinoNodeConfigProperties, trinoSpec,
+} from "./engines";
 import { ContainerSpec, HealthcheckSpec, SECRETS_DIR, SECRET_FILE_MODE, SecretFileSpec, SpecError } from "./types";
 
 /** The platforms a lakehouse renders to. */
@@ -83,27 +88,35 @@ export function secretFileKey(f: SecretFileSpec): string {
 }
 
 /**
- * The spec's secret files as one Secret volume mounted on /run/secrets: each file is one key of the Secret
- * (secretFileKey), with the file's mode. Empty when the spec has none.
+ * The spec's secret files as one Secret volume mounted on `dir` (/run/secrets unless the service reads its
+ * files elsewhere, as Trino its catalogs): each file is one key of the Secret (secretFileKey), with the
+ * file's mode. Empty when the spec has none.
  */
-export function secretFileVolumes(spec: ContainerSpec, secretName: string | undefined): { volumes: Record<string, unknown>[]; mounts: Record<string, unknown>[] } {
+export function secretFileVolumes(spec: ContainerSpec, secretName: string | undefined, dir = SECRETS_DIR): { volumes: Record<string, unknown>[]; mounts: Record<string, unknown>[] } {
     const files = spec.secretFiles ?? [];
     if (files.length === 0) return { volumes: [], mounts: [] };
     if (!secretName) throw new SpecError("secretName", `${spec.hostname} has secret files and no Secret`);
     const items = files.map((f) => {
-        if (path.posix.dirname(f.file) !== SECRETS_DIR) throw new SpecError("secretFiles", `${f.file} is not in ${SECRETS_DIR}`);
+        if (path.posix.dirname(f.file) !== dir) throw new SpecError("secretFiles", `${f.file} is not in ${dir}`);
         return { key: secretFileKey(f), path: path.posix.basename(f.file), mode: parseInt(f.permissions ?? SECRET_FILE_MODE, 8) };
     });
     return {
         volumes: [{ name: SECRET_FILES_VOLUME, secret: { secretName, items } }],
-        mounts: [{ name: SECRET_FILES_VOLUME, mountPath: SECRETS_DIR, readOnly: true }],
+        mounts: [{ name: SECRET_FILES_VOLUME, mountPath: dir, readOnly: true }],
     };
+}
+
+/** The spec's secret files as the keys of its Secret (secretFileKey) with their templates, to fill with fillSecretRefs. */
+function secretTemplates(spec: ContainerSpec): Record<string, string> {
+    return Object.fromEntries((spec.secretFiles ?? []).map((f) => [secretFileKey(f), f.content]));
 }
 
 /** The pod's container from a spec: Docker's command is Kubernetes' args, its entrypoint the command. */
 export function podContainer(spec: ContainerSpec, opts: {
     name: string; ports: { name: string; port: number }[]; secretName?: string;
     extraEnv?: Record<string, unknown>[]; memory?: { request: string; limit: string };
+    /** Directory of the spec's secret files (secretFileVolumes). Default: /run/secrets. */
+    secretDir?: string;
 }): Record<string, unknown> {
     return {
         name: opts.name,
@@ -116,7 +129,7 @@ export function podContainer(spec: ContainerSpec, opts: {
         readinessProbe: readinessProbe(spec.healthcheck),
         volumeMounts: [
             ...spec.volumes.map((v) => ({ name: v.role, mountPath: v.containerPath })),
-            ...secretFileVolumes(spec, opts.secretName).mounts,
+            ...secretFileVolumes(spec, opts.secretName, opts.secretDir).mounts,
         ],
         ...(opts.memory ? { resources: { requests: { memory: opts.memory.request }, limits: { memory: opts.memory.limit } } } : {}),
     };
@@ -350,7 +363,7 @@ function kubeCatalogSpec(args: KubeCatalogArgs): ContainerSpec {
 
 /** The catalog's secret files as the keys of its Secret (secretFileKey) with their templates, to fill with fillSecretRefs. */
 export function catalogSecretTemplates(args: KubeCatalogArgs): Record<string, string> {
-    return Object.fromEntries((kubeCatalogSpec(args).secretFiles ?? []).map((f) => [secretFileKey(f), f.content]));
+    return secretTemplates(kubeCatalogSpec(args));
 }
 
 export interface KubeConnectArgs {
@@ -459,6 +472,12 @@ export interface KubeMySqlArgs extends KubeDatabaseArgs {
     serverId?: number;
 }
 
+/** A port in Kubernetes' default NodePort range. */
+function requireNodePort(field: string, nodePort: number): number {
+    if (!Number.isInteger(nodePort) || nodePort < 30000 || nodePort > 32767) throw new SpecError(field, `must be in the NodePort range 30000-32767, got ${nodePort}`);
+    return nodePort;
+}
+
 /**
  * A one-replica StatefulSet from a Docker spec (server settings as args, passwords as root-only files from
  * the Secret, its volume, no service-account token), behind a Service of the same name: MinIO and the
@@ -475,7 +494,7 @@ function singleReplicaObjects(spec: ContainerSpec, args: KubeDatabaseArgs & {
     const nodePorts = args.nodePorts ?? {};
     for (const [port, nodePort] of Object.entries(nodePorts)) {
         if (!ports.some((p) => p.name === port)) throw new SpecError(`${args.name}.nodePorts`, `names no port ${port}`);
-        if (!Number.isInteger(nodePort) || nodePort < 30000 || nodePort > 32767) throw new SpecError(`${args.name}.nodePort`, `must be in the NodePort range 30000-32767, got ${nodePort}`);
+        requireNodePort(`${args.name}.nodePort`, nodePort);
     }
     // The published ports in a Service of their own: the in-cluster one stays as it was, and a port not
     // named (MinIO's console) gets no node port.
@@ -525,4 +544,127 @@ export function mySqlObjects(args: KubeMySqlArgs): KubeObject[] {
     const name = args.name ?? "mysql";
     const spec = mySqlSpec({ image: args.image, hostname: name, databases: args.databases, serverId: args.serverId ?? 1, hostPort: MYSQL_PORT, bindIp: "127.0.0.1" });
     return singleReplicaObjects(spec, { ...args, name, ports: [{ name: spec.role, port: MYSQL_PORT }] });
+}
+
+export interface KubeTrinoArgs {
+    namespace: string;
+    image: string;
+    /** Secret holding the Iceberg catalog file under key `<catalogName>.properties` (trinoSecretTemplates), filled by the component. */
+    secretName: string;
+    /** The Iceberg REST catalog and MinIO as the pods reach them (names in the namespace). */
+    catalog: CatalogConnection;
+    /** Workers; the coordinator runs no tasks. Default: 2. */
+    workers?: number;
+    /** The coordinator's Deployment and Service; the workers' Deployment is `<name>-worker`, the ConfigMap `<name>-config`. Default: "trino". */
+    name?: string;
+    /** JVM heap of each node (coordinator and workers). Default: "640M". */
+    maxHeap?: string;
+    /** NodePort of the coordinator's HTTP API, for clients outside the cluster. Default: 30808. */
+    nodePort?: number;
+}
+
+/** Trino's HTTP API (the coordinator's) on every node. */
+export const DEFAULT_TRINO_NODE_PORT = 30808;
+/** The Trino image's user group (trino, images/trino/Dockerfile and trinodb/trino). */
+export const TRINO_GID = 1000;
+/** Pod template annotation: the hash of the node config files, so that a change rolls the pods (subPath mounts are not refreshed). */
+export const CONFIG_HASH_ANNOTATION = "lakehouse.io/config-sha256";
+
+/**
+ * The Docker spec with its catalog file (the S3 key in it) turned into a secret file: one key of the pod's
+ * Secret, readable by the image's group only (0440 with fsGroup), mounted over the catalog directory.
+ */
+function kubeTrinoSpec(args: KubeTrinoArgs): ContainerSpec {
+    const spec = trinoSpec({ image: args.image, hostname: args.name ?? "trino", catalog: args.catalog, hostPort: TRINO_PORT, bindIp: "127.0.0.1" });
+    const other = spec.uploads.find((u) => path.posix.dirname(u.file) !== TRINO_CATALOG_DIR);
+    if (other) throw new SpecError("trino.uploads", `${other.file}: only catalog files have a Kubernetes rendering`);
+    return {
+        ...spec,
+        uploads: [],
+        secretFiles: spec.uploads.map((u) => ({ file: u.file, content: placeholdersAsSecretRefs(u.content), permissions: "0440" })),
+    };
+}
+
+/** Trino's catalog files as the keys of its Secret (secretFileKey) with their templates, to fill with fillSecretRefs. */
+export function trinoSecretTemplates(args: KubeTrinoArgs): Record<string, string> {
+    return secretTemplates(kubeTrinoSpec(args));
+}
+
+/**
+ * Trino as a cluster: a coordinator (one pod, scheduling no tasks on itself) behind Service `<name>`, which
+ * is also the discovery URI every node announces itself to, and a Deployment of workers. Both run the Docker
+ * spec's image and catalog file; the image reads /etc/trino, so config.properties (coordinator or worker)
+ * and jvm.config (a small heap) are files of a ConfigMap mounted over the image's, and the catalog file, which
+ * holds the S3 key, comes from the Secret. The image's node.properties (node.id is the pod's hostname, set by
+ * its run-trino) and log.properties stay. The coordinator's HTTP API is also on a NodePort.
+ */
+export function trinoObjects(args: KubeTrinoArgs): KubeObject[] {
+    const name = args.name ?? "trino";
+    const workers = args.workers ?? 2;
+    if (!Number.isInteger(workers) || workers < 1) throw new SpecError("trino.workers", `must be a whole number >= 1 (the coordinator runs no tasks), got ${workers}`);
+    const nodePort = requireNodePort("trino.nodePort", args.nodePort ?? DEFAULT_TRINO_NODE_PORT);
+    const spec = kubeTrinoSpec(args);
+    const configName = `${name}-config`;
+    const discoveryUri = `http://${name}:${TRINO_PORT}`;
+    const files: Record<string, string> = {
+        "coordinator.properties": trinoNodeConfigProperties({ coordinator: true, discoveryUri }),
+        "worker.properties": trinoNodeConfigProperties({ coordinator: false, discoveryUri }),
+        "jvm.config": trinoJvmConfig(args.maxHeap ?? "640M"),
+    };
+    const configHash = createHash("sha256").update(JSON.stringify(files)).digest("hex");
+    const coordinatorLabels = { app: name, [K8S_ROLE_LABEL]: spec.role };
+    const ports = [{ name: "http", port: TRINO_PORT }];
+
+    const node = (kind: "coordinator" | "worker"): KubeObject => {
+        const deployment = kind === "coordinator" ? name : `${name}-worker`;
+        const labels = { app: deployment, [K8S_ROLE_LABEL]: spec.role };
+        const container = podContainer(spec, {
+            name: "trino", ports, secretName: args.secretName, secretDir: TRINO_CATALOG_DIR, memory: { request: "768Mi", limit: "1536Mi" },
+        });
+        // Single files over the image's, so the rest of /etc/trino (node.properties, the catalog directory) stays.
+        container.volumeMounts = [...(container.volumeMounts as unknown[]),
+            ...["config.properties", "jvm.config"].map((file) => ({ name: "config", mountPath: `${TRINO_ETC_DIR}/${file}`, subPath: file, readOnly: true }))];
+        return {
+            apiVersion: "apps/v1", kind: "Deployment", metadata: { name: deployment, namespace: args.namespace, labels },
+            spec: {
+                replicas: kind === "coordinator" ? 1 : workers,
+                selector: { matchLabels: labels },
+                // Never two coordinators, each with workers announcing to it.
+                ...(kind === "coordinator" ? { strategy: { type: "Recreate" } } : {}),
+                template: {
+                    metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
+                    spec: {
+                        enableServiceLinks: false,
+                        automountServiceAccountToken: false,
+                        // The catalog file is 0440: readable by the image's group (trino), nobody else.
+                        securityContext: { fsGroup: TRINO_GID },
+                        ...(kind === "worker" ? {
+                            topologySpreadConstraints: [{
+                                maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels },
+                            }],
+                        } : {}),
+                        containers: [container],
+                        volumes: [
+                            {
+                                name: "config",
+                                configMap: { name: configName, items: [{ key: `${kind}.properties`, path: "config.properties" }, { key: "jvm.config", path: "jvm.config" }] },
+                            },
+                            ...secretFileVolumes(spec, args.secretName, TRINO_CATALOG_DIR).volumes,
+                        ],
+                    },
+                },
+            },
+        };
+    };
+
+    return [
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: configName, namespace: args.namespace, labels: coordinatorLabels }, data: files },
+        { apiVersion: "v1", kind: "Service", metadata: { name, namespace: args.namespace, labels: coordinatorLabels }, spec: { selector: coordinatorLabels, ports } },
+        {
+            apiVersion: "v1", kind: "Service", metadata: { name: `${name}-nodeport`, namespace: args.namespace, labels: coordinatorLabels },
+            spec: { type: "NodePort", selector: coordinatorLabels, ports: ports.map((p) => ({ ...p, nodePort })) },
+        },
+        node("coordinator"),
+        node("worker"),
+    ];
 }

@@ -3,13 +3,16 @@
 // KRaft quorum, a topic with RF 3 / min ISR 2 written with acks=all on one broker and read on another,
 // two Connect workers in one group, the Postgres and MySQL sources' row changes on their topics through
 // the connectors the Connector resource registered over Connect's NodePort, the Iceberg catalog writing
-// a table's metadata to the warehouse bucket with its own MinIO key (and refused another bucket), a node
+// a table's metadata to the warehouse bucket with its own MinIO key (and refused another bucket), Trino's
+// coordinator and workers answering SQL on an Iceberg table through the coordinator's NodePort, a node
 // lost while rows flow, and `pulumi destroy` leaving no namespace and no volume. `make test-k8s`.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import axios from "axios";
+import * as YAML from "yaml";
+import { trino, waitUntil } from "../../tools/clients";
 import { ok, sh } from "../support/cli";
 import { docker } from "../support/docker";
 import { ROOT, envFromEnvSh } from "../support/pulumi";
@@ -23,9 +26,10 @@ const KUBECTL = path.join(CACHE, "k8s", "bin", "kubectl");
 const KUBECONFIG = path.join(CACHE, "k8s", `cluster-${CLUSTER}`, "admin.conf");
 const versions = JSON.parse(fs.readFileSync(path.join(ROOT, "versions.json"), "utf8"));
 const PLUGIN = path.join(CACHE, "pulumi-home", "plugins", `resource-kubernetes-v${versions.kubernetes.pulumiKubernetes.version}`, "pulumi-resource-kubernetes");
-const IMAGES = ["kafka", "connect", "minio", "postgres", "mysql", "iceberg-rest"].map((s) => `pulumi-lakehouse/${s}:${{
+const IMAGES = ["kafka", "connect", "minio", "postgres", "mysql", "iceberg-rest", "trino"].map((s) => `pulumi-lakehouse/${s}:${{
     kafka: versions.localImages.kafka, connect: versions.localImages.debezium, minio: versions.localImages.minio,
     postgres: versions.localImages.postgres, mysql: versions.localImages.mysql, "iceberg-rest": versions.localImages.iceberg,
+    trino: versions.localImages.trino,
 }[s]}`);
 
 describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and MySQL on the cluster", function () {
@@ -189,6 +193,38 @@ describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and M
         const outside = await catalog.post("/namespaces/k8s_check/tables", { name: "denied", schema, location: "s3://checkpoints/k8s_check/denied" });
         assert.ok(outside.status >= 400, `a table in the checkpoints bucket was created: ${outside.status} ${JSON.stringify(outside.data)}`);
         assert.match(JSON.stringify(outside.data), /Access Denied|403/i);
+    });
+
+    it("answers SQL through Trino's NodePort: an Iceberg table created, written and read back on the configured workers", async () => {
+        const url = `http://${nodeAddress()}:30808`;
+        const configured = Number(YAML.parse(stackFileText).config["lakehouse:trinoWorkers"] ?? 2);
+        // Workers announce themselves to the coordinator's discovery service once up: wait until all are active.
+        const nodes = await waitUntil(`${configured} active Trino workers`, 300_000, 3000, async () => {
+            const rows = await trino(url, "SELECT node_id, coordinator, state FROM system.runtime.nodes ORDER BY node_id");
+            return rows.filter((r) => r[1] === false && r[2] === "active").length >= configured ? rows : undefined;
+        });
+        console.log(`      trino nodes: ${nodes.map((r) => `${r[0]}${r[1] ? " (coordinator)" : ""} ${r[2]}`).join(", ")}`);
+        const coordinators = nodes.filter((r) => r[1] === true);
+        const workers = nodes.filter((r) => r[1] === false);
+        assert.strictEqual(coordinators.length, 1, JSON.stringify(nodes));
+        assert.strictEqual(workers.length, configured, JSON.stringify(nodes));
+        // node.id is each pod's hostname (the image's run-trino): the coordinator's pod and the workers' pods.
+        assert.match(coordinators[0][0], /^trino-[a-z0-9]+-[a-z0-9]+$/);
+        for (const w of workers) assert.match(w[0], /^trino-worker-[a-z0-9]+-[a-z0-9]+$/);
+        const pods = (await inNs("get", "pods", "-l", "app=trino-worker", "-o", "jsonpath={.items[*].metadata.name}")).trim().split(/\s+/).sort();
+        assert.deepStrictEqual(workers.map((w) => w[0]).sort(), pods);
+
+        await trino(url, "CREATE SCHEMA IF NOT EXISTS minio.k8s_trino");
+        await trino(url, "CREATE TABLE minio.k8s_trino.users (id bigint, name varchar)");
+        await trino(url, "INSERT INTO minio.k8s_trino.users VALUES (1, 'one'), (2, 'two'), (3, 'three')");
+        assert.deepStrictEqual(await trino(url, "SELECT id, name FROM minio.k8s_trino.users ORDER BY id"), [[1, "one"], [2, "two"], [3, "three"]]);
+        assert.deepStrictEqual(await trino(url, "SELECT count(*), sum(id) FROM minio.k8s_trino.users WHERE id > 1"), [[2, 5]]);
+        // Its data files are in the warehouse bucket (written with Trino's own key), and the catalog knows the table.
+        const files = await trino(url, `SELECT file_path FROM minio.k8s_trino."users$files"`);
+        assert.ok(files.length >= 1 && files.every((f) => /^s3:\/\/warehouse\/k8s_trino\/users[^/]*\/data\//.test(f[0])), JSON.stringify(files));
+        const loaded = await axios.get(`http://${nodeAddress()}:30181/v1/namespaces/k8s_trino/tables/users`, { timeout: 60_000, validateStatus: () => true });
+        assert.strictEqual(loaded.status, 200, JSON.stringify(loaded.data));
+        await trino(url, "DROP TABLE minio.k8s_trino.users");
     });
 
     it("loses a node for a minute while rows are written: quorum kept, the connector never fails, every row on the topic", async () => {

@@ -5,7 +5,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { RecordedResource, construct, isSecret, named, ofType } from "../unit/support/mocks";
+import * as pulumi from "@pulumi/pulumi";
+import { KubernetesLakehouse } from "../../components/kubernetes/lakehouse";
+import { RecordedResource, construct, isSecret, named, ofType, settle } from "../unit/support/mocks";
 
 const ROOT = path.resolve(__dirname, "../..");
 /** A node address, as `lakehouse:nodeAddress` sets it (default: the kubeconfig's API server host). */
@@ -30,7 +32,7 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
         assert.deepStrictEqual(records.filter((r) => r.type.startsWith("docker:")).map((r) => r.name), []);
         assert.strictEqual(ofType(records, "kubernetes:core/v1:Namespace")[0].inputs.metadata.name, "lakehouse-k8s");
         assert.deepStrictEqual(ofType(records, "kubernetes:apps/v1:StatefulSet").map((r) => r.inputs.metadata.name).sort(), ["iceberg-rest", "kafka", "minio", "mysql", "postgres"]);
-        assert.deepStrictEqual(ofType(records, "kubernetes:apps/v1:Deployment").map((r) => r.inputs.metadata.name), ["connect"]);
+        assert.deepStrictEqual(ofType(records, "kubernetes:apps/v1:Deployment").map((r) => r.inputs.metadata.name).sort(), ["connect", "trino", "trino-worker"]);
         for (const r of records.filter((x) => x.type.startsWith("kubernetes:") && x.type !== "pulumi:providers:kubernetes")) {
             assert.strictEqual(r.provider, "lakehouse-provider", `${r.name} uses the component's provider`);
         }
@@ -146,6 +148,94 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
         assert.ok(isSecret(secret, "stringData"), "the credentials file is a secret input");
         assert.match(secret.inputs.stringData["aws-credentials"], /aws_secret_access_key = mock-generated-password/);
         assert.ok(!JSON.stringify(catalog.inputs).includes("mock-generated-password"), "no key in the catalog's pod spec");
+    });
+
+    it("runs Trino as a coordinator and two workers on the local image, the coordinator's HTTP API on NodePort 30808", () => {
+        const coordinator = named(records, "lakehouse-trino-deployment-trino");
+        const workers = named(records, "lakehouse-trino-deployment-trino-worker");
+        assert.strictEqual(coordinator.inputs.spec.replicas, 1);
+        assert.strictEqual(workers.inputs.spec.replicas, 2);
+        for (const d of [coordinator, workers]) {
+            assert.strictEqual(d.inputs.spec.template.spec.containers[0].image, "docker.io/pulumi-lakehouse/trino:476");
+            assert.strictEqual(d.provider, "lakehouse-provider");
+        }
+        const config = named(records, "lakehouse-trino-configmap-trino-config").inputs.data;
+        assert.match(config["coordinator.properties"], /^node-scheduler\.include-coordinator=false$/m);
+        assert.match(config["worker.properties"], /^discovery\.uri=http:\/\/trino:8080$/m);
+        const nodePort = named(records, "lakehouse-trino-service-trino-nodeport");
+        assert.deepStrictEqual(nodePort.inputs.spec.ports, [{ name: "http", port: 8080, nodePort: 30808 }]);
+        assert.strictEqual(nodePort.inputs.spec.selector.app, "trino");
+    });
+
+    it("gives Trino a MinIO user of its own, granted the warehouse only, and starts it after the catalog and that grant", () => {
+        const user = named(records, "lakehouse-trino-user");
+        assert.strictEqual(user.inputs.name, "lakehouse-k8s-trino");
+        assert.notStrictEqual(user.inputs.name, named(records, "lakehouse-catalog-user").inputs.name, "not the catalog's user");
+        assert.strictEqual(user.provider, "lakehouse-minio-provider");
+        const policy = JSON.parse(named(records, "lakehouse-trino-policy").inputs.policy);
+        assert.deepStrictEqual(policy.Statement.flatMap((st: { Resource: string[] }) => st.Resource), ["arn:aws:s3:::warehouse", "arn:aws:s3:::warehouse/*"]);
+        for (const name of ["lakehouse-trino-deployment-trino", "lakehouse-trino-deployment-trino-worker"]) {
+            const deps = named(records, name).dependsOn;
+            for (const dep of ["lakehouse-trino-grant", "lakehouse-iceberg-rest-statefulset-iceberg-rest", "lakehouse-trino-catalog",
+                "lakehouse-trino-configmap-trino-config", "lakehouse-bucket-warehouse", "lakehouse-minio-statefulset-minio", "lakehouse-namespace"]) {
+                assert.ok(deps.includes(dep), `${name} waits for ${dep}: ${deps}`);
+            }
+        }
+    });
+
+    it("keeps Trino's S3 key in its catalog file, one key of a Secret: never in a ConfigMap, env or pod spec", () => {
+        const secret = named(records, "lakehouse-trino-catalog");
+        assert.strictEqual(secret.type, "kubernetes:core/v1:Secret");
+        assert.ok(isSecret(secret, "stringData"), "the catalog file is a secret input");
+        assert.deepStrictEqual(Object.keys(secret.inputs.stringData), ["minio.properties"]);
+        const file = secret.inputs.stringData["minio.properties"];
+        assert.match(file, /^s3\.aws-access-key=lakehouse-k8s-trino$/m);
+        assert.match(file, /^s3\.aws-secret-key=mock-generated-password$/m);
+        assert.match(file, /^iceberg\.rest-catalog\.uri=http:\/\/iceberg-rest:8181$/m);
+        assert.ok(!/\$\{/.test(file), `a placeholder left: ${file}`);
+        const configMaps = ofType(records, "kubernetes:core/v1:ConfigMap");
+        assert.ok(configMaps.length > 0);
+        for (const r of configMaps) {
+            const text = JSON.stringify(r.inputs);
+            for (const leak of ["mock-generated-password", "s3.aws-secret-key", "s3.aws-access-key"]) assert.ok(!text.includes(leak), `${r.name} holds ${leak}`);
+        }
+        for (const name of ["lakehouse-trino-deployment-trino", "lakehouse-trino-deployment-trino-worker"]) {
+            const pod = named(records, name).inputs.spec.template.spec;
+            assert.ok(!JSON.stringify(pod).includes("mock-generated-password"), `${name} holds the key`);
+            assert.deepStrictEqual(pod.containers[0].env, [], `${name} has an environment`);
+            // The Secret reaches the pod as its catalog directory only.
+            assert.deepStrictEqual(pod.volumes.filter((v: any) => v.secret).map((v: any) => v.secret.secretName), ["trino-catalog"]);
+            assert.ok(pod.containers[0].volumeMounts.some((m: any) => m.mountPath === "/etc/trino/catalog" && m.readOnly));
+        }
+    });
+
+    it("exposes Trino in the cluster and from the host, and takes its worker count from lakehouse:trinoWorkers", async () => {
+        let lakehouse: KubernetesLakehouse | undefined;
+        const built = await construct(() => { lakehouse = new KubernetesLakehouse("lh", { namespace: "ns1", nodeAddress: NODE, trinoWorkers: 3, postgres: false, mysql: false }); });
+        const endpoints = await new Promise<Record<string, string>>((resolve) => pulumi.output(lakehouse!.endpoints).apply((e) => resolve(e as Record<string, string>)));
+        assert.strictEqual(endpoints.trino, "http://trino.ns1.svc:8080");
+        assert.strictEqual(endpoints.trinoFromHost, `http://${NODE}:30808`);
+        assert.strictEqual(endpoints.catalogFromHost, `http://${NODE}:30181`);
+        assert.strictEqual(named(built, "lh-trino-deployment-trino-worker").inputs.spec.replicas, 3);
+        const program = await construct(() => {
+            delete require.cache[require.resolve(path.join(ROOT, "index.ts"))];
+            require(path.join(ROOT, "index.ts"));
+        }, { ...stackConfig("k8s"), "lakehouse:nodeAddress": NODE, "lakehouse:trinoWorkers": "1" });
+        assert.strictEqual(named(program, "lakehouse-trino-deployment-trino-worker").inputs.spec.replicas, 1);
+    });
+
+    it("refuses Trino asked for without the catalog, naming both, before creating anything; catalog: false alone turns Trino off too", async () => {
+        await assert.rejects(construct(() => new KubernetesLakehouse("lh", { nodeAddress: NODE, catalog: false, trino: true })),
+            /lh: invalid trino: needs the Iceberg catalog, which catalog: false turns off; leave trino unset or false/);
+        const created = (await settle()).filter((r) => !r.type.startsWith("pulumi:pulumi:Stack") && r.type !== "lakehouse:kubernetes:Lakehouse");
+        assert.deepStrictEqual(created.map((r) => r.name), [], "resources created before the error");
+        const without = await construct(() => new KubernetesLakehouse("lh", { nodeAddress: NODE, catalog: false }));
+        assert.deepStrictEqual(ofType(without, "kubernetes:apps/v1:Deployment").map((r) => r.inputs.metadata.name), ["connect"]);
+        assert.deepStrictEqual(ofType(without, "kubernetes:core/v1:ConfigMap"), []);
+        assert.deepStrictEqual(ofType(without, "minio:index/iamUser:IamUser"), []);
+        // Bad worker counts fail the same way, before anything is created.
+        await assert.rejects(construct(() => new KubernetesLakehouse("lh", { nodeAddress: NODE, trinoWorkers: 0 })), /lh: invalid trino.workers: must be a whole number >= 1/);
+        assert.deepStrictEqual((await settle()).filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.name), []);
     });
 
     it("refuses a source without a node address to reach the cluster from, before creating anything", async () => {

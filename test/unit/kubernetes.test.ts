@@ -2,8 +2,8 @@
 // objects. Expected values are written out (Kafka's and Connect's settings for three brokers).
 import * as assert from "assert";
 import {
-    KubeObject, catalogObjects, catalogSecretTemplates, connectObjects, durationSeconds, fillSecretRefs, kafkaObjects, kubeBootstrap, kubeExternalBootstrap, localImageRef, minioObjects, mySqlObjects, postgresObjects,
-    readinessProbe,
+    CONFIG_HASH_ANNOTATION, CatalogConnection, KubeObject, catalogObjects, catalogSecretTemplates, connectObjects, durationSeconds, fillSecretRefs, kafkaObjects, kubeBootstrap, kubeExternalBootstrap, localImageRef, minioObjects, mySqlObjects, postgresObjects,
+    readinessProbe, trinoCatalogProperties, trinoObjects, trinoSecretTemplates,
 } from "../../components/specs";
 
 type Env = { name: string; value?: string; valueFrom?: Record<string, any> };
@@ -11,6 +11,11 @@ const byKind = (objs: KubeObject[], kind: string) => objs.filter((o) => o.kind =
 const podSpec = (o: KubeObject) => (o.spec as any).template.spec;
 const envOf = (o: KubeObject): Env[] => podSpec(o).containers[0].env;
 const envValue = (o: KubeObject, name: string) => envOf(o).find((e) => e.name === name);
+
+/** The catalog as Trino's pods reach it (what the component passes). */
+const TRINO_CATALOG: CatalogConnection = { catalogName: "minio", catalogUri: "http://iceberg-rest:8181", warehouse: "s3://warehouse/", s3Endpoint: "http://minio:9000" };
+/** A properties file as a map. */
+const properties = (text: string): Record<string, string> => Object.fromEntries(text.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
 
 describe("kubernetes renderer", () => {
     const kafka = kafkaObjects({ namespace: "lh", image: "pulumi-lakehouse/kafka:4.3.1", brokerCount: 3, clusterId: "bGFrZWhvdXNlLWRldi0wMQ" });
@@ -132,8 +137,9 @@ describe("kubernetes renderer", () => {
             ...kafka,
             ...minioObjects({ namespace: "lh", image: "m:1", secretName: "s" }),
             ...connectObjects({ namespace: "lh", image: "c:1", bootstrapServers: "k:1", brokerCount: 3 }),
+            ...trinoObjects({ namespace: "lh", image: "t:1", secretName: "trino-catalog", catalog: TRINO_CATALOG }),
         ].filter((o) => o.kind === "StatefulSet" || o.kind === "Deployment");
-        assert.strictEqual(all.length, 3);
+        assert.strictEqual(all.length, 5);
         for (const o of all) assert.strictEqual(podSpec(o).automountServiceAccountToken, false, o.metadata.name);
     });
 
@@ -181,6 +187,99 @@ describe("kubernetes renderer", () => {
         const file = fillSecretRefs(templates["aws-credentials"], { accessKey: "AK", secretKey: "SK" });
         assert.match(file, /^\[default\]\naws_access_key_id = AK\naws_secret_access_key = SK\n$/);
         assert.throws(() => fillSecretRefs(templates["aws-credentials"], { accessKey: "AK" }), /no value for \$\{SECRET:secretKey\}/);
+    });
+
+    describe("Trino", () => {
+        const args = { namespace: "lh", image: "pulumi-lakehouse/trino:476", secretName: "trino-catalog", catalog: TRINO_CATALOG };
+        const objs = trinoObjects(args);
+        const deployments = byKind(objs, "Deployment");
+        const [coordinator, workers] = deployments;
+        const [configMap] = byKind(objs, "ConfigMap");
+        const data = configMap.data as Record<string, string>;
+        const mounts = (o: KubeObject) => podSpec(o).containers[0].volumeMounts as { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
+        const volume = (o: KubeObject, name: string) => podSpec(o).volumes.find((v: { name: string }) => v.name === name);
+        const matches = (selector: Record<string, string>, o: KubeObject) =>
+            Object.entries(selector).every(([k, v]) => (o.spec as any).template.metadata.labels[k] === v);
+
+        it("runs a coordinator that schedules no tasks and two workers that announce themselves to its Service", () => {
+            assert.deepStrictEqual(deployments.map((d) => [d.metadata.name, (d.spec as any).replicas]), [["trino", 1], ["trino-worker", 2]]);
+            assert.deepStrictEqual((coordinator.spec as any).strategy, { type: "Recreate" }, "never two coordinators");
+            assert.deepStrictEqual(properties(data["coordinator.properties"]), {
+                coordinator: "true", "node-scheduler.include-coordinator": "false", "http-server.http.port": "8080", "discovery.uri": "http://trino:8080",
+            });
+            assert.deepStrictEqual(properties(data["worker.properties"]), { coordinator: "false", "http-server.http.port": "8080", "discovery.uri": "http://trino:8080" });
+            // The discovery URI's Service is the coordinator's, and only the coordinator's.
+            const service = byKind(objs, "Service").find((o) => o.metadata.name === "trino")!;
+            assert.deepStrictEqual((service.spec as any).ports, [{ name: "http", port: 8080 }]);
+            assert.ok(matches((service.spec as any).selector, coordinator), "the Service selects the coordinator");
+            assert.ok(!matches((service.spec as any).selector, workers), "the Service does not select the workers");
+            assert.ok(!matches((coordinator.spec as any).selector.matchLabels, workers) && !matches((workers.spec as any).selector.matchLabels, coordinator), "the Deployments' selectors overlap");
+            assert.strictEqual(podSpec(workers).topologySpreadConstraints[0].topologyKey, "kubernetes.io/hostname");
+            assert.strictEqual((trinoObjects({ ...args, workers: 3 }).find((o) => o.metadata.name === "trino-worker")!.spec as any).replicas, 3);
+            for (const bad of [0, 1.5]) assert.throws(() => trinoObjects({ ...args, workers: bad }), /trino.workers: must be a whole number >= 1/, String(bad));
+        });
+
+        it("runs the Docker image as it is, its config.properties and jvm.config mounted over the image's in /etc/trino", () => {
+            for (const [d, kind] of [[coordinator, "coordinator"], [workers, "worker"]] as const) {
+                const c = podSpec(d).containers[0];
+                assert.strictEqual(c.image, "docker.io/pulumi-lakehouse/trino:476");
+                // The image's CMD (run-trino: the launcher with --etc-dir /etc/trino, node.id from the hostname).
+                assert.strictEqual(c.command, undefined);
+                assert.strictEqual(c.args, undefined);
+                assert.deepStrictEqual(c.readinessProbe.exec, { command: ["/usr/lib/trino/bin/health-check"] });
+                assert.deepStrictEqual(mounts(d), [
+                    { name: "secret-files", mountPath: "/etc/trino/catalog", readOnly: true },
+                    { name: "config", mountPath: "/etc/trino/config.properties", subPath: "config.properties", readOnly: true },
+                    { name: "config", mountPath: "/etc/trino/jvm.config", subPath: "jvm.config", readOnly: true },
+                ], d.metadata.name);
+                assert.deepStrictEqual(volume(d, "config"), {
+                    name: "config", configMap: { name: "trino-config", items: [{ key: `${kind}.properties`, path: "config.properties" }, { key: "jvm.config", path: "jvm.config" }] },
+                });
+                assert.deepStrictEqual(c.resources, { requests: { memory: "768Mi" }, limits: { memory: "1536Mi" } });
+                assert.strictEqual(podSpec(d).enableServiceLinks, false);
+            }
+            const jvm = data["jvm.config"].trim().split("\n");
+            assert.ok(jvm.includes("-Xmx640M") && jvm.includes("-XX:+UseG1GC") && jvm.includes("-XX:+ExitOnOutOfMemoryError"), jvm.join(" "));
+            assert.strictEqual(jvm.filter((l) => l.startsWith("-Xmx")).length, 1);
+            assert.throws(() => trinoObjects({ ...args, maxHeap: "640 MB" }), /trino.maxHeap/);
+        });
+
+        it("rolls the pods when their config changes (subPath files are not refreshed)", () => {
+            const hash = (o: KubeObject) => (o.spec as any).template.metadata.annotations[CONFIG_HASH_ANNOTATION];
+            assert.match(hash(coordinator), /^[0-9a-f]{64}$/);
+            assert.strictEqual(hash(workers), hash(coordinator));
+            const bigger = byKind(trinoObjects({ ...args, maxHeap: "1G" }), "Deployment");
+            assert.notStrictEqual(hash(bigger[0]), hash(coordinator));
+            assert.strictEqual(hash(byKind(trinoObjects(args), "Deployment")[0]), hash(coordinator), "the same config, the same hash");
+        });
+
+        it("gives Trino the Docker builder's Iceberg catalog file as one key of its Secret, readable by the trino group only, and nothing of it in the ConfigMap or env", () => {
+            const templates = trinoSecretTemplates(args);
+            assert.deepStrictEqual(Object.keys(templates), ["minio.properties"]);
+            const file = properties(fillSecretRefs(templates["minio.properties"], { accessKey: "AK", secretKey: "SK" }));
+            assert.strictEqual(file["iceberg.rest-catalog.uri"], "http://iceberg-rest:8181");
+            // Docker's file, with the key filled in where Docker's upload fills its placeholders.
+            assert.deepStrictEqual(file, { ...properties(trinoCatalogProperties(TRINO_CATALOG)), "s3.aws-access-key": "AK", "s3.aws-secret-key": "SK" });
+            assert.throws(() => fillSecretRefs(templates["minio.properties"], { accessKey: "AK" }), /no value for \$\{SECRET:secretKey\}/);
+            for (const d of deployments) {
+                assert.deepStrictEqual(volume(d, "secret-files"), {
+                    name: "secret-files", secret: { secretName: "trino-catalog", items: [{ key: "minio.properties", path: "minio.properties", mode: 0o440 }] },
+                });
+                assert.strictEqual(podSpec(d).securityContext.fsGroup, 1000);
+                assert.deepStrictEqual(envOf(d), [], "no environment at all");
+            }
+            const text = JSON.stringify(data);
+            for (const leak of ["s3.aws-", "SECRET:", "S3_ACCESS_KEY", "minio.properties"]) assert.ok(!text.includes(leak), `the ConfigMap holds ${leak}`);
+        });
+
+        it("publishes the coordinator's HTTP API on NodePort 30808, and only the coordinator's", () => {
+            const nodePort = byKind(objs, "Service").find((o) => o.metadata.name === "trino-nodeport")!;
+            assert.deepStrictEqual((nodePort.spec as any).ports, [{ name: "http", port: 8080, nodePort: 30808 }]);
+            assert.strictEqual((nodePort.spec as any).type, "NodePort");
+            assert.ok(matches((nodePort.spec as any).selector, coordinator) && !matches((nodePort.spec as any).selector, workers));
+            assert.deepStrictEqual(byKind(objs, "Service").map((o) => o.metadata.name), ["trino", "trino-nodeport"]);
+            assert.throws(() => trinoObjects({ ...args, nodePort: 8080 }), /trino.nodePort: must be in the NodePort range/);
+        });
     });
 
     it("turns a Docker healthcheck into a readiness probe and rejects what it cannot run", () => {
