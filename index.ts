@@ -10,6 +10,8 @@ function onDocker() {
         brokerCount: lakehouse.kafka.brokerCount,
         topicPrefixes: lakehouse.topicPrefixes,
         verifyTarget: lakehouse.verifyTarget,
+        trinoLogin: lakehouse.trino.login && { user: lakehouse.trino.login.user, caCertificate: lakehouse.trino.login.caCertificate },
+        trinoPassword: lakehouse.trino.login?.password,
     };
 }
 
@@ -26,7 +28,10 @@ function onKubernetes() {
         postgres: { adminPassword: config.postgresAdminPassword, cdcPassword: config.postgresCdcPassword, tables: config.postgresTables },
         mysql: { rootPassword: config.mysqlRootPassword, cdcPassword: config.mysqlCdcPassword, tables: config.mysqlTables },
     });
-    return { endpoints: lakehouse.endpoints, brokerCount: lakehouse.brokerCount as number, topicPrefixes: undefined, verifyTarget: undefined };
+    return {
+        endpoints: lakehouse.endpoints, brokerCount: lakehouse.brokerCount as number, topicPrefixes: undefined, verifyTarget: undefined,
+        trinoLogin: undefined, trinoPassword: undefined,
+    };
 }
 
 const program = config.platform === "kubernetes" ? onKubernetes() : onDocker();
@@ -36,3 +41,7 @@ export const brokerCount = program.brokerCount;
 export const topicPrefixes = program.topicPrefixes;
 /** Container names, tables and topics for `make verify` (tools/verify.ts); no secrets. Docker only. */
 export const verifyTarget = program.verifyTarget;
+/** With lakehouse:secureServices: Trino's user and the CA certificate that signs its HTTPS certificate (public). */
+export const trinoLogin = program.trinoLogin;
+/** With lakehouse:secureServices: Trino's password, a secret (`pulumi stack output trinoPassword --show-secrets`). */
+export const trinoPassword = program.trinoPassword;

@@ -44,6 +44,10 @@ export interface LakehouseConfig {
     minioRootPassword?: pulumi.Output<string>;
     /** A MinIO user and policy per consumer instead of the root key (docs/security.md). Default: true. */
     minioUsers?: boolean;
+    /** HTTPS and authentication on the services that support them (LakehouseArgs.secureServices). Default: false. */
+    secureServices?: boolean;
+    /** With secureServices: the Trino user's password. Default: generated (stack output `trinoPassword`). */
+    trinoPassword?: pulumi.Output<string>;
     resetConnectorOffsetsOnDelete?: boolean;
     postgresConnectorConfig?: Record<string, string>;
     mySqlConnectorConfig?: Record<string, string>;
@@ -85,6 +89,12 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
     if (cdcRemovedTables !== undefined && !(REMOVED_TABLES as readonly string[]).includes(cdcRemovedTables)) {
         throw new Error(`lakehouse:cdcRemovedTables must be one of ${REMOVED_TABLES.join(", ")}, got ${JSON.stringify(cdcRemovedTables)}`);
     }
+    const secureServices = config.getBoolean("secureServices");
+    const trinoPassword = config.getSecret("trinoPassword");
+    if (trinoPassword !== undefined && !secureServices) {
+        throw new Error("lakehouse:trinoPassword is set but lakehouse:secureServices is not true: Trino checks passwords only with " +
+            "HTTPS (set lakehouse:secureServices to true, or remove lakehouse:trinoPassword)");
+    }
     return {
         platform: platform as Platform | undefined,
         kubeconfig: config.get("kubeconfig"),
@@ -109,6 +119,8 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
         minioRootUser: config.get("minioRootUser"),
         minioRootPassword: config.getSecret("minioRootPassword"),
         minioUsers: config.getBoolean("minioUsers"),
+        secureServices,
+        trinoPassword,
         resetConnectorOffsetsOnDelete: config.getBoolean("resetConnectorOffsetsOnDelete"),
         postgresConnectorConfig: config.getObject<Record<string, string>>("postgresConnectorConfig"),
         mySqlConnectorConfig: config.getObject<Record<string, string>>("mySqlConnectorConfig"),
@@ -134,6 +146,8 @@ export function lakehouseArgsFromConfig(c: LakehouseConfig): LakehouseArgs {
         postgres: { adminPassword: c.postgresAdminPassword, cdcPassword: c.postgresCdcPassword, tables: c.postgresTables },
         mysql: { rootPassword: c.mysqlRootPassword, cdcPassword: c.mysqlCdcPassword, flavour: c.mysqlFlavour, tables: c.mysqlTables },
         ...(c.sources !== undefined ? { sources: c.sources } : {}),
+        ...(c.secureServices ? { secureServices: true } : {}),
+        ...(c.trinoPassword !== undefined ? { trino: { security: { password: c.trinoPassword } } } : {}),
         storage: { rootUser: c.minioRootUser, rootPassword: c.minioRootPassword, ...(c.minioUsers !== undefined ? { minioUsers: c.minioUsers } : {}) },
         connectors: {
             resetOffsetsOnDelete: c.resetConnectorOffsetsOnDelete,

@@ -5,8 +5,11 @@ import { IcebergCatalog } from "./catalog";
 import { serviceContainer } from "./container";
 import { ServiceArgs, definedOnly, resolveService } from "./service";
 import {
-    CatalogConnection, SECRET_PLACEHOLDER, SPARK_UI_PORT, TRINO_PORT, sparkSpec, trinoSpec, validateCatalogName,
+    CatalogConnection, SECRET_PLACEHOLDER, SPARK_UI_PORT, TRINO_HTTPS_PORT, TRINO_PORT, sparkSpec, trinoPasswordHash, trinoSpec,
+    validateCatalogName,
 } from "./specs/engines";
+import { passwordOrGenerated } from "./secrets";
+import { CertificateAuthority } from "./tls";
 import { ObjectStorage } from "./storage";
 import { AWS_SDK_VERSION, HADOOP_VERSION, ICEBERG_VERSION, SCALA_VERSION, SPARK_VERSION } from "./versions";
 
@@ -103,8 +106,22 @@ export class Spark extends LakehouseComponent {
 export interface TrinoArgs extends EngineArgs {
     /** DNS name on the stack's network. Default: "trino". */
     hostname?: string;
-    /** Host port of the HTTP API. Default: 8080. */
+    /** Host port of the HTTP API (HTTPS when `security` is set). Default: 8080, or 8443 with `security`. */
     hostPort?: number;
+    /**
+     * HTTPS with a server certificate from `ca` and password authentication (docs/security.md). Default:
+     * none, plain HTTP that accepts any user (dev stacks; the policy pack refuses that elsewhere).
+     */
+    security?: TrinoSecurityArgs;
+}
+
+export interface TrinoSecurityArgs {
+    /** The stack's certificate authority, which signs Trino's server certificate. Required. */
+    ca: CertificateAuthority;
+    /** The user of the password file. Default: "lakehouse". */
+    user?: string;
+    /** That user's password, a secret. Default: generated once and kept in state as a secret. */
+    password?: pulumi.Input<string>;
 }
 
 /** Trino with an Iceberg catalog over the shared REST catalog on MinIO. */
@@ -112,20 +129,47 @@ export class Trino extends LakehouseComponent {
     public readonly container: docker.Container;
     public readonly url: string;
     public readonly catalogName: string;
+    /** With `security`: the user, its password (a secret) and the CA certificate clients trust. */
+    public readonly login?: { user: string; password: pulumi.Output<string>; caCertificate: pulumi.Output<string> };
 
     constructor(name: string, args: TrinoArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:compute:Trino", name, opts);
-        const a = { hostname: "trino", hostPort: TRINO_PORT, catalogName: "minio", ...definedOnly(args), ...resolveService("trino", args) };
+        const security = args.security;
+        const a = {
+            hostname: "trino", hostPort: security ? TRINO_HTTPS_PORT : TRINO_PORT, catalogName: "minio",
+            ...definedOnly(args), ...resolveService("trino", args),
+        };
+        const user = security?.user ?? "lakehouse";
         const spec = this.spec(() => trinoSpec({
             image: a.image, hostname: a.hostname, catalog: connection(args, a.catalogName), hostPort: a.hostPort, bindIp: a.bindIp,
+            security: security && { user },
         }));
         const s3Key = args.storage.credentialsFor("trino", [args.storage.warehouseBucket]);
+        const containerName = `${a.namePrefix}-${a.hostname}`;
+        const secrets: Record<string, pulumi.Input<string>> = { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey };
+        if (security) {
+            const child = this.childOpts();
+            const password = passwordOrGenerated(this.childName("password"), security.password, child);
+            // The hash's salt: generated once, so the password file (and the container) changes only with the password.
+            const salt = passwordOrGenerated(this.childName("password-salt"), undefined, child);
+            const cert = security.ca.issue(this.childName("certificate"), {
+                commonName: a.hostname,
+                dnsNames: [a.hostname, containerName, "localhost"],
+                ipAddresses: [...new Set([a.bindIp, "127.0.0.1"])],
+            }, child);
+            Object.assign(secrets, {
+                tlsKey: cert.key, tlsCertificate: cert.certificate,
+                sharedSecret: passwordOrGenerated(this.childName("shared-secret"), undefined, child),
+                passwordHash: pulumi.secret(pulumi.all([password, salt]).apply(([p, s]) => trinoPasswordHash(p, s))),
+            });
+            this.login = { user, password, caCertificate: security.ca.certificate };
+        }
         this.container = serviceContainer(this.childName("container"), {
-            spec, containerName: `${a.namePrefix}-${a.hostname}`, network: a.network, component: name,
+            spec, containerName, network: a.network, component: name,
             keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
-            secrets: { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey }, uploadSecrets: UPLOAD_SECRETS,
+            secrets, uploadSecrets: UPLOAD_SECRETS,
         }, this.childOpts({ dependsOn: [args.catalog.container, ...s3Key.ready] })).container;
-        this.url = `http://${a.bindIp}:${a.hostPort}`;
+        this.url = `${security ? "https" : "http"}://${a.bindIp}:${a.hostPort}`;
         this.catalogName = a.catalogName;
         this.registerOutputs({ url: this.url, catalogName: this.catalogName });
     }

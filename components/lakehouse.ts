@@ -4,7 +4,8 @@ import { CdcMirrorJob, CdcMirrorJobArgs } from "./cdc-job";
 import { IcebergCatalog, IcebergCatalogArgs } from "./catalog";
 import { DebeziumConnect, DebeziumConnectArgs } from "./connect";
 import { Connector, mySqlConnector, postgresConnector } from "./connector";
-import { Spark, SparkArgs, Trino, TrinoArgs } from "./engines";
+import { Spark, SparkArgs, Trino, TrinoArgs, TrinoSecurityArgs } from "./engines";
+import { CertificateAuthority } from "./tls";
 import { KafkaCluster, KafkaClusterArgs } from "./kafka";
 import { MySqlSource, MySqlSourceArgs } from "./mysql";
 import { TableMaintenance, TableMaintenanceArgs } from "./maintenance";
@@ -23,6 +24,9 @@ export const CONNECT_SECRET_FILES = { postgres: cdcSecretFile("postgres"), mysql
 
 /** Per-service settings: the service's own args, without what Lakehouse wires itself. */
 type Own<T, Wired extends keyof T = never> = Omit<T, "network" | Wired> & Partial<Pick<ServiceArgs, "image">>;
+
+/** Trino's own args inside Lakehouse: `security` as in TrinoArgs, its `ca` defaulting to the stack's; giving it secures Trino without `secureServices`. */
+export type LakehouseTrinoArgs = Own<TrinoArgs, "storage" | "catalog" | "security"> & { security?: Partial<TrinoSecurityArgs> };
 
 export interface LakehouseArgs {
     /** Pinned official images (default) or the images scripts/images.sh builds. Default: "official". */
@@ -49,8 +53,15 @@ export interface LakehouseArgs {
     catalog?: Own<IcebergCatalogArgs, "storage">;
     /** Spark settings (see SparkArgs). Default: catalog `minio`. */
     spark?: Own<SparkArgs, "storage" | "catalog">;
-    /** Trino settings (see TrinoArgs). Default: catalog `minio` on 127.0.0.1:8080. */
-    trino?: Own<TrinoArgs, "storage" | "catalog">;
+    /** Trino settings (see TrinoArgs). Default: catalog `minio` on 127.0.0.1:8080 (8443 with `secureServices`). */
+    trino?: LakehouseTrinoArgs;
+    /**
+     * Encryption and authentication on the services that support them so far (docs/security.md): the stack
+     * gets its own certificate authority, and Trino serves HTTPS with password authentication (its
+     * `security`, unless `trino.security` is given). Every non-dev stack should set it; the policy pack's
+     * `authenticated-services` refuses one without. Default: false (dev: plain HTTP on loopback).
+     */
+    secureServices?: boolean;
     /** Further CDC sources through the `CdcSource` seam (see LakehouseSourceArgs), after `postgres` and `mysql`. Default: none. */
     sources?: LakehouseSourceArgs[];
     /** Debezium topic prefixes of `postgres` and `mysql`. Default: { postgres: "dbserver1", mysql: "mysqlserver1" } (the seed's). */
@@ -174,6 +185,8 @@ export class Lakehouse extends LakehouseComponent {
     public readonly catalog: IcebergCatalog;
     public readonly spark: Spark;
     public readonly trino: Trino;
+    /** The stack's certificate authority, with `secureServices`. */
+    public readonly certificateAuthority?: CertificateAuthority;
     /** The CDC mirror job, unless disabled or no table is captured. */
     public readonly cdcJob?: CdcMirrorJob;
     /** Table maintenance, unless disabled. */
@@ -275,7 +288,14 @@ export class Lakehouse extends LakehouseComponent {
         this.catalog = new IcebergCatalog(this.childName("catalog"), { ...common, ...args.catalog, storage: this.storage }, child);
         const engines = { storage: this.storage, catalog: this.catalog };
         this.spark = new Spark(this.childName("spark"), { ...common, ...args.spark, ...engines }, child);
-        this.trino = new Trino(this.childName("trino"), { ...common, ...args.trino, ...engines }, child);
+        const trinoSecurity = args.trino?.security ?? (args.secureServices ? {} : undefined);
+        if (args.secureServices || (trinoSecurity && !trinoSecurity.ca)) {
+            this.certificateAuthority = new CertificateAuthority(this.childName("ca"), { commonName: `${namePrefix} certificate authority` }, child);
+        }
+        this.trino = new Trino(this.childName("trino"), {
+            ...common, ...args.trino, ...engines,
+            security: trinoSecurity && { ...trinoSecurity, ca: trinoSecurity.ca ?? this.certificateAuthority! },
+        }, child);
 
         // The CDC mirror job: after the topics, the connectors, the catalog and the storage.
         const captured = this.sources.flatMap((s) => s.source.tables.map((t) => ({ topic: tableTopic(s.topicPrefix, t), key: t.primaryKey })));

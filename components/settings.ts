@@ -26,6 +26,17 @@ export const ROLES = {
 } as const;
 export type Role = (typeof ROLES)[keyof typeof ROLES];
 
+/** A secured Trino (lakehouse:secureServices): its HTTPS port and the files that configure it, all in the image's etc directory. */
+export const TRINO_SECURITY = {
+    httpsPort: 8443,
+    files: {
+        config: "/etc/trino/config.properties",
+        authenticator: "/etc/trino/password-authenticator.properties",
+        passwords: "/etc/trino/password.db",
+        keystore: "/etc/trino/trino-tls.pem",
+    },
+} as const;
+
 /**
  * Kafka broker settings whose replication must follow the broker count, as the apache/kafka image's
  * environment variables (KAFKA_FOO_BAR -> foo.bar). Kafka's own defaults are 3 (and 2 for min ISR),

@@ -2,6 +2,7 @@
 // constructs the PolicyPack (which starts the policy server).
 
 import type { Policies } from "@pulumi/policy";
+import { authenticatedServices } from "./authenticated-services";
 import { cdcSources } from "./cdc-sources";
 import { connectStorageReplication } from "./connect-storage-replication";
 import { kafkaInternalTopicReplication } from "./kafka-internal-topic-replication";
@@ -17,6 +18,6 @@ export const POLICY_PACK_NAME = "lakehouse-policies";
 export const correctnessPolicies: Policies = [kafkaInternalTopicReplication, connectStorageReplication, topicReplication, cdcSources];
 
 /** Hygiene policies: mandatory by default, advisory on dev through policies/config/dev.json. */
-export const hygienePolicies: Policies = [noDefaultCredentials, pinnedImageTags, loopbackHostPorts];
+export const hygienePolicies: Policies = [noDefaultCredentials, pinnedImageTags, loopbackHostPorts, authenticatedServices];
 
 export const allPolicies: Policies = [...correctnessPolicies, ...hygienePolicies, previewUnknowns];

@@ -29,7 +29,7 @@ import { Client as PgClient } from "pg";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
 import type { TableSpec } from "../components/specs/postgres";
 import {
-    SourceColumn, SourceDb, VerifyEndpoints, containerSecret, docker, isJsonColumn, mirrorText, parseCommandLine, readStackOutputs,
+    SourceColumn, SourceDb, TrinoEndpoint, VerifyEndpoints, containerSecret, docker, isJsonColumn, mirrorText, parseCommandLine, readStackOutputs,
     sleep, sourceText, trino,
 } from "./clients";
 
@@ -199,13 +199,13 @@ export function bulkSql(kind: Kind, t: TableSpec, cols: SourceColumn[]) {
 }
 
 /** The mirror's columns and their Trino types (none while the job has not made the mirror: an empty table's). */
-async function mirrorColumnTypes(trinoUrl: string, mirror: string): Promise<Map<string, string>> {
+async function mirrorColumnTypes(trinoUrl: TrinoEndpoint, mirror: string): Promise<Map<string, string>> {
     const [catalog, schema, table] = mirror.split(".");
     const rows = await trino(trinoUrl, `SELECT column_name, data_type FROM ${catalog}.information_schema.columns WHERE table_schema = '${schema}' AND table_name = '${table}'`);
     return new Map(rows.map((r) => [String(r[0]).toLowerCase(), String(r[1])]));
 }
 
-async function openSource(s: VerifySource & { container: string }, target: VerifyTarget, trinoUrl: string): Promise<BulkSource> {
+async function openSource(s: VerifySource & { container: string }, target: VerifyTarget, trinoUrl: TrinoEndpoint): Promise<BulkSource> {
     const t = s.tables[0];
     const topic = `${s.topicPrefix}.${t.schema}.${t.name}`;
     const mirror = mirrorName(target, topic);
@@ -335,7 +335,7 @@ export async function benchBulk(endpoints: VerifyEndpoints, target: VerifyTarget
     }
 }
 
-async function benchSource(s: BulkSource, trinoUrl: string, counter: ChangeCounter | undefined, o: BulkOptions, log: (l: string) => void): Promise<SourceResult> {
+async function benchSource(s: BulkSource, trinoUrl: TrinoEndpoint, counter: ChangeCounter | undefined, o: BulkOptions, log: (l: string) => void): Promise<SourceResult> {
     const first = o.firstId ?? Number((await s.query(`SELECT coalesce(max(${s.kind === "postgres" ? `"${s.key}"` : `\`${s.key}\``}), 0) FROM ${s.kind === "postgres" ? `"${s.table.schema}"."${s.table.name}"` : `\`${s.table.schema}\`.\`${s.table.name}\``}`))[0][0]) + 1;
     const last = first + o.rows - 1;
     const already = Number((await s.query(s.checkSql(first, last)))[0][0]);

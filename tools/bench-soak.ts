@@ -14,7 +14,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
-import { SourceDb, docker, parseCommandLine, readStackOutputs, sleep, trino } from "./clients";
+import { SourceDb, TrinoEndpoint, docker, parseCommandLine, readStackOutputs, sleep, trino } from "./clients";
 
 interface Sample {
     t: number;
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     const out = o.json ?? `docs/bench/soak-${label}.json`;
     const outputs = await readStackOutputs(stack, "bench-soak");
     const target: VerifyTarget = outputs.verifyTarget;
-    const url: string = outputs.endpoints.trino;
+    const url: TrinoEndpoint = outputs.endpoints.trino;
     if (!target.cdc) throw new Error("the stack has no CDC job");
     const tables = target.sources.flatMap((s) => s.tables.map((t) => ({ s, t, mirror: `${target.cdc!.namespace}.${target.cdc!.tablePrefix}${`${s.topicPrefix}.${t.schema}.${t.name}`.replace(/[^A-Za-z0-9_]/g, "_").toLowerCase()}` })));
     console.log(`bench-soak: ${tables.length} table(s), ${rate} change(s)/s, until ${commits} batches${minutes ? ` or ${minutes} min` : ""}; label ${label}`);

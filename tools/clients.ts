@@ -2,7 +2,8 @@
 // containers, Trino's HTTP API, spark-sql in the Spark container, and the stack's outputs.
 import { execFile } from "child_process";
 import { ParseArgsConfig, parseArgs, promisify } from "util";
-import axios from "axios";
+import * as https from "https";
+import axios, { AxiosRequestConfig } from "axios";
 import type { VerifySource } from "../components/lakehouse";
 import type { TableSpec } from "../components/specs/postgres";
 
@@ -13,7 +14,37 @@ export interface VerifyEndpoints {
     kafka: string;
     connect: string;
     minio: string;
-    trino: string;
+    trino: TrinoEndpoint;
+}
+
+/** A Trino that authenticates (lakehouse:secureServices): HTTPS with the stack's CA, a user and its password. */
+export interface TrinoLogin {
+    url: string;
+    user: string;
+    password: string;
+    /** PEM of the CA that signed Trino's certificate (stack output trinoLogin.caCertificate). */
+    caCertificate: string;
+}
+/** Trino's URL (plain HTTP, any user: dev) or its login. */
+export type TrinoEndpoint = string | TrinoLogin;
+
+/**
+ * The stack's endpoints with Trino's login filled in when its Trino authenticates: the user and CA from
+ * the output `trinoLogin`, the password from the secret output `trinoPassword` (read with --show-secrets
+ * into this process only, never printed).
+ */
+export async function withTrinoLogin(outputs: Record<string, any>, readPassword: () => Promise<string>): Promise<Record<string, any>> {
+    if (!outputs.trinoLogin) return outputs;
+    const login: TrinoLogin = {
+        url: outputs.endpoints.trino, user: outputs.trinoLogin.user, caCertificate: outputs.trinoLogin.caCertificate, password: await readPassword(),
+    };
+    return { ...outputs, endpoints: { ...outputs.endpoints, trino: login } };
+}
+
+/** The secret output `name` of `stack`, in clear, for this process only. */
+export async function readSecretOutput(stack: string, name: string, env?: NodeJS.ProcessEnv): Promise<string> {
+    const { stdout } = await execFileP("pulumi", ["stack", "output", name, "--show-secrets", "--stack", stack], { env: env ?? process.env });
+    return stdout.replace(/\n$/, "");
 }
 
 /**
@@ -48,7 +79,7 @@ export async function readStackOutputs(stack: string, tool: string): Promise<Rec
         console.error(`${tool}: stack ${stack} has no endpoints/verifyTarget outputs; run \`make up\` with this version of the program first`);
         process.exit(2);
     }
-    return outputs;
+    return withTrinoLogin(outputs, () => readSecretOutput(stack, "trinoPassword"));
 }
 
 export async function docker(args: string[], input?: string): Promise<string> {
@@ -202,16 +233,30 @@ export function canonicalJson(text: string | null): string | null {
     }
 }
 
+/** The axios settings of a Trino endpoint: its URL, user header and, with a login, basic auth over HTTPS trusting only the stack's CA. */
+export function trinoRequest(endpoint: TrinoEndpoint): { url: string; config: AxiosRequestConfig } {
+    if (typeof endpoint === "string") return { url: endpoint, config: { headers: { "X-Trino-User": "lakehouse-verify" }, timeout: 60_000 } };
+    return {
+        url: endpoint.url,
+        config: {
+            headers: { "X-Trino-User": endpoint.user },
+            auth: { username: endpoint.user, password: endpoint.password },
+            httpsAgent: new https.Agent({ ca: endpoint.caCertificate, keepAlive: true }),
+            timeout: 60_000,
+        },
+    };
+}
+
 /** Trino over its HTTP API, following nextUri. */
-export async function trino(url: string, sql: string): Promise<any[][]> {
-    const headers = { "X-Trino-User": "lakehouse-verify" };
-    let res = await axios.post(`${url}/v1/statement`, sql, { headers, timeout: 60_000 });
+export async function trino(endpoint: TrinoEndpoint, sql: string): Promise<any[][]> {
+    const { url, config } = trinoRequest(endpoint);
+    let res = await axios.post(`${url}/v1/statement`, sql, config);
     const rows: any[][] = [];
     for (;;) {
         if (res.data.error) throw new Error(`trino: ${res.data.error.message}`);
         if (res.data.data) rows.push(...res.data.data);
         if (!res.data.nextUri) return rows;
-        res = await axios.get(res.data.nextUri, { headers, timeout: 60_000 });
+        res = await axios.get(res.data.nextUri, config);
     }
 }
 

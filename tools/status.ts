@@ -17,7 +17,7 @@
 import axios from "axios";
 import { Kafka, logLevel } from "kafkajs";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
-import { SourceDb, VerifyEndpoints, docker, parseCommandLine, readStackOutputs, trino } from "./clients";
+import { SourceDb, TrinoEndpoint, VerifyEndpoints, docker, parseCommandLine, readStackOutputs, trino } from "./clients";
 
 export interface TableStatus {
     source: string;
@@ -57,7 +57,7 @@ export interface LakehouseStatus {
  */
 const LOST_COMMIT_RACE = /ValidationException|CommitFailedException|CommitStateUnknownException|Found conflicting files|Missing required files to delete|Cannot commit/;
 
-const one = async (url: string, sql: string): Promise<any[]> => (await trino(url, sql))[0] ?? [];
+const one = async (url: TrinoEndpoint, sql: string): Promise<any[]> => (await trino(url, sql))[0] ?? [];
 
 /**
  * The tables the CDC job stopped because of a source type change Iceberg cannot take in place (the

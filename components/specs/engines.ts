@@ -1,6 +1,7 @@
 // Spark and Trino, both configured for the one Iceberg REST catalog on MinIO.
-import { ROLES } from "../settings";
+import { ROLES, TRINO_SECURITY } from "../settings";
 import { S3_REGION } from "./storage";
+import * as crypto from "crypto";
 import { ContainerSpec, SpecError, healthcheck, requirePort, secretRef } from "./types";
 
 /** Where both engines find the catalog and its files. */
@@ -92,9 +93,42 @@ export interface TrinoSpecArgs {
     catalog: CatalogConnection;
     hostPort: number;
     bindIp: string;
+    /**
+     * HTTPS and password authentication for `user` (TrinoSecuritySpec): the host port then publishes the
+     * HTTPS port only. Default: plain HTTP without authentication (dev).
+     */
+    security?: TrinoSecuritySpec;
+}
+
+/** What a secured Trino needs besides its secrets (the keys of TRINO_SECURITY_SECRETS). */
+export interface TrinoSecuritySpec {
+    /** The one user of the password file. */
+    user: string;
 }
 
 export const TRINO_PORT = 8080;
+/** Trino's HTTPS port when secured (the port Trino's docs use). */
+export const TRINO_HTTPS_PORT = TRINO_SECURITY.httpsPort;
+/**
+ * Secret keys a secured Trino's files name (`${SECRET:<key>}`): the PEM key and certificate of its
+ * server certificate, the internal-communication shared secret (Trino requires one with authentication)
+ * and the password file's hash line of the user (trinoPasswordHash).
+ */
+export const TRINO_SECURITY_SECRETS = ["tlsKey", "tlsCertificate", "sharedSecret", "passwordHash"] as const;
+/** PBKDF2 rounds of the password file (Trino accepts PBKDF2WithHmacSHA256 with at least 1000). */
+export const TRINO_PBKDF2_ITERATIONS = 100_000;
+
+/**
+ * The password file's hash of `password`, in Trino's PBKDF2 form `<iterations>:<salt hex>:<hash hex>`
+ * (PBKDF2WithHmacSHA256, key length = the hash's). `salt` is fixed per stack so the file is stable.
+ */
+export function trinoPasswordHash(password: string, salt: string, iterations = TRINO_PBKDF2_ITERATIONS): string {
+    if (iterations < 1000) throw new SpecError("trino.passwordHash", `Trino needs at least 1000 PBKDF2 iterations, got ${iterations}`);
+    if (password.length === 0) throw new SpecError("trino.password", "must not be empty");
+    const saltBytes = Buffer.from(salt, "utf8");
+    const hash = crypto.pbkdf2Sync(password, saltBytes, iterations, 32, "sha256");
+    return `${iterations}:${saltBytes.toString("hex")}:${hash.toString("hex")}`;
+}
 /** Trino's configuration directory (trinodb/trino's image contract; images/trino has the same). */
 export const TRINO_ETC_DIR = "/etc/trino";
 /** Where Trino reads its catalogs, one `<name>.properties` each. */
@@ -149,10 +183,42 @@ export function trinoJvmConfig(maxHeap: string): string {
     ].join("\n") + "\n";
 }
 
+/** Where a secured Trino reads its files (all in the image's existing etc directory: an upload needs its directory). */
+export const TRINO_SECURITY_FILES = TRINO_SECURITY.files;
+
+/**
+ * config.properties of a secured single-node Trino: the image's own settings (a coordinator that also
+ * runs tasks, HTTP on 8080 for the image's health check and the node's own traffic, never published),
+ * plus HTTPS on TRINO_HTTPS_PORT with a PEM keystore, password authentication and the shared secret.
+ * Password authentication is refused over plain HTTP (Trino's default), so 8080 accepts no client login.
+ */
+export function trinoSecureConfigProperties(): string {
+    return propertiesFile({
+        coordinator: "true",
+        "node-scheduler.include-coordinator": "true",
+        "http-server.http.port": String(TRINO_PORT),
+        "discovery.uri": `http://localhost:${TRINO_PORT}`,
+        "http-server.https.enabled": "true",
+        "http-server.https.port": String(TRINO_HTTPS_PORT),
+        "http-server.https.keystore.path": TRINO_SECURITY_FILES.keystore,
+        "http-server.authentication.type": "PASSWORD",
+        "internal-communication.shared-secret": secretRef("sharedSecret"),
+    });
+}
+
+/** The user name of a Trino password file: no colon, no white space. */
+function validTrinoUser(user: string): string {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(user)) {
+        throw new SpecError("trino.security.user", `must be letters, digits, '.', '_', '@' or '-' (at most 64), got ${JSON.stringify(user)}`);
+    }
+    return user;
+}
+
 export function trinoSpec(args: TrinoSpecArgs): ContainerSpec {
     requirePort("trino.hostPort", args.hostPort);
     const name = validateCatalogName(args.catalog.catalogName);
-    return {
+    const catalogFile = { file: `${TRINO_CATALOG_DIR}/${name}.properties`, content: trinoCatalogProperties(args.catalog) };
+    const spec: ContainerSpec = {
         hostname: args.hostname,
         image: args.image,
         role: ROLES.trino,
@@ -161,6 +227,23 @@ export function trinoSpec(args: TrinoSpecArgs): ContainerSpec {
         ports: [{ internal: TRINO_PORT, external: args.hostPort, ip: args.bindIp }],
         healthcheck: healthcheck(["CMD", "/usr/lib/trino/bin/health-check"], 20, 60),
         volumes: [],
-        uploads: [{ file: `${TRINO_CATALOG_DIR}/${name}.properties`, content: trinoCatalogProperties(args.catalog) }],
+        uploads: [catalogFile],
+    };
+    if (!args.security) return spec;
+    const user = validTrinoUser(args.security.user);
+    // Read by the trino user (uid 1000); the provider's uploads are root-owned, hence read-only for all.
+    const readable = "0444";
+    return {
+        ...spec,
+        ports: [{ internal: TRINO_HTTPS_PORT, external: args.hostPort, ip: args.bindIp }],
+        uploads: [catalogFile, {
+            file: TRINO_SECURITY_FILES.authenticator,
+            content: propertiesFile({ "password-authenticator.name": "file", "file.password-file": TRINO_SECURITY_FILES.passwords }),
+        }],
+        secretFiles: [
+            { file: TRINO_SECURITY_FILES.config, content: trinoSecureConfigProperties(), permissions: readable },
+            { file: TRINO_SECURITY_FILES.passwords, content: `${user}:${secretRef("passwordHash")}\n`, permissions: readable },
+            { file: TRINO_SECURITY_FILES.keystore, content: `${secretRef("tlsKey")}${secretRef("tlsCertificate")}`, permissions: readable },
+        ],
     };
 }

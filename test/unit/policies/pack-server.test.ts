@@ -66,6 +66,7 @@ describe("policy pack server (run-policy-pack over gRPC)", function () {
             "kafka-internal-topic-replication": ENFORCEMENT.mandatory,
             "connect-storage-replication": ENFORCEMENT.mandatory,
             "topic-replication": ENFORCEMENT.mandatory,
+            "authenticated-services": ENFORCEMENT.mandatory,
             "cdc-sources": ENFORCEMENT.mandatory,
             "no-default-credentials": ENFORCEMENT.mandatory,
             "pinned-image-tags": ENFORCEMENT.mandatory,

@@ -23,6 +23,12 @@ export const MOCK_GENERATED = "mock-generated-password";
 
 const state: { records: Map<string, RecordedResource> } = { records: new Map() };
 
+/** What the command-provider mock prints for a key-pair script (components/tls.ts): a key PEM, then a certificate PEM. */
+export function mockKeyPair(name: string): string {
+    return `-----BEGIN PRIVATE KEY-----\nmock-key-of-${name}\n-----END PRIVATE KEY-----\n` +
+        `-----BEGIN CERTIFICATE-----\nmock-certificate-of-${name}\n-----END CERTIFICATE-----\n`;
+}
+
 function resourceName(r: unknown): string {
     return (r as { __name?: string }).__name ?? "<unknown>";
 }
@@ -39,7 +45,9 @@ export function setupMocks(config: Record<string, string> = {}, preview = false)
             if (rec) Object.assign(rec, { inputs, secretInputs });
             else state.records.set(key, { type: args.type, name: args.name, inputs, secretInputs, props: {}, dependsOn: [], opts: {} });
             const outputs: Record<string, any> = { ...inputs };
-            if (args.type === "command:local:Command" && args.inputs.create?.includes("/dev/urandom")) {
+            if (args.type === "command:local:Command" && args.inputs.create?.includes("openssl req")) {
+                outputs.stdout = mockKeyPair(args.name);
+            } else if (args.type === "command:local:Command" && args.inputs.create?.includes("/dev/urandom")) {
                 outputs.stdout = MOCK_GENERATED;
             }
             return { id: `${args.name}-id`, state: outputs };
