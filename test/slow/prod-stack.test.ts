@@ -18,7 +18,7 @@ import type { TableSpec } from "../../components/specs/postgres";
 import { ok as cliOk, named, sh } from "../support/cli";
 import { docker } from "../support/docker";
 import { ROOT, envFromEnvSh } from "../support/pulumi";
-import { containerEnv, containerSecret, trino, waitUntil } from "../../tools/clients";
+import { TrinoLogin, containerEnv, containerSecret, readSecretOutput, trino, trinoRequest, waitUntil, withTrinoLogin } from "../../tools/clients";
 import { valueFor, verifyLakehouse } from "../../tools/verify";
 
 const STACK = "e2e-prod";
@@ -110,7 +110,10 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
     it("`make up` with the prod levels of the policy pack deploys three brokers and passes `make verify`", async function () {
         const out = await make("up");
         assert.match(out, /verify: \d+ checks passed, 0 failed/);
-        outputs = JSON.parse(await pulumi("stack", "output", "--json"));
+        const plain = JSON.parse(await pulumi("stack", "output", "--json"));
+        // secureServices: Trino's password is a secret output, shown only with --show-secrets.
+        assert.strictEqual(plain.trinoPassword, "[secret]");
+        outputs = await withTrinoLogin(plain, () => readSecretOutput(STACK, "trinoPassword", env));
         assert.strictEqual(outputs.brokerCount, 3);
         assert.strictEqual(outputs.endpoints.kafka.split(",").length, 3);
         assert.ok(outputs.endpoints.kafka.split(",").every((b: string) => b.startsWith(`${BIND_IP}:`)), outputs.endpoints.kafka);
@@ -118,6 +121,37 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
         kafka = new Kafka({ clientId: "lakehouse-e2e-prod", brokers: outputs.endpoints.kafka.split(","), logLevel: logLevel.NOTHING });
         admin = kafka.admin();
         await admin.connect();
+    });
+
+    it("Trino (secureServices) answers only HTTPS with the stack's certificate and its password; no plain HTTP port is published", async function () {
+        const login = outputs.endpoints.trino as TrinoLogin;
+        assert.ok(typeof login === "object" && login.url.startsWith(`https://${BIND_IP}:`), JSON.stringify(outputs.endpoints.trino));
+        assert.match(login.caCertificate, /^-----BEGIN CERTIFICATE-----/);
+        assert.ok(login.password.length >= 16);
+        // The right login: a query runs.
+        assert.deepStrictEqual(await trino(login, "SELECT 40 + 2"), [[42]]);
+        const { url, config } = trinoRequest(login);
+        const status = async (extra: Record<string, unknown>) => (await axios.post(`${url}/v1/statement`, "SELECT 1", {
+            ...config, ...extra, validateStatus: () => true,
+        })).status;
+        // No password, a wrong one, another user: 401.
+        assert.strictEqual(await status({ auth: undefined }), 401, "no credentials");
+        assert.strictEqual(await status({ auth: { username: login.user, password: `${login.password}x` } }), 401, "wrong password");
+        assert.strictEqual(await status({ auth: { username: "admin", password: login.password }, headers: { "X-Trino-User": "admin" } }), 401, "unknown user");
+        // The certificate is the stack's own: a client trusting only the public CAs refuses it.
+        await assert.rejects(axios.get(`${url}/v1/info`, { timeout: 10_000 }), /self[- ]signed|unable to (get|verify)|certificate/i);
+        // Plain HTTP on the published port gets no Trino answer.
+        const plainHttp = await axios.post(`${url.replace(/^https:/, "http:")}/v1/statement`, "SELECT 1", { headers: { "X-Trino-User": login.user }, timeout: 10_000, validateStatus: () => true })
+            .then((r) => `${r.status} ${JSON.stringify(r.data).slice(0, 200)}`, (e: Error) => `refused: ${e.message}`);
+        assert.ok(!/"nextUri"|"columns"/.test(plainHttp), `plain HTTP was answered as a query: ${plainHttp}`);
+        // Only the HTTPS port is published.
+        const trinoContainer = (outputs.verifyTarget.containers as string[]).find((c) => c.endsWith("-trino"))!;
+        const ports = (await docker(["port", trinoContainer])).trim().split("\n");
+        assert.deepStrictEqual(ports.map((p) => p.split(" -> ")[0]), ["8443/tcp"], ports.join("; "));
+        // Inside the stack's network, the HTTP port takes no query without a login either.
+        const inside = await docker(["exec", trinoContainer, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+            "-H", `X-Trino-User: ${login.user}`, "--data", "SELECT 1", "http://localhost:8080/v1/statement"]).catch((e: Error) => e.message);
+        assert.notStrictEqual(inside.trim(), "200", "the internal HTTP port ran a query without a password");
     });
 
     it("the brokers apply RF 3 and min ISR 2 to the CDC topics, Connect's storage topics and the internal topics", async function () {
