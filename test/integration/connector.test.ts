@@ -33,6 +33,8 @@ describe("Connector provider against Kafka Connect with Debezium and Postgres", 
     this.timeout(600000);
     const id = `${process.pid}-${randomBytes(3).toString("hex")}`;
     const network = `lh-connector-it-${id}`;
+    /** Host directories mounted into the test's containers, removed with them. */
+    const tempDirs: string[] = [];
     const names = { postgres: `lh-cit-postgres-${id}`, kafka: `lh-cit-kafka-${id}`, connect: `lh-cit-connect-${id}`, mysql: `lh-cit-mysql-${id}`, mariadb: `lh-cit-mariadb-${id}` };
     const password = `pw-${randomBytes(12).toString("hex")}`;
     const topic = "dbserver1.public.users";
@@ -75,6 +77,7 @@ describe("Connector provider against Kafka Connect with Debezium and Postgres", 
         await run({ name: names.mysql, image: IMAGES.mysql, network, env: { MYSQL_ROOT_PASSWORD: password, MYSQL_DATABASE: "sales" } });
         // MariaDB (the mariadb flavour) with the server arguments the library gives it, and a table to capture.
         const init = fs.mkdtempSync(path.join(os.tmpdir(), "lh-cit-mariadb-"));
+        tempDirs.push(init);
         fs.chmodSync(init, 0o755);
         fs.writeFileSync(path.join(init, "10-orders.sql"), "CREATE TABLE orders (id int PRIMARY KEY, status varchar(32));\nINSERT INTO orders VALUES (1, 'new');\n");
         fs.chmodSync(path.join(init, "10-orders.sql"), 0o644);
@@ -147,6 +150,7 @@ describe("Connector provider against Kafka Connect with Debezium and Postgres", 
         if (process.env.KEEP_CONTAINERS !== "1") {
             for (const name of Object.values(names)) await rm(name);
             await removeNetwork(network);
+            for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 

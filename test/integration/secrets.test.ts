@@ -147,7 +147,8 @@ describe("secrets scan on the deployed stack: no secret in topics, container ins
         policy["loopback-host-ports"] = { ...policy["loopback-host-ports"], allowedHostIps: [stack.bindIp] };
         const policyFile = path.join(os.tmpdir(), `${stack.stack}-rotation-policy.json`);
         fs.writeFileSync(policyFile, JSON.stringify(policy));
-        const up = await stack.pulumi("up", "--yes", "--policy-pack", "./policies", "--policy-pack-config", policyFile);
+        const up = await stack.pulumi("up", "--yes", "--policy-pack", "./policies", "--policy-pack-config", policyFile)
+            .finally(() => fs.rmSync(policyFile, { force: true }));
         console.log(`      rotation up: ${((Date.now() - started) / 1000).toFixed(0)} s`);
         const connectUrl = stack.outputs.endpoints.connect;
         const sources = stack.outputs.verifyTarget.sources as { kind: string; container: string; connector: string; topicPrefix: string; database?: string }[];
