@@ -115,18 +115,20 @@ export const TRINO_HTTPS_PORT = TRINO_SECURITY.httpsPort;
  * and the password file's hash line of the user (trinoPasswordHash).
  */
 export const TRINO_SECURITY_SECRETS = ["tlsKey", "tlsCertificate", "sharedSecret", "passwordHash"] as const;
-/** PBKDF2 rounds of the password file (Trino accepts PBKDF2WithHmacSHA256 with at least 1000). */
+/** PBKDF2 rounds of the password file (Trino accepts at least 1000). */
 export const TRINO_PBKDF2_ITERATIONS = 100_000;
 
 /**
- * The password file's hash of `password`, in Trino's PBKDF2 form `<iterations>:<salt hex>:<hash hex>`
- * (PBKDF2WithHmacSHA256, key length = the hash's). `salt` is fixed per stack so the file is stable.
+ * The password file's hash of `password`, in Trino's PBKDF2 form `<iterations>:<salt hex>:<hash hex>`.
+ * Trino (476, io.trino.plugin.password.file.EncryptionUtil, read with javap) checks it with
+ * PBKDF2WithHmacSHA1 and a key as long as the stored hash: 20 bytes, one SHA-1 block. `salt` is fixed per
+ * stack so the file, and so the container, changes only with the password.
  */
 export function trinoPasswordHash(password: string, salt: string, iterations = TRINO_PBKDF2_ITERATIONS): string {
     if (iterations < 1000) throw new SpecError("trino.passwordHash", `Trino needs at least 1000 PBKDF2 iterations, got ${iterations}`);
     if (password.length === 0) throw new SpecError("trino.password", "must not be empty");
     const saltBytes = Buffer.from(salt, "utf8");
-    const hash = crypto.pbkdf2Sync(password, saltBytes, iterations, 32, "sha256");
+    const hash = crypto.pbkdf2Sync(password, saltBytes, iterations, 20, "sha1");
     return `${iterations}:${saltBytes.toString("hex")}:${hash.toString("hex")}`;
 }
 /** Trino's configuration directory (trinodb/trino's image contract; images/trino has the same). */
