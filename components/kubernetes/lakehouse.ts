@@ -24,7 +24,7 @@ import {
     DEFAULT_CONNECT_NODE_PORT, KubeObject, POSTGRES_PORT, TableSpec, connectObjects, connectSecretReference,
     MYSQL_PORT, kafkaObjects, kubeBootstrap, kubeExternalBootstrap, minioObjects, mySqlObjects, mySqlSetupSql, mysqlRootArgs,
     postgresCdcRoleSql, postgresObjects, postgresTableSql, psqlArgs,
-    replicaIdentitySql, requireTableList, validateBrokerCount, validateTable,
+    replicaIdentitySql, requireTableList, validateBrokerCount, validateTable, SECRET_REVISION_ANNOTATION, withPodTemplateAnnotations,
 } from "../specs";
 import { ImageSet, imageFor } from "../versions";
 
@@ -205,8 +205,9 @@ export class KubernetesLakehouse extends LakehouseComponent {
             namespace: nsName, image: imageFor("connect", imageSet), bootstrapServers: this.bootstrapServers, brokerCount,
             workers: args.connectWorkers, secretsName: "connect-secrets",
         }));
-        // The provider waits for a StatefulSet's pods to be Ready: Connect starts against a formed quorum.
-        const connect = this.render("connect", connectObjs, inNs([this.kafka, connectSecret]));
+        // The provider waits for a StatefulSet's pods to be Ready: Connect starts against a formed quorum. A change
+        // of the Secret rolls the workers (awaited) before the connectors, which depend on them, restart.
+        const connect = this.render("connect", this.rollOnChange(connectSecret, connectObjs), inNs([this.kafka, connectSecret]));
         this.connect = connect.find((r): r is k8s.apps.v1.Deployment => r instanceof k8s.apps.v1.Deployment)!;
 
         const nodeAddress = args.nodeAddress ?? kubeconfigServerHost(args.kubeconfig ?? process.env.KUBECONFIG);
@@ -249,7 +250,8 @@ export class KubernetesLakehouse extends LakehouseComponent {
                 const trinoSecret = this.keyFiles("trino-catalog", trinoArgs.secretName, this.spec(() => trinoSecretTemplates(trinoArgs)), trinoCreds, inNs());
                 const config = this.render("trino", trinoObjs.filter((o) => o.kind === "ConfigMap"), inNs());
                 // After the catalog (Ready, which the provider awaits) and Trino's grant.
-                const trino = this.render("trino", trinoObjs.filter((o) => o.kind !== "ConfigMap"),
+                // Trino reads its catalog file at start only: a change of the Secret (a new key) rolls the pods.
+                const trino = this.render("trino", this.rollOnChange(trinoSecret, trinoObjs.filter((o) => o.kind !== "ConfigMap")),
                     inNs([...config, trinoSecret, ...trinoCreds.ready, ...catalogObjs, this.buckets[warehouse], ...minio]));
                 // trinoObjects renders the coordinator's Deployment before the workers'.
                 const [coordinator, workers] = trino.filter((r): r is k8s.apps.v1.Deployment => r instanceof k8s.apps.v1.Deployment);
@@ -365,6 +367,14 @@ export class KubernetesLakehouse extends LakehouseComponent {
             stringData: Object.fromEntries(Object.entries(templates).map(([key, template]) => [key,
                 pulumi.secret(pulumi.all([creds.accessKey, creds.secretKey]).apply(([accessKey, secretKey]) => fillSecretRefs(template, { accessKey, secretKey })))])),
         }, opts);
+    }
+
+    /**
+     * The objects with the Secret's resourceVersion on their pod templates (SECRET_REVISION_ANNOTATION): any
+     * update of the Secret rolls the pods, and the provider awaits the rollout. Not a secret (no data in it).
+     */
+    private rollOnChange(secret: k8s.core.v1.Secret, objects: KubeObject[]): KubeObject[] {
+        return withPodTemplateAnnotations(objects, { [SECRET_REVISION_ANNOTATION]: secret.metadata.resourceVersion });
     }
 
     /** One @pulumi/kubernetes resource per rendered object, named `<component>-<role>-<kind>-<name>`. */

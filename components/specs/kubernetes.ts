@@ -34,6 +34,30 @@ export const K8S_ROLE_LABEL = "lakehouse.io/role";
 /** The pod label a StatefulSet sets to the pod's ordinal (Kubernetes >= 1.28). */
 export const POD_INDEX_LABEL = "apps.kubernetes.io/pod-index";
 
+/**
+ * Pod template annotation: the `metadata.resourceVersion` of the Secret whose files a workload reads at start
+ * (Connect's connector passwords, Trino's catalog file). A change to the Secret changes the template, so the
+ * pods roll and the rollout is awaited before what depends on the workload (the Connector) updates; the kubelet
+ * alone would refresh the files within a minute, after the connector restarted. No secret material in it.
+ */
+export const SECRET_REVISION_ANNOTATION = "lakehouse.io/secret-revision";
+
+/**
+ * The objects with `annotations` added to the pod template of each Deployment and StatefulSet (others as they
+ * are), copied, not changed. Values are whatever the caller renders annotations from (a Pulumi output, say).
+ */
+export function withPodTemplateAnnotations(objects: KubeObject[], annotations: Record<string, unknown>): KubeObject[] {
+    return objects.map((o) => {
+        if (o.kind !== "Deployment" && o.kind !== "StatefulSet") return o;
+        const spec = o.spec as { template: { metadata?: { annotations?: Record<string, unknown> } } };
+        const metadata = spec.template.metadata ?? {};
+        return {
+            ...o,
+            spec: { ...spec, template: { ...spec.template, metadata: { ...metadata, annotations: { ...metadata.annotations, ...annotations } } } },
+        };
+    });
+}
+
 /** Parses the Go durations the container specs carry ("5s", "1m0s") into whole seconds. */
 export function durationSeconds(d: string): number {
     const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(d);

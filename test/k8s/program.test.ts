@@ -7,9 +7,11 @@ import * as path from "path";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { KubernetesLakehouse } from "../../components/kubernetes/lakehouse";
-import { RecordedResource, construct, isSecret, named, ofType, settle } from "../unit/support/mocks";
+import { RecordedResource, construct, isSecret, mockResourceVersion, named, ofType, settle } from "../unit/support/mocks";
 
 const ROOT = path.resolve(__dirname, "../..");
+/** Pod template annotation of a Secret's resourceVersion (SECRET_REVISION_ANNOTATION), written out. */
+const SECRET_REVISION = "lakehouse.io/secret-revision";
 /** A node address, as `lakehouse:nodeAddress` sets it (default: the kubeconfig's API server host). */
 const NODE = "10.1.2.3";
 
@@ -132,6 +134,40 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
             assert.ok(!JSON.stringify(named(records, c).inputs.config).includes("mock-generated-password"), c);
         }
         assert.ok(isSecret(named(records, "lakehouse-postgres-cdc-role"), "stdin"));
+    });
+
+    it("rolls Connect's workers and Trino's pods when their Secrets change, before the connectors restart", () => {
+        // Each pod template carries its Secret's resourceVersion: an update of the Secret updates the Deployment,
+        // whose rollout the provider awaits, and the connectors wait for the Deployment.
+        const revision = (r: RecordedResource) => r.inputs.spec.template.metadata.annotations?.[SECRET_REVISION];
+        const connect = named(records, "lakehouse-connect-deployment-connect");
+        assert.strictEqual(revision(connect), mockResourceVersion(named(records, "lakehouse-connect-secrets").inputs));
+        assert.ok(connect.dependsOn.includes("lakehouse-connect-secrets"));
+        for (const name of ["lakehouse-trino-deployment-trino", "lakehouse-trino-deployment-trino-worker"]) {
+            assert.strictEqual(revision(named(records, name)), mockResourceVersion(named(records, "lakehouse-trino-catalog").inputs), name);
+            assert.ok(named(records, name).dependsOn.includes("lakehouse-trino-catalog"), name);
+        }
+        // Metadata, not the Secret's data: the pod templates stay readable in state.
+        for (const r of [connect, named(records, "lakehouse-trino-deployment-trino")]) assert.ok(!isSecret(r, "spec"), `${r.name}'s spec is a secret`);
+        for (const c of ["lakehouse-postgres-connector", "lakehouse-mysql-connector"]) {
+            assert.ok(named(records, c).dependsOn.includes("lakehouse-connect-deployment-connect"), c);
+        }
+        // Workloads that read no Secret of the kind roll only when their own spec changes.
+        assert.strictEqual(revision(named(records, "lakehouse-kafka-statefulset-kafka")), undefined);
+    });
+
+    it("changes Connect's pod template, and only Connect's, when a CDC password is rotated", async () => {
+        const templates = async (cdcPassword: string) => {
+            const built = await construct(() => new KubernetesLakehouse("lh", { nodeAddress: NODE, mysql: false, postgres: { cdcPassword } }));
+            return Object.fromEntries([...ofType(built, "kubernetes:apps/v1:Deployment"), ...ofType(built, "kubernetes:apps/v1:StatefulSet")]
+                .map((r) => [r.inputs.metadata.name, JSON.stringify(r.inputs.spec.template)]));
+        };
+        const before = await templates("first-password");
+        const after = await templates("rotated-password");
+        assert.deepStrictEqual(Object.keys(after).sort(), Object.keys(before).sort());
+        const changed = Object.keys(before).filter((name) => before[name] !== after[name]);
+        assert.deepStrictEqual(changed, ["connect"]);
+        assert.ok(!after.connect.includes("rotated-password"), "the password is in Connect's pod template");
     });
 
     it("creates the buckets and the catalog's MinIO user through MinIO's NodePort, and starts the catalog after its grant", () => {

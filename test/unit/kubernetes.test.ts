@@ -3,7 +3,7 @@
 import * as assert from "assert";
 import {
     CONFIG_HASH_ANNOTATION, CatalogConnection, KubeObject, catalogObjects, catalogSecretTemplates, connectObjects, durationSeconds, fillSecretRefs, kafkaObjects, kubeBootstrap, kubeExternalBootstrap, localImageRef, minioObjects, mySqlObjects, postgresObjects,
-    readinessProbe, trinoCatalogProperties, trinoObjects, trinoSecretTemplates,
+    readinessProbe, SECRET_REVISION_ANNOTATION, trinoCatalogProperties, trinoObjects, trinoSecretTemplates, withPodTemplateAnnotations,
 } from "../../components/specs";
 
 type Env = { name: string; value?: string; valueFrom?: Record<string, any> };
@@ -251,6 +251,21 @@ describe("kubernetes renderer", () => {
             const bigger = byKind(trinoObjects({ ...args, maxHeap: "1G" }), "Deployment");
             assert.notStrictEqual(hash(bigger[0]), hash(coordinator));
             assert.strictEqual(hash(byKind(trinoObjects(args), "Deployment")[0]), hash(coordinator), "the same config, the same hash");
+        });
+
+        it("adds a Secret's revision to the pod templates beside the config hash, copying the objects", () => {
+            const objs = trinoObjects(args);
+            const before = JSON.stringify(objs);
+            const annotated = withPodTemplateAnnotations(objs, { [SECRET_REVISION_ANNOTATION]: "42" });
+            assert.strictEqual(JSON.stringify(objs), before, "the rendered objects are left as they were");
+            for (const d of byKind(annotated, "Deployment")) {
+                assert.deepStrictEqual(Object.keys((d.spec as any).template.metadata.annotations).sort(), [CONFIG_HASH_ANNOTATION, SECRET_REVISION_ANNOTATION].sort());
+                assert.strictEqual((d.spec as any).template.metadata.annotations[SECRET_REVISION_ANNOTATION], "42");
+                assert.deepStrictEqual((d.spec as any).template.metadata.labels, (byKind(objs, "Deployment").find((o) => o.metadata.name === d.metadata.name)!.spec as any).template.metadata.labels);
+            }
+            assert.deepStrictEqual(byKind(annotated, "Service"), byKind(objs, "Service"));
+            const [broker] = byKind(withPodTemplateAnnotations(kafka, { [SECRET_REVISION_ANNOTATION]: "7" }), "StatefulSet");
+            assert.deepStrictEqual((broker.spec as any).template.metadata.annotations, { [SECRET_REVISION_ANNOTATION]: "7" });
         });
 
         it("gives Trino the Docker builder's Iceberg catalog file as one key of its Secret, readable by the trino group only, and nothing of it in the ConfigMap or env", () => {
