@@ -25,6 +25,7 @@ import {
     MYSQL_PORT, kafkaObjects, kubeBootstrap, kubeExternalBootstrap, minioObjects, mySqlObjects, mySqlSetupSql, mysqlRootArgs,
     postgresCdcRoleSql, postgresObjects, postgresTableSql, psqlArgs,
     replicaIdentitySql, requireTableList, validateBrokerCount, validateTable, SECRET_REVISION_ANNOTATION, withPodTemplateAnnotations,
+    KubeCdcJobArgs, cdcJobObjects, cdcJobSecretTemplates, readCdcJobFiles,
 } from "../specs";
 import { ImageSet, imageFor } from "../versions";
 
@@ -89,6 +90,13 @@ export interface KubernetesLakehouseArgs {
     trino?: boolean;
     /** Trino workers beside the coordinator. Default: 2. */
     trinoWorkers?: number;
+    /**
+     * The CDC mirror job (jobs/cdc_mirror.py, as on Docker: a mirror and a changelog table per captured table in
+     * namespace `cdc`) on Spark's own Kubernetes scheduler: a driver pod running spark-submit in client mode,
+     * which creates `executors` executor pods, with a MinIO user of its own (warehouse and checkpoints buckets),
+     * or false for none. Needs the catalog. Default: on when the catalog is and a source captures a table.
+     */
+    cdcJob?: { executors?: number; executorMemory?: string; triggerSeconds?: number } | false;
 }
 
 /** The API server's host in a kubeconfig file (its current context's cluster), or undefined. */
@@ -129,6 +137,8 @@ export class KubernetesLakehouse extends LakehouseComponent {
     public readonly minioProvider?: minioProvider.Provider;
     public readonly buckets: Record<string, minioProvider.S3Bucket> = {};
     public readonly catalog?: k8s.apps.v1.StatefulSet;
+    /** The CDC mirror job's driver (spark-submit on Spark's Kubernetes scheduler), when it is on. */
+    public readonly cdcJob?: k8s.apps.v1.Deployment;
     /** Trino's coordinator and workers, when Trino is on. */
     public readonly trino?: { coordinator: k8s.apps.v1.Deployment; workers: k8s.apps.v1.Deployment };
 
@@ -160,6 +170,31 @@ export class KubernetesLakehouse extends LakehouseComponent {
             catalog: { catalogName: "minio", catalogUri: catalogUri("iceberg-rest"), warehouse: `s3://${warehouse}/`, s3Endpoint: `http://minio:${MINIO_API_PORT}` },
         };
         const trinoObjs = withTrino ? this.spec(() => trinoObjects(trinoArgs)) : [];
+        const pgArgs = args.postgres === false ? undefined : (args.postgres ?? {});
+        const myArgs = args.mysql === false ? undefined : (args.mysql ?? {});
+        const pgTables = pgArgs ? this.spec(() => requireTableList(pgArgs.tables ?? DEFAULT_POSTGRES_TABLES).map((t, i) => validateTable(`postgres.tables[${i}]`, t))) : [];
+        const myTables = myArgs ? this.spec(() => requireTableList(myArgs.tables ?? DEFAULT_MYSQL_TABLES).map((t, i) => validateTable(`mysql.tables[${i}]`, t))) : [];
+        // The CDC job's objects (all but its key) now, as Trino's: its topics are the captured tables'.
+        const pgTopicPrefix = args.postgresTopicPrefix ?? "dbserver1";
+        const myTopicPrefix = args.mysqlTopicPrefix ?? "mysqlserver1";
+        const captured = [
+            ...pgTables.map((t) => ({ topic: `${pgTopicPrefix}.${t.schema}.${t.name}`, key: t.primaryKey })),
+            ...myTables.map((t) => ({ topic: `${myTopicPrefix}.${t.schema}.${t.name}`, key: t.primaryKey })),
+        ];
+        if (args.cdcJob && !withCatalog) this.invalid("cdcJob", "needs the Iceberg catalog, which catalog: false turns off; leave cdcJob unset or false");
+        const withCdcJob = args.cdcJob !== false && withCatalog && captured.length > 0;
+        const cdcArgs: KubeCdcJobArgs = {
+            namespace: nsName, image: imageFor("spark", imageSet), secretName: "cdc-mirror-conf",
+            executors: args.cdcJob ? args.cdcJob.executors : undefined, executorMemory: args.cdcJob ? args.cdcJob.executorMemory : undefined,
+            job: {
+                catalog: { ...trinoArgs.catalog },
+                bootstrapServers: kubeBootstrap({ brokerCount }),
+                topics: captured.map((c) => c.topic), primaryKeys: Object.fromEntries(captured.map((c) => [c.topic, c.key])),
+                namespace: "cdc", tablePrefix: "", jobName: "cdc-mirror", triggerSeconds: (args.cdcJob ? args.cdcJob.triggerSeconds : undefined) ?? 5,
+                checkpointBucket: checkpoints, driverMemory: "1g", jobFiles: withCdcJob ? readCdcJobFiles() : {},
+            },
+        };
+        const cdcObjs = withCdcJob ? this.spec(() => cdcJobObjects(cdcArgs)) : [];
         this.brokerCount = brokerCount;
         this.bootstrapServers = kubeBootstrap({ brokerCount });
 
@@ -184,10 +219,6 @@ export class KubernetesLakehouse extends LakehouseComponent {
         const minio = this.render("minio", minioObjs, inNs([minioSecret]));
         this.minio = minio.find((r): r is k8s.apps.v1.StatefulSet => r instanceof k8s.apps.v1.StatefulSet)!;
 
-        const pgArgs = args.postgres === false ? undefined : (args.postgres ?? {});
-        const myArgs = args.mysql === false ? undefined : (args.mysql ?? {});
-        const pgTables = pgArgs ? this.spec(() => requireTableList(pgArgs.tables ?? DEFAULT_POSTGRES_TABLES).map((t, i) => validateTable(`postgres.tables[${i}]`, t))) : [];
-        const myTables = myArgs ? this.spec(() => requireTableList(myArgs.tables ?? DEFAULT_MYSQL_TABLES).map((t, i) => validateTable(`mysql.tables[${i}]`, t))) : [];
         const myDatabases = [...new Set(myTables.map((t) => t.schema))];
         const pgCdcPassword = pgArgs ? passwordOrGenerated(this.childName("postgres-cdc-password"), pgArgs.cdcPassword, { parent: this }) : undefined;
         const myCdcPassword = myArgs ? passwordOrGenerated(this.childName("mysql-cdc-password"), myArgs.cdcPassword, { parent: this }) : undefined;
@@ -215,6 +246,7 @@ export class KubernetesLakehouse extends LakehouseComponent {
             this.invalid("nodeAddress", "is needed for the kafka provider and the Connector (and the minio provider) outside the cluster, and the kubeconfig names no single API server to take it from");
         }
 
+        let catalogReady: pulumi.CustomResource[] = [];
         if (withCatalog) {
             // Buckets and users through MinIO's NodePort with the root key, which only this provider holds.
             this.minioProvider = new minioProvider.Provider(this.childName("minio-provider"), {
@@ -239,6 +271,7 @@ export class KubernetesLakehouse extends LakehouseComponent {
             const catalogSecret = this.keyFiles("iceberg-rest-credentials", catalogArgs.secretName, this.spec(() => catalogSecretTemplates(catalogArgs)), creds, inNs());
             const catalogObjs = this.render("iceberg-rest", this.spec(() => catalogObjects(catalogArgs)), inNs([catalogSecret, ...creds.ready, this.buckets[warehouse], ...minio]));
             this.catalog = catalogObjs.find((r): r is k8s.apps.v1.StatefulSet => r instanceof k8s.apps.v1.StatefulSet)!;
+            catalogReady = catalogObjs;
 
             if (withTrino) {
                 // Trino's own MinIO user, the warehouse bucket only (as on Docker); its catalog file, which holds
@@ -272,7 +305,7 @@ export class KubernetesLakehouse extends LakehouseComponent {
             if (pgArgs) {
                 const database = "customer_db";
                 const adminUser = "admin";
-                const topicPrefix = args.postgresTopicPrefix ?? "dbserver1";
+                const topicPrefix = pgTopicPrefix;
                 const src = this.database("postgres", { adminPassword: pgArgs.adminPassword }, (secretName) =>
                     postgresObjects({ namespace: nsName, image: imageFor("postgres", imageSet), secretName, database, adminUser }), inNs);
                 this.postgres = src.statefulSet;
@@ -292,7 +325,7 @@ export class KubernetesLakehouse extends LakehouseComponent {
             }
 
             if (myArgs) {
-                const topicPrefix = args.mysqlTopicPrefix ?? "mysqlserver1";
+                const topicPrefix = myTopicPrefix;
                 const serverId = 1;
                 const src = this.database("mysql", { rootPassword: myArgs.rootPassword }, (secretName) =>
                     mySqlObjects({ namespace: nsName, image: imageFor("mysql", imageSet), secretName, databases: myDatabases, serverId }), inNs);
@@ -324,6 +357,23 @@ export class KubernetesLakehouse extends LakehouseComponent {
             this.mySqlConnector = myConnector?.();
         }
 
+        if (withCdcJob) {
+            // The job's own MinIO user: the warehouse (its tables) and the checkpoints bucket (its stream's offsets).
+            const cdcCreds = minioConsumer({
+                resourcePrefix: this.childName("cdc"), userName: `${nsName}-cdc`, buckets: [warehouse, checkpoints], parent: this,
+                provider: this.minioProvider!, dependsOn: [...minio, this.buckets[warehouse], this.buckets[checkpoints]],
+            });
+            const cdcSecret = this.keyFiles("cdc-mirror-conf", cdcArgs.secretName, this.spec(() => cdcJobSecretTemplates(cdcArgs)), cdcCreds, inNs());
+            // RBAC and the job files first; the driver after the topics, the connectors, the catalog (Ready) and its grant.
+            const setup = this.render("cdc-job", cdcObjs.filter((o) => o.kind !== "Deployment"), inNs());
+            const connectors = [this.postgresConnector, this.mySqlConnector].filter((c): c is Connector => c !== undefined);
+            const driver = this.render("cdc-job", this.rollOnChange(cdcSecret, cdcObjs.filter((o) => o.kind === "Deployment")), inNs([
+                ...setup, cdcSecret, ...cdcCreds.ready, ...catalogReady, ...kafka, this.buckets[warehouse], this.buckets[checkpoints], ...minio,
+                ...(this.topics ? [this.topics] : []), ...connectors,
+            ]));
+            this.cdcJob = driver[0] as k8s.apps.v1.Deployment;
+        }
+
         this.endpoints = {
             kafka: this.bootstrapServers,
             connect: pulumi.interpolate`http://connect.${this.namespace}.svc:8083`,
@@ -331,6 +381,7 @@ export class KubernetesLakehouse extends LakehouseComponent {
             ...(withCatalog ? { catalog: pulumi.interpolate`http://iceberg-rest.${this.namespace}.svc:${CATALOG_PORT}` } : {}),
             ...(withCatalog && nodeAddress ? { catalogFromHost: `http://${nodeAddress}:${DEFAULT_CATALOG_NODE_PORT}`, minioFromHost: `http://${nodeAddress}:${DEFAULT_MINIO_NODE_PORT}` } : {}),
             ...(withTrino ? { trino: pulumi.interpolate`http://trino.${this.namespace}.svc:${TRINO_PORT}` } : {}),
+            ...(withCdcJob ? { cdcNamespace: "minio.cdc" } : {}),
             ...(withTrino && nodeAddress ? { trinoFromHost: `http://${nodeAddress}:${DEFAULT_TRINO_NODE_PORT}` } : {}),
             ...(nodeAddress ? { connectFromHost: `http://${nodeAddress}:${DEFAULT_CONNECT_NODE_PORT}`, kafkaFromHost: kubeExternalBootstrap(nodeAddress, brokerCount).join(",") } : {}),
         };
@@ -387,6 +438,9 @@ export class KubernetesLakehouse extends LakehouseComponent {
                 case "v1/ConfigMap": return new k8s.core.v1.ConfigMap(resourceName, fields as k8s.core.v1.ConfigMapArgs, opts);
                 case "apps/v1/StatefulSet": return new k8s.apps.v1.StatefulSet(resourceName, fields as k8s.apps.v1.StatefulSetArgs, opts);
                 case "apps/v1/Deployment": return new k8s.apps.v1.Deployment(resourceName, fields as k8s.apps.v1.DeploymentArgs, opts);
+                case "v1/ServiceAccount": return new k8s.core.v1.ServiceAccount(resourceName, fields as k8s.core.v1.ServiceAccountArgs, opts);
+                case "rbac.authorization.k8s.io/v1/Role": return new k8s.rbac.v1.Role(resourceName, fields as k8s.rbac.v1.RoleArgs, opts);
+                case "rbac.authorization.k8s.io/v1/RoleBinding": return new k8s.rbac.v1.RoleBinding(resourceName, fields as unknown as k8s.rbac.v1.RoleBindingArgs, opts);
                 default: throw new pulumi.ResourceError(`${this.componentName}: no renderer for ${o.apiVersion} ${o.kind}`, this);
             }
         });
