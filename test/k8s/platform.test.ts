@@ -331,6 +331,39 @@ describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and M
         assert.deepStrictEqual(missing, [], `rows written while ${victim} was down are missing from the topic`);
     });
 
+    it("rotates the Postgres CDC password: Connect's workers roll, awaited, before the connector restarts; it captures again", async () => {
+        const revision = async () => (await inNs("get", "deployment", "connect", "-o", "jsonpath={.spec.template.metadata.annotations.lakehouse\\.io/secret-revision}")).trim();
+        const secretVersion = async () => (await inNs("get", "secret", "connect-secrets", "-o", "jsonpath={.metadata.resourceVersion}")).trim();
+        /** Connect's pods that are not being deleted. */
+        const workers = async () => (await inNs("get", "pods", "-l", "app=connect", "-o", "jsonpath={range .items[*]}{.metadata.name}={.metadata.deletionTimestamp}{\"\\n\"}{end}"))
+            .trim().split("\n").filter((l) => l.endsWith("=")).map((l) => l.slice(0, -1)).sort();
+        const before = await revision();
+        assert.strictEqual(before, await secretVersion(), "the pod template carries the Secret's resourceVersion");
+        const oldWorkers = await workers();
+        await ok(env, "pulumi", "config", "set", "--secret", "--stack", STACK, "lakehouse:postgresCdcPassword", `rotated-${Date.now()}`);
+        const started = Date.now();
+        await ok(env, "pulumi", "up", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive");
+        console.log(`      pulumi up of the rotation: ${Math.round((Date.now() - started) / 1000)} s`);
+        const after = await revision();
+        assert.notStrictEqual(after, before, "the Secret's update did not reach the pod template");
+        assert.strictEqual(after, await secretVersion());
+        // The provider awaited the rollout: when up returns, the workers are new ones, all Ready.
+        const newWorkers = await workers();
+        assert.deepStrictEqual(newWorkers.filter((w) => oldWorkers.includes(w)), [], `old workers left: ${oldWorkers} -> ${newWorkers}`);
+        assert.strictEqual((await inNs("get", "deployment", "connect", "-o", "jsonpath={.status.readyReplicas}")).trim(), "2");
+        await connectorRunning("inventory-connector");
+        const marker = `k8s-rotated-${Date.now()}`;
+        const inserted = await sh(env, KUBECTL, ["--kubeconfig", KUBECONFIG, "-n", NAMESPACE, "exec", "-i", "postgres-0", "-c", "postgres", "--",
+            "psql", "-v", "ON_ERROR_STOP=1", "-U", "admin", "-d", "customer_db", "-c", `INSERT INTO public.users (id, name, email) VALUES (777301, '${marker}', 'rotated@example.com')`]);
+        assert.strictEqual(inserted.code, 0, inserted.out);
+        let consumed = "";
+        for (let i = 0; i < 6 && !consumed.includes(marker); i++) {
+            consumed = (await sh(env, KUBECTL, ["--kubeconfig", KUBECONFIG, "-n", NAMESPACE, "exec", "kafka-1", "--", "/opt/kafka/bin/kafka-console-consumer.sh",
+                "--bootstrap-server", "localhost:19092", "--topic", "dbserver1.public.users", "--from-beginning", "--timeout-ms", "20000"])).out;
+        }
+        assert.ok(consumed.includes(marker), `no change event with ${marker} after the rotation:\n${consumed.slice(-2000)}`);
+    });
+
     it("destroys to nothing: no namespace, no volume of it left", async () => {
         await ok(env, "pulumi", "destroy", "--stack", STACK, "--yes", "--non-interactive");
         const ns = await sh(env, KUBECTL, ["--kubeconfig", KUBECONFIG, "get", "namespace", NAMESPACE]);
