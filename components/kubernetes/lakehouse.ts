@@ -13,6 +13,7 @@ import * as fs from "fs";
 import { LakehouseComponent } from "../base";
 import { Connector, mySqlConnector, postgresConnector } from "../connector";
 import { passwordOrGenerated } from "../secrets";
+import { S3A_PACKAGE_EXCLUDES, sparkPackages, sparkS3aPackages } from "../engines";
 import { DEV_CLUSTER_ID } from "../kafka";
 import { DEFAULT_MYSQL_TABLES, schemaHistoryTopic } from "../mysql";
 import { DEFAULT_POSTGRES_TABLES } from "../postgres";
@@ -192,6 +193,9 @@ export class KubernetesLakehouse extends LakehouseComponent {
                 topics: captured.map((c) => c.topic), primaryKeys: Object.fromEntries(captured.map((c) => [c.topic, c.key])),
                 namespace: "cdc", tablePrefix: "", jobName: "cdc-mirror", triggerSeconds: (args.cdcJob ? args.cdcJob.triggerSeconds : undefined) ?? 5,
                 checkpointBucket: checkpoints, driverMemory: "1g", jobFiles: withCdcJob ? readCdcJobFiles() : {},
+                // The official image lacks Iceberg, Kafka and S3A: the driver fetches them at start, as on Docker.
+                packages: imageSet === "official" ? [...sparkPackages(), ...sparkS3aPackages()] : [],
+                packageExcludes: imageSet === "official" ? S3A_PACKAGE_EXCLUDES : [],
             },
         };
         const cdcObjs = withCdcJob ? this.spec(() => cdcJobObjects(cdcArgs)) : [];

@@ -703,8 +703,11 @@ export interface KubeCdcJobArgs {
     image: string;
     /** Secret holding spark-defaults.conf (cdcJobSecretTemplates), filled in with the job's MinIO key by the component. */
     secretName: string;
-    /** The Docker job's settings (topics, keys, catalog, checkpoint...); master, uploads and packages are set here. */
-    job: Omit<CdcJobSpecArgs, "image" | "hostname" | "master" | "packages" | "packageExcludes" | "submitArgs">;
+    /**
+     * The Docker job's settings (topics, keys, catalog, checkpoint; packages for an image without the jars, which
+     * the driver resolves and serves to its executors); master and the Kubernetes settings are set here.
+     */
+    job: Omit<CdcJobSpecArgs, "image" | "hostname" | "master" | "submitArgs">;
     /** Spark executors the driver asks the API server for. Default: 2. */
     executors?: number;
     /** Memory of each executor's JVM (spark.executor.memory). Default: "512m". */
@@ -766,7 +769,7 @@ function kubeCdcSubmitArgs(args: KubeCdcJobArgs, name: string): string[] {
 function kubeCdcJobSpec(args: KubeCdcJobArgs): ContainerSpec {
     const name = args.name ?? "cdc-mirror";
     const spec = cdcJobSpec({
-        ...args.job, image: args.image, hostname: name, master: KUBERNETES_SPARK_MASTER, packages: [], submitArgs: kubeCdcSubmitArgs(args, name),
+        ...args.job, image: args.image, hostname: name, master: KUBERNETES_SPARK_MASTER, submitArgs: kubeCdcSubmitArgs(args, name),
     });
     const conf = spec.uploads.filter((u) => path.posix.dirname(u.file) === SPARK_CONF_DIR);
     return {

@@ -275,6 +275,16 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
         assert.strictEqual(named(records, "lakehouse-cdc-job-role-cdc-mirror").type, "kubernetes:rbac.authorization.k8s.io/v1:Role");
     });
 
+    it("has the CDC job's driver fetch Iceberg, Kafka and S3A on the official image, and serve them to its executors", async () => {
+        const official = await construct(() => new KubernetesLakehouse("lh", { nodeAddress: NODE, imageSet: "official", mysql: false }));
+        const conf: string = named(official, "lh-cdc-mirror-conf").inputs.stringData["spark-defaults.conf"];
+        assert.match(conf, /^spark\.jars\.packages .*iceberg-spark-runtime.*spark-sql-kafka.*hadoop-aws/m);
+        assert.match(conf, /^spark\.jars\.ivy \/tmp\/\.ivy2$/m);
+        const args: string[] = named(official, "lh-cdc-job-deployment-cdc-mirror").inputs.spec.template.spec.containers[0].args;
+        assert.ok(args.includes("spark.kubernetes.container.image=apache/spark:4.1.1-scala2.13-java17-python3-ubuntu"), args.join(" "));
+        assert.ok(!named(records, "lakehouse-cdc-mirror-conf").inputs.stringData["spark-defaults.conf"].includes("spark.jars.packages"), "the local image carries the jars");
+    });
+
     it("leaves the CDC job out without the catalog or a captured table, and refuses it asked for without the catalog", async () => {
         const noSources = await construct(() => new KubernetesLakehouse("lh", { nodeAddress: NODE, postgres: false, mysql: false }));
         assert.deepStrictEqual(ofType(noSources, "kubernetes:apps/v1:Deployment").map((r) => r.inputs.metadata.name).sort(), ["connect", "trino", "trino-worker"]);

@@ -315,7 +315,7 @@ describe("kubernetes renderer", () => {
             job: {
                 catalog: TRINO_CATALOG, bootstrapServers: kubeBootstrap({ brokerCount: 3 }), topics: ["dbserver1.public.users"],
                 primaryKeys: { "dbserver1.public.users": ["id"] }, namespace: "cdc", tablePrefix: "", jobName: "cdc-mirror", triggerSeconds: 5,
-                checkpointBucket: "checkpoints", driverMemory: "1g", jobFiles: readCdcJobFiles(),
+                checkpointBucket: "checkpoints", driverMemory: "1g", jobFiles: readCdcJobFiles(), packages: [],
             },
         };
         const objs = cdcJobObjects(args);
