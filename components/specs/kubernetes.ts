@@ -822,8 +822,10 @@ export function cdcJobObjects(args: KubeCdcJobArgs): KubeObject[] {
             apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name, namespace: args.namespace, labels },
             rules: [
                 { apiGroups: [""], resources: ["pods"], verbs: ["create", "get", "list", "watch", "delete", "deletecollection", "patch"] },
-                // Spark looks for executor claims to reuse (none here); read-only.
-                { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["get", "list"] },
+                // Spark looks for executor claims to reuse (none here), and on stop deletes the app's Services and
+                // claims by label: refused, it logs a 403 per kind at every stop (seen on the cluster).
+                { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["get", "list", "deletecollection"] },
+                { apiGroups: [""], resources: ["services"], verbs: ["deletecollection"] },
             ],
         },
         {

@@ -357,7 +357,9 @@ describe("kubernetes renderer", () => {
             const [binding] = byKind(objs, "RoleBinding");
             assert.strictEqual(podSpec(driver).serviceAccountName, sa.metadata.name);
             assert.strictEqual(podSpec(driver).automountServiceAccountToken, true);
-            assert.deepStrictEqual((role.rules as any[]).map((r) => r.resources).flat(), ["pods", "persistentvolumeclaims"]);
+            assert.deepStrictEqual((role.rules as any[]).map((r) => r.resources).flat(), ["pods", "persistentvolumeclaims", "services"]);
+            // Services: only the label-selected delete Spark does on stop.
+            assert.deepStrictEqual((role.rules as any[]).find((r) => r.resources.includes("services")).verbs, ["deletecollection"]);
             assert.ok(!(role.rules as any[]).some((r) => r.resources.includes("secrets") || r.verbs.includes("*")), "no Secret access, no wildcard");
             assert.deepStrictEqual(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name });
             assert.deepStrictEqual(binding.subjects, [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: "lh" }]);
