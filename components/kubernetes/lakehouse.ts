@@ -2,8 +2,9 @@
 // MinIO, the Iceberg REST catalog, Trino (coordinator and workers), Kafka Connect (distributed) and the
 // Postgres and MySQL sources rendered by components/specs/kubernetes.ts, created through the upstream
 // @pulumi/kubernetes provider; buckets and the catalog's and Trino's MinIO users through the minio provider,
-// topics through the kafka provider, connectors through the Connector resource. Spark and the CDC job
-// follow (docs/kubernetes.md).
+// topics through the kafka provider, connectors through the Connector resource, and the CDC mirror job on
+// Spark's own Kubernetes scheduler (a driver Deployment whose spark-submit creates executor pods), with the
+// job's MinIO user (docs/kubernetes.md).
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as kafkaProvider from "@pulumi/kafka";
