@@ -15,7 +15,7 @@ function onDocker() {
     };
 }
 
-/** Phase 2 of issue 17: Kafka, MinIO with its buckets, the Iceberg catalog, Trino, Connect and the Postgres and MySQL sources with their connectors so far (docs/kubernetes.md). */
+/** Phase 2 of issue 17: Kafka, MinIO with its buckets, the Iceberg catalog, Trino, Connect, the Postgres and MySQL sources with their connectors and the CDC job on Spark's Kubernetes scheduler (docs/kubernetes.md). */
 function onKubernetes() {
     // Loaded only on this platform, so Docker stacks never load @pulumi/kubernetes.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -23,7 +23,7 @@ function onKubernetes() {
     const lakehouse = new KubernetesLakehouse("lakehouse", {
         namespace: config.namespace, kubeconfig: config.kubeconfig, imageSet: config.imageSet,
         brokerCount: config.brokerCount, clusterId: config.clusterId, connectWorkers: config.connectWorkers,
-        trinoWorkers: config.trinoWorkers,
+        trinoWorkers: config.trinoWorkers, cdcJob: config.cdcExecutors === undefined ? undefined : { executors: config.cdcExecutors },
         minioRootUser: config.minioRootUser, minioRootPassword: config.minioRootPassword, nodeAddress: config.nodeAddress,
         postgres: { adminPassword: config.postgresAdminPassword, cdcPassword: config.postgresCdcPassword, tables: config.postgresTables },
         mysql: { rootPassword: config.mysqlRootPassword, cdcPassword: config.mysqlCdcPassword, tables: config.mysqlTables },

@@ -21,6 +21,8 @@ export interface LakehouseConfig {
     connectWorkers?: number;
     /** kubernetes: Trino workers beside the coordinator. Default: 2. */
     trinoWorkers?: number;
+    /** kubernetes: Spark executor pods of the CDC job (Spark's Kubernetes scheduler). Default: 2. */
+    cdcExecutors?: number;
     /** kubernetes: a node address this machine reaches (NodePorts). Default: the kubeconfig's API server host. */
     nodeAddress?: string;
     imageSet?: ImageSet;
@@ -101,6 +103,7 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
         namespace: config.get("namespace"),
         connectWorkers: config.getNumber("connectWorkers"),
         trinoWorkers: config.getNumber("trinoWorkers"),
+        cdcExecutors: config.getNumber("cdcExecutors"),
         nodeAddress: config.get("nodeAddress"),
         imageSet: imageSet as ImageSet | undefined,
         brokerCount: config.getNumber("brokerCount"),

@@ -2,8 +2,9 @@
 // MinIO, the Iceberg REST catalog, Trino (coordinator and workers), Kafka Connect (distributed) and the
 // Postgres and MySQL sources rendered by components/specs/kubernetes.ts, created through the upstream
 // @pulumi/kubernetes provider; buckets and the catalog's and Trino's MinIO users through the minio provider,
-// topics through the kafka provider, connectors through the Connector resource. Spark and the CDC job
-// follow (docs/kubernetes.md).
+// topics through the kafka provider, connectors through the Connector resource, and the CDC mirror job on
+// Spark's own Kubernetes scheduler (a driver Deployment whose spark-submit creates executor pods), with the
+// job's MinIO user (docs/kubernetes.md).
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as kafkaProvider from "@pulumi/kafka";
@@ -13,6 +14,7 @@ import * as fs from "fs";
 import { LakehouseComponent } from "../base";
 import { Connector, mySqlConnector, postgresConnector } from "../connector";
 import { passwordOrGenerated } from "../secrets";
+import { S3A_PACKAGE_EXCLUDES, sparkPackages, sparkS3aPackages } from "../engines";
 import { DEV_CLUSTER_ID } from "../kafka";
 import { DEFAULT_MYSQL_TABLES, schemaHistoryTopic } from "../mysql";
 import { DEFAULT_POSTGRES_TABLES } from "../postgres";
@@ -24,7 +26,8 @@ import {
     DEFAULT_CONNECT_NODE_PORT, KubeObject, POSTGRES_PORT, TableSpec, connectObjects, connectSecretReference,
     MYSQL_PORT, kafkaObjects, kubeBootstrap, kubeExternalBootstrap, minioObjects, mySqlObjects, mySqlSetupSql, mysqlRootArgs,
     postgresCdcRoleSql, postgresObjects, postgresTableSql, psqlArgs,
-    replicaIdentitySql, requireTableList, validateBrokerCount, validateTable,
+    replicaIdentitySql, requireTableList, validateBrokerCount, validateTable, SECRET_REVISION_ANNOTATION, withPodTemplateAnnotations,
+    KubeCdcJobArgs, cdcJobObjects, cdcJobSecretTemplates, readCdcJobFiles,
 } from "../specs";
 import { ImageSet, imageFor } from "../versions";
 
@@ -89,6 +92,13 @@ export interface KubernetesLakehouseArgs {
     trino?: boolean;
     /** Trino workers beside the coordinator. Default: 2. */
     trinoWorkers?: number;
+    /**
+     * The CDC mirror job (jobs/cdc_mirror.py, as on Docker: a mirror and a changelog table per captured table in
+     * namespace `cdc`) on Spark's own Kubernetes scheduler: a driver pod running spark-submit in client mode,
+     * which creates `executors` executor pods, with a MinIO user of its own (warehouse and checkpoints buckets),
+     * or false for none. Needs the catalog. Default: on when the catalog is and a source captures a table.
+     */
+    cdcJob?: { executors?: number; executorMemory?: string; triggerSeconds?: number } | false;
 }
 
 /** The API server's host in a kubeconfig file (its current context's cluster), or undefined. */
@@ -129,6 +139,8 @@ export class KubernetesLakehouse extends LakehouseComponent {
     public readonly minioProvider?: minioProvider.Provider;
     public readonly buckets: Record<string, minioProvider.S3Bucket> = {};
     public readonly catalog?: k8s.apps.v1.StatefulSet;
+    /** The CDC mirror job's driver (spark-submit on Spark's Kubernetes scheduler), when it is on. */
+    public readonly cdcJob?: k8s.apps.v1.Deployment;
     /** Trino's coordinator and workers, when Trino is on. */
     public readonly trino?: { coordinator: k8s.apps.v1.Deployment; workers: k8s.apps.v1.Deployment };
 
@@ -160,6 +172,34 @@ export class KubernetesLakehouse extends LakehouseComponent {
             catalog: { catalogName: "minio", catalogUri: catalogUri("iceberg-rest"), warehouse: `s3://${warehouse}/`, s3Endpoint: `http://minio:${MINIO_API_PORT}` },
         };
         const trinoObjs = withTrino ? this.spec(() => trinoObjects(trinoArgs)) : [];
+        const pgArgs = args.postgres === false ? undefined : (args.postgres ?? {});
+        const myArgs = args.mysql === false ? undefined : (args.mysql ?? {});
+        const pgTables = pgArgs ? this.spec(() => requireTableList(pgArgs.tables ?? DEFAULT_POSTGRES_TABLES).map((t, i) => validateTable(`postgres.tables[${i}]`, t))) : [];
+        const myTables = myArgs ? this.spec(() => requireTableList(myArgs.tables ?? DEFAULT_MYSQL_TABLES).map((t, i) => validateTable(`mysql.tables[${i}]`, t))) : [];
+        // The CDC job's objects (all but its key) now, as Trino's: its topics are the captured tables'.
+        const pgTopicPrefix = args.postgresTopicPrefix ?? "dbserver1";
+        const myTopicPrefix = args.mysqlTopicPrefix ?? "mysqlserver1";
+        const captured = [
+            ...pgTables.map((t) => ({ topic: `${pgTopicPrefix}.${t.schema}.${t.name}`, key: t.primaryKey })),
+            ...myTables.map((t) => ({ topic: `${myTopicPrefix}.${t.schema}.${t.name}`, key: t.primaryKey })),
+        ];
+        if (args.cdcJob && !withCatalog) this.invalid("cdcJob", "needs the Iceberg catalog, which catalog: false turns off; leave cdcJob unset or false");
+        const withCdcJob = args.cdcJob !== false && withCatalog && captured.length > 0;
+        const cdcArgs: KubeCdcJobArgs = {
+            namespace: nsName, image: imageFor("spark", imageSet), secretName: "cdc-mirror-conf",
+            executors: args.cdcJob ? args.cdcJob.executors : undefined, executorMemory: args.cdcJob ? args.cdcJob.executorMemory : undefined,
+            job: {
+                catalog: { ...trinoArgs.catalog },
+                bootstrapServers: kubeBootstrap({ brokerCount }),
+                topics: captured.map((c) => c.topic), primaryKeys: Object.fromEntries(captured.map((c) => [c.topic, c.key])),
+                namespace: "cdc", tablePrefix: "", jobName: "cdc-mirror", triggerSeconds: (args.cdcJob ? args.cdcJob.triggerSeconds : undefined) ?? 5,
+                checkpointBucket: checkpoints, driverMemory: "1g", jobFiles: withCdcJob ? readCdcJobFiles() : {},
+                // The official image lacks Iceberg, Kafka and S3A: the driver fetches them at start, as on Docker.
+                packages: imageSet === "official" ? [...sparkPackages(), ...sparkS3aPackages()] : [],
+                packageExcludes: imageSet === "official" ? S3A_PACKAGE_EXCLUDES : [],
+            },
+        };
+        const cdcObjs = withCdcJob ? this.spec(() => cdcJobObjects(cdcArgs)) : [];
         this.brokerCount = brokerCount;
         this.bootstrapServers = kubeBootstrap({ brokerCount });
 
@@ -184,10 +224,6 @@ export class KubernetesLakehouse extends LakehouseComponent {
         const minio = this.render("minio", minioObjs, inNs([minioSecret]));
         this.minio = minio.find((r): r is k8s.apps.v1.StatefulSet => r instanceof k8s.apps.v1.StatefulSet)!;
 
-        const pgArgs = args.postgres === false ? undefined : (args.postgres ?? {});
-        const myArgs = args.mysql === false ? undefined : (args.mysql ?? {});
-        const pgTables = pgArgs ? this.spec(() => requireTableList(pgArgs.tables ?? DEFAULT_POSTGRES_TABLES).map((t, i) => validateTable(`postgres.tables[${i}]`, t))) : [];
-        const myTables = myArgs ? this.spec(() => requireTableList(myArgs.tables ?? DEFAULT_MYSQL_TABLES).map((t, i) => validateTable(`mysql.tables[${i}]`, t))) : [];
         const myDatabases = [...new Set(myTables.map((t) => t.schema))];
         const pgCdcPassword = pgArgs ? passwordOrGenerated(this.childName("postgres-cdc-password"), pgArgs.cdcPassword, { parent: this }) : undefined;
         const myCdcPassword = myArgs ? passwordOrGenerated(this.childName("mysql-cdc-password"), myArgs.cdcPassword, { parent: this }) : undefined;
@@ -205,8 +241,9 @@ export class KubernetesLakehouse extends LakehouseComponent {
             namespace: nsName, image: imageFor("connect", imageSet), bootstrapServers: this.bootstrapServers, brokerCount,
             workers: args.connectWorkers, secretsName: "connect-secrets",
         }));
-        // The provider waits for a StatefulSet's pods to be Ready: Connect starts against a formed quorum.
-        const connect = this.render("connect", connectObjs, inNs([this.kafka, connectSecret]));
+        // The provider waits for a StatefulSet's pods to be Ready: Connect starts against a formed quorum. A change
+        // of the Secret rolls the workers (awaited) before the connectors, which depend on them, restart.
+        const connect = this.render("connect", this.rollOnChange(connectSecret, connectObjs), inNs([this.kafka, connectSecret]));
         this.connect = connect.find((r): r is k8s.apps.v1.Deployment => r instanceof k8s.apps.v1.Deployment)!;
 
         const nodeAddress = args.nodeAddress ?? kubeconfigServerHost(args.kubeconfig ?? process.env.KUBECONFIG);
@@ -214,6 +251,7 @@ export class KubernetesLakehouse extends LakehouseComponent {
             this.invalid("nodeAddress", "is needed for the kafka provider and the Connector (and the minio provider) outside the cluster, and the kubeconfig names no single API server to take it from");
         }
 
+        let catalogReady: pulumi.CustomResource[] = [];
         if (withCatalog) {
             // Buckets and users through MinIO's NodePort with the root key, which only this provider holds.
             this.minioProvider = new minioProvider.Provider(this.childName("minio-provider"), {
@@ -238,6 +276,7 @@ export class KubernetesLakehouse extends LakehouseComponent {
             const catalogSecret = this.keyFiles("iceberg-rest-credentials", catalogArgs.secretName, this.spec(() => catalogSecretTemplates(catalogArgs)), creds, inNs());
             const catalogObjs = this.render("iceberg-rest", this.spec(() => catalogObjects(catalogArgs)), inNs([catalogSecret, ...creds.ready, this.buckets[warehouse], ...minio]));
             this.catalog = catalogObjs.find((r): r is k8s.apps.v1.StatefulSet => r instanceof k8s.apps.v1.StatefulSet)!;
+            catalogReady = catalogObjs;
 
             if (withTrino) {
                 // Trino's own MinIO user, the warehouse bucket only (as on Docker); its catalog file, which holds
@@ -249,7 +288,8 @@ export class KubernetesLakehouse extends LakehouseComponent {
                 const trinoSecret = this.keyFiles("trino-catalog", trinoArgs.secretName, this.spec(() => trinoSecretTemplates(trinoArgs)), trinoCreds, inNs());
                 const config = this.render("trino", trinoObjs.filter((o) => o.kind === "ConfigMap"), inNs());
                 // After the catalog (Ready, which the provider awaits) and Trino's grant.
-                const trino = this.render("trino", trinoObjs.filter((o) => o.kind !== "ConfigMap"),
+                // Trino reads its catalog file at start only: a change of the Secret (a new key) rolls the pods.
+                const trino = this.render("trino", this.rollOnChange(trinoSecret, trinoObjs.filter((o) => o.kind !== "ConfigMap")),
                     inNs([...config, trinoSecret, ...trinoCreds.ready, ...catalogObjs, this.buckets[warehouse], ...minio]));
                 // trinoObjects renders the coordinator's Deployment before the workers'.
                 const [coordinator, workers] = trino.filter((r): r is k8s.apps.v1.Deployment => r instanceof k8s.apps.v1.Deployment);
@@ -270,7 +310,7 @@ export class KubernetesLakehouse extends LakehouseComponent {
             if (pgArgs) {
                 const database = "customer_db";
                 const adminUser = "admin";
-                const topicPrefix = args.postgresTopicPrefix ?? "dbserver1";
+                const topicPrefix = pgTopicPrefix;
                 const src = this.database("postgres", { adminPassword: pgArgs.adminPassword }, (secretName) =>
                     postgresObjects({ namespace: nsName, image: imageFor("postgres", imageSet), secretName, database, adminUser }), inNs);
                 this.postgres = src.statefulSet;
@@ -290,7 +330,7 @@ export class KubernetesLakehouse extends LakehouseComponent {
             }
 
             if (myArgs) {
-                const topicPrefix = args.mysqlTopicPrefix ?? "mysqlserver1";
+                const topicPrefix = myTopicPrefix;
                 const serverId = 1;
                 const src = this.database("mysql", { rootPassword: myArgs.rootPassword }, (secretName) =>
                     mySqlObjects({ namespace: nsName, image: imageFor("mysql", imageSet), secretName, databases: myDatabases, serverId }), inNs);
@@ -322,6 +362,23 @@ export class KubernetesLakehouse extends LakehouseComponent {
             this.mySqlConnector = myConnector?.();
         }
 
+        if (withCdcJob) {
+            // The job's own MinIO user: the warehouse (its tables) and the checkpoints bucket (its stream's offsets).
+            const cdcCreds = minioConsumer({
+                resourcePrefix: this.childName("cdc"), userName: `${nsName}-cdc`, buckets: [warehouse, checkpoints], parent: this,
+                provider: this.minioProvider!, dependsOn: [...minio, this.buckets[warehouse], this.buckets[checkpoints]],
+            });
+            const cdcSecret = this.keyFiles("cdc-mirror-conf", cdcArgs.secretName, this.spec(() => cdcJobSecretTemplates(cdcArgs)), cdcCreds, inNs());
+            // RBAC and the job files first; the driver after the topics, the connectors, the catalog (Ready) and its grant.
+            const setup = this.render("cdc-job", cdcObjs.filter((o) => o.kind !== "Deployment"), inNs());
+            const connectors = [this.postgresConnector, this.mySqlConnector].filter((c): c is Connector => c !== undefined);
+            const driver = this.render("cdc-job", this.rollOnChange(cdcSecret, cdcObjs.filter((o) => o.kind === "Deployment")), inNs([
+                ...setup, cdcSecret, ...cdcCreds.ready, ...catalogReady, ...kafka, this.buckets[warehouse], this.buckets[checkpoints], ...minio,
+                ...(this.topics ? [this.topics] : []), ...connectors,
+            ]));
+            this.cdcJob = driver[0] as k8s.apps.v1.Deployment;
+        }
+
         this.endpoints = {
             kafka: this.bootstrapServers,
             connect: pulumi.interpolate`http://connect.${this.namespace}.svc:8083`,
@@ -329,6 +386,7 @@ export class KubernetesLakehouse extends LakehouseComponent {
             ...(withCatalog ? { catalog: pulumi.interpolate`http://iceberg-rest.${this.namespace}.svc:${CATALOG_PORT}` } : {}),
             ...(withCatalog && nodeAddress ? { catalogFromHost: `http://${nodeAddress}:${DEFAULT_CATALOG_NODE_PORT}`, minioFromHost: `http://${nodeAddress}:${DEFAULT_MINIO_NODE_PORT}` } : {}),
             ...(withTrino ? { trino: pulumi.interpolate`http://trino.${this.namespace}.svc:${TRINO_PORT}` } : {}),
+            ...(withCdcJob ? { cdcNamespace: "minio.cdc" } : {}),
             ...(withTrino && nodeAddress ? { trinoFromHost: `http://${nodeAddress}:${DEFAULT_TRINO_NODE_PORT}` } : {}),
             ...(nodeAddress ? { connectFromHost: `http://${nodeAddress}:${DEFAULT_CONNECT_NODE_PORT}`, kafkaFromHost: kubeExternalBootstrap(nodeAddress, brokerCount).join(",") } : {}),
         };
@@ -367,6 +425,14 @@ export class KubernetesLakehouse extends LakehouseComponent {
         }, opts);
     }
 
+    /**
+     * The objects with the Secret's resourceVersion on their pod templates (SECRET_REVISION_ANNOTATION): any
+     * update of the Secret rolls the pods, and the provider awaits the rollout. Not a secret (no data in it).
+     */
+    private rollOnChange(secret: k8s.core.v1.Secret, objects: KubeObject[]): KubeObject[] {
+        return withPodTemplateAnnotations(objects, { [SECRET_REVISION_ANNOTATION]: secret.metadata.resourceVersion });
+    }
+
     /** One @pulumi/kubernetes resource per rendered object, named `<component>-<role>-<kind>-<name>`. */
     private render(role: string, objects: KubeObject[], opts: pulumi.CustomResourceOptions): pulumi.CustomResource[] {
         return objects.map((o) => {
@@ -377,6 +443,9 @@ export class KubernetesLakehouse extends LakehouseComponent {
                 case "v1/ConfigMap": return new k8s.core.v1.ConfigMap(resourceName, fields as k8s.core.v1.ConfigMapArgs, opts);
                 case "apps/v1/StatefulSet": return new k8s.apps.v1.StatefulSet(resourceName, fields as k8s.apps.v1.StatefulSetArgs, opts);
                 case "apps/v1/Deployment": return new k8s.apps.v1.Deployment(resourceName, fields as k8s.apps.v1.DeploymentArgs, opts);
+                case "v1/ServiceAccount": return new k8s.core.v1.ServiceAccount(resourceName, fields as k8s.core.v1.ServiceAccountArgs, opts);
+                case "rbac.authorization.k8s.io/v1/Role": return new k8s.rbac.v1.Role(resourceName, fields as k8s.rbac.v1.RoleArgs, opts);
+                case "rbac.authorization.k8s.io/v1/RoleBinding": return new k8s.rbac.v1.RoleBinding(resourceName, fields as unknown as k8s.rbac.v1.RoleBindingArgs, opts);
                 default: throw new pulumi.ResourceError(`${this.componentName}: no renderer for ${o.apiVersion} ${o.kind}`, this);
             }
         });

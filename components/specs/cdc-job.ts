@@ -61,6 +61,8 @@ export interface CdcJobSpecArgs {
     testHooks?: boolean;
     /** A table removed from `topics`: its mirror and changelog are kept or dropped (`--removed-tables`). Default: "keep". */
     removedTables?: RemovedTables;
+    /** spark-submit arguments before the job file, beside master, memory and name (Kubernetes' scheduler settings). Default: none. */
+    submitArgs?: string[];
 }
 
 /** Where a test writes a kill request for the job (with testHooks): `{"point": "after-changelog" | "between-topics", "topic"?: string}`. */
@@ -194,7 +196,10 @@ export function cdcJobCommand(args: CdcJobSpecArgs): string[] {
 }
 
 function cdcDriverJob(args: CdcJobSpecArgs): SparkDriverJob {
-    return { master: args.master, driverMemory: args.driverMemory, name: args.jobName, dir: CDC_JOB_DIR, main: "cdc_mirror.py", lib: "cdc_lib.py" };
+    return {
+        master: args.master, driverMemory: args.driverMemory, name: args.jobName, dir: CDC_JOB_DIR, main: "cdc_mirror.py", lib: "cdc_lib.py",
+        ...(args.submitArgs?.length ? { submitArgs: args.submitArgs } : {}),
+    };
 }
 
 /** The healthcheck: the heartbeat exists and is fresh, i.e. the streaming query is active and not failed. */

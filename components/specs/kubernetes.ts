@@ -13,8 +13,9 @@ import { POSTGRES_PORT, postgresSpec } from "./postgres";
 import { MINIO_API_PORT, MINIO_CONSOLE_PORT, minioSpec } from "./storage";
 import { CATALOG_PORT, catalogSpec } from "./catalog";
 import {
-    CatalogConnection, TRINO_CATALOG_DIR, TRINO_ETC_DIR, TRINO_PORT, placeholdersAsSecretRefs, trinoJvmConfig, trinoNodeConfigProperties, trinoSpec,
+    CatalogConnection, SPARK_HOME, TRINO_CATALOG_DIR, TRINO_ETC_DIR, TRINO_PORT, placeholdersAsSecretRefs, trinoJvmConfig, trinoNodeConfigProperties, trinoSpec,
 } from "./engines";
+import { CDC_JOB_DIR, CdcJobSpecArgs, cdcJobSpec } from "./cdc-job";
 import { ContainerSpec, HealthcheckSpec, SECRETS_DIR, SECRET_FILE_MODE, SecretFileSpec, SpecError } from "./types";
 
 /** The platforms a lakehouse renders to. */
@@ -33,6 +34,33 @@ export interface KubeObject {
 export const K8S_ROLE_LABEL = "lakehouse.io/role";
 /** The pod label a StatefulSet sets to the pod's ordinal (Kubernetes >= 1.28). */
 export const POD_INDEX_LABEL = "apps.kubernetes.io/pod-index";
+
+/**
+ * Pod template annotation: the `metadata.resourceVersion` of the Secret whose files a workload reads at start
+ * (Connect's connector passwords, Trino's catalog file). A change to the Secret changes the template, so the
+ * pods roll and the rollout is awaited before what depends on the workload (the Connector) updates; the kubelet
+ * alone would refresh the files within a minute, after the connector restarted. No secret material in it.
+ */
+export const SECRET_REVISION_ANNOTATION = "lakehouse.io/secret-revision";
+
+/**
+ * The objects with `annotations` added to the pod template of each Deployment and StatefulSet (others as they
+ * are), copied, not changed. Values are whatever the caller renders annotations from (a Pulumi output, say).
+ */
+export function withPodTemplateAnnotations(objects: KubeObject[], annotations: Record<string, unknown>): KubeObject[] {
+    return objects.map((o) => {
+        if (o.kind !== "Deployment" && o.kind !== "StatefulSet") return o;
+        const spec = o.spec as { template: { metadata?: { annotations?: Record<string, unknown> } } };
+        const metadata = spec.template.metadata ?? {};
+        return {
+            ...o,
+            spec: { ...spec, template: { ...spec.template, metadata: { ...metadata, annotations: { ...metadata.annotations, ...annotations } } } },
+        };
+    });
+}
+
+/** Spark's conf directory, where the image's spark-submit reads spark-defaults.conf. */
+const SPARK_CONF_DIR = `${SPARK_HOME}/conf`;
 
 /** Parses the Go durations the container specs carry ("5s", "1m0s") into whole seconds. */
 export function durationSeconds(d: string): number {
@@ -666,5 +694,166 @@ export function trinoObjects(args: KubeTrinoArgs): KubeObject[] {
         },
         node("coordinator"),
         node("worker"),
+    ];
+}
+
+export interface KubeCdcJobArgs {
+    namespace: string;
+    /** The Spark image (its distribution carries spark-kubernetes and the fabric8 client), for the driver and the executors. */
+    image: string;
+    /** Secret holding spark-defaults.conf (cdcJobSecretTemplates), filled in with the job's MinIO key by the component. */
+    secretName: string;
+    /**
+     * The Docker job's settings (topics, keys, catalog, checkpoint; packages for an image without the jars, which
+     * the driver resolves and serves to its executors); master and the Kubernetes settings are set here.
+     */
+    job: Omit<CdcJobSpecArgs, "image" | "hostname" | "master" | "submitArgs">;
+    /** Spark executors the driver asks the API server for. Default: 2. */
+    executors?: number;
+    /** Memory of each executor's JVM (spark.executor.memory). Default: "512m". */
+    executorMemory?: string;
+    /** Deployment, ServiceAccount, Role and ConfigMap name. Default: "cdc-mirror". */
+    name?: string;
+}
+
+/** The API server as pods reach it: spark-submit's master for Spark's own Kubernetes scheduler. */
+export const KUBERNETES_SPARK_MASTER = "k8s://https://kubernetes.default.svc";
+/** Where a pod finds its service-account token and the cluster's CA (the kubelet's projected volume). */
+export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+/** The Spark image's user and group (spark, 185, as apache/spark). */
+export const SPARK_UID = 185;
+/** The driver's RPC and block-manager ports, fixed so executors reach them on the driver pod's address. */
+export const SPARK_DRIVER_PORTS = { driver: 7078, blockManager: 7079 } as const;
+/** The executors' pod template inside the driver pod (a key of the job's ConfigMap). */
+const EXECUTOR_POD_TEMPLATE = "executor-pod.json";
+
+/**
+ * spark-submit's Kubernetes settings, on the command line (nothing secret in them): client mode from a driver
+ * pod whose service account may create the executor pods; executors on the same image, owned by the driver
+ * pod (deleted with it), no executor ConfigMap (nothing of the conf directory leaves the Secret), a pod
+ * template without a service-account token.
+ */
+function kubeCdcSubmitArgs(args: KubeCdcJobArgs, name: string): string[] {
+    const executors = args.executors ?? 2;
+    if (!Number.isInteger(executors) || executors < 1) throw new SpecError("cdcJob.executors", `must be a whole number >= 1, got ${executors}`);
+    const executorMemory = args.executorMemory ?? "512m";
+    if (!/^\d+[mg]$/.test(executorMemory)) throw new SpecError("cdcJob.executorMemory", `must look like 512m or 1g, got ${JSON.stringify(executorMemory)}`);
+    const conf: Record<string, string> = {
+        "spark.kubernetes.namespace": args.namespace,
+        "spark.kubernetes.container.image": localImageRef(args.image),
+        "spark.kubernetes.container.image.pullPolicy": "IfNotPresent",
+        "spark.kubernetes.authenticate.caCertFile": `${SERVICE_ACCOUNT_DIR}/ca.crt`,
+        "spark.kubernetes.authenticate.oauthTokenFile": `${SERVICE_ACCOUNT_DIR}/token`,
+        // Executors are owned by the driver pod: a rollout or a destroy takes them with it.
+        "spark.kubernetes.driver.pod.name": "$(POD_NAME)",
+        "spark.kubernetes.executor.podNamePrefix": name,
+        "spark.kubernetes.executor.disableConfigMap": "true",
+        "spark.kubernetes.executor.podTemplateFile": `${CDC_JOB_DIR}/${EXECUTOR_POD_TEMPLATE}`,
+        "spark.kubernetes.executor.request.cores": "250m",
+        "spark.executor.instances": String(executors),
+        "spark.executor.cores": "1",
+        "spark.executor.memory": executorMemory,
+        "spark.driver.host": "$(POD_IP)",
+        "spark.driver.bindAddress": "0.0.0.0",
+        "spark.driver.port": String(SPARK_DRIVER_PORTS.driver),
+        "spark.driver.blockManager.port": String(SPARK_DRIVER_PORTS.blockManager),
+    };
+    return ["--deploy-mode", "client", ...Object.entries(conf).flatMap(([k, v]) => ["--conf", `${k}=${v}`])];
+}
+
+/**
+ * The Docker job's spec with Spark's Kubernetes scheduler as master; its spark-defaults.conf (the S3 key in
+ * it) a secret file of the pod's Secret over the conf directory, readable by the spark group only; the job
+ * files stay uploads (the component puts them in a ConfigMap: code, no secret).
+ */
+function kubeCdcJobSpec(args: KubeCdcJobArgs): ContainerSpec {
+    const name = args.name ?? "cdc-mirror";
+    const spec = cdcJobSpec({
+        ...args.job, image: args.image, hostname: name, master: KUBERNETES_SPARK_MASTER, submitArgs: kubeCdcSubmitArgs(args, name),
+    });
+    const conf = spec.uploads.filter((u) => path.posix.dirname(u.file) === SPARK_CONF_DIR);
+    return {
+        ...spec,
+        uploads: spec.uploads.filter((u) => !conf.includes(u)),
+        secretFiles: conf.map((u) => ({ file: u.file, content: placeholdersAsSecretRefs(u.content), permissions: "0440" })),
+    };
+}
+
+/** The job's spark-defaults.conf as the key of its Secret (secretFileKey) with its template, to fill with fillSecretRefs. */
+export function cdcJobSecretTemplates(args: KubeCdcJobArgs): Record<string, string> {
+    return secretTemplates(kubeCdcJobSpec(args));
+}
+
+/**
+ * The CDC mirror job on Spark's own Kubernetes scheduler: a ServiceAccount with a Role to create, watch and
+ * delete pods in the namespace (and nothing else), the driver as a one-replica Deployment (Recreate: never two
+ * drivers on one checkpoint) running spark-submit in client mode, which asks the API server for `executors`
+ * executor pods on the same image. The job files and the executors' pod template are a ConfigMap; the
+ * spark-defaults.conf with the job's S3 key is the Secret's, mounted over /opt/spark/conf. Ready while the
+ * streaming query writes its heartbeat, as on Docker.
+ */
+export function cdcJobObjects(args: KubeCdcJobArgs): KubeObject[] {
+    const name = args.name ?? "cdc-mirror";
+    const spec = kubeCdcJobSpec(args);
+    const labels = { app: name, [K8S_ROLE_LABEL]: spec.role };
+    const files = Object.fromEntries(spec.uploads.map((u) => {
+        if (path.posix.dirname(u.file) !== CDC_JOB_DIR) throw new SpecError("cdcJob.uploads", `${u.file}: only job files have a Kubernetes rendering`);
+        return [path.posix.basename(u.file), u.content];
+    }));
+    // Executors talk to the driver only, never to the API server.
+    files[EXECUTOR_POD_TEMPLATE] = JSON.stringify({
+        apiVersion: "v1", kind: "Pod", metadata: { labels: { [K8S_ROLE_LABEL]: spec.role } },
+        spec: { automountServiceAccountToken: false, enableServiceLinks: false },
+    });
+    const container = podContainer(spec, {
+        name: "driver", ports: [{ name: "driver", port: SPARK_DRIVER_PORTS.driver }, { name: "block-manager", port: SPARK_DRIVER_PORTS.blockManager }],
+        secretName: args.secretName, secretDir: SPARK_CONF_DIR, memory: { request: "1Gi", limit: "2Gi" },
+        extraEnv: [
+            { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+            { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+        ],
+    });
+    container.volumeMounts = [...(container.volumeMounts as unknown[]), { name: "job-files", mountPath: CDC_JOB_DIR, readOnly: true }];
+    // The heartbeat comes once Spark, the executors and the first batch are up: give it minutes, as on Docker.
+    container.readinessProbe = { ...(container.readinessProbe as object), initialDelaySeconds: 30 };
+    return [
+        { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: args.namespace, labels } },
+        {
+            apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name, namespace: args.namespace, labels },
+            rules: [
+                { apiGroups: [""], resources: ["pods"], verbs: ["create", "get", "list", "watch", "delete", "deletecollection", "patch"] },
+                // Spark looks for executor claims to reuse (none here), and on stop deletes the app's Services and
+                // claims by label: refused, it logs a 403 per kind at every stop (seen on the cluster).
+                { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["get", "list", "deletecollection"] },
+                { apiGroups: [""], resources: ["services"], verbs: ["deletecollection"] },
+            ],
+        },
+        {
+            apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name, namespace: args.namespace, labels },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+            subjects: [{ kind: "ServiceAccount", name, namespace: args.namespace }],
+        },
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${name}-jobs`, namespace: args.namespace, labels }, data: files },
+        {
+            apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: args.namespace, labels },
+            spec: {
+                replicas: 1, selector: { matchLabels: labels }, strategy: { type: "Recreate" },
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        serviceAccountName: name,
+                        // The one pod that talks to the API server: spark-submit's scheduler creates the executors.
+                        automountServiceAccountToken: true,
+                        enableServiceLinks: false,
+                        securityContext: { fsGroup: SPARK_UID },
+                        containers: [container],
+                        volumes: [
+                            { name: "job-files", configMap: { name: `${name}-jobs` } },
+                            ...secretFileVolumes(spec, args.secretName, SPARK_CONF_DIR).volumes,
+                        ],
+                    },
+                },
+            },
+        },
     ];
 }

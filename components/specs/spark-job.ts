@@ -20,6 +20,8 @@ export interface SparkDriverJob {
     /** The job's entry file and its library (shipped as --py-files), by file name in `dir`. */
     main: string;
     lib: string;
+    /** More spark-submit arguments, before the job file (e.g. --deploy-mode and --conf). Default: none. */
+    submitArgs?: string[];
 }
 
 /** spark-submit's arguments: Spark's first, then the job file, then the job's own. */
@@ -28,6 +30,7 @@ export function sparkSubmitArgs(job: SparkDriverJob, jobArgs: string[]): string[
         "--master", job.master,
         "--driver-memory", job.driverMemory,
         "--name", job.name,
+        ...(job.submitArgs ?? []),
         "--py-files", `${job.dir}/${job.lib}`,
         `${job.dir}/${job.main}`,
         ...jobArgs,

@@ -26,10 +26,10 @@ const KUBECTL = path.join(CACHE, "k8s", "bin", "kubectl");
 const KUBECONFIG = path.join(CACHE, "k8s", `cluster-${CLUSTER}`, "admin.conf");
 const versions = JSON.parse(fs.readFileSync(path.join(ROOT, "versions.json"), "utf8"));
 const PLUGIN = path.join(CACHE, "pulumi-home", "plugins", `resource-kubernetes-v${versions.kubernetes.pulumiKubernetes.version}`, "pulumi-resource-kubernetes");
-const IMAGES = ["kafka", "connect", "minio", "postgres", "mysql", "iceberg-rest", "trino"].map((s) => `pulumi-lakehouse/${s}:${{
+const IMAGES = ["kafka", "connect", "minio", "postgres", "mysql", "iceberg-rest", "trino", "spark"].map((s) => `pulumi-lakehouse/${s}:${{
     kafka: versions.localImages.kafka, connect: versions.localImages.debezium, minio: versions.localImages.minio,
     postgres: versions.localImages.postgres, mysql: versions.localImages.mysql, "iceberg-rest": versions.localImages.iceberg,
-    trino: versions.localImages.trino,
+    trino: versions.localImages.trino, spark: versions.localImages.spark,
 }[s]}`);
 
 describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and MySQL on the cluster", function () {
@@ -227,6 +227,35 @@ describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and M
         await trino(url, "DROP TABLE minio.k8s_trino.users");
     });
 
+    it("mirrors a Postgres row into Iceberg through the CDC job on Spark's Kubernetes scheduler, read back through Trino", async () => {
+        // The driver (a Deployment, Ready once its streaming query writes the heartbeat) asked the API server for its executors.
+        const executors = (await inNs("get", "pods", "-l", "spark-role=executor", "-o",
+            "jsonpath={range .items[*]}{.metadata.name}={.status.phase}={.spec.nodeName}={.metadata.ownerReferences[0].name} {end}")).trim().split(/\s+/);
+        const driverPod = (await inNs("get", "pods", "-l", "app=cdc-mirror", "-o", "jsonpath={.items[0].metadata.name}")).trim();
+        console.log(`      driver ${driverPod}; executors: ${executors.join(", ")}`);
+        const configured = Number(YAML.parse(stackFileText).config["lakehouse:cdcExecutors"] ?? 2);
+        assert.strictEqual(executors.filter((e) => e.split("=")[1] === "Running").length, configured, executors.join(" "));
+        for (const e of executors) assert.strictEqual(e.split("=")[3], driverPod, `${e}: owned by the driver pod`);
+
+        const marker = `k8s-cdc-${Date.now()}`;
+        const started = Date.now();
+        const inserted = await sh(env, KUBECTL, ["--kubeconfig", KUBECONFIG, "-n", NAMESPACE, "exec", "-i", "postgres-0", "-c", "postgres", "--",
+            "psql", "-v", "ON_ERROR_STOP=1", "-U", "admin", "-d", "customer_db", "-c", `INSERT INTO public.users (id, name, email) VALUES (777101, '${marker}', 'cdc@example.com')`]);
+        assert.strictEqual(inserted.code, 0, inserted.out);
+        const url = `http://${nodeAddress()}:30808`;
+        const rows = await waitUntil("the row in the mirror", 420_000, 5000, async () => {
+            const got = await trino(url, "SELECT id, name FROM minio.cdc.dbserver1_public_users WHERE id = 777101").catch(() => []);
+            return got.length > 0 ? got : undefined;
+        });
+        console.log(`      in the mirror ${Math.round((Date.now() - started) / 1000)} s after the insert`);
+        assert.deepStrictEqual(rows, [[777101, marker]]);
+        const changes = await trino(url, "SELECT op FROM minio.cdc.dbserver1_public_users_changelog WHERE json_extract_scalar(after, '$.id') = '777101'").catch((e) => [[String(e)]]);
+        assert.deepStrictEqual(changes, [["c"]], "one insert in the changelog");
+        // Its checkpoint is in the checkpoints bucket, written with the job's own key: the driver's log names no error there.
+        const log = await inNs("logs", driverPod, "--tail", "400");
+        assert.doesNotMatch(log, /AccessDenied|403 Forbidden/, log.slice(-3000));
+    });
+
     it("loses a node for a minute while rows are written: quorum kept, the connector never fails, every row on the topic", async () => {
         const node = nodeAddress();
         const nodeOf = async (pod: string) => (await inNs("get", "pod", pod, "-o", "jsonpath={.spec.nodeName}")).trim();
@@ -300,6 +329,39 @@ describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and M
         }
         const missing = Array.from({ length: rows }, (_, i) => first + i).filter((id) => !ids.has(id));
         assert.deepStrictEqual(missing, [], `rows written while ${victim} was down are missing from the topic`);
+    });
+
+    it("rotates the Postgres CDC password: Connect's workers roll, awaited, before the connector restarts; it captures again", async () => {
+        const revision = async () => (await inNs("get", "deployment", "connect", "-o", "jsonpath={.spec.template.metadata.annotations.lakehouse\\.io/secret-revision}")).trim();
+        const secretVersion = async () => (await inNs("get", "secret", "connect-secrets", "-o", "jsonpath={.metadata.resourceVersion}")).trim();
+        /** Connect's pods that are not being deleted. */
+        const workers = async () => (await inNs("get", "pods", "-l", "app=connect", "-o", "jsonpath={range .items[*]}{.metadata.name}={.metadata.deletionTimestamp}{\"\\n\"}{end}"))
+            .trim().split("\n").filter((l) => l.endsWith("=")).map((l) => l.slice(0, -1)).sort();
+        const before = await revision();
+        assert.strictEqual(before, await secretVersion(), "the pod template carries the Secret's resourceVersion");
+        const oldWorkers = await workers();
+        await ok(env, "pulumi", "config", "set", "--secret", "--stack", STACK, "lakehouse:postgresCdcPassword", `rotated-${Date.now()}`);
+        const started = Date.now();
+        await ok(env, "pulumi", "up", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive");
+        console.log(`      pulumi up of the rotation: ${Math.round((Date.now() - started) / 1000)} s`);
+        const after = await revision();
+        assert.notStrictEqual(after, before, "the Secret's update did not reach the pod template");
+        assert.strictEqual(after, await secretVersion());
+        // The provider awaited the rollout: when up returns, the workers are new ones, all Ready.
+        const newWorkers = await workers();
+        assert.deepStrictEqual(newWorkers.filter((w) => oldWorkers.includes(w)), [], `old workers left: ${oldWorkers} -> ${newWorkers}`);
+        assert.strictEqual((await inNs("get", "deployment", "connect", "-o", "jsonpath={.status.readyReplicas}")).trim(), "2");
+        await connectorRunning("inventory-connector");
+        const marker = `k8s-rotated-${Date.now()}`;
+        const inserted = await sh(env, KUBECTL, ["--kubeconfig", KUBECONFIG, "-n", NAMESPACE, "exec", "-i", "postgres-0", "-c", "postgres", "--",
+            "psql", "-v", "ON_ERROR_STOP=1", "-U", "admin", "-d", "customer_db", "-c", `INSERT INTO public.users (id, name, email) VALUES (777301, '${marker}', 'rotated@example.com')`]);
+        assert.strictEqual(inserted.code, 0, inserted.out);
+        let consumed = "";
+        for (let i = 0; i < 6 && !consumed.includes(marker); i++) {
+            consumed = (await sh(env, KUBECTL, ["--kubeconfig", KUBECONFIG, "-n", NAMESPACE, "exec", "kafka-1", "--", "/opt/kafka/bin/kafka-console-consumer.sh",
+                "--bootstrap-server", "localhost:19092", "--topic", "dbserver1.public.users", "--from-beginning", "--timeout-ms", "20000"])).out;
+        }
+        assert.ok(consumed.includes(marker), `no change event with ${marker} after the rotation:\n${consumed.slice(-2000)}`);
     });
 
     it("destroys to nothing: no namespace, no volume of it left", async () => {

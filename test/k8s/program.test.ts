@@ -7,9 +7,11 @@ import * as path from "path";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { KubernetesLakehouse } from "../../components/kubernetes/lakehouse";
-import { RecordedResource, construct, isSecret, named, ofType, settle } from "../unit/support/mocks";
+import { RecordedResource, construct, isSecret, mockResourceVersion, named, ofType, settle } from "../unit/support/mocks";
 
 const ROOT = path.resolve(__dirname, "../..");
+/** Pod template annotation of a Secret's resourceVersion (SECRET_REVISION_ANNOTATION), written out. */
+const SECRET_REVISION = "lakehouse.io/secret-revision";
 /** A node address, as `lakehouse:nodeAddress` sets it (default: the kubeconfig's API server host). */
 const NODE = "10.1.2.3";
 
@@ -32,7 +34,7 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
         assert.deepStrictEqual(records.filter((r) => r.type.startsWith("docker:")).map((r) => r.name), []);
         assert.strictEqual(ofType(records, "kubernetes:core/v1:Namespace")[0].inputs.metadata.name, "lakehouse-k8s");
         assert.deepStrictEqual(ofType(records, "kubernetes:apps/v1:StatefulSet").map((r) => r.inputs.metadata.name).sort(), ["iceberg-rest", "kafka", "minio", "mysql", "postgres"]);
-        assert.deepStrictEqual(ofType(records, "kubernetes:apps/v1:Deployment").map((r) => r.inputs.metadata.name).sort(), ["connect", "trino", "trino-worker"]);
+        assert.deepStrictEqual(ofType(records, "kubernetes:apps/v1:Deployment").map((r) => r.inputs.metadata.name).sort(), ["cdc-mirror", "connect", "trino", "trino-worker"]);
         for (const r of records.filter((x) => x.type.startsWith("kubernetes:") && x.type !== "pulumi:providers:kubernetes")) {
             assert.strictEqual(r.provider, "lakehouse-provider", `${r.name} uses the component's provider`);
         }
@@ -134,6 +136,40 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
         assert.ok(isSecret(named(records, "lakehouse-postgres-cdc-role"), "stdin"));
     });
 
+    it("rolls Connect's workers and Trino's pods when their Secrets change, before the connectors restart", () => {
+        // Each pod template carries its Secret's resourceVersion: an update of the Secret updates the Deployment,
+        // whose rollout the provider awaits, and the connectors wait for the Deployment.
+        const revision = (r: RecordedResource) => r.inputs.spec.template.metadata.annotations?.[SECRET_REVISION];
+        const connect = named(records, "lakehouse-connect-deployment-connect");
+        assert.strictEqual(revision(connect), mockResourceVersion(named(records, "lakehouse-connect-secrets").inputs));
+        assert.ok(connect.dependsOn.includes("lakehouse-connect-secrets"));
+        for (const name of ["lakehouse-trino-deployment-trino", "lakehouse-trino-deployment-trino-worker"]) {
+            assert.strictEqual(revision(named(records, name)), mockResourceVersion(named(records, "lakehouse-trino-catalog").inputs), name);
+            assert.ok(named(records, name).dependsOn.includes("lakehouse-trino-catalog"), name);
+        }
+        // Metadata, not the Secret's data: the pod templates stay readable in state.
+        for (const r of [connect, named(records, "lakehouse-trino-deployment-trino")]) assert.ok(!isSecret(r, "spec"), `${r.name}'s spec is a secret`);
+        for (const c of ["lakehouse-postgres-connector", "lakehouse-mysql-connector"]) {
+            assert.ok(named(records, c).dependsOn.includes("lakehouse-connect-deployment-connect"), c);
+        }
+        // Workloads that read no Secret of the kind roll only when their own spec changes.
+        assert.strictEqual(revision(named(records, "lakehouse-kafka-statefulset-kafka")), undefined);
+    });
+
+    it("changes Connect's pod template, and only Connect's, when a CDC password is rotated", async () => {
+        const templates = async (cdcPassword: string) => {
+            const built = await construct(() => new KubernetesLakehouse("lh", { nodeAddress: NODE, mysql: false, postgres: { cdcPassword } }));
+            return Object.fromEntries([...ofType(built, "kubernetes:apps/v1:Deployment"), ...ofType(built, "kubernetes:apps/v1:StatefulSet")]
+                .map((r) => [r.inputs.metadata.name, JSON.stringify(r.inputs.spec.template)]));
+        };
+        const before = await templates("first-password");
+        const after = await templates("rotated-password");
+        assert.deepStrictEqual(Object.keys(after).sort(), Object.keys(before).sort());
+        const changed = Object.keys(before).filter((name) => before[name] !== after[name]);
+        assert.deepStrictEqual(changed, ["connect"]);
+        assert.ok(!after.connect.includes("rotated-password"), "the password is in Connect's pod template");
+    });
+
     it("creates the buckets and the catalog's MinIO user through MinIO's NodePort, and starts the catalog after its grant", () => {
         const provider = ofType(records, "pulumi:providers:minio")[0];
         assert.strictEqual(provider.inputs.minioServer, `${NODE}:30900`);
@@ -207,6 +243,57 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
             assert.deepStrictEqual(pod.volumes.filter((v: any) => v.secret).map((v: any) => v.secret.secretName), ["trino-catalog"]);
             assert.ok(pod.containers[0].volumeMounts.some((m: any) => m.mountPath === "/etc/trino/catalog" && m.readOnly));
         }
+    });
+
+    it("runs the CDC job on Spark's Kubernetes scheduler with a MinIO user of its own (warehouse and checkpoints), after the connectors and the catalog", () => {
+        const driver = named(records, "lakehouse-cdc-job-deployment-cdc-mirror");
+        const pod = driver.inputs.spec.template.spec;
+        assert.strictEqual(pod.containers[0].image, "docker.io/pulumi-lakehouse/spark:4.1.1");
+        const args: string[] = pod.containers[0].args;
+        assert.deepStrictEqual(args.slice(0, 2), ["--master", "k8s://https://kubernetes.default.svc"]);
+        assert.ok(args.includes("spark.executor.instances=2"), "lakehouse:cdcExecutors");
+        assert.strictEqual(args[args.indexOf("--topics") + 1], "dbserver1.public.users,mysqlserver1.sales.orders,mysqlserver1.hr.employees");
+        assert.strictEqual(pod.serviceAccountName, "cdc-mirror");
+        const user = named(records, "lakehouse-cdc-user");
+        assert.strictEqual(user.inputs.name, "lakehouse-k8s-cdc");
+        const policy = JSON.parse(named(records, "lakehouse-cdc-policy").inputs.policy);
+        assert.deepStrictEqual(policy.Statement.flatMap((st: { Resource: string[] }) => st.Resource).sort(),
+            ["arn:aws:s3:::checkpoints", "arn:aws:s3:::checkpoints/*", "arn:aws:s3:::warehouse", "arn:aws:s3:::warehouse/*"]);
+        for (const dep of ["lakehouse-cdc-grant", "lakehouse-cdc-mirror-conf", "lakehouse-iceberg-rest-statefulset-iceberg-rest", "lakehouse-topics",
+            "lakehouse-postgres-connector", "lakehouse-mysql-connector", "lakehouse-bucket-checkpoints", "lakehouse-kafka-statefulset-kafka",
+            "lakehouse-cdc-job-rolebinding-cdc-mirror", "lakehouse-cdc-job-configmap-cdc-mirror-jobs"]) {
+            assert.ok(driver.dependsOn.includes(dep), `the driver waits for ${dep}: ${driver.dependsOn}`);
+        }
+        const secret = named(records, "lakehouse-cdc-mirror-conf");
+        assert.ok(isSecret(secret, "stringData"), "spark-defaults.conf is a secret input");
+        assert.match(secret.inputs.stringData["spark-defaults.conf"], /^spark\.hadoop\.fs\.s3a\.access\.key lakehouse-k8s-cdc$/m);
+        assert.strictEqual(driver.inputs.spec.template.metadata.annotations[SECRET_REVISION], mockResourceVersion(secret.inputs));
+        for (const r of [driver, named(records, "lakehouse-cdc-job-configmap-cdc-mirror-jobs")]) {
+            assert.ok(!JSON.stringify(r.inputs).includes("mock-generated-password"), `${r.name} holds the key`);
+        }
+        assert.deepStrictEqual(pod.containers[0].env.filter((e: { valueFrom?: any }) => e.valueFrom?.secretKeyRef), []);
+        assert.strictEqual(named(records, "lakehouse-cdc-job-role-cdc-mirror").type, "kubernetes:rbac.authorization.k8s.io/v1:Role");
+    });
+
+    it("has the CDC job's driver fetch Iceberg, Kafka and S3A on the official image, and serve them to its executors", async () => {
+        const official = await construct(() => new KubernetesLakehouse("lh", { nodeAddress: NODE, imageSet: "official", mysql: false }));
+        const conf: string = named(official, "lh-cdc-mirror-conf").inputs.stringData["spark-defaults.conf"];
+        assert.match(conf, /^spark\.jars\.packages .*iceberg-spark-runtime.*spark-sql-kafka.*hadoop-aws/m);
+        assert.match(conf, /^spark\.jars\.ivy \/tmp\/\.ivy2$/m);
+        const args: string[] = named(official, "lh-cdc-job-deployment-cdc-mirror").inputs.spec.template.spec.containers[0].args;
+        assert.ok(args.includes("spark.kubernetes.container.image=apache/spark:4.1.1-scala2.13-java17-python3-ubuntu"), args.join(" "));
+        assert.ok(!named(records, "lakehouse-cdc-mirror-conf").inputs.stringData["spark-defaults.conf"].includes("spark.jars.packages"), "the local image carries the jars");
+    });
+
+    it("leaves the CDC job out without the catalog or a captured table, and refuses it asked for without the catalog", async () => {
+        const noSources = await construct(() => new KubernetesLakehouse("lh", { nodeAddress: NODE, postgres: false, mysql: false }));
+        assert.deepStrictEqual(ofType(noSources, "kubernetes:apps/v1:Deployment").map((r) => r.inputs.metadata.name).sort(), ["connect", "trino", "trino-worker"]);
+        const off = await construct(() => new KubernetesLakehouse("lh", { nodeAddress: NODE, cdcJob: false }));
+        assert.deepStrictEqual(ofType(off, "kubernetes:core/v1:ServiceAccount"), []);
+        await assert.rejects(construct(() => new KubernetesLakehouse("lh", { nodeAddress: NODE, catalog: false, cdcJob: { executors: 1 } })),
+            /lh: invalid cdcJob: needs the Iceberg catalog/);
+        await assert.rejects(construct(() => new KubernetesLakehouse("lh", { nodeAddress: NODE, cdcJob: { executors: 0 } })), /lh: invalid cdcJob.executors/);
+        assert.deepStrictEqual((await settle()).filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.name), []);
     });
 
     it("exposes Trino in the cluster and from the host, and takes its worker count from lakehouse:trinoWorkers", async () => {

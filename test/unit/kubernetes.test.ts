@@ -3,7 +3,7 @@
 import * as assert from "assert";
 import {
     CONFIG_HASH_ANNOTATION, CatalogConnection, KubeObject, catalogObjects, catalogSecretTemplates, connectObjects, durationSeconds, fillSecretRefs, kafkaObjects, kubeBootstrap, kubeExternalBootstrap, localImageRef, minioObjects, mySqlObjects, postgresObjects,
-    readinessProbe, trinoCatalogProperties, trinoObjects, trinoSecretTemplates,
+    readinessProbe, SECRET_REVISION_ANNOTATION, KubeCdcJobArgs, cdcJobObjects, cdcJobSecretTemplates, readCdcJobFiles, trinoCatalogProperties, trinoObjects, trinoSecretTemplates, withPodTemplateAnnotations,
 } from "../../components/specs";
 
 type Env = { name: string; value?: string; valueFrom?: Record<string, any> };
@@ -253,6 +253,21 @@ describe("kubernetes renderer", () => {
             assert.strictEqual(hash(byKind(trinoObjects(args), "Deployment")[0]), hash(coordinator), "the same config, the same hash");
         });
 
+        it("adds a Secret's revision to the pod templates beside the config hash, copying the objects", () => {
+            const objs = trinoObjects(args);
+            const before = JSON.stringify(objs);
+            const annotated = withPodTemplateAnnotations(objs, { [SECRET_REVISION_ANNOTATION]: "42" });
+            assert.strictEqual(JSON.stringify(objs), before, "the rendered objects are left as they were");
+            for (const d of byKind(annotated, "Deployment")) {
+                assert.deepStrictEqual(Object.keys((d.spec as any).template.metadata.annotations).sort(), [CONFIG_HASH_ANNOTATION, SECRET_REVISION_ANNOTATION].sort());
+                assert.strictEqual((d.spec as any).template.metadata.annotations[SECRET_REVISION_ANNOTATION], "42");
+                assert.deepStrictEqual((d.spec as any).template.metadata.labels, (byKind(objs, "Deployment").find((o) => o.metadata.name === d.metadata.name)!.spec as any).template.metadata.labels);
+            }
+            assert.deepStrictEqual(byKind(annotated, "Service"), byKind(objs, "Service"));
+            const [broker] = byKind(withPodTemplateAnnotations(kafka, { [SECRET_REVISION_ANNOTATION]: "7" }), "StatefulSet");
+            assert.deepStrictEqual((broker.spec as any).template.metadata.annotations, { [SECRET_REVISION_ANNOTATION]: "7" });
+        });
+
         it("gives Trino the Docker builder's Iceberg catalog file as one key of its Secret, readable by the trino group only, and nothing of it in the ConfigMap or env", () => {
             const templates = trinoSecretTemplates(args);
             assert.deepStrictEqual(Object.keys(templates), ["minio.properties"]);
@@ -293,5 +308,87 @@ describe("kubernetes renderer", () => {
 
     it("rejects a broker count the Docker spec rejects", () => {
         assert.throws(() => kafkaObjects({ namespace: "lh", image: "k:1", brokerCount: 0, clusterId: "bGFrZWhvdXNlLWRldi0wMQ" }), /brokerCount/);
+    });
+    describe("the CDC job on Spark's Kubernetes scheduler", () => {
+        const args: KubeCdcJobArgs = {
+            namespace: "lh", image: "pulumi-lakehouse/spark:4.1.1", secretName: "cdc-mirror-conf",
+            job: {
+                catalog: TRINO_CATALOG, bootstrapServers: kubeBootstrap({ brokerCount: 3 }), topics: ["dbserver1.public.users"],
+                primaryKeys: { "dbserver1.public.users": ["id"] }, namespace: "cdc", tablePrefix: "", jobName: "cdc-mirror", triggerSeconds: 5,
+                checkpointBucket: "checkpoints", driverMemory: "1g", jobFiles: readCdcJobFiles(), packages: [],
+            },
+        };
+        const objs = cdcJobObjects(args);
+        const [driver] = byKind(objs, "Deployment");
+        const container = () => podSpec(driver).containers[0];
+        /** spark-submit's `--conf k=v` pairs before the job file. */
+        const submitConf = (): Record<string, string> => {
+            const a: string[] = container().args;
+            return Object.fromEntries(a.flatMap((x, i) => (x === "--conf" ? [a[i + 1].split(/=(.*)/s).slice(0, 2)] : [])));
+        };
+
+        it("runs spark-submit in client mode against the API server, executors on the same image, owned by the driver pod", () => {
+            const a: string[] = container().args;
+            assert.deepStrictEqual(container().command, ["/opt/spark/bin/spark-submit"]);
+            assert.deepStrictEqual(a.slice(0, 2), ["--master", "k8s://https://kubernetes.default.svc"]);
+            assert.strictEqual(a[a.indexOf("--deploy-mode") + 1], "client");
+            assert.ok(a.indexOf("--deploy-mode") < a.indexOf("/opt/lakehouse/jobs/cdc_mirror.py"), "Spark's arguments before the job file");
+            const conf = submitConf();
+            assert.strictEqual(conf["spark.kubernetes.namespace"], "lh");
+            assert.strictEqual(conf["spark.kubernetes.container.image"], "docker.io/pulumi-lakehouse/spark:4.1.1");
+            assert.strictEqual(conf["spark.executor.instances"], "2");
+            assert.strictEqual(conf["spark.kubernetes.driver.pod.name"], "$(POD_NAME)");
+            assert.strictEqual(conf["spark.driver.host"], "$(POD_IP)");
+            assert.strictEqual(conf["spark.kubernetes.authenticate.oauthTokenFile"], "/var/run/secrets/kubernetes.io/serviceaccount/token");
+            // $(VAR) is expanded by the kubelet only for variables the container defines.
+            const names = container().env.map((e: Env) => e.name);
+            for (const v of ["POD_NAME", "POD_IP"]) assert.ok(names.includes(v), v);
+            assert.strictEqual(cdcJobObjects({ ...args, executors: 3 }).length, objs.length);
+            assert.strictEqual(Object.fromEntries(byKind(cdcJobObjects({ ...args, executors: 3 }), "Deployment").flatMap((d) => {
+                const x: string[] = podSpec(d).containers[0].args; return x.flatMap((y, i) => (y === "--conf" ? [x[i + 1].split(/=(.*)/s).slice(0, 2)] : []));
+            }))["spark.executor.instances"], "3");
+            assert.throws(() => cdcJobObjects({ ...args, executors: 0 }), /cdcJob.executors/);
+            assert.throws(() => cdcJobObjects({ ...args, executorMemory: "lots" }), /cdcJob.executorMemory/);
+        });
+
+        it("lets the driver's service account manage pods in its namespace only, and mounts a token in the driver alone", () => {
+            const [sa] = byKind(objs, "ServiceAccount");
+            const [role] = byKind(objs, "Role");
+            const [binding] = byKind(objs, "RoleBinding");
+            assert.strictEqual(podSpec(driver).serviceAccountName, sa.metadata.name);
+            assert.strictEqual(podSpec(driver).automountServiceAccountToken, true);
+            assert.deepStrictEqual((role.rules as any[]).map((r) => r.resources).flat(), ["pods", "persistentvolumeclaims", "services"]);
+            // Services: only the label-selected delete Spark does on stop.
+            assert.deepStrictEqual((role.rules as any[]).find((r) => r.resources.includes("services")).verbs, ["deletecollection"]);
+            assert.ok(!(role.rules as any[]).some((r) => r.resources.includes("secrets") || r.verbs.includes("*")), "no Secret access, no wildcard");
+            assert.deepStrictEqual(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name });
+            assert.deepStrictEqual(binding.subjects, [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: "lh" }]);
+            // Never two drivers on one checkpoint.
+            assert.deepStrictEqual((driver.spec as any).strategy, { type: "Recreate" });
+            const template = JSON.parse((byKind(objs, "ConfigMap")[0] as any).data["executor-pod.json"]);
+            assert.strictEqual(template.spec.automountServiceAccountToken, false);
+            assert.strictEqual(template.metadata.labels.app, undefined, "executors are not the Deployment's pods");
+            assert.strictEqual(submitConf()["spark.kubernetes.executor.podTemplateFile"], "/opt/lakehouse/jobs/executor-pod.json");
+        });
+
+        it("keeps the S3 key in spark-defaults.conf, one key of the Secret over /opt/spark/conf: never in env, args or the ConfigMap", () => {
+            const templates = cdcJobSecretTemplates(args);
+            assert.deepStrictEqual(Object.keys(templates), ["spark-defaults.conf"]);
+            const file = fillSecretRefs(templates["spark-defaults.conf"], { accessKey: "AK", secretKey: "SK" });
+            assert.match(file, /^spark\.hadoop\.fs\.s3a\.secret\.key SK$/m);
+            assert.match(file, /^spark\.sql\.catalog\.minio\.s3\.secret-access-key SK$/m);
+            assert.ok(!file.includes("${"), file);
+            assert.deepStrictEqual(podSpec(driver).volumes.find((v: any) => v.secret), {
+                name: "secret-files", secret: { secretName: "cdc-mirror-conf", items: [{ key: "spark-defaults.conf", path: "spark-defaults.conf", mode: 0o440 }] },
+            });
+            assert.ok(container().volumeMounts.some((m: any) => m.mountPath === "/opt/spark/conf" && m.readOnly));
+            assert.strictEqual(podSpec(driver).securityContext.fsGroup, 185);
+            const [jobs] = byKind(objs, "ConfigMap");
+            assert.deepStrictEqual(Object.keys((jobs as any).data).sort(), ["cdc_lib.py", "cdc_mirror.py", "executor-pod.json"]);
+            const plain = JSON.stringify([...byKind(objs, "ConfigMap"), driver]);
+            for (const leak of ["access-key-id", "secret-access-key", "s3a.secret.key", "SECRET:"]) assert.ok(!plain.includes(leak), leak);
+            // Spark leaves its conf directory out of any executor ConfigMap; here there is none at all.
+            assert.strictEqual(submitConf()["spark.kubernetes.executor.disableConfigMap"], "true");
+        });
     });
 });

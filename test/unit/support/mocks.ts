@@ -1,6 +1,7 @@
 // Records every resource a program or component makes under pulumi.runtime.setMocks: the resolved
 // inputs the engine would receive (from the mocks) and the options the SDK was given (from a stack
 // transformation), so tests assert on types, names, inputs, parents and dependsOn edges.
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface RecordedResource {
@@ -45,6 +46,10 @@ export function setupMocks(config: Record<string, string> = {}, preview = false)
             if (rec) Object.assign(rec, { inputs, secretInputs });
             else state.records.set(key, { type: args.type, name: args.name, inputs, secretInputs, props: {}, dependsOn: [], opts: {} });
             const outputs: Record<string, any> = { ...inputs };
+            // The API server gives every object a resourceVersion that changes with its content.
+            if (args.type.startsWith("kubernetes:") && inputs.metadata) {
+                outputs.metadata = { ...inputs.metadata, resourceVersion: mockResourceVersion(inputs) };
+            }
             if (args.type === "command:local:Command" && args.inputs.create?.includes("openssl req")) {
                 outputs.stdout = mockKeyPair(args.name);
             } else if (args.type === "command:local:Command" && args.inputs.create?.includes("/dev/urandom")) {
@@ -73,6 +78,11 @@ function recordOptions(): void {
             state.records.set(key, rec);
             return undefined;
         });
+}
+
+/** The resourceVersion the mocks give a Kubernetes object: a digest of its inputs, so it changes with them. */
+export function mockResourceVersion(inputs: Record<string, any>): string {
+    return createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 12);
 }
 
 /** Lets the mock monitor finish registering: waits until no new resource appears for a while. */
