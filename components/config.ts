@@ -74,6 +74,30 @@ export interface LakehouseConfig {
     cdcRemovedTables?: RemovedTables;
 }
 
+/** Settings only the kubernetes platform reads (components/kubernetes/): refused on docker, where they would do nothing. */
+export const KUBERNETES_ONLY_KEYS = ["namespace", "kubeconfig", "connectWorkers", "trinoWorkers", "cdcExecutors", "nodeAddress"] as const;
+
+/** Settings only the docker platform reads: refused on kubernetes, which does not build these yet (docs/kubernetes.md). */
+export const DOCKER_ONLY_KEYS = [
+    "bindIp", "namePrefix", "keepVolumes", "waitTimeoutSeconds", "mysqlFlavour", "minioUsers", "secureServices", "trinoPassword",
+    "resetConnectorOffsetsOnDelete", "postgresConnectorConfig", "mySqlConnectorConfig", "sources", "maintenance",
+    "maintenanceIntervalSeconds", "maintenancePolicy", "maintenanceTablePolicies", "changelogRetentionDays", "cdcTestHooks", "cdcRemovedTables",
+] as const;
+
+/**
+ * A setting the chosen platform does not read is an error, not a silent no-op: a stack asking for HTTPS
+ * on Trino (secureServices) must not come up without it because it runs on Kubernetes.
+ */
+function checkPlatformKeys(config: pulumi.Config, platform: Platform): void {
+    const [other, keys] = platform === "kubernetes" ? ["docker", DOCKER_ONLY_KEYS] as const : ["kubernetes", KUBERNETES_ONLY_KEYS] as const;
+    const set = (keys as readonly string[]).filter((k) => config.get(k) !== undefined);
+    if (set.length > 0) {
+        throw new Error(`${set.map((k) => `lakehouse:${k}`).join(", ")} ${set.length === 1 ? "is" : "are"} read on platform ${other} only ` +
+            `and would do nothing on ${platform}: remove ${set.length === 1 ? "it" : "them"} from the stack's config ` +
+            `(docs/kubernetes.md lists what each platform builds)`);
+    }
+}
+
 export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): LakehouseConfig {
     const imageSet = config.get("imageSet");
     if (imageSet !== undefined && !IMAGE_SETS.includes(imageSet as ImageSet)) {
@@ -97,6 +121,7 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
         throw new Error("lakehouse:trinoPassword is set but lakehouse:secureServices is not true: Trino checks passwords only with " +
             "HTTPS (set lakehouse:secureServices to true, or remove lakehouse:trinoPassword)");
     }
+    checkPlatformKeys(config, (platform as Platform | undefined) ?? "docker");
     return {
         platform: platform as Platform | undefined,
         kubeconfig: config.get("kubeconfig"),

@@ -4,10 +4,12 @@
 //   forbidPending: a skip is never a pass.
 // - "mocha-time: <seconds> <file>" per spec file (its hooks included), slowest first, then the root
 //   hooks (the shared stack's teardown), so a CI log says where its minutes went.
+// - "mocha-failed: <file> :: <full title> :: <first line of the error>" per failure, last, so a CI log
+//   that keeps only its tail still names what failed (the spec reporter's details come earlier).
 const path = require("path");
 const Mocha = require("mocha");
 
-const { EVENT_RUN_END, EVENT_SUITE_BEGIN, EVENT_SUITE_END, EVENT_HOOK_BEGIN, EVENT_HOOK_END } =
+const { EVENT_RUN_END, EVENT_SUITE_BEGIN, EVENT_SUITE_END, EVENT_HOOK_BEGIN, EVENT_HOOK_END, EVENT_TEST_FAIL } =
     Mocha.Runner.constants;
 
 class SummaryReporter extends Mocha.reporters.Spec {
@@ -31,11 +33,19 @@ class SummaryReporter extends Mocha.reporters.Spec {
             const t = started.get(hook);
             if (t !== undefined) add(`(root hook) ${hook.title}`, Date.now() - t);
         });
+        const failures = [];
+        runner.on(EVENT_TEST_FAIL, (test, err) => {
+            const file = test.file ? path.relative(process.cwd(), test.file) : "?";
+            const first = String((err && (err.message || err)) || "").split("\n").find((l) => l.trim()) || "";
+            failures.push(`${file} :: ${test.fullTitle()} :: ${first.trim().slice(0, 300)}`);
+        });
         runner.once(EVENT_RUN_END, () => {
             const s = runner.stats;
             const rows = [...seconds.entries()].sort((a, b) => b[1] - a[1]);
             if (rows.length > 0) process.stdout.write("\n");
             for (const [name, sec] of rows) process.stdout.write(`mocha-time: ${sec.toFixed(1).padStart(7)} s  ${name}\n`);
+            if (failures.length > 0) process.stdout.write("\n");
+            for (const f of failures) process.stdout.write(`mocha-failed: ${f}\n`);
             process.stdout.write(`\nmocha: ${s.passes} passed, ${s.failures} failed, ${s.pending} pending\n`);
             if (s.pending > 0) {
                 process.stdout.write(`mocha: ${s.pending} pending test(s) count as a failure\n`);

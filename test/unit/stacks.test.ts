@@ -4,6 +4,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { readLakehouseConfig } from "../../components";
 import { MOCK_GENERATED, RecordedResource, construct, envOf, ofType } from "./support/mocks";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -100,5 +102,45 @@ describe("stacks", () => {
         if (process.env.UPDATE_GOLDEN === "1") fs.writeFileSync(GOLDEN, actual);
         assert.ok(fs.existsSync(GOLDEN), `missing ${GOLDEN}: run UPDATE_GOLDEN=1 npm run test:unit and review it`);
         assert.strictEqual(actual, fs.readFileSync(GOLDEN, "utf8"));
+    });
+});
+
+describe("stack config: a setting the chosen platform does not read is refused", () => {
+    const withConfig = <T>(config: Record<string, string>, f: () => T): T => {
+        const saved = pulumi.runtime.allConfig();
+        try {
+            pulumi.runtime.setAllConfig(config);
+            return f();
+        } finally {
+            pulumi.runtime.setAllConfig(saved);
+        }
+    };
+
+    it("reads every stack file as it is", () => {
+        for (const stack of ["dev", "prod", "k8s"]) withConfig(stackConfig(stack), () => readLakehouseConfig());
+    });
+
+    it("refuses HTTPS and a Trino password on kubernetes, which does not build them, rather than coming up without them", () => {
+        const k8s = stackConfig("k8s");
+        assert.throws(() => withConfig({ ...k8s, "lakehouse:secureServices": "true" }, () => readLakehouseConfig()),
+            /^Error: lakehouse:secureServices is read on platform docker only and would do nothing on kubernetes: remove it/);
+        assert.throws(() => withConfig({ ...k8s, "lakehouse:secureServices": "true", "lakehouse:trinoPassword": "x" }, () => readLakehouseConfig()),
+            /^Error: lakehouse:secureServices, lakehouse:trinoPassword are read on platform docker only/);
+        // Taken from the prod stack file, which the docker program honours (test above).
+        const prod = stackConfig("prod");
+        const dockerOnly = Object.keys(prod).filter((k) => /^lakehouse:(bindIp|namePrefix|keepVolumes|secureServices)$/.test(k));
+        assert.ok(dockerOnly.length > 0);
+        for (const k of dockerOnly) {
+            assert.throws(() => withConfig({ ...k8s, [k]: prod[k] }, () => readLakehouseConfig()), new RegExp(`^Error: ${k} is read on platform docker only`));
+        }
+    });
+
+    it("refuses the kubernetes settings on docker: worker counts and a namespace would do nothing there", () => {
+        const k8s = stackConfig("k8s");
+        for (const k of ["lakehouse:namespace", "lakehouse:trinoWorkers", "lakehouse:connectWorkers", "lakehouse:cdcExecutors"]) {
+            assert.ok(k in k8s, k);
+            assert.throws(() => withConfig({ ...stackConfig("dev"), [k]: k8s[k] }, () => readLakehouseConfig()),
+                new RegExp(`^Error: ${k} is read on platform kubernetes only and would do nothing on docker`));
+        }
     });
 });
