@@ -51,6 +51,7 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
     let backend: string;
     let policyConfig: string;
     let outputs: Record<string, any>;
+    let upOutput = "";
     let kafka: Kafka;
     let admin: Admin;
     /** The writer's database clients, closed before the destroy (a server going away must not crash mocha). */
@@ -109,6 +110,7 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
 
     it("`make up` with the prod levels of the policy pack deploys three brokers and passes `make verify`", async function () {
         const out = await make("up");
+        upOutput = out;
         assert.match(out, /verify: \d+ checks passed, 0 failed/);
         const plain = JSON.parse(await pulumi("stack", "output", "--json"));
         // secureServices: Trino's password is a secret output, shown only with --show-secrets.
@@ -152,6 +154,47 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
         const inside = await docker(["exec", trinoContainer, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
             "-H", `X-Trino-User: ${login.user}`, "--data", "SELECT 1", "http://localhost:8080/v1/statement"]).catch((e: Error) => e.message);
         assert.notStrictEqual(inside.trim(), "200", "the internal HTTP port ran a query without a password");
+    });
+
+    it("keeps every secret of the secured stack (Trino's password and shared secret, the CA and server keys) out of state, outputs, `make up`'s output, container config and logs", async function () {
+        // What the stack generated (passwords, the shared secret, the CA and the server certificate with their
+        // keys: every command's stdout, a secret) and every secret of the stack's config.
+        const revealed = JSON.parse(await pulumi("stack", "export", "--show-secrets"));
+        // `--show-secrets` writes a secret as { <sig>: ..., plaintext: "<JSON of the value>" }.
+        const plain = (v: unknown): unknown => (v !== null && typeof v === "object" && "plaintext" in v)
+            ? JSON.parse(String((v as { plaintext: unknown }).plaintext)) : v;
+        const secretValues = new Set<string>();
+        for (const r of revealed.deployment.resources as { type: string; outputs?: { stdout?: unknown } }[]) {
+            const out = r.type === "command:local:Command" ? plain(r.outputs?.stdout) : undefined;
+            if (typeof out === "string" && out.length > 0) secretValues.add(out);
+        }
+        const config = JSON.parse(await pulumi("config", "--show-secrets", "--json")) as Record<string, { value?: string; secret?: boolean }>;
+        for (const c of Object.values(config)) if (c.secret && c.value) secretValues.add(c.value);
+        // A PEM private key is searched for by its base64 lines (a certificate, public, is not a needle).
+        const needles = new Set<string>();
+        for (const v of secretValues) {
+            const keys = [...v.matchAll(/-----BEGIN [A-Z ]*PRIVATE KEY-----([\s\S]*?)-----END/g)];
+            if (keys.length > 0) for (const k of keys) k[1].split("\n").map((l) => l.trim()).filter((l) => l.length >= 40).forEach((l) => needles.add(l));
+            else if (!v.includes("-----BEGIN") && v.length >= 12) needles.add(v);
+        }
+        const login = outputs.endpoints.trino as TrinoLogin;
+        assert.ok(needles.has(login.password), "Trino's password among the state's secrets");
+        assert.ok([...secretValues].filter((v) => /PRIVATE KEY-----/.test(v)).length >= 2, "the CA's and Trino's keys among the state's secrets");
+        const hits: string[] = [];
+        const look = (where: string, text: string) => {
+            for (const n of needles) if (text.includes(n)) hits.push(`${where}: ${n.slice(0, 4)}…(${n.length} chars)`);
+        };
+        look("state", await pulumi("stack", "export"));
+        look("outputs", await pulumi("stack", "output", "--json"));
+        look("make up", upOutput);
+        for (const c of outputs.verifyTarget.containers as string[]) {
+            look(`inspect ${c}`, await docker(["inspect", c]));
+            const logs = await sh(env, "docker", ["logs", c], 120_000);
+            assert.strictEqual(logs.code, 0, `docker logs ${c}`);
+            look(`logs ${c}`, logs.out);
+        }
+        console.log(`      ${needles.size} secret values and key lines searched in state, outputs, make up and ${outputs.verifyTarget.containers.length} containers`);
+        assert.deepStrictEqual(hits, []);
     });
 
     it("the brokers apply RF 3 and min ISR 2 to the CDC topics, Connect's storage topics and the internal topics", async function () {
