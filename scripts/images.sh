@@ -9,7 +9,8 @@
 #   FORCE_BASE=1 ...                       # also re-import the Debian base from its cached rootfs
 #
 # Tags: pulumi-lakehouse/<service>:<version from versions.json localImages>. An image is skipped when
-# its tag exists with the same `lakehouse.hash` label: a hash of images/<service>/**, the service's
+# its tag exists with the same `lakehouse.hash` label: a hash of images/<service>/** (contents and relative
+# paths only, so every checkout of a commit agrees), the service's
 # pinned versions and the base image id. Downloads are cached in $CACHE/downloads (outside git) and
 # copied into a throw-away build context in $CACHE/contexts/<service>.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -229,7 +230,7 @@ build_one() {
   fi
   local common; common="$(common_of "$svc")"
   local hash; hash="$( { (cd "$src" && find . -type f | LC_ALL=C sort | xargs sha256sum); \
-      for f in $common; do sha256sum "$ROOT/images/common/$f"; done; \
+      for f in $common; do (cd "$ROOT/images/common" && sha256sum "$f"); done; \
       node -p "JSON.stringify(require('$ROOT/versions.json').localImages)"; echo "$base_id"; } | sha256sum | cut -c1-16)"
   local have; have="$(docker image inspect -f '{{ index .Config.Labels "lakehouse.hash" }}' "$tag" 2>/dev/null || true)"
   if [ "$have" = "$hash" ] && [ "${FORCE:-0}" != 1 ]; then log "$tag is up to date ($hash)"; return 0; fi
@@ -250,3 +251,5 @@ build_one() {
 
 bash "$ROOT/scripts/docker.sh"
 for svc in "${@:-${ALL[@]}}"; do build_one "$svc"; done
+# A rebuilt tag leaves its previous image dangling (about 0.4-1 GB each): remove ours, never anyone else's.
+docker image prune -f --filter label=lakehouse.service >/dev/null
