@@ -124,9 +124,11 @@ integration: deps toolchain images
 	npx mocha --config .mocharc.integration.json
 
 ## test-slow: the user's path through the CLI on stacks of their own (other loopback addresses): `make up`,
-## then every container lost and healed with `make heal`, `make verify`, `make destroy`. CI runs it after `make test`.
+## then every container lost and healed with `make heal`, `make verify`, `make destroy`; the prod stack file
+## with a broker killed; an upgrade preview. CI runs it after `make test`; scripts/test-slow.sh runs the
+## lifecycle beside the other two (.mocharc.slow.json runs them one after the other, for a single file).
 test-slow: deps typecheck toolchain images
-	npx mocha --config .mocharc.slow.json
+	bash scripts/test-slow.sh
 
 preview: deps toolchain
 	$(ENV) pulumi preview --stack $(STACK) --diff --non-interactive $(POLICY)
