@@ -125,10 +125,9 @@ integration: deps toolchain images
 
 ## test-slow: the user's path through the CLI on stacks of their own (other loopback addresses): `make up`,
 ## then every container lost and healed with `make heal`, `make verify`, `make destroy`; the prod stack file
-## with a broker killed; an upgrade preview. CI runs it after `make test`; scripts/test-slow.sh runs the
-## lifecycle beside the other two (.mocharc.slow.json runs them one after the other, for a single file).
+## with a broker killed; an upgrade preview. CI runs it after `make test`, one suite after the other.
 test-slow: deps typecheck toolchain images
-	bash scripts/test-slow.sh
+	npx mocha --config .mocharc.slow.json
 
 preview: deps toolchain
 	$(ENV) pulumi preview --stack $(STACK) --diff --non-interactive $(POLICY)

@@ -108,10 +108,10 @@ export function kafkaBrokerSpecs(args: KafkaSpecArgs): ContainerSpec[] {
             },
             secretEnv: {},
             ports: [{ internal: hostPort, external: hostPort, ip: args.bindIp }],
-            healthcheck: healthcheck([
-                "CMD-SHELL",
-                `/opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:${KAFKA_INTERNAL_PORT} >/dev/null 2>&1`,
-            ], 15, 40),
+            // A TCP connect to the broker listener, which Kafka opens only once the broker is unfenced and
+            // serves requests. No JVM per check: kafka-broker-api-versions.sh started one every 5 s per broker
+            // (about a core for three brokers on 2 cores), and under load they timed out and piled up.
+            healthcheck: healthcheck(["CMD", "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${KAFKA_INTERNAL_PORT}`], 15, 40),
             volumes: [{ role: "data", containerPath: "/var/lib/kafka/data" }],
             uploads: [],
         };
