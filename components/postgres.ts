@@ -149,6 +149,10 @@ export class PostgresSource extends LakehouseComponent implements CdcSource {
         }, this.childOpts({ dependsOn: [cdcRole] }));
 
         this.ready = [cdcRole, signalDdl];
+        // One schema DDL at a time: two psql sessions granting on the same schema at once fail with
+        // "tuple concurrently updated" (seen on the signal table beside a table's DDL). Each table's DDL
+        // waits for the one before it; the signal table's comes first.
+        let previousDdl: pulumi.Resource = signalDdl;
         for (const table of tables) {
             const id = `${table.schema}-${table.name}`;
             const ddl = new command.local.Command(this.childName(`table-${id}`), {
@@ -156,7 +160,8 @@ export class PostgresSource extends LakehouseComponent implements CdcSource {
                 stdin: postgresTableSql(table, a.cdcUser),
                 triggers: [container.id],
                 logging: "stderr",
-            }, this.childOpts({ dependsOn: [cdcRole] }));
+            }, this.childOpts({ dependsOn: [cdcRole, previousDdl] }));
+            previousDdl = ddl;
             this.ready.push(ddl);
             if (table.replicaIdentityFull ?? true) {
                 this.ready.push(new command.local.Command(this.childName(`replica-identity-${id}`), {

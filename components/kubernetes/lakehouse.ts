@@ -317,8 +317,12 @@ export class KubernetesLakehouse extends LakehouseComponent {
                 // The source's SQL, the Docker platform's statements, run by psql inside the pod.
                 const psql = [...kubectl, "exec", "-i", "postgres-0", "-c", "postgres", "--", ...psqlArgs(adminUser, database)].join(" ");
                 const cdcRole = src.sql("cdc-role", psql, pulumi.secret(pulumi.output(pgCdcPassword!).apply((pw) => postgresCdcRoleSql(database, adminUser, cdcUser, pw))), []);
-                const ready = [cdcRole, ...pgTables.map((t) => src.sql(`table-${t.schema}-${t.name}`, psql,
-                    [postgresTableSql(t, cdcUser), ...(t.replicaIdentityFull ?? true ? [replicaIdentitySql(t, "FULL")] : [])].join("\n"), [cdcRole]))];
+                // One table's DDL at a time (concurrent grants on one schema fail with "tuple concurrently updated").
+                const ready: pulumi.Resource[] = [cdcRole];
+                for (const t of pgTables) {
+                    ready.push(src.sql(`table-${t.schema}-${t.name}`, psql,
+                        [postgresTableSql(t, cdcUser), ...(t.replicaIdentityFull ?? true ? [replicaIdentitySql(t, "FULL")] : [])].join("\n"), [ready[ready.length - 1]]));
+                }
                 topics.push(...pgTables.map((t) => ({ name: `${topicPrefix}.${t.schema}.${t.name}` })));
                 const spec = this.spec(() => postgresConnector({
                     hostname: `postgres.${nsName}.svc`, port: POSTGRES_PORT, user: cdcUser, passwordReference: connectSecretReference(CDC_SECRET.postgres),

@@ -69,8 +69,17 @@ describe("a stack deployed before the CdcSource seam, previewed with this code",
 
     it("deploys with the pre-seam code", async () => {
         deployed = true;
-        const out = await pulumiIn(old, "up", "--yes", "--skip-preview");
-        assert.match(out, /\+ \d+ created/);
+        const args = ["--cwd", old, "up", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"];
+        let r = await sh(env, "pulumi", args);
+        // The pre-seam code runs a source's schema DDL commands side by side, and two grants on one schema
+        // at once can fail with "tuple concurrently updated" (this checkout runs them one after the other).
+        // That race, and only it, gets a second `up`, which finishes the stack as a user's would.
+        if (r.code !== 0 && /tuple concurrently updated/.test(r.out)) {
+            console.log("      the pre-seam code's concurrent-DDL race hit; a second up finishes the stack");
+            r = await sh(env, "pulumi", args);
+        }
+        assert.strictEqual(r.code, 0, `pulumi up with the pre-seam code failed:\n${r.out.slice(-6000)}`);
+        assert.match(r.out, /\+ \d+ created/);
     });
 
     it("finds no change with this code: same URNs, types, parents and inputs", async () => {

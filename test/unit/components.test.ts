@@ -171,7 +171,19 @@ describe("components", () => {
             assert.match(role.inputs.stdin, /CREATE ROLE debezium LOGIN REPLICATION/);
             assert.strictEqual(isSecret(role, "stdin"), true);
             assert.ok(!role.inputs.create.includes(MOCK_GENERATED));
-            assert.deepStrictEqual(named(r, "pg-table-public-users").dependsOn, ["pg-cdc-role"]);
+            assert.deepStrictEqual(named(r, "pg-table-public-users").dependsOn, ["pg-cdc-role", "pg-signal-table"]);
+        });
+
+        it("runs one schema DDL at a time: each table's after the signal table's and the table before it", async () => {
+            // Concurrent GRANT USAGE ON SCHEMA from two sessions fails with "tuple concurrently updated".
+            const col = [{ name: "id", type: "int" }];
+            const r2 = await construct(() => new PostgresSource("pg", {
+                ...net, tables: ["a", "b", "c"].map((name) => ({ schema: "public", name, columns: col, primaryKey: ["id"] })),
+            }));
+            assert.deepStrictEqual(named(r2, "pg-signal-table").dependsOn, ["pg-cdc-role"]);
+            assert.deepStrictEqual(named(r2, "pg-table-public-a").dependsOn, ["pg-cdc-role", "pg-signal-table"]);
+            assert.deepStrictEqual(named(r2, "pg-table-public-b").dependsOn, ["pg-cdc-role", "pg-table-public-a"]);
+            assert.deepStrictEqual(named(r2, "pg-table-public-c").dependsOn, ["pg-cdc-role", "pg-table-public-b"]);
         });
 
         it("rejects a table without a primary key before creating anything", async () => {

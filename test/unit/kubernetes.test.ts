@@ -5,6 +5,8 @@ import {
     CONFIG_HASH_ANNOTATION, CatalogConnection, KubeObject, catalogObjects, catalogSecretTemplates, connectObjects, durationSeconds, fillSecretRefs, kafkaObjects, kubeBootstrap, kubeExternalBootstrap, localImageRef, minioObjects, mySqlObjects, postgresObjects,
     readinessProbe, SECRET_REVISION_ANNOTATION, KubeCdcJobArgs, cdcJobObjects, cdcJobSecretTemplates, readCdcJobFiles, trinoCatalogProperties, trinoObjects, trinoSecretTemplates, withPodTemplateAnnotations,
 } from "../../components/specs";
+import { KubernetesLakehouse } from "../../components/kubernetes/lakehouse";
+import { construct, named } from "./support/mocks";
 
 type Env = { name: string; value?: string; valueFrom?: Record<string, any> };
 const byKind = (objs: KubeObject[], kind: string) => objs.filter((o) => o.kind === kind);
@@ -390,5 +392,20 @@ describe("kubernetes renderer", () => {
             // Spark leaves its conf directory out of any executor ConfigMap; here there is none at all.
             assert.strictEqual(submitConf()["spark.kubernetes.executor.disableConfigMap"], "true");
         });
+    });
+});
+
+describe("KubernetesLakehouse (mocked)", () => {
+    it("runs the Postgres tables' DDL one at a time: concurrent grants on one schema fail with 'tuple concurrently updated'", async () => {
+        const col = [{ name: "id", type: "int" }];
+        const r = await construct(() => new KubernetesLakehouse("k", {
+            nodeAddress: "127.0.0.1", mysql: false, catalog: false,
+            postgres: { tables: ["a", "b", "c"].map((name) => ({ schema: "public", name, columns: col, primaryKey: ["id"] })) },
+        }));
+        const pod = "k-postgres-statefulset-postgres";
+        assert.deepStrictEqual(named(r, "k-postgres-cdc-role").dependsOn, [pod]);
+        assert.deepStrictEqual(named(r, "k-postgres-table-public-a").dependsOn, [pod, "k-postgres-cdc-role"]);
+        assert.deepStrictEqual(named(r, "k-postgres-table-public-b").dependsOn, [pod, "k-postgres-table-public-a"]);
+        assert.deepStrictEqual(named(r, "k-postgres-table-public-c").dependsOn, [pod, "k-postgres-table-public-b"]);
     });
 });
