@@ -84,6 +84,52 @@ export const DOCKER_ONLY_KEYS = [
     "maintenanceIntervalSeconds", "maintenancePolicy", "maintenanceTablePolicies", "changelogRetentionDays", "cdcTestHooks", "cdcRemovedTables",
 ] as const;
 
+/** Settings both platforms read. */
+export const SHARED_KEYS = [
+    "platform", "imageSet", "brokerCount", "clusterId", "postgresAdminPassword", "postgresCdcPassword", "mysqlRootPassword",
+    "mysqlCdcPassword", "postgresTables", "mysqlTables", "minioRootUser", "minioRootPassword",
+] as const;
+
+/** Every `lakehouse:` key this program reads: each is in exactly one of the three lists above. */
+export const CONFIG_KEYS: readonly (keyof LakehouseConfig)[] = [...SHARED_KEYS, ...DOCKER_ONLY_KEYS, ...KUBERNETES_ONLY_KEYS];
+
+// A key added to LakehouseConfig but to none of the lists (or listed but not in LakehouseConfig) fails to compile.
+type ListedKey = (typeof SHARED_KEYS)[number] | (typeof DOCKER_ONLY_KEYS)[number] | (typeof KUBERNETES_ONLY_KEYS)[number];
+const everyKeyListed: [Exclude<keyof LakehouseConfig, ListedKey>, Exclude<ListedKey, keyof LakehouseConfig>] extends [never, never] ? true : never = true;
+void everyKeyListed;
+
+/** Edit distance of two short strings (for "did you mean"). */
+function editDistance(a: string, b: string): number {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const next = [i];
+        for (let j = 1; j <= b.length; j++) {
+            next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        row = next;
+    }
+    return row[b.length];
+}
+
+/**
+ * Refuses a `<namespace>:` key this program does not read (a typo would otherwise be ignored and the
+ * default used), naming the closest known key. `keys` are the raw config keys (`namespace:key`).
+ */
+function checkUnknownKeys(namespace: string, keys: string[]): void {
+    const known = new Set<string>(CONFIG_KEYS);
+    const unknown = keys.filter((k) => k.startsWith(`${namespace}:`))
+        .map((k) => k.slice(namespace.length + 1).replace(/^config:/, ""))
+        .filter((k) => !known.has(k)).sort();
+    if (unknown.length === 0) return;
+    const hint = (k: string) => {
+        const best = [...known].map((c) => ({ c, d: c.toLowerCase() === k.toLowerCase() ? 0 : editDistance(c.toLowerCase(), k.toLowerCase()) }))
+            .sort((x, y) => x.d - y.d)[0];
+        return best.d <= Math.max(2, Math.floor(k.length / 4)) ? ` (did you mean ${namespace}:${best.c}?)` : "";
+    };
+    throw new Error(`${unknown.map((k) => `${namespace}:${k}${hint(k)}`).join(", ")} ${unknown.length === 1 ? "is not a setting" : "are not settings"} ` +
+        `of this program, which would ignore ${unknown.length === 1 ? "it" : "them"}: README.md, "Stacks and configuration", lists the settings`);
+}
+
 /**
  * A setting the chosen platform does not read is an error, not a silent no-op: a stack asking for HTTPS
  * on Trino (secureServices) must not come up without it because it runs on Kubernetes.
@@ -121,6 +167,7 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
         throw new Error("lakehouse:trinoPassword is set but lakehouse:secureServices is not true: Trino checks passwords only with " +
             "HTTPS (set lakehouse:secureServices to true, or remove lakehouse:trinoPassword)");
     }
+    checkUnknownKeys(config.name, Object.keys(pulumi.runtime.allConfig()));
     checkPlatformKeys(config, (platform as Platform | undefined) ?? "docker");
     return {
         platform: platform as Platform | undefined,

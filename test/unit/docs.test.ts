@@ -4,6 +4,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { CONFIG_KEYS } from "../../components/config";
 import { REFERENCE_END, REFERENCE_START, collectArgDocs, renderReference } from "../../components/reference";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -31,6 +32,12 @@ describe("docs", () => {
                 assert.ok(readme.includes(`\`${key}\``) || readme.includes(`\`${short}\``), `${key} of Pulumi.${stack}.yaml is not in README`);
             }
         }
+    });
+
+    it("documents every config key the program reads", () => {
+        const section = readme.slice(readme.indexOf("## Stacks and configuration"), readme.indexOf("### Component arguments"));
+        const missing = CONFIG_KEYS.filter((k) => !new RegExp(`\`(lakehouse:)?${k}\``).test(section));
+        assert.deepStrictEqual(missing, [], "keys missing from README's Stacks and configuration");
     });
 
     it("README gives exactly the two set-up commands, make up and make test", () => {

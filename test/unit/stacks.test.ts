@@ -6,6 +6,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { readLakehouseConfig } from "../../components";
+import { DOCKER_ONLY_KEYS, KUBERNETES_ONLY_KEYS, SHARED_KEYS } from "../../components/config";
 import { MOCK_GENERATED, RecordedResource, construct, envOf, ofType } from "./support/mocks";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -133,6 +134,25 @@ describe("stack config: a setting the chosen platform does not read is refused",
         for (const k of dockerOnly) {
             assert.throws(() => withConfig({ ...k8s, [k]: prod[k] }, () => readLakehouseConfig()), new RegExp(`^Error: ${k} is read on platform docker only`));
         }
+    });
+
+    it("refuses a lakehouse: key it does not read, naming the closest one, and leaves other namespaces alone", () => {
+        const dev = stackConfig("dev");
+        assert.throws(() => withConfig({ ...dev, "lakehouse:brokercount": "3" }, () => readLakehouseConfig()),
+            /^Error: lakehouse:brokercount \(did you mean lakehouse:brokerCount\?\) is not a setting of this program, which would ignore it/);
+        assert.throws(() => withConfig({ ...dev, "lakehouse:keepVolume": "true", "lakehouse:shinyNewThing": "1" }, () => readLakehouseConfig()),
+            /^Error: lakehouse:keepVolume \(did you mean lakehouse:keepVolumes\?\), lakehouse:shinyNewThing are not settings of this program/);
+        // Another program's or provider's keys are theirs to check.
+        withConfig({ ...dev, "docker:host": "unix:///var/run/docker.sock", "other:brokercount": "3" }, () => readLakehouseConfig());
+    });
+
+    it("classifies every key it reads once: shared, docker only or kubernetes only", () => {
+        const all = [...SHARED_KEYS, ...DOCKER_ONLY_KEYS, ...KUBERNETES_ONLY_KEYS];
+        assert.strictEqual(new Set(all).size, all.length, `listed twice: ${all.filter((k, i) => all.indexOf(k) !== i)}`);
+        // Every key the reader asks pulumi.Config for, found in its source, is listed (and nothing else).
+        const source = fs.readFileSync(path.join(__dirname, "../../components/config.ts"), "utf8");
+        const read = new Set([...source.matchAll(/config\.(?:get|getBoolean|getNumber|getSecret|getObject)(?:<[^(]*>)?\("([A-Za-z]+)"\)/g)].map((m) => m[1]));
+        assert.deepStrictEqual([...read].sort(), [...all].sort());
     });
 
     it("refuses the kubernetes settings on docker: worker counts and a namespace would do nothing there", () => {
