@@ -11,6 +11,12 @@ export const LABELS = {
     keep: "lakehouse.keep",
 } as const;
 
+/** The kubernetes platform's labels (components/specs/kubernetes.ts): on every object and pod template. */
+export const K8S_LABELS = {
+    /** The service role, one of {@link ROLES}, as {@link LABELS.role} on Docker. */
+    role: "lakehouse.io/role",
+} as const;
+
 /** Values of the {@link LABELS.role} label. */
 export const ROLES = {
     kafkaBroker: "kafka-broker",

@@ -4,6 +4,7 @@
 // these objects to @pulumi/kubernetes.
 import { createHash } from "crypto";
 import * as path from "path";
+import { K8S_LABELS } from "../settings";
 import { CONNECT_PORT, CONNECT_SECRETS_DIR, connectSpec } from "./connect";
 import {
     KAFKA_CONTROLLER_PORT, KAFKA_INTERNAL_PORT, KAFKA_MAX_BROKERS, kafkaBrokerSpecs, range, validateBrokerCount,
@@ -31,7 +32,7 @@ export interface KubeObject {
 }
 
 /** Label every object of the lakehouse carries, with the component's role as value. */
-export const K8S_ROLE_LABEL = "lakehouse.io/role";
+export const K8S_ROLE_LABEL = K8S_LABELS.role;
 /** The pod label a StatefulSet sets to the pod's ordinal (Kubernetes >= 1.28). */
 export const POD_INDEX_LABEL = "apps.kubernetes.io/pod-index";
 

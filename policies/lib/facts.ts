@@ -1,7 +1,7 @@
 // Plain facts about the stack's resources, read once from the policy server's arguments. The checks
 // take these facts, never the server's objects, so unit tests can build them by hand.
 
-import { DEBEZIUM_CONFIG, LABELS } from "../../components/settings";
+import { DEBEZIUM_CONFIG, K8S_LABELS, LABELS } from "../../components/settings";
 import { isUnknown, Known, readProp, UNKNOWN } from "./known";
 
 /** Pulumi type tokens of the resources the pack inspects. */
@@ -11,6 +11,10 @@ export const RESOURCE_TYPES = {
     topic: "kafka:index/topic:Topic",
     /** Dynamic resources: `pulumi-nodejs:dynamic:Resource`, or `pulumi-nodejs:dynamic/<module>:<Type>` when named. */
     dynamic: "pulumi-nodejs:dynamic:Resource",
+    /** The kubernetes platform's workloads (their pods are the services) and the Services that name them. */
+    statefulSet: "kubernetes:apps/v1:StatefulSet",
+    deployment: "kubernetes:apps/v1:Deployment",
+    service: "kubernetes:core/v1:Service",
 } as const;
 
 /** True for every dynamic-provider resource, whatever module and type name it registers under. */
@@ -37,6 +41,8 @@ export interface EnvVars {
     values: ReadonlyMap<string, string>;
     /** True when the list, or an entry of it, is unknown: an absent name may then still be set. */
     opaque: boolean;
+    /** Names set to a value the pack cannot read (a Kubernetes `valueFrom`: a Secret, a field of the pod). */
+    unreadable?: ReadonlySet<string>;
 }
 
 export type Lookup<T> = { state: "set"; value: T } | { state: "unset" } | { state: "unknown" };
@@ -49,6 +55,10 @@ export interface PortFacts {
 
 export interface ContainerFacts extends ResourceRef {
     role: Known<string | undefined>;
+    /** The label the role was read from (default {@link LABELS.role}; a Kubernetes workload's {@link K8S_LABELS.role}). */
+    roleLabel?: string;
+    /** How many run: a container 1 (the default), a workload its `spec.replicas`. */
+    replicas?: Known<number>;
     component: Known<string | undefined>;
     /** Known DNS names of the container: its `hostname`, `name` and network aliases. */
     hostnames: string[];
@@ -173,6 +183,9 @@ function parseFiles(value: unknown): ContainerFacts["files"] {
 }
 
 export function lookupEnv(env: EnvVars, key: string): Lookup<string> {
+    if (env.unreadable?.has(key)) {
+        return { state: "unknown" };
+    }
     const value = env.values.get(key);
     if (value !== undefined) {
         return { state: "set", value };
@@ -273,10 +286,107 @@ export function connectorFacts(resource: ResourceLike): ConnectorFacts | undefin
     };
 }
 
+/** A Kubernetes Service: where it is and the pod labels it selects (undefined when they are unknown). */
+interface ServiceFacts {
+    name: string;
+    namespace: string | undefined;
+    selector: Record<string, string>;
+}
+
+function serviceFacts(resource: ResourceLike): ServiceFacts | undefined {
+    const metadata = asRecord(readProp(resource.props, "metadata"));
+    const spec = asRecord(readProp(resource.props, "spec"));
+    if (isUnknown(metadata) || isUnknown(spec) || typeof metadata.name !== "string") return undefined;
+    const selector = asRecord(spec.selector);
+    if (isUnknown(selector) || Object.values(selector).some((v) => typeof v !== "string")) return undefined;
+    return { name: metadata.name, namespace: typeof metadata.namespace === "string" ? metadata.namespace : undefined, selector: selector as Record<string, string> };
+}
+
+/** A pod container's `env` list (`{name, value}` or `{name, valueFrom}`); a later entry wins, as in Kubernetes. */
+export function parsePodEnv(value: unknown): EnvVars {
+    const list = asList(value);
+    if (isUnknown(list)) {
+        return { values: new Map(), opaque: true };
+    }
+    const values = new Map<string, string>();
+    const unreadable = new Set<string>();
+    let opaque = false;
+    for (const entry of list) {
+        const record = asRecord(entry);
+        if (isUnknown(record) || typeof record.name !== "string" || isUnknown(record.value)) {
+            opaque = true;
+            continue;
+        }
+        if (record.valueFrom !== undefined) {
+            values.delete(record.name);
+            unreadable.add(record.name);
+        } else {
+            unreadable.delete(record.name);
+            values.set(record.name, record.value === undefined || record.value === null ? "" : String(record.value));
+        }
+    }
+    return { values, opaque, unreadable };
+}
+
+/**
+ * A StatefulSet or Deployment of the kubernetes platform as the pack's container: the role from its pod
+ * template's {@link K8S_LABELS.role} label, `replicas` pods, its first container's image, args (Docker's
+ * `command`), env and ports, and as hostnames the DNS names of every Service in its namespace whose selector
+ * its pods match (`svc`, `svc.ns`, `svc.ns.svc`, `svc.ns.svc.cluster.local`). Files come from Secrets and
+ * ConfigMaps, which the pack does not read: they are opaque.
+ */
+export function workloadFacts(resource: ResourceLike, services: readonly ServiceFacts[]): ContainerFacts {
+    const metadata = asRecord(readProp(resource.props, "metadata"));
+    const spec = asRecord(readProp(resource.props, "spec"));
+    const template = isUnknown(spec) ? UNKNOWN : asRecord(spec.template);
+    const podMetadata = isUnknown(template) ? UNKNOWN : asRecord(template.metadata);
+    const labels = isUnknown(podMetadata) ? UNKNOWN : asRecord(podMetadata.labels);
+    const podSpec = isUnknown(template) ? UNKNOWN : asRecord(template.spec);
+    const containers = isUnknown(podSpec) ? UNKNOWN : asList(podSpec.containers);
+    const main = isUnknown(containers) ? UNKNOWN : containers.length > 0 ? asRecord(containers[0]) : {};
+    const namespace = isUnknown(metadata) || typeof metadata.namespace !== "string" ? undefined : metadata.namespace;
+    const hostnames: string[] = [];
+    if (!isUnknown(labels)) {
+        for (const svc of services) {
+            const selects = Object.entries(svc.selector);
+            if (svc.namespace !== namespace || selects.length === 0 || !selects.every(([k, v]) => labels[k] === v)) continue;
+            const ns = svc.namespace ?? "default";
+            hostnames.push(svc.name, `${svc.name}.${ns}`, `${svc.name}.${ns}.svc`, `${svc.name}.${ns}.svc.cluster.local`);
+        }
+    }
+    const args = isUnknown(main) ? UNKNOWN : asList(main.args);
+    const ports = isUnknown(main) ? UNKNOWN : asList(main.ports);
+    return {
+        urn: resource.urn,
+        name: resource.name,
+        role: isUnknown(labels) ? UNKNOWN : asString(labels[K8S_LABELS.role]),
+        roleLabel: K8S_LABELS.role,
+        replicas: isUnknown(spec) || isUnknown(spec.replicas) ? UNKNOWN : spec.replicas === undefined || spec.replicas === null ? 1 : Number(spec.replicas),
+        component: undefined,
+        hostnames,
+        env: isUnknown(main) ? { values: new Map(), opaque: true } : parsePodEnv(main.env),
+        command: isUnknown(args) ? UNKNOWN : args.map((arg) => (isUnknown(arg) ? UNKNOWN : String(arg))),
+        image: isUnknown(main) ? UNKNOWN : asString(main.image),
+        files: { contents: new Map(), opaque: true },
+        ports: isUnknown(ports)
+            ? UNKNOWN
+            : ports.map((port) => {
+                  const record = asRecord(port);
+                  return isUnknown(record)
+                      ? { internal: UNKNOWN, external: undefined, ip: undefined }
+                      : { internal: asNumber(record.containerPort), external: undefined, ip: undefined };
+              }),
+    };
+}
+
 export function stackFacts(resources: readonly ResourceLike[]): StackFacts {
     const facts: StackFacts = { containers: [], topics: [], connectors: [] };
+    const services = resources.filter((r) => r.type === RESOURCE_TYPES.service).map(serviceFacts)
+        .filter((svc): svc is ServiceFacts => svc !== undefined);
     for (const resource of resources) {
-        if (resource.type === RESOURCE_TYPES.container) {
+        if (resource.type === RESOURCE_TYPES.statefulSet || resource.type === RESOURCE_TYPES.deployment) {
+            facts.containers.push(workloadFacts(resource, services));
+        } else if (resource.type === RESOURCE_TYPES.container) {
             facts.containers.push(containerFacts(resource));
         } else if (resource.type === RESOURCE_TYPES.topic) {
             facts.topics.push(topicFacts(resource));

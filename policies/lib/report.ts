@@ -90,27 +90,29 @@ export function intValue(setting: IntSetting): number | undefined {
     return setting.state === "set" || setting.state === "default" ? setting.value : undefined;
 }
 
-/** The Kafka brokers of the stack, counted from its own containers. */
+/** The Kafka brokers of the stack, counted from its own containers (a StatefulSet counts its replicas). */
 export interface BrokerCount {
     count: number;
     brokers: ContainerFacts[];
-    /** Containers whose role label is unknown at preview: each might be a broker. */
+    /** Containers whose role label is unknown at preview (each might be a broker), and brokers whose replica count is. */
     undetermined: ContainerFacts[];
 }
 
 export function countBrokers(containers: readonly ContainerFacts[]): BrokerCount {
     const brokers = withRole(containers, ROLES.kafkaBroker);
-    return { count: brokers.length, brokers, undetermined: containers.filter((c) => isUnknown(c.role)) };
+    const count = brokers.reduce((sum, b) => sum + (b.replicas === undefined ? 1 : isUnknown(b.replicas) ? 0 : b.replicas), 0);
+    const undetermined = [...containers.filter((c) => isUnknown(c.role)), ...brokers.filter((b) => isUnknown(b.replicas))];
+    return { count, brokers, undetermined };
 }
 
-/** Violations for containers whose role label is unknown, which makes the broker count uncertain. */
+/** Violations for containers whose role label (or a broker workload's replica count) is unknown, which makes the broker count uncertain. */
 export function undeterminedRoleViolations(count: BrokerCount, roleLabel: string): Violation[] {
     return count.undetermined.map((container) =>
         violation(
             container,
-            `label ${roleLabel}`,
+            isUnknown(container.role) ? `label ${container.roleLabel ?? roleLabel}` : "spec.replicas",
             UNKNOWN_FOUND,
-            "a literal role",
+            isUnknown(container.role) ? "a literal role" : "a literal replica count",
             "Without it the Kafka broker count, which bounds every replication factor, cannot be established.",
         ),
     );
