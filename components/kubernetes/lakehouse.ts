@@ -274,7 +274,10 @@ export class KubernetesLakehouse extends LakehouseComponent {
             };
             // Its credentials file, filled in with the user's key, as the one key of its Secret.
             const catalogSecret = this.keyFiles("iceberg-rest-credentials", catalogArgs.secretName, this.spec(() => catalogSecretTemplates(catalogArgs)), creds, inNs());
-            const catalogObjs = this.render("iceberg-rest", this.spec(() => catalogObjects(catalogArgs)), inNs([catalogSecret, ...creds.ready, this.buckets[warehouse], ...minio]));
+            // The catalog's S3 client reads the credentials file at start only: a new key rolls its pod (its
+            // SQLite state is on the pod's volume, so the roll keeps every namespace and table).
+            const catalogObjs = this.render("iceberg-rest", this.rollOnChange(catalogSecret, this.spec(() => catalogObjects(catalogArgs))),
+                inNs([catalogSecret, ...creds.ready, this.buckets[warehouse], ...minio]));
             this.catalog = catalogObjs.find((r): r is k8s.apps.v1.StatefulSet => r instanceof k8s.apps.v1.StatefulSet)!;
             catalogReady = catalogObjs;
 

@@ -136,7 +136,7 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
         assert.ok(isSecret(named(records, "lakehouse-postgres-cdc-role"), "stdin"));
     });
 
-    it("rolls Connect's workers and Trino's pods when their Secrets change, before the connectors restart", () => {
+    it("rolls Connect's workers, Trino's and the catalog's pods when their Secrets change, before the connectors restart", () => {
         // Each pod template carries its Secret's resourceVersion: an update of the Secret updates the Deployment,
         // whose rollout the provider awaits, and the connectors wait for the Deployment.
         const revision = (r: RecordedResource) => r.inputs.spec.template.metadata.annotations?.[SECRET_REVISION];
@@ -147,6 +147,9 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
             assert.strictEqual(revision(named(records, name)), mockResourceVersion(named(records, "lakehouse-trino-catalog").inputs), name);
             assert.ok(named(records, name).dependsOn.includes("lakehouse-trino-catalog"), name);
         }
+        const catalog = named(records, "lakehouse-iceberg-rest-statefulset-iceberg-rest");
+        assert.strictEqual(revision(catalog), mockResourceVersion(named(records, "lakehouse-iceberg-rest-credentials").inputs));
+        assert.ok(catalog.dependsOn.includes("lakehouse-iceberg-rest-credentials"));
         // Metadata, not the Secret's data: the pod templates stay readable in state.
         for (const r of [connect, named(records, "lakehouse-trino-deployment-trino")]) assert.ok(!isSecret(r, "spec"), `${r.name}'s spec is a secret`);
         for (const c of ["lakehouse-postgres-connector", "lakehouse-mysql-connector"]) {
