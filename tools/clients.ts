@@ -76,7 +76,9 @@ export async function readStackOutputs(stack: string, tool: string): Promise<Rec
         process.exit(2);
     }
     if (!outputs.endpoints || !outputs.verifyTarget) {
-        console.error(`${tool}: stack ${stack} has no endpoints/verifyTarget outputs; run \`make up\` with this version of the program first`);
+        console.error(`${tool}: stack ${stack} has no endpoints/verifyTarget outputs. A kubernetes-platform stack has no verifyTarget: ` +
+            `${tool} checks docker-platform stacks, and \`make test-k8s\` checks the kubernetes platform (docs/kubernetes.md). ` +
+            `A docker-platform stack deployed by an older version of the program gets them from \`make up\``);
         process.exit(2);
     }
     return withTrinoLogin(outputs, () => readSecretOutput(stack, "trinoPassword"));
