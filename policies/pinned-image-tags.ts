@@ -37,12 +37,8 @@ export interface ImageCheckResult {
     notApplicable?: string;
 }
 
-export function checkPinnedImage(resource: ResourceLike): ImageCheckResult {
-    const property = IMAGE_PROPERTY[resource.type];
-    if (!property) {
-        return { violations: [], unknownImage: false, notApplicable: "not an image reference" };
-    }
-    const reference = readProp(resource.props, property);
+/** One image reference: a violation when it is not set or not pinned; unknown at preview is reported apart. */
+function checkReference(resource: ResourceLike, property: string, reference: unknown): ImageCheckResult {
     if (isUnknown(reference)) {
         return { violations: [], unknownImage: true };
     }
@@ -57,6 +53,37 @@ export function checkPinnedImage(resource: ResourceLike): ImageCheckResult {
         violations: [violation(resource, property, `"${reference}", ${reason}`, "a pinned tag such as name:1.2.3, or a digest (name@sha256:<hex>)")],
         unknownImage: false,
     };
+}
+
+/** The images of a Kubernetes workload's pod template: `spec.template.spec.{initContainers,containers}[i].image`. */
+function workloadImages(resource: ResourceLike): { property: string; reference: unknown }[] | undefined {
+    const spec = readProp(resource.props, "spec") as any;
+    if (isUnknown(spec)) return undefined;
+    const podSpec = spec?.template?.spec;
+    if (isUnknown(podSpec) || isUnknown(spec?.template)) return undefined;
+    const found: { property: string; reference: unknown }[] = [];
+    for (const list of ["initContainers", "containers"]) {
+        const containers = podSpec?.[list];
+        if (isUnknown(containers)) return undefined;
+        (Array.isArray(containers) ? containers : []).forEach((c: any, i: number) => {
+            found.push({ property: `spec.template.spec.${list}[${i}].image`, reference: isUnknown(c) ? c : c?.image });
+        });
+    }
+    return found;
+}
+
+export function checkPinnedImage(resource: ResourceLike): ImageCheckResult {
+    if (resource.type === RESOURCE_TYPES.statefulSet || resource.type === RESOURCE_TYPES.deployment) {
+        const images = workloadImages(resource);
+        if (!images) return { violations: [], unknownImage: true };
+        const results = images.map((i) => checkReference(resource, i.property, i.reference));
+        return { violations: results.flatMap((r) => r.violations), unknownImage: results.some((r) => r.unknownImage) };
+    }
+    const property = IMAGE_PROPERTY[resource.type];
+    if (!property) {
+        return { violations: [], unknownImage: false, notApplicable: "not an image reference" };
+    }
+    return checkReference(resource, property, readProp(resource.props, property));
 }
 
 export const pinnedImageTags: ResourceValidationPolicy = {

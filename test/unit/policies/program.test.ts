@@ -158,6 +158,32 @@ describe("the stack policies on the kubernetes platform", () => {
     });
 });
 
+describe("pinned-image-tags on Kubernetes workloads", () => {
+    const workload = (containers: unknown, initContainers?: unknown): FakeResource => ({
+        type: "kubernetes:apps/v1:Deployment", name: "w", urn: "urn:pulumi:s::p::kubernetes:apps/v1:Deployment::w",
+        props: { spec: { template: { spec: { containers, ...(initContainers ? { initContainers } : {}) } } } },
+    });
+    const policy = () => allPolicies.find((p) => p.name === "pinned-image-tags") as ResourceValidationPolicy;
+
+    it("checks every container's and init container's image of the pod template, naming its path", async () => {
+        const r = await runResourcePolicy(policy(), [workload([{ image: "trino:476" }, { image: "busybox" }], [{ image: "alpine:latest" }])]);
+        assert.deepStrictEqual(r.violations.map((v) => /: (spec\.template\.spec\.\w+\[\d\]\.image) is "([^"]+)"/.exec(v.message)?.slice(1)), [
+            ["spec.template.spec.initContainers[0].image", "alpine:latest"],
+            ["spec.template.spec.containers[1].image", "busybox"],
+        ]);
+    });
+
+    it("passes the k8s stack's own images, and notes a pod template unknown at preview instead of passing it", async () => {
+        const resources = await registeredWith("k8s", K8S_NODE, false);
+        const workloads = resources.filter((r) => /apps\/v1:(StatefulSet|Deployment)$/.test(r.type));
+        assert.ok(workloads.length >= 6);
+        assert.deepStrictEqual((await runResourcePolicy(policy(), workloads)).violations, []);
+        const notes = await runResourcePolicy(allPolicies.find((p) => p.name === "preview-unknowns") as ResourceValidationPolicy, [workload(UNKNOWN_ARRAY)]);
+        assert.strictEqual(notes.violations.length, 1);
+        assert.match(notes.violations[0].message, /image reference is unknown at preview/);
+    });
+});
+
 describe("policy facts of a Kubernetes workload", () => {
     const broker = (spec: Record<string, unknown>): FakeResource => ({
         type: "kubernetes:apps/v1:StatefulSet", name: "kafka", urn: "urn:pulumi:s::p::kubernetes:apps/v1:StatefulSet::kafka",
