@@ -14,6 +14,7 @@ import { Client as PgClient } from "pg";
 import { sh } from "../support/cli";
 import { MYSQL_ROOT_PWD_SH } from "../../tools/clients";
 import { docker } from "../support/docker";
+import { revealedValue } from "../support/pulumi";
 import { SharedStack, sharedStack } from "../support/shared-stack";
 
 /**
@@ -111,12 +112,9 @@ describe("secrets scan on the deployed stack: no secret in topics, container ins
     /** The secrets the stack generated (command:local passwords such as each MinIO consumer's key), from its state. */
     async function generatedSecrets(): Promise<string[]> {
         const state = JSON.parse(await stack.pulumi("stack", "export", "--show-secrets"));
-        // `--show-secrets` writes a secret as { <sig>: ..., plaintext: "<JSON of the value>" }.
-        const plain = (v: unknown): unknown => (v !== null && typeof v === "object" && "plaintext" in v)
-            ? JSON.parse(String((v as { plaintext: unknown }).plaintext)) : v;
         return (state.deployment.resources as { type: string; urn: string; outputs?: { stdout?: unknown } }[])
             .filter((r) => r.type === "command:local:Command" && /-(secret|password)$/.test(r.urn))
-            .map((r) => plain(r.outputs?.stdout))
+            .map((r) => revealedValue(r.outputs?.stdout))
             .filter((v): v is string => typeof v === "string" && v.length >= 16);
     }
 

@@ -17,7 +17,7 @@ import { Client as PgClient } from "pg";
 import type { TableSpec } from "../../components/specs/postgres";
 import { ok as cliOk, named, sh } from "../support/cli";
 import { docker } from "../support/docker";
-import { ROOT, envFromEnvSh } from "../support/pulumi";
+import { ROOT, envFromEnvSh, revealedValue } from "../support/pulumi";
 import { TrinoLogin, containerEnv, containerSecret, readSecretOutput, trino, trinoRequest, waitUntil, withTrinoLogin } from "../../tools/clients";
 import { valueFor, verifyLakehouse } from "../../tools/verify";
 
@@ -160,12 +160,9 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
         // What the stack generated (passwords, the shared secret, the CA and the server certificate with their
         // keys: every command's stdout, a secret) and every secret of the stack's config.
         const revealed = JSON.parse(await pulumi("stack", "export", "--show-secrets"));
-        // `--show-secrets` writes a secret as { <sig>: ..., plaintext: "<JSON of the value>" }.
-        const plain = (v: unknown): unknown => (v !== null && typeof v === "object" && "plaintext" in v)
-            ? JSON.parse(String((v as { plaintext: unknown }).plaintext)) : v;
         const secretValues = new Set<string>();
         for (const r of revealed.deployment.resources as { type: string; outputs?: { stdout?: unknown } }[]) {
-            const out = r.type === "command:local:Command" ? plain(r.outputs?.stdout) : undefined;
+            const out = r.type === "command:local:Command" ? revealedValue(r.outputs?.stdout) : undefined;
             if (typeof out === "string" && out.length > 0) secretValues.add(out);
         }
         const config = JSON.parse(await pulumi("config", "--show-secrets", "--json")) as Record<string, { value?: string; secret?: boolean }>;

@@ -14,3 +14,11 @@ export function envFromEnvSh(): Record<string, string> {
     }
     return env;
 }
+
+/**
+ * A value of `pulumi stack export --show-secrets` as it was set: that export writes each secret as
+ * `{ <signature>: ..., plaintext: "<the value as JSON>" }`; anything else is returned as it is.
+ */
+export function revealedValue(v: unknown): unknown {
+    return v !== null && typeof v === "object" && "plaintext" in v ? JSON.parse(String((v as { plaintext: unknown }).plaintext)) : v;
+}
