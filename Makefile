@@ -8,7 +8,7 @@ ENV := source scripts/env.sh &&
 POLICY_CONFIG ?= $(wildcard policies/config/$(STACK).json)
 POLICY := --policy-pack ./policies $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG),)
 
-.PHONY: up heal test test-slow test-upgrade go-test deps docker toolchain images typecheck unit integration verify status bench-latency bench-soak bench-bulk preview destroy clean-state \
+.PHONY: up heal test test-slow go-test deps docker toolchain images typecheck unit integration verify status bench-latency bench-soak bench-bulk preview destroy clean-state \
 	k8s-toolchain k8s-up k8s-smoke k8s-status k8s-down test-k8s
 
 ## up: toolchain, local images, then `pulumi up` of the dev stack (preview first, with the policy pack,
@@ -125,16 +125,9 @@ integration: deps toolchain images
 
 ## test-slow: the user's path through the CLI on stacks of their own (other loopback addresses): `make up`,
 ## then every container lost and healed with `make heal`, `make verify`, `make destroy`; the prod stack file
-## with a broker killed. CI runs it after `make test`, one suite after the other.
+## with a broker killed; an upgrade preview. CI runs it after `make test`, one suite after the other.
 test-slow: deps typecheck toolchain images
 	npx mocha --config .mocharc.slow.json
-
-## test-upgrade: a stack deployed with the commit before the CdcSource seam (issue 16) previews with no change
-## under this code (test/slow/upgrade.test.ts, about 5 min). Out of CI since 2026-12-06 (CI's 90 minutes); run
-## it after a change that moves or renames a component, or changes a type token or an input.
-test-upgrade: deps typecheck toolchain images
-	npx mocha --no-config -r ts-node/register/transpile-only --extension ts --timeout 5400000 --forbid-pending --forbid-only \
-		--reporter test/support/summary-reporter.js test/slow/upgrade.test.ts
 
 preview: deps toolchain
 	$(ENV) pulumi preview --stack $(STACK) --diff --non-interactive $(POLICY)
