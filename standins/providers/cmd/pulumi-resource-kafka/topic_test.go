@@ -205,19 +205,24 @@ func observe(t *testing.T, name string) observed {
 	return o
 }
 
-// observeUntil observes the topic until ok holds or 30 s pass, and returns the last observation: a broker's
-// metadata and configs may trail the controller for a moment after a change (CI saw it once), and the
-// assertions that follow judge what is left after the wait.
+// within30s polls cond until it holds or 30 s pass, and says whether it held: a broker's metadata and configs
+// may trail the controller for a moment after a change (CI saw it once).
+func within30s(cond func() bool) bool {
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}
+
+// observeUntil observes the topic until ok holds or 30 s pass, and returns the last observation, which the
+// assertions that follow judge.
 func observeUntil(t *testing.T, name string, ok func(observed) bool) observed {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		o := observe(t, name)
-		if ok(o) || time.Now().After(deadline) {
-			return o
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	var o observed
+	within30s(func() bool { o = observe(t, name); return ok(o) })
+	return o
 }
 
 // replicasEach: every partition has n replicas.
@@ -433,20 +438,15 @@ func TestLiveDriftMadeByHandShowsInReadAndAnUpdateUndoesIt(t *testing.T) {
 	// CreatePartitions returns once the controller has accepted it; a broker's metadata may still show
 	// one partition for a moment (CI saw it once). Drift made by hand must show in Read within 30 s.
 	var state resource.PropertyMap
-	for deadline := time.Now().Add(30 * time.Second); ; {
+	if !within30s(func() bool {
 		var exists bool
-		state, exists = read(t, p, id, outs, in)
-		if !exists {
+		if state, exists = read(t, p, id, outs, in); !exists {
 			t.Fatal("topic reads as gone")
 		}
-		if num(state, "partitions") == 2 && configOf(state)["segment.ms"] == "600000" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("30 s after the hand-made changes Read shows %d partitions and config %v, want the 2 partitions and segment.ms made by hand",
-				num(state, "partitions"), configOf(state))
-		}
-		time.Sleep(200 * time.Millisecond)
+		return num(state, "partitions") == 2 && configOf(state)["segment.ms"] == "600000"
+	}) {
+		t.Fatalf("30 s after the hand-made changes Read shows %d partitions and config %v, want the 2 partitions and segment.ms made by hand",
+			num(state, "partitions"), configOf(state))
 	}
 	if got := configOf(state); got["segment.ms"] != "600000" || got["retention.ms"] != "3600000" {
 		t.Errorf("read config %v, want the hand-made segment.ms beside retention.ms", got)
@@ -510,10 +510,8 @@ func TestLiveDeleteRemovesTheTopic(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Deletion is asynchronous in Kafka: the topic must be gone from every broker's listing within 30 s.
-	for deadline := time.Now().Add(30 * time.Second); topicListed(t, name); time.Sleep(200 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("topic %s still listed 30 s after delete", name)
-		}
+	if !within30s(func() bool { return !topicListed(t, name) }) {
+		t.Fatalf("topic %s still listed 30 s after delete", name)
 	}
 }
 
