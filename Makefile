@@ -2,19 +2,26 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 STACK ?= dev
-ENV := source scripts/env.sh &&
+# A kubernetes stack (STACK=k8s, Pulumi.k8s.yaml) runs on the cluster of `make k8s-up`: its kubeconfig
+# (unless KUBECONFIG is set) and the cluster's kubectl (after any on PATH) for the program and the tools.
+K8S_CLUSTER_NAME ?= lakehouse-k8s
+K8S_STACKS ?= k8s
+K8S_ENV := $(if $(filter $(K8S_STACKS),$(STACK)),export KUBECONFIG="$${KUBECONFIG:-$(CURDIR)/.cache/k8s/cluster-$(K8S_CLUSTER_NAME)/admin.conf}" PATH="$$PATH:$(CURDIR)/.cache/k8s/bin" &&,)
+ENV := source scripts/env.sh && $(K8S_ENV)
 # The CrossGuard pack runs in every preview and up; a stack may lower levels in policies/config/<stack>.json
 # (or in the file POLICY_CONFIG names).
 POLICY_CONFIG ?= $(wildcard policies/config/$(STACK).json)
 POLICY := --policy-pack ./policies $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG),)
 
 .PHONY: up heal test test-slow go-test deps docker toolchain images typecheck unit integration verify status bench-latency bench-soak bench-bulk preview destroy clean-state \
-	k8s-toolchain k8s-up k8s-smoke k8s-status k8s-down test-k8s
+	k8s-toolchain k8s-up k8s-ready k8s-smoke k8s-status k8s-down test-k8s
 
 ## up: toolchain, local images, then `pulumi up` of the dev stack (preview first, with the policy pack,
 ## so a mandatory violation stops it before anything is created); prints the endpoints and the result
 ## of `make verify`.
-up: deps toolchain images
+## With STACK=k8s it first makes the cluster ready (scripts/k8s-cluster.sh ready: started if absent, the
+## stack's images loaded into its nodes) and builds the pulumi-kubernetes plugin.
+up: deps toolchain images $(if $(filter $(K8S_STACKS),$(STACK)),k8s-ready,)
 	$(ENV) pulumi stack select $(STACK) --create --non-interactive
 	$(ENV) pulumi up --stack $(STACK) --yes --non-interactive $(POLICY)
 	$(ENV) pulumi stack output --stack $(STACK) endpoints --json
@@ -96,6 +103,10 @@ k8s-toolchain:
 k8s-up: docker
 	bash scripts/k8s-toolchain.sh --no-provider
 	bash scripts/k8s-cluster.sh up $(K8S_UP_ARGS)
+
+k8s-ready: docker
+	bash scripts/k8s-toolchain.sh
+	bash scripts/k8s-cluster.sh ready
 
 k8s-smoke:
 	bash scripts/k8s-cluster.sh smoke

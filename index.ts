@@ -29,7 +29,7 @@ function onKubernetes() {
         mysql: { rootPassword: config.mysqlRootPassword, cdcPassword: config.mysqlCdcPassword, tables: config.mysqlTables },
     });
     return {
-        endpoints: lakehouse.endpoints, brokerCount: lakehouse.brokerCount as number, topicPrefixes: undefined, verifyTarget: undefined,
+        endpoints: lakehouse.endpoints, brokerCount: lakehouse.brokerCount as number, topicPrefixes: undefined, verifyTarget: lakehouse.verifyTarget,
         trinoLogin: undefined, trinoPassword: undefined,
     };
 }
@@ -39,7 +39,7 @@ const program = config.platform === "kubernetes" ? onKubernetes() : onDocker();
 export const endpoints = program.endpoints;
 export const brokerCount = program.brokerCount;
 export const topicPrefixes = program.topicPrefixes;
-/** Container names, tables and topics for `make verify` (tools/verify.ts); no secrets. Docker only. */
+/** Container (kubernetes: workload and pod) names, tables, topics and host-side endpoints for `make verify` (tools/verify.ts); no secrets. */
 export const verifyTarget = program.verifyTarget;
 /** With lakehouse:secureServices: Trino's user and the CA certificate that signs its HTTPS certificate (public). */
 export const trinoLogin = program.trinoLogin;

@@ -157,16 +157,25 @@ export type { VerifySource } from "./source";
 
 /** Where a deployed stack's parts are, for `make verify`: names and endpoints only, never a secret. */
 export interface VerifyTarget {
-    /** Every container of the stack, which must all be running and healthy. */
+    /**
+     * Every container of the stack, which must all be running and healthy. On the kubernetes platform: its
+     * StatefulSets and Deployments (`statefulset/kafka`), and the other names are pods or workloads that
+     * `kubectl exec` reaches.
+     */
     containers: pulumi.Input<string>[];
     sources: VerifySource[];
-    sparkContainer: string;
+    /** The Spark container verify runs spark-sql in; none on the kubernetes platform. */
+    sparkContainer?: string;
     minioContainer: pulumi.Input<string>;
     warehouseBucket: string;
     /** The CDC mirror job, when deployed: its container, `<catalog>.<namespace>`, table prefix and checkpoint. */
-    cdc?: { container: string; namespace: string; tablePrefix: string; checkpointLocation: string };
+    cdc?: { container: pulumi.Input<string>; namespace: string; tablePrefix: string; checkpointLocation: string };
     /** Table maintenance, when deployed: its container and `<catalog>.lakehouse_ops.maintenance_runs`. */
     maintenance?: { container: string; runsTable: string };
+    /** The kubernetes platform: the namespace, and the kubeconfig the program used (default KUBECONFIG). */
+    kubernetes?: { namespace: string; kubeconfig?: string; kubectl?: string };
+    /** The kubernetes platform: the endpoints a client outside the cluster uses (the NodePorts). */
+    hostEndpoints?: { kafka: pulumi.Input<string>; connect: pulumi.Input<string>; minio: pulumi.Input<string>; trino?: pulumi.Input<string> };
 }
 
 /**

@@ -31,6 +31,9 @@ export function imageFor(service: Service, imageSet: ImageSet): string {
     return versions.officialImages[service];
 }
 
+/** The services the kubernetes platform runs (KubernetesLakehouse): the images its nodes need. */
+export const KUBERNETES_SERVICES: readonly Service[] = ["kafka", "connect", "minio", "postgres", "mysql", "icebergRest", "trino", "spark"];
+
 /** Every image of one set, by service. */
 export function imagesFor(imageSet: ImageSet): Record<Service, string> {
     const services = Object.keys(LOCAL_IMAGE) as Service[];

@@ -7,6 +7,8 @@
 #   scripts/k8s-cluster.sh load [IMAGE...]            # docker save | ctr import into every node
 #                                                     # (default: every local pulumi-lakehouse/* image)
 #   scripts/k8s-cluster.sh ensure IMAGE...            # load only those a node does not have yet
+#   scripts/k8s-cluster.sh ready                      # `make up STACK=k8s`: up (without project images)
+#                                                     # unless it is, then ensure the stack's images
 #   scripts/k8s-cluster.sh status
 #   scripts/k8s-cluster.sh smoke                      # a pod per node, DNS of a Service, a PVC bound,
 #                                                     # the project's Kafka image run as a pod
@@ -473,6 +475,31 @@ up() {
   fi
 }
 
+# The images a kubernetes stack of imageSet local runs (components/versions.ts KUBERNETES_SERVICES).
+stack_images() {
+  (cd "$ROOT" && node -r ts-node/register/transpile-only -e \
+    'const v = require("./components/versions"); for (const s of v.KUBERNETES_SERVICES) console.log(v.imageFor(s, "local"))')
+}
+
+# The cluster a kubernetes stack deploys to: started if it has no node, refused if some node is not running
+# (a stopped node is for the user to start again or remove: `docker start` or `down`), then the stack's
+# images loaded where a node lacks them.
+ready() {
+  local total running imgs
+  total="$(docker ps -aq --filter "label=$LABEL" | wc -l)"
+  if [ "$total" = 0 ]; then up --no-project-images; fi
+  total="$(docker ps -aq --filter "label=$LABEL" | wc -l)"
+  running="$(docker ps -q --filter "label=$LABEL" --filter status=running | wc -l)"
+  [ "$running" = "$total" ] && [ -f "$KUBECONFIG_FILE" ] \
+    || die "cluster $NAME has $running of $total node containers running: start them (docker start) or remove the cluster (make k8s-down)"
+  need_bins
+  mapfile -t imgs < <(stack_images)
+  [ "${#imgs[@]}" -gt 0 ] || die "no images listed for the kubernetes stack"
+  ensure_loaded "${imgs[@]}"
+  wait_for 300 "$total nodes Ready" bash -c "[ \"\$('$BIN/kubectl' --kubeconfig '$KUBECONFIG_FILE' get nodes --no-headers 2>/dev/null | grep -cw Ready)\" = $total ]"
+  log "cluster $NAME ready with the stack's images: KUBECONFIG=$KUBECONFIG_FILE"
+}
+
 down() {
   local ids
   ids="$(docker ps -aq --filter "label=$LABEL")"
@@ -569,7 +596,9 @@ case "${1:-}" in
   status) status ;;
   load) shift; need_bins; if [ "$#" = 0 ]; then mapfile -t imgs < <(project_images); set -- "${imgs[@]}"; fi; load_images "$@" ;;
   ensure) shift; need_bins; ensure_loaded "$@" ;;
+  ready) ready ;;
+  stack-images) stack_images ;;
   smoke) smoke ;;
   images) need_bins; build_images ;;
-  *) die "usage: scripts/k8s-cluster.sh up [--no-project-images]|down|status|load [IMAGE...]|ensure IMAGE...|smoke|images" ;;
+  *) die "usage: scripts/k8s-cluster.sh up [--no-project-images]|down|status|load [IMAGE...]|ensure IMAGE...|ready|stack-images|smoke|images" ;;
 esac

@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     for (;;) {
         const sample: Sample = { t: Math.round((Date.now() - t0) / 1000), batchId: null, lastBatchSeconds: null, warehouseBytes: null, tables: {} };
         try {
-            const hb = JSON.parse(await docker(["exec", target.cdc.container, "cat", "/tmp/cdc-mirror.heartbeat"]));
+            const hb = JSON.parse(await docker(["exec", target.cdc.container as string, "cat", "/tmp/cdc-mirror.heartbeat"]));
             sample.batchId = hb.batch_id ?? null;
             sample.lastBatchSeconds = hb.last_batch_seconds ?? null;
         } catch { /* job restarting */ }

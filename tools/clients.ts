@@ -65,8 +65,13 @@ export function parseCommandLine<O extends Record<string, CommandLineOption>>(to
     }
 }
 
-/** `pulumi stack output --json` of a deployed stack (needs scripts/env.sh's environment); exits 2 with a clear message when absent. */
-export async function readStackOutputs(stack: string, tool: string): Promise<Record<string, any>> {
+/**
+ * `pulumi stack output --json` of a deployed stack (needs scripts/env.sh's environment); exits 2 with a clear
+ * message when absent. A kubernetes-platform stack's `endpoints` become its host-side ones
+ * (`verifyTarget.hostEndpoints`: the NodePorts) for a tool that says it handles that platform; any other tool
+ * exits 2 naming the platform.
+ */
+export async function readStackOutputs(stack: string, tool: string, o: { kubernetes?: boolean } = {}): Promise<Record<string, any>> {
     let outputs: Record<string, any>;
     try {
         const { stdout } = await execFileP("pulumi", ["stack", "output", "--json", "--stack", stack], { maxBuffer: 16 * 1024 * 1024 });
@@ -76,10 +81,17 @@ export async function readStackOutputs(stack: string, tool: string): Promise<Rec
         process.exit(2);
     }
     if (!outputs.endpoints || !outputs.verifyTarget) {
-        console.error(`${tool}: stack ${stack} has no endpoints/verifyTarget outputs. A kubernetes-platform stack has no verifyTarget: ` +
-            `${tool} checks docker-platform stacks, and \`make test-k8s\` checks the kubernetes platform (docs/kubernetes.md). ` +
-            `A docker-platform stack deployed by an older version of the program gets them from \`make up\``);
+        console.error(`${tool}: stack ${stack} has no endpoints/verifyTarget outputs: it was deployed by an older version of the program; ` +
+            "`make up` (or `pulumi up`) adds them");
         process.exit(2);
+    }
+    if (outputs.verifyTarget.kubernetes) {
+        if (!o.kubernetes) {
+            console.error(`${tool}: stack ${stack} is on the kubernetes platform, and ${tool} reaches Docker containers only ` +
+                "(`make verify` and `make test-k8s` check the kubernetes platform: docs/kubernetes.md)");
+            process.exit(2);
+        }
+        outputs = { ...outputs, endpoints: outputs.verifyTarget.hostEndpoints };
     }
     return withTrinoLogin(outputs, () => readSecretOutput(stack, "trinoPassword"));
 }
@@ -94,6 +106,47 @@ export async function docker(args: string[], input?: string): Promise<string> {
     });
 }
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A stack on the kubernetes platform: its namespace, and the kubeconfig and kubectl the program used (VerifyTarget.kubernetes). */
+export interface KubernetesTarget {
+    namespace: string;
+    /** Default: KUBECONFIG. */
+    kubeconfig?: string;
+    /** Default: kubectl on PATH. */
+    kubectl?: string;
+}
+
+/**
+ * Runs `cmd` inside `container` and returns its stdout: a Docker container, or on Kubernetes a pod (or
+ * `deployment/<name>`) of the stack's namespace, in its default container. `root` asks for uid 0 (docker
+ * only: `kubectl exec` runs as the container's own user, which is root in the images that need it).
+ */
+export type Exec = (container: string, cmd: string[], o?: { input?: string; root?: boolean }) => Promise<string>;
+
+export const dockerExec: Exec = (container, cmd, o = {}) =>
+    docker(["exec", ...(o.input !== undefined ? ["-i"] : []), ...(o.root ? ["-u", "0"] : []), container, ...cmd], o.input);
+
+/** kubectl against the stack's namespace. */
+export async function kubectl(k: KubernetesTarget, args: string[], input?: string): Promise<string> {
+    const tool = k.kubectl ?? "kubectl";
+    const all = [...(k.kubeconfig ? ["--kubeconfig", k.kubeconfig] : []), "-n", k.namespace, ...args];
+    return new Promise((resolve, reject) => {
+        const child = execFile(tool, all, { maxBuffer: 64 * 1024 * 1024, timeout: 600_000 }, (err, stdout, stderr) => {
+            if (err) reject(new Error(`kubectl ${args.slice(0, 3).join(" ")} ...: ${stderr || err.message}`.trim()));
+            else resolve(stdout);
+        });
+        if (input !== undefined) child.stdin!.end(input);
+    });
+}
+
+export function kubectlExec(k: KubernetesTarget): Exec {
+    return (container, cmd, o = {}) => kubectl(k, ["exec", ...(o.input !== undefined ? ["-i"] : []), container, "--", ...cmd], o.input);
+}
+
+/** How the checks reach a stack's containers: kubectl exec for a kubernetes-platform target, docker exec otherwise. */
+export function execFor(target: { kubernetes?: KubernetesTarget }): Exec {
+    return target.kubernetes ? kubectlExec(target.kubernetes) : dockerExec;
+}
 
 export async function waitUntil<T>(what: string, timeoutMs: number, everyMs: number, check: () => Promise<T | undefined>): Promise<T> {
     const end = Date.now() + timeoutMs;
@@ -114,16 +167,15 @@ export type Row = (string | null)[];
 
 /** A SQL client for one captured source, run inside its container with the database's own CLI. */
 export class SourceDb {
-    constructor(readonly src: VerifySource & { container: string }) {}
+    constructor(readonly src: VerifySource & { container: string }, private readonly exec: Exec = dockerExec) {}
 
     async sql(sql: string): Promise<string> {
         if (this.src.kind === "postgres") {
-            return (await docker(["exec", "-i", this.src.container, "psql", "-v", "ON_ERROR_STOP=1", "-X", "-tAq",
-                "-U", this.src.adminUser ?? "postgres", "-d", this.src.database ?? "postgres"], sql)).trim();
+            return (await this.exec(this.src.container, ["psql", "-v", "ON_ERROR_STOP=1", "-X", "-tAq",
+                "-U", this.src.adminUser ?? "postgres", "-d", this.src.database ?? "postgres"], { input: sql })).trim();
         }
         // The root password is read inside the container (its secret file, or its environment); it never leaves it.
-        return (await docker(["exec", "-i", "-u", "0", this.src.container, "sh", "-c",
-            `${MYSQL_ROOT_PWD_SH} exec mysql -uroot -N -B -r`], sql)).trim();
+        return (await this.exec(this.src.container, ["sh", "-c", `${MYSQL_ROOT_PWD_SH} exec mysql -uroot -N -B -r`], { input: sql, root: true })).trim();
     }
 
     qualified(t: TableSpec): string {
@@ -291,15 +343,18 @@ export const MYSQL_ROOT_PWD_SH =
  * `*_FILE` convention has it, the content of the file `<key>_FILE` names (read as root inside the container;
  * a relative name is under /run/secrets, as MinIO reads it; trailing newlines dropped, as the entrypoints do).
  */
-export async function containerSecret(container: string, key: string): Promise<string> {
-    const env: string[] = JSON.parse(await docker(["inspect", "-f", "{{json .Config.Env}}", container]));
+export async function containerSecret(container: string, key: string, exec: Exec = dockerExec): Promise<string> {
+    // Docker: the container's configured environment; a pod: the environment its main process was given.
+    const env: string[] = exec === dockerExec
+        ? JSON.parse(await docker(["inspect", "-f", "{{json .Config.Env}}", container]))
+        : (await exec(container, ["env"])).split("\n");
     const hit = env.find((e) => e.startsWith(`${key}=`));
     if (hit !== undefined) return hit.slice(key.length + 1);
     const fileVar = env.find((e) => e.startsWith(`${key}_FILE=`));
     if (fileVar === undefined) throw new Error(`${container} has neither ${key} nor ${key}_FILE in its environment`);
     const name = fileVar.slice(key.length + "_FILE=".length);
     const file = name.startsWith("/") ? name : `/run/secrets/${name}`;
-    return (await docker(["exec", "-u", "0", container, "cat", file])).replace(/\n+$/, "");
+    return (await exec(container, ["cat", file], { root: true })).replace(/\n+$/, "");
 }
 
 export async function containerEnv(container: string, key: string): Promise<string> {

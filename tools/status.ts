@@ -116,7 +116,7 @@ export async function lakehouseStatus(stack: string, endpoints: VerifyEndpoints,
     // The CDC job's heartbeat (written while its streaming query is active).
     if (target.cdc) {
         try {
-            const hb = JSON.parse(await docker(["exec", target.cdc.container, "cat", "/tmp/cdc-mirror.heartbeat"]));
+            const hb = JSON.parse(await docker(["exec", target.cdc.container as string, "cat", "/tmp/cdc-mirror.heartbeat"]));
             const age = Math.round(Date.now() / 1000 - hb.time);
             status.cdcJob = { heartbeat: hb, heartbeatAgeSeconds: age };
             if (age > 60) problems.push(`CDC job heartbeat is ${age} s old (stalled)`);

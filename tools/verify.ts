@@ -2,12 +2,14 @@
 // CDC path. It reads the stack's outputs `endpoints` and `verifyTarget` (no secrets: the databases'
 // own clients run inside their containers, MinIO's key is read from its container's environment),
 // then checks, in order:
-//   1. every container of the stack is healthy;
+//   1. every container of the stack is healthy (kubernetes platform: every StatefulSet and Deployment
+//      has all its replicas Ready; commands run through `kubectl exec`, services through the NodePorts);
 //   2. every Debezium connector and its tasks are RUNNING;
 //   3. every CDC topic is listed by Kafka;
 //   4. inserts, an update and a delete in every captured table arrive on its topic, the update and
 //      the delete with the full `before` row;
-//   5. Spark writes and reads minio.test_db.iceberg_table, whose metadata files v1 and v2 are in MinIO;
+//   5. Spark writes and reads minio.test_db.iceberg_table, whose metadata files v1 and v2 are in MinIO
+//      (5 and 8 need the Spark container, which the kubernetes platform has not);
 //   6. the mirror tables equal the source tables exactly, read through Trino;
 //   7. the changelog tables hold the changes with op, before and after, read through Trino;
 //   8. Spark reads the same mirror rows and changelog;
@@ -21,7 +23,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
 import type { TableSpec } from "../components/specs/postgres";
-import { Row, SourceColumn, SourceDb, VerifyEndpoints, canonicalJson, containerSecret, docker, isJsonColumn, mirrorText, parseCommandLine, readStackOutputs, sparkSql, trino, waitUntil } from "./clients";
+import { Row, SourceColumn, SourceDb, VerifyEndpoints, canonicalJson, containerSecret, docker, execFor, isJsonColumn, kubectl, mirrorText, parseCommandLine, readStackOutputs, sparkSql, trino, waitUntil } from "./clients";
 
 export { VerifyEndpoints };
 
@@ -159,7 +161,8 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
     const waitMs = o.waitMs ?? 600_000;
     const runId = o.runId ?? Date.now().toString(36);
     const results: CheckResult[] = [];
-    const sources = target.sources.map((s) => new SourceDb(s as VerifySource & { container: string }));
+    const exec = execFor(target);
+    const sources = target.sources.map((s) => new SourceDb(s as VerifySource & { container: string }, exec));
     let planned: Planned[] = [];
 
     async function check(name: string, fn: () => Promise<string>): Promise<boolean> {
@@ -177,7 +180,18 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
     }
 
     const containers = (target.containers ?? []) as string[];
-    await check("containers healthy", async () => {
+    const k8s = target.kubernetes;
+    // On Kubernetes the "containers" are the stack's StatefulSets and Deployments (`statefulset/kafka`): each
+    // must have all its replicas Ready, which its probes decide as Docker's healthchecks do.
+    if (k8s) await check("workloads ready", async () => {
+        const states = await Promise.all(containers.map(async (w) =>
+            [w, (await kubectl(k8s, ["get", w, "-o", "jsonpath={.status.readyReplicas}/{.spec.replicas}"]).catch((e) => `missing (${e.message})`)).trim()] as const));
+        if (states.length === 0) throw new Error("the stack lists no workload");
+        const bad = states.filter(([, s]) => { const m = /^(\d+)\/(\d+)$/.exec(s); return !m || m[1] !== m[2] || m[2] === "0"; });
+        if (bad.length > 0) throw new Error(bad.map(([w, s]) => `${w} ${s || "none ready"}`).join("; "));
+        return states.map(([w, s]) => `${w} ${s}`).join(", ");
+    });
+    else await check("containers healthy", async () => {
         const states = await Promise.all(containers.map(async (c) =>
             [c, (await docker(["inspect", "-f", "{{.State.Status}}/{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", c]).catch((e) => `missing (${e.message})`)).trim()] as const));
         if (states.length === 0) throw new Error("the stack lists no container");
@@ -301,17 +315,20 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
     const s3 = new S3Client({
         endpoint: endpoints.minio, region: "us-east-1", forcePathStyle: true,
         credentials: async () => ({
-            accessKeyId: await containerSecret(target.minioContainer as string, "MINIO_ROOT_USER"),
-            secretAccessKey: await containerSecret(target.minioContainer as string, "MINIO_ROOT_PASSWORD"),
+            accessKeyId: await containerSecret(target.minioContainer as string, "MINIO_ROOT_USER", exec),
+            secretAccessKey: await containerSecret(target.minioContainer as string, "MINIO_ROOT_PASSWORD", exec),
         }),
     });
     const list = async (bucket: string, prefix: string) =>
         ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? []).map((x) => x.Key!);
 
     const catalog = (target.cdc?.namespace ?? "minio.cdc").split(".")[0];
-    if (!o.quick) await check(`Spark writes and reads ${catalog}.test_db.iceberg_table; metadata v1 and v2 in MinIO`, async () => {
+    // The kubernetes platform has no Spark container to run spark-sql in (Spark runs the CDC job there).
+    const sparkContainer = target.sparkContainer;
+    if (!sparkContainer && !o.quick) log("  note the stack has no Spark container: the two Spark checks are left out (the kubernetes platform runs Spark only as the CDC job)");
+    if (!o.quick && sparkContainer) await check(`Spark writes and reads ${catalog}.test_db.iceberg_table; metadata v1 and v2 in MinIO`, async () => {
         const table = `${catalog}.test_db.iceberg_table`;
-        const res = await sparkSql(target.sparkContainer, [
+        const res = await sparkSql(sparkContainer, [
             `CREATE NAMESPACE IF NOT EXISTS ${catalog}.test_db;`,
             `DROP TABLE IF EXISTS ${table} PURGE;`,
             `CREATE TABLE ${table} (id BIGINT, data STRING) USING iceberg;`,
@@ -400,7 +417,7 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
             return planned.map((p) => `${p.mirror}_changelog`).join(", ");
         });
 
-        if (mirrored && !o.quick) {
+        if (mirrored && !o.quick && sparkContainer) {
             await check("Spark reads the same mirror rows and changelog", async () => {
                 const queries: Record<string, string> = {};
                 const cols: Record<string, SourceColumn[]> = {};
@@ -410,7 +427,7 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
                     queries[`m${i}`] = `SELECT array(${cols[i].map((c) => mirrorText("spark", c.name, types.get(c.name.toLowerCase()) ?? "")).join(", ")}) r FROM ${p.mirror}`;
                     queries[`c${i}`] = `SELECT op FROM ${p.mirror}_changelog WHERE get_json_object(coalesce(after, before), '$.${p.key}') IN (${p.ids.map((x) => `'${x}'`).join(", ")}) AND ${sinceStart(p.topic)} ORDER BY kafka_offset`;
                 }
-                const res = await sparkSql(target.sparkContainer, ["SET spark.sql.session.timeZone=UTC;"], queries);
+                const res = await sparkSql(sparkContainer, ["SET spark.sql.session.timeZone=UTC;"], queries);
                 for (const [i, p] of planned.entries()) {
                     const names = cols[i].map((c) => c.name);
                     const spark = sortRows(canonical(res[`m${i}`].map((x: { r: Row }) => x.r), cols[i]), names, [p.key]);
@@ -458,7 +475,7 @@ async function main(): Promise<void> {
     const stack = o.stack;
     const waitMs = Number(o["wait-seconds"]) * 1000;
     const quick = o.quick;
-    const outputs = await readStackOutputs(stack, "verify");
+    const outputs = await readStackOutputs(stack, "verify", { kubernetes: true });
     const started = Date.now();
     console.log(`verify: stack ${stack}`);
     const results = await verifyLakehouse(outputs.endpoints, outputs.verifyTarget, { waitMs, quick });

@@ -20,6 +20,8 @@ import { DEFAULT_MYSQL_TABLES, schemaHistoryTopic } from "../mysql";
 import { DEFAULT_POSTGRES_TABLES } from "../postgres";
 import { StorageCredentials, minioConsumer } from "../storage";
 import { KafkaTopics, TopicSpec } from "../topics";
+import type { VerifyTarget } from "../lakehouse";
+import { cdcCheckpoint } from "../specs/cdc-job";
 import {
     CATALOG_PORT, DEFAULT_CATALOG_NODE_PORT, DEFAULT_MINIO_NODE_PORT, KubeCatalogArgs, MINIO_API_PORT, SpecError, catalogObjects, catalogSecretTemplates,
     fillSecretRefs, validateBucket, DEFAULT_TRINO_NODE_PORT, KubeTrinoArgs, TRINO_PORT, catalogUri, trinoObjects, trinoSecretTemplates,
@@ -129,6 +131,8 @@ export class KubernetesLakehouse extends LakehouseComponent {
     public readonly connect: k8s.apps.v1.Deployment;
     /** In-cluster endpoints. */
     public readonly endpoints: Record<string, pulumi.Input<string>>;
+    /** What `make verify` checks (tools/verify.ts): workloads, sources, host-side endpoints; no secrets. */
+    public readonly verifyTarget: VerifyTarget;
     public readonly postgres?: k8s.apps.v1.StatefulSet;
     public readonly postgresConnector?: Connector;
     public readonly mysql?: k8s.apps.v1.StatefulSet;
@@ -397,7 +401,37 @@ export class KubernetesLakehouse extends LakehouseComponent {
             ...(withTrino && nodeAddress ? { trinoFromHost: `http://${nodeAddress}:${DEFAULT_TRINO_NODE_PORT}` } : {}),
             ...(nodeAddress ? { connectFromHost: `http://${nodeAddress}:${DEFAULT_CONNECT_NODE_PORT}`, kafkaFromHost: kubeExternalBootstrap(nodeAddress, brokerCount).join(",") } : {}),
         };
-        this.registerOutputs({ endpoints: this.endpoints, brokerCount });
+        // What `make verify` needs (tools/verify.ts): the workloads, the sources' pods, the host-side endpoints.
+        const workload = (r: k8s.apps.v1.StatefulSet | k8s.apps.v1.Deployment) =>
+            pulumi.interpolate`${r instanceof k8s.apps.v1.StatefulSet ? "statefulset" : "deployment"}/${r.metadata.name}`;
+        const cdcNamespace = `${cdcArgs.job.catalog.catalogName}.${cdcArgs.job.namespace}`;
+        this.verifyTarget = {
+            containers: [this.kafka, this.minio, this.connect, this.postgres, this.mysql, this.catalog, this.trino?.coordinator, this.trino?.workers, this.cdcJob]
+                .filter((r): r is k8s.apps.v1.StatefulSet | k8s.apps.v1.Deployment => r !== undefined).map(workload),
+            sources: [
+                ...(this.postgres ? [{
+                    kind: "postgres" as const, container: "postgres-0", database: "customer_db", adminUser: "admin",
+                    topicPrefix: pgTopicPrefix, connector: this.postgresConnector?.name, tables: pgTables,
+                }] : []),
+                ...(this.mysql ? [{ kind: "mysql" as const, container: "mysql-0", flavour: "mysql", topicPrefix: myTopicPrefix, connector: this.mySqlConnector?.name, tables: myTables }] : []),
+            ],
+            minioContainer: pulumi.interpolate`${this.minio.metadata.name}-0`,
+            warehouseBucket: warehouse,
+            ...(this.cdcJob ? {
+                cdc: {
+                    container: workload(this.cdcJob), namespace: cdcNamespace, tablePrefix: cdcArgs.job.tablePrefix ?? "",
+                    checkpointLocation: cdcCheckpoint(cdcArgs.job),
+                },
+            } : {}),
+            kubernetes: { namespace: nsName, ...(args.kubeconfig ? { kubeconfig: args.kubeconfig } : {}), ...(args.kubectl ? { kubectl: args.kubectl } : {}) },
+            ...(nodeAddress ? {
+                hostEndpoints: {
+                    kafka: kubeExternalBootstrap(nodeAddress, brokerCount).join(","), connect: `http://${nodeAddress}:${DEFAULT_CONNECT_NODE_PORT}`,
+                    minio: `http://${nodeAddress}:${DEFAULT_MINIO_NODE_PORT}`, ...(withTrino ? { trino: `http://${nodeAddress}:${DEFAULT_TRINO_NODE_PORT}` } : {}),
+                },
+            } : {}),
+        };
+        this.registerOutputs({ endpoints: this.endpoints, brokerCount, verifyTarget: this.verifyTarget });
     }
 
     /**

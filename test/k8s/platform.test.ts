@@ -16,6 +16,7 @@ import { trino, waitUntil } from "../../tools/clients";
 import { ok, sh } from "../support/cli";
 import { docker } from "../support/docker";
 import { ROOT, envFromEnvSh } from "../support/pulumi";
+import { KUBERNETES_SERVICES, imageFor } from "../../components/versions";
 
 const STACK = process.env.LAKEHOUSE_K8S_STACK ?? "k8s";
 const NAMESPACE = "lakehouse-k8s"; // Pulumi.k8s.yaml's lakehouse:namespace
@@ -26,11 +27,7 @@ const KUBECTL = path.join(CACHE, "k8s", "bin", "kubectl");
 const KUBECONFIG = path.join(CACHE, "k8s", `cluster-${CLUSTER}`, "admin.conf");
 const versions = JSON.parse(fs.readFileSync(path.join(ROOT, "versions.json"), "utf8"));
 const PLUGIN = path.join(CACHE, "pulumi-home", "plugins", `resource-kubernetes-v${versions.kubernetes.pulumiKubernetes.version}`, "pulumi-resource-kubernetes");
-const IMAGES = ["kafka", "connect", "minio", "postgres", "mysql", "iceberg-rest", "trino", "spark"].map((s) => `pulumi-lakehouse/${s}:${{
-    kafka: versions.localImages.kafka, connect: versions.localImages.debezium, minio: versions.localImages.minio,
-    postgres: versions.localImages.postgres, mysql: versions.localImages.mysql, "iceberg-rest": versions.localImages.iceberg,
-    trino: versions.localImages.trino, spark: versions.localImages.spark,
-}[s]}`);
+const IMAGES = KUBERNETES_SERVICES.map((s) => imageFor(s, "local"));
 
 describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and MySQL on the cluster", function () {
     let env: Record<string, string>;
@@ -84,12 +81,21 @@ describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and M
         assert.strictEqual(destroyed.code, 0, `pulumi destroy failed:\n${destroyed.out.slice(-4000)}`);
     });
 
-    it("previews and deploys Pulumi.k8s.yaml through the upstream provider", async () => {
-        const preview = await ok(env, "pulumi", "preview", "--stack", STACK, "--non-interactive", "--diff");
+    it("previews Pulumi.k8s.yaml with the policy pack, then `make up STACK=k8s` deploys it and `make verify` passes", async () => {
+        const preview = await ok(env, "pulumi", "preview", "--stack", STACK, "--non-interactive", "--diff", "--policy-pack", "policies");
         for (const t of ["kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Namespace"]) {
             assert.match(preview, new RegExp(t.replace(/[/:]/g, "\\$&")), `preview shows no ${t}`);
         }
-        await ok(env, "pulumi", "up", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive");
+        assert.match(preview, /lakehouse-policies/, "the preview ran no policy pack");
+        // The user's one command: the cluster made ready, `pulumi up` (its preview and the policy pack, all
+        // rules mandatory: the k8s stack has no policies/config file), then `make verify` against the stack.
+        const up = await ok(env, "make", "up", `STACK=${STACK}`);
+        const verdict = /verify: (\d+) checks passed, (\d+) failed/.exec(up);
+        assert.ok(verdict, `make up printed no verify result:\n${up.slice(-4000)}`);
+        assert.strictEqual(verdict[2], "0", up.slice(-6000));
+        for (const c of ["workloads ready", "connectors RUNNING", "mirror tables equal the sources exactly (Trino)", "changelog tables: op, full before and after (Trino)", "CDC job checkpoint on MinIO"]) {
+            assert.match(up, new RegExp(`ok +${c.replace(/[()]/g, "\\$&")}`), `verify did not pass "${c}":\n${up.slice(-6000)}`);
+        }
     });
 
     it("spreads the three brokers over three nodes and forms a KRaft quorum of all three", async () => {

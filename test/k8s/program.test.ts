@@ -2,23 +2,16 @@
 // objects through @pulumi/kubernetes and no Docker resource, in readiness order, secrets kept secret.
 // In `make test`'s unit run (.mocharc.json) and in `make test-k8s`; it needs no cluster.
 import * as assert from "assert";
-import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { KubernetesLakehouse } from "../../components/kubernetes/lakehouse";
-import { RecordedResource, construct, isSecret, mockResourceVersion, named, ofType, settle } from "../unit/support/mocks";
+import { RecordedResource, construct, isSecret, mockResourceVersion, named, ofType, settle, stackConfig } from "../unit/support/mocks";
 
 const ROOT = path.resolve(__dirname, "../..");
 /** Pod template annotation of a Secret's resourceVersion (SECRET_REVISION_ANNOTATION), written out. */
 const SECRET_REVISION = "lakehouse.io/secret-revision";
 /** A node address, as `lakehouse:nodeAddress` sets it (default: the kubeconfig's API server host). */
 const NODE = "10.1.2.3";
-
-function stackConfig(stack: string): Record<string, string> {
-    const file = YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
-    return Object.fromEntries(Object.entries(file.config ?? {}).map(([k, v]) => [k, String(v)]));
-}
 
 describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", function () {
     this.timeout(120_000);
@@ -312,6 +305,26 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
             require(path.join(ROOT, "index.ts"));
         }, { ...stackConfig("k8s"), "lakehouse:nodeAddress": NODE, "lakehouse:trinoWorkers": "1" });
         assert.strictEqual(named(program, "lakehouse-trino-deployment-trino-worker").inputs.spec.replicas, 1);
+    });
+
+    it("gives `make verify` its target: every workload, the sources' pods, the CDC tables and the NodePorts from the host", async () => {
+        let lakehouse: KubernetesLakehouse | undefined;
+        await construct(() => { lakehouse = new KubernetesLakehouse("lh", { namespace: "ns1", nodeAddress: NODE, kubeconfig: "/k/admin.conf" }); });
+        const target = await new Promise<any>((resolve) => pulumi.output(lakehouse!.verifyTarget).apply(resolve));
+        assert.deepStrictEqual([...target.containers].sort(), [
+            "deployment/cdc-mirror", "deployment/connect", "deployment/trino", "deployment/trino-worker",
+            "statefulset/iceberg-rest", "statefulset/kafka", "statefulset/minio", "statefulset/mysql", "statefulset/postgres",
+        ]);
+        assert.deepStrictEqual(target.kubernetes, { namespace: "ns1", kubeconfig: "/k/admin.conf" });
+        assert.deepStrictEqual(target.sources.map((x: any) => [x.kind, x.container, x.topicPrefix, x.tables.map((t: any) => `${t.schema}.${t.name}`).join(",")]), [
+            ["postgres", "postgres-0", "dbserver1", "public.users"], ["mysql", "mysql-0", "mysqlserver1", "sales.orders,hr.employees"],
+        ]);
+        assert.strictEqual(target.minioContainer, "minio-0");
+        assert.strictEqual(target.sparkContainer, undefined, "no Spark container on this platform");
+        assert.deepStrictEqual(target.cdc, { container: "deployment/cdc-mirror", namespace: "minio.cdc", tablePrefix: "", checkpointLocation: "s3a://checkpoints/cdc-mirror" });
+        assert.deepStrictEqual(target.hostEndpoints, {
+            kafka: `${NODE}:30091,${NODE}:30092,${NODE}:30093`, connect: `http://${NODE}:30083`, minio: `http://${NODE}:30900`, trino: `http://${NODE}:30808`,
+        });
     });
 
     it("refuses Trino asked for without the catalog, naming both, before creating anything; catalog: false alone turns Trino off too", async () => {

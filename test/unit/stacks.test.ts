@@ -3,19 +3,13 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { readLakehouseConfig } from "../../components";
 import { DOCKER_ONLY_KEYS, KUBERNETES_ONLY_KEYS, SHARED_KEYS } from "../../components/config";
-import { MOCK_GENERATED, RecordedResource, construct, envOf, ofType } from "./support/mocks";
+import { MOCK_GENERATED, RecordedResource, construct, envOf, ofType, stackConfig } from "./support/mocks";
 
 const ROOT = path.resolve(__dirname, "../..");
 const GOLDEN = path.join(__dirname, "golden", "dev-stack.txt");
-
-function stackConfig(stack: string): Record<string, string> {
-    const file = YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
-    return Object.fromEntries(Object.entries(file.config ?? {}).map(([k, v]) => [k, String(v)]));
-}
 
 /** Runs index.ts afresh under mocks with a stack's config. */
 async function runProgram(stack: string): Promise<RecordedResource[]> {

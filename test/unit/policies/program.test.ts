@@ -4,21 +4,15 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import * as YAML from "yaml";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { allPolicies } from "../../../policies/all";
 import { lookupEnv, stackFacts } from "../../../policies/lib/facts";
-import { RecordedResource, settle, setupMocks } from "../support/mocks";
+import { RecordedResource, settle, setupMocks, stackConfig } from "../support/mocks";
 import { FakeResource, Reported, runResourcePolicy, runStackPolicy, UNKNOWN_ARRAY, UNKNOWN_OBJECT } from "./fixtures";
 
 const ROOT = path.resolve(__dirname, "../../..");
 /** The k8s stack takes its node address from the kubeconfig; under mocks there is none, so it is given. */
 const K8S_NODE = { "lakehouse:nodeAddress": "172.30.0.2" };
-
-function stackConfig(stack: string): Record<string, string> {
-    const file = YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
-    return Object.fromEntries(Object.entries(file.config ?? {}).map(([k, v]) => [k, String(v)]));
-}
 
 /**
  * The resource as the pack sees it. On the first preview the generated passwords do not exist yet:

@@ -2,6 +2,9 @@
 // inputs the engine would receive (from the mocks) and the options the SDK was given (from a stack
 // transformation), so tests assert on types, names, inputs, parents and dependsOn edges.
 import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface RecordedResource {
@@ -156,4 +159,16 @@ export async function construct(build: () => unknown, config: Record<string, str
         return undefined;
     });
     return settle();
+}
+
+/**
+ * A stack's config as the Pulumi CLI hands it to the program: the project's defaults (Pulumi.yaml
+ * `config: <key>: default:`) for the keys the stack file does not set, then the stack file's values.
+ */
+export function stackConfig(stack: string): Record<string, string> {
+    const root = path.resolve(__dirname, "../../..");
+    const project: Record<string, { default?: unknown }> = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")).config ?? {};
+    const defaults = Object.entries(project).filter(([, v]) => v && typeof v === "object" && v.default !== undefined).map(([k, v]) => [k, String(v.default)]);
+    const file = YAML.parse(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8"));
+    return { ...Object.fromEntries(defaults), ...Object.fromEntries(Object.entries(file.config ?? {}).map(([k, v]) => [k, String(v)])) };
 }
