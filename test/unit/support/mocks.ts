@@ -170,5 +170,8 @@ export function stackConfig(stack: string): Record<string, string> {
     const project: Record<string, { default?: unknown }> = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")).config ?? {};
     const defaults = Object.entries(project).filter(([, v]) => v && typeof v === "object" && v.default !== undefined).map(([k, v]) => [k, String(v.default)]);
     const file = YAML.parse(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8"));
+    // As the CLI does: a key the project declares without a default must be set by the stack.
+    const missing = Object.entries(project).filter(([k, v]) => !(v && typeof v === "object" && v.default !== undefined) && !(k in (file.config ?? {}))).map(([k]) => k);
+    if (missing.length > 0) throw new Error(`Stack '${stack}' is missing configuration values ${missing.join(", ")} (declared in Pulumi.yaml without a default)`);
     return { ...Object.fromEntries(defaults), ...Object.fromEntries(Object.entries(file.config ?? {}).map(([k, v]) => [k, String(v)])) };
 }
