@@ -6,6 +6,8 @@
 // a table's metadata to the warehouse bucket with its own MinIO key (and refused another bucket), Trino's
 // coordinator and workers answering SQL on an Iceberg table through the coordinator's NodePort, a node
 // lost while rows flow, and `pulumi destroy` leaving no namespace and no volume. `make test-k8s`.
+// The deploy is the user's: `make up STACK=k8s` (cluster ready, images loaded, `pulumi up` with the policy
+// pack, `make verify`); `make verify` runs again after the node loss (every source table equals its mirror).
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
@@ -39,6 +41,12 @@ describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and M
     const kafkaTool = (pod: string, tool: string, ...args: string[]) =>
         inNs("exec", pod, "--", `/opt/kafka/bin/${tool}`, "--bootstrap-server", "localhost:19092", ...args);
 
+    /**
+     * Every record of `topic` from the beginning, read on broker `pod` until 30 s pass without one (how the
+     * console consumer ends then, by exit code, varies: the output is what counts).
+     */
+    const consumeAll = async (pod: string, topic: string) => (await sh(env, KUBECTL, ["--kubeconfig", KUBECONFIG, "-n", NAMESPACE, "exec", pod, "--",
+        "/opt/kafka/bin/kafka-console-consumer.sh", "--bootstrap-server", "localhost:19092", "--topic", topic, "--from-beginning", "--timeout-ms", "30000"])).out;
     /** The API server's host is node 0 (scripts/k8s-cluster.sh), which the program takes as the node address. */
     const nodeAddress = () => new URL(/server:\s*(\S+)/.exec(fs.readFileSync(KUBECONFIG, "utf8"))![1]).hostname;
     /** Waits up to 3 min for the connector and its one task to be RUNNING, asked through Connect's NodePort. */
@@ -90,6 +98,7 @@ describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and M
         // The user's one command: the cluster made ready, `pulumi up` (its preview and the policy pack, all
         // rules mandatory: the k8s stack has no policies/config file), then `make verify` against the stack.
         const up = await ok(env, "make", "up", `STACK=${STACK}`);
+        console.log(up.split("\n").filter((l) => /^\s+(ok|FAIL|note)\b|^verify:/.test(l)).map((l) => `      ${l.trim()}`).join("\n"));
         const verdict = /verify: (\d+) checks passed, (\d+) failed/.exec(up);
         assert.ok(verdict, `make up printed no verify result:\n${up.slice(-4000)}`);
         assert.strictEqual(verdict[2], "0", up.slice(-6000));
@@ -153,12 +162,12 @@ describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and M
         assert.match(described, /ReplicationFactor:\s*3/, described);
         assert.match(described, /min\.insync\.replicas=2/, described);
 
+        // The topic holds `make verify`'s changes too: read it all (until 30 s pass without a record) and find ours.
         const marker = `k8s-${Date.now()}`;
         const inserted = await sh(env, KUBECTL, ["--kubeconfig", KUBECONFIG, "-n", NAMESPACE, "exec", "-i", "postgres-0", "-c", "postgres", "--",
             "psql", "-v", "ON_ERROR_STOP=1", "-U", "admin", "-d", "customer_db", "-c", `INSERT INTO public.users (id, name, email) VALUES (777001, '${marker}', 'k8s@example.com')`]);
         assert.strictEqual(inserted.code, 0, inserted.out);
-        const consumed = await kafkaTool("kafka-2", "kafka-console-consumer.sh", "--topic", "dbserver1.public.users", "--from-beginning",
-            "--max-messages", "1", "--timeout-ms", "180000");
+        const consumed = await consumeAll("kafka-2", "dbserver1.public.users");
         const event = JSON.parse(consumed.split("\n").find((l) => l.includes(marker)) ?? "null");
         assert.ok(event, `no change event with ${marker} on the topic:\n${consumed.slice(-2000)}`);
         assert.strictEqual(event.payload.op, "c");
@@ -171,8 +180,7 @@ describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and M
         const inserted = await sh(env, KUBECTL, ["--kubeconfig", KUBECONFIG, "-n", NAMESPACE, "exec", "-i", "mysql-0", "-c", "mysql", "--",
             "sh", "-c", `MYSQL_PWD="$(cat /run/secrets/mysql-root-password)" exec mysql -uroot -e "INSERT INTO sales.orders (id, customer_id, amount, status) VALUES (880001, 42, 12.50, 'k8s-binlog')"`]);
         assert.strictEqual(inserted.code, 0, inserted.out);
-        const consumed = await kafkaTool("kafka-3", "kafka-console-consumer.sh", "--topic", "mysqlserver1.sales.orders", "--from-beginning",
-            "--max-messages", "1", "--timeout-ms", "180000");
+        const consumed = await consumeAll("kafka-3", "mysqlserver1.sales.orders");
         const event = JSON.parse(consumed.split("\n").find((l) => l.includes("k8s-binlog")) ?? "null");
         assert.ok(event, `no change event on the topic:\n${consumed.slice(-2000)}`);
         assert.strictEqual(event.payload.op, "c");
@@ -262,7 +270,7 @@ describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and M
         assert.doesNotMatch(log, /AccessDenied|403 Forbidden/, log.slice(-3000));
     });
 
-    it("loses a node for a minute while rows are written: quorum kept, the connector never fails, every row on the topic", async () => {
+    it("loses a node for a minute while rows are written: quorum kept, the connector never fails, every row on the topic and in the mirror", async () => {
         const node = nodeAddress();
         const nodeOf = async (pod: string) => (await inNs("get", "pod", pod, "-o", "jsonpath={.spec.nodeName}")).trim();
         const controlPlane = `${CLUSTER}-0`; // scripts/k8s-cluster.sh runs the API server in node 0
@@ -324,9 +332,7 @@ describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and M
         assert.ok(!states.some((x) => x.includes("FAILED")), states.join(" "));
         assert.strictEqual(states[states.length - 1], "RUNNING/RUNNING", states.join(" "));
         // Every row written during the loss is on the topic, once read back from the beginning.
-        // Read until 30 s pass without a record (how the tool ends then, by exit code, varies: the output is what counts).
-        const consumed = (await sh(env, KUBECTL, ["--kubeconfig", KUBECONFIG, "-n", NAMESPACE, "exec", survivor, "--", "/opt/kafka/bin/kafka-console-consumer.sh",
-            "--bootstrap-server", "localhost:19092", "--topic", "dbserver1.public.users", "--from-beginning", "--timeout-ms", "30000"])).out;
+        const consumed = await consumeAll(survivor, "dbserver1.public.users");
         const ids = new Set<number>();
         for (const line of consumed.split("\n")) {
             if (!line.includes("node-loss-")) continue;
@@ -335,6 +341,12 @@ describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and M
         }
         const missing = Array.from({ length: rows }, (_, i) => first + i).filter((id) => !ids.has(id));
         assert.deepStrictEqual(missing, [], `rows written while ${victim} was down are missing from the topic`);
+        // And in Iceberg: `make verify` compares every source table with its mirror (the rows written during
+        // the loss included), checks the changelog, and makes and removes changes of its own.
+        const verified = await ok(env, "make", "verify", `STACK=${STACK}`);
+        console.log(verified.split("\n").filter((l) => /^\s+(ok|FAIL|note)\b|^verify:/.test(l)).map((l) => `      ${l.trim()}`).join("\n"));
+        assert.match(verified, /verify: \d+ checks passed, 0 failed/, verified.slice(-6000));
+        assert.match(verified, /ok +mirror tables equal the sources exactly \(Trino\)/, verified.slice(-6000));
     });
 
     it("rotates the Postgres CDC password: Connect's workers roll, awaited, before the connector restarts; it captures again", async () => {
@@ -363,10 +375,7 @@ describe("kubernetes platform: Kafka, MinIO, Connect and captured Postgres and M
             "psql", "-v", "ON_ERROR_STOP=1", "-U", "admin", "-d", "customer_db", "-c", `INSERT INTO public.users (id, name, email) VALUES (777301, '${marker}', 'rotated@example.com')`]);
         assert.strictEqual(inserted.code, 0, inserted.out);
         let consumed = "";
-        for (let i = 0; i < 6 && !consumed.includes(marker); i++) {
-            consumed = (await sh(env, KUBECTL, ["--kubeconfig", KUBECONFIG, "-n", NAMESPACE, "exec", "kafka-1", "--", "/opt/kafka/bin/kafka-console-consumer.sh",
-                "--bootstrap-server", "localhost:19092", "--topic", "dbserver1.public.users", "--from-beginning", "--timeout-ms", "20000"])).out;
-        }
+        for (let i = 0; i < 6 && !consumed.includes(marker); i++) consumed = await consumeAll("kafka-1", "dbserver1.public.users");
         assert.ok(consumed.includes(marker), `no change event with ${marker} after the rotation:\n${consumed.slice(-2000)}`);
     });
 

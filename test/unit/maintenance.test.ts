@@ -111,7 +111,9 @@ describe("Table maintenance", () => {
         }
     });
 
-    describe("in Lakehouse", () => {
+    describe("in Lakehouse", function () {
+        // Whole Lakehouse components under mocks: seconds each, more on a loaded machine.
+        this.timeout(60_000);
         let r: RecordedResource[];
         before(async () => { r = await construct(() => new Lakehouse("lh", { imageSet: "local" })); });
 

@@ -57,7 +57,9 @@ function levelOn(stack: string, policy: (typeof allPolicies)[number]): string | 
     return typeof config === "string" ? config : config?.enforcementLevel ?? policy.enforcementLevel;
 }
 
-describe("policies against the program's own stacks", () => {
+describe("policies against the program's own stacks", function () {
+    // Each case builds whole programs under mocks: seconds each, more on a loaded machine.
+    this.timeout(60_000);
     it("authenticated-services: prod's Trino passes; dev's plain-HTTP Trino is reported (advisory there), naming the service", async () => {
         const policy = allPolicies.find((p) => p.name === "authenticated-services")!;
         assert.strictEqual(levelOn("prod", policy), "mandatory");
