@@ -246,7 +246,7 @@ function retryable(error: ConnectError | undefined, result: HttpResult | undefin
 function loginRefused(ctx: Context, method: string, path: string): ConnectError {
     const why = ctx.auth
         ? `refused the credentials of user "${ctx.auth.username}" (HTTP 401 on ${method} ${path}): the password in the connector's connectAuth ` +
-          "is not the one the worker was started with (a rotation not yet deployed to the worker, or a changed lakehouse:connectPassword; see docs/security.md)"
+          "is not the one the worker was started with (one of them missed a password rotation: `pulumi up` gives both the stack's; see docs/security.md)"
         : `refused the request without credentials (HTTP 401 on ${method} ${path}): the worker requires a login, give the connector connectAuth`;
     return new ConnectError(redact(`connector ${ctx.connector}: the Kafka Connect REST API at ${ctx.url} ${why}`, ctx.secrets), 401);
 }
