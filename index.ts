@@ -12,6 +12,8 @@ function onDocker() {
         verifyTarget: lakehouse.verifyTarget,
         trinoLogin: lakehouse.trino.login && { user: lakehouse.trino.login.user, caCertificate: lakehouse.trino.login.caCertificate },
         trinoPassword: lakehouse.trino.login?.password,
+        connectLogin: lakehouse.connect.login && { user: lakehouse.connect.login.user },
+        connectPassword: lakehouse.connect.login?.password,
     };
 }
 
@@ -30,7 +32,7 @@ function onKubernetes() {
     });
     return {
         endpoints: lakehouse.endpoints, brokerCount: lakehouse.brokerCount as number, topicPrefixes: undefined, verifyTarget: lakehouse.verifyTarget,
-        trinoLogin: undefined, trinoPassword: undefined,
+        trinoLogin: undefined, trinoPassword: undefined, connectLogin: undefined, connectPassword: undefined,
     };
 }
 
@@ -45,3 +47,7 @@ export const verifyTarget = program.verifyTarget;
 export const trinoLogin = program.trinoLogin;
 /** With lakehouse:secureServices: Trino's password, a secret (`pulumi stack output trinoPassword --show-secrets`). */
 export const trinoPassword = program.trinoPassword;
+/** With lakehouse:secureServices: the user of Kafka Connect's REST API (HTTP basic authentication). */
+export const connectLogin = program.connectLogin;
+/** With lakehouse:secureServices: the password of Kafka Connect's REST API, a secret (`pulumi stack output connectPassword --show-secrets`). */
+export const connectPassword = program.connectPassword;

@@ -50,6 +50,8 @@ export interface LakehouseConfig {
     secureServices?: boolean;
     /** With secureServices: the Trino user's password. Default: generated (stack output `trinoPassword`). */
     trinoPassword?: pulumi.Output<string>;
+    /** With secureServices: the password of Kafka Connect's REST API. Default: generated (stack output `connectPassword`). */
+    connectPassword?: pulumi.Output<string>;
     resetConnectorOffsetsOnDelete?: boolean;
     postgresConnectorConfig?: Record<string, string>;
     mySqlConnectorConfig?: Record<string, string>;
@@ -79,7 +81,7 @@ export const KUBERNETES_ONLY_KEYS = ["namespace", "kubeconfig", "connectWorkers"
 
 /** Settings only the docker platform reads: refused on kubernetes, which does not build these yet (docs/kubernetes.md). */
 export const DOCKER_ONLY_KEYS = [
-    "bindIp", "namePrefix", "keepVolumes", "waitTimeoutSeconds", "mysqlFlavour", "minioUsers", "secureServices", "trinoPassword",
+    "bindIp", "namePrefix", "keepVolumes", "waitTimeoutSeconds", "mysqlFlavour", "minioUsers", "secureServices", "trinoPassword", "connectPassword",
     "resetConnectorOffsetsOnDelete", "postgresConnectorConfig", "mySqlConnectorConfig", "sources", "maintenance",
     "maintenanceIntervalSeconds", "maintenancePolicy", "maintenanceTablePolicies", "changelogRetentionDays", "cdcTestHooks", "cdcRemovedTables",
 ] as const;
@@ -167,6 +169,11 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
         throw new Error("lakehouse:trinoPassword is set but lakehouse:secureServices is not true: Trino checks passwords only with " +
             "HTTPS (set lakehouse:secureServices to true, or remove lakehouse:trinoPassword)");
     }
+    const connectPassword = config.getSecret("connectPassword");
+    if (connectPassword !== undefined && !secureServices) {
+        throw new Error("lakehouse:connectPassword is set but lakehouse:secureServices is not true: Kafka Connect's REST API takes a login " +
+            "only with it (set lakehouse:secureServices to true, or remove lakehouse:connectPassword)");
+    }
     checkUnknownKeys(config.name, Object.keys(pulumi.runtime.allConfig()));
     checkPlatformKeys(config, (platform as Platform | undefined) ?? "docker");
     return {
@@ -196,6 +203,7 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
         minioUsers: config.getBoolean("minioUsers"),
         secureServices,
         trinoPassword,
+        connectPassword,
         resetConnectorOffsetsOnDelete: config.getBoolean("resetConnectorOffsetsOnDelete"),
         postgresConnectorConfig: config.getObject<Record<string, string>>("postgresConnectorConfig"),
         mySqlConnectorConfig: config.getObject<Record<string, string>>("mySqlConnectorConfig"),
@@ -223,6 +231,7 @@ export function lakehouseArgsFromConfig(c: LakehouseConfig): LakehouseArgs {
         ...(c.sources !== undefined ? { sources: c.sources } : {}),
         ...(c.secureServices ? { secureServices: true } : {}),
         ...(c.trinoPassword !== undefined ? { trino: { security: { password: c.trinoPassword } } } : {}),
+        ...(c.connectPassword !== undefined ? { connect: { restAuth: { password: c.connectPassword } } } : {}),
         storage: { rootUser: c.minioRootUser, rootPassword: c.minioRootPassword, ...(c.minioUsers !== undefined ? { minioUsers: c.minioUsers } : {}) },
         connectors: {
             resetOffsetsOnDelete: c.resetConnectorOffsetsOnDelete,

@@ -3,8 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { LakehouseComponent } from "./base";
 import { serviceContainer } from "./container";
 import { KafkaCluster } from "./kafka";
+import { passwordOrGenerated } from "./secrets";
 import { ServiceArgs, definedOnly, resolveService } from "./service";
-import { CONNECT_PORT, connectSecretPlaceholder, connectSecretReference, connectSpec } from "./specs/connect";
+import {
+    CONNECT_PORT, CONNECT_REST_SECRETS, connectCurlConfig, connectSecretPlaceholder, connectSecretReference, connectSpec, connectUsersFile,
+} from "./specs/connect";
 
 export interface DebeziumConnectArgs extends ServiceArgs {
     /** The Kafka cluster the worker stores its state in and writes change events to. Required. */
@@ -26,6 +29,21 @@ export interface DebeziumConnectArgs extends ServiceArgs {
      * instead of the value. Changing one replaces the worker (uploads force a new container). Default: none.
      */
     secrets?: Record<string, pulumi.Input<string>>;
+    /**
+     * HTTP basic authentication on the REST API (Kafka's BasicAuthSecurityRestExtension; docs/security.md):
+     * every request needs this login but the workers' own, and {@link DebeziumConnect.login} gives it to
+     * the connectors. Changing the password replaces the worker. Default: none (Lakehouse sets it with
+     * `secureServices`).
+     */
+    restAuth?: ConnectRestAuthArgs;
+}
+
+/** The REST API's login. */
+export interface ConnectRestAuthArgs {
+    /** The user. Default: "lakehouse". */
+    user?: string;
+    /** Its password, a secret. Default: generated once and kept in state as a secret. */
+    password?: pulumi.Input<string>;
 }
 
 const DEFAULTS = { hostname: "connect", groupId: "lakehouse-connect", storageTopicPrefix: "connect", hostPort: CONNECT_PORT };
@@ -36,22 +54,33 @@ export class DebeziumConnect extends LakehouseComponent {
     /** REST URL from the host, for the connector provider. */
     public readonly url: string;
     public readonly hostname: string;
+    /** With `restAuth`: the REST API's user and password (a secret), for the connectors and clients. */
+    public readonly login?: { user: string; password: pulumi.Output<string> };
     private readonly secretNames: string[];
 
     constructor(name: string, args: DebeziumConnectArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:connect:DebeziumConnect", name, opts);
         const a = { ...DEFAULTS, ...definedOnly(args), ...resolveService("connect", args) };
+        const restUser = args.restAuth && (args.restAuth.user ?? "lakehouse");
         const spec = this.spec(() => connectSpec({
             image: a.image, hostname: a.hostname, bootstrapServers: args.kafka.internalBootstrapServers,
             brokerCount: args.kafka.brokerCount, groupId: a.groupId, storageTopicPrefix: a.storageTopicPrefix,
             hostPort: a.hostPort, bindIp: a.bindIp, storageReplicationFactor: args.storageReplicationFactor,
             secretFiles: Object.keys(args.secrets ?? {}),
+            restAuth: restUser === undefined ? undefined : { user: restUser },
         }));
         this.secretNames = Object.keys(args.secrets ?? {});
+        const restSecrets: Record<string, pulumi.Output<string>> = {};
+        if (restUser !== undefined) {
+            const password = passwordOrGenerated(this.childName("rest-password"), args.restAuth!.password, this.childOpts());
+            restSecrets[CONNECT_REST_SECRETS.usersFile] = pulumi.secret(password.apply((p) => connectUsersFile(restUser, p)));
+            restSecrets[CONNECT_REST_SECRETS.curlConfig] = pulumi.secret(password.apply((p) => connectCurlConfig(restUser, p)));
+            this.login = { user: restUser, password };
+        }
         this.container = serviceContainer(this.childName("container"), {
             spec, containerName: `${a.namePrefix}-${a.hostname}`, network: a.network, component: name,
             keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
-            secrets: args.secrets, uploadSecrets: Object.fromEntries(this.secretNames.map((n) => [connectSecretPlaceholder(n), n])),
+            secrets: { ...args.secrets, ...restSecrets }, uploadSecrets: Object.fromEntries(this.secretNames.map((n) => [connectSecretPlaceholder(n), n])),
         }, this.childOpts({ dependsOn: args.kafka.brokers })).container;
         this.url = `http://${a.bindIp}:${a.hostPort}`;
         this.hostname = a.hostname;

@@ -58,7 +58,8 @@ export interface LakehouseArgs {
     /**
      * Encryption and authentication on the services that support them so far (docs/security.md): the stack
      * gets its own certificate authority, and Trino serves HTTPS with password authentication (its
-     * `security`, unless `trino.security` is given). Every non-dev stack should set it; the policy pack's
+     * `security`, unless `trino.security` is given), and Kafka Connect's REST API takes a login (HTTP basic
+     * authentication, unless `connect.restAuth` is given). Every non-dev stack should set it; the policy pack's
      * `authenticated-services` refuses one without. Default: false (dev: plain HTTP on loopback).
      */
     secureServices?: boolean;
@@ -262,6 +263,8 @@ export class Lakehouse extends LakehouseComponent {
         for (const s of c.enabled ? sources : []) connectSecrets[cdcSecretFile(s.name)] = s.source.cdcPassword;
         this.connect = new DebeziumConnect(this.childName("connect"), {
             ...common, ...args.connect, kafka: this.kafka, secrets: { ...connectSecrets, ...args.connect?.secrets },
+            // secureServices: the REST API takes a login (docs/security.md), given to every connector below.
+            restAuth: args.connect?.restAuth ?? (args.secureServices ? {} : undefined),
         }, child);
         this.topics = new KafkaTopics(this.childName("topics"), {
             cluster: this.kafka,
@@ -274,7 +277,11 @@ export class Lakehouse extends LakehouseComponent {
         }, child);
 
         if (c.enabled) {
-            const connectorCommon = { connectUrl: this.connect.url, waitTimeoutSeconds: c.waitTimeoutSeconds, resetOffsetsOnDelete: c.resetOffsetsOnDelete };
+            const login = this.connect.login;
+            const connectorCommon = {
+                connectUrl: this.connect.url, waitTimeoutSeconds: c.waitTimeoutSeconds, resetOffsetsOnDelete: c.resetOffsetsOnDelete,
+                ...(login ? { connectAuth: { username: login.user, password: login.password } } : {}),
+            };
             for (const s of sources) {
                 const secretFile = cdcSecretFile(s.name);
                 const spec = this.spec(() => asSpecError(s.field("name"), () => s.source.connectorSpec({

@@ -44,6 +44,30 @@ export const TRINO_SECURITY = {
 } as const;
 
 /**
+ * The Connect worker's REST API behind HTTP basic authentication (lakehouse:secureServices): Kafka's
+ * BasicAuthSecurityRestExtension (connect-basic-auth-extension) checks every request against the JAAS
+ * section `KafkaConnect`, whose PropertyFileLoginModule reads `user: password` lines from a file. The
+ * files live outside the directory config provider's allowed path, so no connector config can read them.
+ */
+export const CONNECT_REST_AUTH = {
+    /** The worker setting (rest.extension.classes) in the image's CONNECT_* convention. */
+    extensionEnv: "CONNECT_REST_EXTENSION_CLASSES",
+    extensionClass: "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension",
+    loginModule: "org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule",
+    jaasSection: "KafkaConnect",
+    /** The JVM options variable kafka-run-class.sh passes on, and the JAAS file property it carries. */
+    jvmOptionsEnv: "KAFKA_OPTS",
+    jaasProperty: "java.security.auth.login.config",
+    dir: "/kafka/rest-auth",
+    files: {
+        jaas: "/kafka/rest-auth/jaas.conf",
+        users: "/kafka/rest-auth/users.properties",
+        /** curl's config file (`-K`) with the login, for the healthcheck: no password on a command line. */
+        curl: "/kafka/rest-auth/curl.conf",
+    },
+} as const;
+
+/**
  * Kafka broker settings whose replication must follow the broker count, as the apache/kafka image's
  * environment variables (KAFKA_FOO_BAR -> foo.bar). Kafka's own defaults are 3 (and 2 for min ISR),
  * which a single broker can never satisfy.

@@ -1,11 +1,12 @@
 // Policy 5d (hygiene): a service that clients reach from outside its network authenticates them over
-// TLS. Checked so far for the services the program can secure (lakehouse:secureServices): Trino. The
-// others (Kafka, Connect's REST API, the Iceberg catalog, MinIO) are still plaintext in every stack and
-// come to this policy as the program learns to secure them (docs/security.md, "Open").
+// TLS. Checked so far for the services the program can secure (lakehouse:secureServices): Trino (HTTPS
+// and passwords) and Kafka Connect's REST API (HTTP basic authentication; TLS is still open). The others
+// (Kafka, the Iceberg catalog, MinIO) are still plaintext in every stack and come to this policy as the
+// program learns to secure them (docs/security.md, "Open").
 
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { ROLES, TRINO_SECURITY } from "../components/settings";
-import { containerFacts, ResourceLike, RESOURCE_TYPES } from "./lib/facts";
+import { CONNECT_REST_AUTH, ROLES, TRINO_SECURITY } from "../components/settings";
+import { containerFacts, lookupEnv, ResourceLike, RESOURCE_TYPES } from "./lib/facts";
 import { isUnknown } from "./lib/known";
 import { CheckResult, KNOWN_AT_PREVIEW, reportAll, UNKNOWN_FOUND, violation, Violation } from "./lib/report";
 
@@ -67,20 +68,51 @@ function checkTrino(container: ReturnType<typeof containerFacts>): Violation[] {
     return violations;
 }
 
+/**
+ * Kafka Connect: the worker loads Kafka's BasicAuthSecurityRestExtension (rest.extension.classes, as the
+ * image's CONNECT_REST_EXTENSION_CLASSES) and gets a JAAS file (KAFKA_OPTS), without which the extension
+ * has no login to check; when that file's content is known, it names the KafkaConnect section.
+ */
+function checkConnect(container: ReturnType<typeof containerFacts>): Violation[] {
+    const service = "connect (Kafka Connect's REST API)";
+    const extension = lookupEnv(container.env, CONNECT_REST_AUTH.extensionEnv);
+    const setting = `${service}: rest.extension.classes (${CONNECT_REST_AUTH.extensionEnv})`;
+    if (extension.state === "unknown") return [violation(container, setting, UNKNOWN_FOUND, CONNECT_REST_AUTH.extensionClass, KNOWN_AT_PREVIEW + ".")];
+    const classes = extension.state === "set" ? extension.value.split(",").map((c) => c.trim()) : [];
+    if (!classes.includes(CONNECT_REST_AUTH.extensionClass)) {
+        const found = extension.state === "set" ? JSON.stringify(extension.value) : "not set (the REST API creates, changes and deletes connectors for anyone who reaches it, without a login)";
+        return [violation(container, setting, found, `${CONNECT_REST_AUTH.extensionClass} (HTTP basic authentication)`, HOW + ".")];
+    }
+    const options = lookupEnv(container.env, CONNECT_REST_AUTH.jvmOptionsEnv);
+    const jaasSetting = `${service}: ${CONNECT_REST_AUTH.jvmOptionsEnv}`;
+    if (options.state === "unknown") return [violation(container, jaasSetting, UNKNOWN_FOUND, `-D${CONNECT_REST_AUTH.jaasProperty}=<file>`, KNOWN_AT_PREVIEW + ".")];
+    const jaasFile = options.state === "set" ? new RegExp(`-D${CONNECT_REST_AUTH.jaasProperty.replace(/\./g, "\\.")}=(\\S+)`).exec(options.value)?.[1] : undefined;
+    if (jaasFile === undefined) {
+        return [violation(container, jaasSetting, `${options.state === "set" ? JSON.stringify(options.value) : "not set"}, without a JAAS file`,
+            `-D${CONNECT_REST_AUTH.jaasProperty}=<file with a ${CONNECT_REST_AUTH.jaasSection} section>`, HOW + ".")];
+    }
+    const jaas = container.files.contents.get(jaasFile);
+    if (jaas !== undefined && !isUnknown(jaas) && !new RegExp(`^\\s*${CONNECT_REST_AUTH.jaasSection}\\s*\\{`, "m").test(jaas)) {
+        return [violation(container, `${service}: ${jaasFile}`, `without a ${CONNECT_REST_AUTH.jaasSection} section`, `a ${CONNECT_REST_AUTH.jaasSection} section naming a login module`, HOW + ".")];
+    }
+    return [];
+}
+
 export function checkAuthenticatedServices(resource: ResourceLike): CheckResult {
     if (resource.type !== RESOURCE_TYPES.container) {
         return { violations: [], notApplicable: "not a container" };
     }
     const container = containerFacts(resource);
     if (container.role === ROLES.trino) return { violations: checkTrino(container) };
-    return { violations: [], notApplicable: "not a service this policy checks (Trino so far)" };
+    if (container.role === ROLES.connect) return { violations: checkConnect(container) };
+    return { violations: [], notApplicable: "not a service this policy checks (Trino and Kafka Connect so far)" };
 }
 
 export const authenticatedServices: ResourceValidationPolicy = {
     name: "authenticated-services",
     description:
-        "Services reachable from the host authenticate their clients over TLS (Trino so far: HTTPS with password " +
-        "authentication, from lakehouse:secureServices). Advisory on dev, mandatory elsewhere (see policies/README.md).",
+        "Services reachable from the host authenticate their clients over TLS (so far: Trino, HTTPS with password " +
+        "authentication; Kafka Connect's REST API, HTTP basic authentication; both from lakehouse:secureServices). Advisory on dev, mandatory elsewhere (see policies/README.md).",
     enforcementLevel: "mandatory",
     severity: "high",
     validateResource: (args, reportViolation) => {

@@ -63,13 +63,16 @@ kafka_coords() {
   local k; k="$(v kafka)"
   echo "org.apache.kafka:kafka_$(v scala):$k org.apache.kafka:kafka-tools:$k \
 org.apache.kafka:connect-runtime:$k org.apache.kafka:connect-json:$k org.apache.kafka:connect-transforms:$k \
-org.apache.kafka:connect-mirror:$k \
+org.apache.kafka:connect-mirror:$k org.apache.kafka:connect-basic-auth-extension:$k \
 $KAFKA_LOG4J:log4j-slf4j2-impl:$(v log4j) $KAFKA_LOG4J:log4j-core:$(v log4j) org.slf4j:slf4j-api:$(v slf4j)"
 }
 
 prepare_postgres() { :; }
 prepare_mysql() { :; }
 prepare_mariadb() { :; }
+
+# The Maven coordinates a service's context is made of, hashed with its files: a jar added here rebuilds the image.
+coords_of() { case "$1" in kafka) kafka_coords ;; esac; }
 
 # Files of images/common a service's build context gets beside its own (hashed with them).
 common_of() { case "$1" in mysql|mariadb) echo mysql-entrypoint-lib.sh ;; esac; }
@@ -229,8 +232,10 @@ build_one() {
     base_id="$(docker image inspect -f '{{.Id}}' "$(tag_of "$parent")")"
   fi
   local common; common="$(common_of "$svc")"
+  local coords; coords="$(coords_of "$svc")"
   local hash; hash="$( { (cd "$src" && find . -type f | LC_ALL=C sort | xargs sha256sum); \
       for f in $common; do (cd "$ROOT/images/common" && sha256sum "$f"); done; \
+      if [ -n "$coords" ]; then echo "$coords"; fi; \
       node -p "JSON.stringify(require('$ROOT/versions.json').localImages)"; echo "$base_id"; } | sha256sum | cut -c1-16)"
   local have; have="$(docker image inspect -f '{{ index .Config.Labels "lakehouse.hash" }}' "$tag" 2>/dev/null || true)"
   if [ "$have" = "$hash" ] && [ "${FORCE:-0}" != 1 ]; then log "$tag is up to date ($hash)"; return 0; fi

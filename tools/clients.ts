@@ -13,8 +13,16 @@ const execFileP = promisify(execFile);
 export interface VerifyEndpoints {
     kafka: string;
     connect: string;
+    /** The login of Connect's REST API when it requires one (lakehouse:secureServices); filled in by withConnectLogin. */
+    connectAuth?: ConnectLogin;
     minio: string;
     trino: TrinoEndpoint;
+}
+
+/** A login of Kafka Connect's REST API (HTTP basic authentication), as axios takes it. */
+export interface ConnectLogin {
+    username: string;
+    password: string;
 }
 
 /** A Trino that authenticates (lakehouse:secureServices): HTTPS with the stack's CA, a user and its password. */
@@ -39,6 +47,22 @@ export async function withTrinoLogin(outputs: Record<string, any>, readPassword:
         url: outputs.endpoints.trino, user: outputs.trinoLogin.user, caCertificate: outputs.trinoLogin.caCertificate, password: await readPassword(),
     };
     return { ...outputs, endpoints: { ...outputs.endpoints, trino: login } };
+}
+
+/**
+ * The stack's endpoints with Connect's REST login filled in (`endpoints.connectAuth`) when its worker
+ * requires one: the user from the output `connectLogin`, the password from the secret output
+ * `connectPassword` (read with --show-secrets into this process only, never printed).
+ */
+export async function withConnectLogin(outputs: Record<string, any>, readPassword: () => Promise<string>): Promise<Record<string, any>> {
+    if (!outputs.connectLogin) return outputs;
+    const connectAuth: ConnectLogin = { username: outputs.connectLogin.user, password: await readPassword() };
+    return { ...outputs, endpoints: { ...outputs.endpoints, connectAuth } };
+}
+
+/** axios settings for Connect's REST API: basic authentication when the endpoints carry a login, and a timeout. */
+export function connectRequest(endpoints: Pick<VerifyEndpoints, "connectAuth">, timeout = 10_000): AxiosRequestConfig {
+    return { timeout, ...(endpoints.connectAuth ? { auth: { ...endpoints.connectAuth } } : {}) };
 }
 
 /** The secret output `name` of `stack`, in clear, for this process only. */
@@ -93,7 +117,8 @@ export async function readStackOutputs(stack: string, tool: string, o: { kuberne
         }
         outputs = { ...outputs, endpoints: outputs.verifyTarget.hostEndpoints };
     }
-    return withTrinoLogin(outputs, () => readSecretOutput(stack, "trinoPassword"));
+    const withTrino = await withTrinoLogin(outputs, () => readSecretOutput(stack, "trinoPassword"));
+    return withConnectLogin(withTrino, () => readSecretOutput(stack, "connectPassword"));
 }
 
 export async function docker(args: string[], input?: string): Promise<string> {

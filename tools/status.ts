@@ -17,7 +17,7 @@
 import axios from "axios";
 import { Kafka, logLevel } from "kafkajs";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
-import { SourceDb, TrinoEndpoint, VerifyEndpoints, docker, parseCommandLine, readStackOutputs, trino } from "./clients";
+import { SourceDb, TrinoEndpoint, VerifyEndpoints, connectRequest, docker, parseCommandLine, readStackOutputs, trino } from "./clients";
 
 export interface TableStatus {
     source: string;
@@ -101,7 +101,7 @@ export async function lakehouseStatus(stack: string, endpoints: VerifyEndpoints,
         const name = s.connector as string | undefined;
         if (!name) continue;
         try {
-            const { data } = await axios.get(`${endpoints.connect}/connectors/${encodeURIComponent(name)}/status`, { timeout: 10_000 });
+            const { data } = await axios.get(`${endpoints.connect}/connectors/${encodeURIComponent(name)}/status`, connectRequest(endpoints));
             const tasks = (data.tasks as { state: string }[]).map((t) => t.state);
             status.connectors.push({ name, state: data.connector.state, tasks });
             if (data.connector.state !== "RUNNING") problems.push(`connector ${name} is ${data.connector.state}`);

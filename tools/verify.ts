@@ -23,7 +23,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
 import type { TableSpec } from "../components/specs/postgres";
-import { Row, SourceColumn, SourceDb, VerifyEndpoints, canonicalJson, containerSecret, docker, execFor, isJsonColumn, kubectl, mirrorText, parseCommandLine, readStackOutputs, sparkSql, trino, waitUntil } from "./clients";
+import { Row, SourceColumn, SourceDb, VerifyEndpoints, canonicalJson, connectRequest, containerSecret, docker, execFor, isJsonColumn, kubectl, mirrorText, parseCommandLine, readStackOutputs, sparkSql, trino, waitUntil } from "./clients";
 
 export { VerifyEndpoints };
 
@@ -207,7 +207,7 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
         let last = "";
         const states = await waitUntil("every connector and task RUNNING", Math.min(waitMs, 180_000), 2000, async () => {
             const now = await Promise.all(names.map(async (n) => {
-                const { data } = await axios.get(`${endpoints.connect}/connectors/${encodeURIComponent(n)}/status`, { timeout: 10_000 });
+                const { data } = await axios.get(`${endpoints.connect}/connectors/${encodeURIComponent(n)}/status`, connectRequest(endpoints));
                 return `${n}=${[data.connector.state, ...data.tasks.map((t: { state: string }) => t.state)].join(",")}`;
             }));
             last = now.join("; ");

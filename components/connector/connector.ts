@@ -58,6 +58,14 @@ export interface ConnectorArgs {
      * Default: none (added tables only stream their changes from the update on).
      */
     signal?: pulumi.Input<{ collection: pulumi.Input<string>; command: pulumi.Input<pulumi.Input<string>[]> }>;
+    /**
+     * The login of a worker whose REST API requires HTTP basic authentication (`DebeziumConnect.login`,
+     * with lakehouse:secureServices): sent with every request, including the refresh's and the delete's,
+     * so it is kept in state, always as a Pulumi secret. A changed password is an update that restarts
+     * nothing; a worker that refuses it (HTTP 401) fails the operation with an error naming the connector.
+     * Default: none (no Authorization header).
+     */
+    connectAuth?: pulumi.Input<{ username: pulumi.Input<string>; password: pulumi.Input<string> }>;
 }
 
 /** Type token module of the resource: `pulumi-nodejs:dynamic/lakehouse:Connector`. */
@@ -89,6 +97,8 @@ export class Connector extends pulumi.dynamic.Resource {
     declare readonly workerId: pulumi.Output<string>;
     /** `source` or `sink`. */
     declare readonly connectorType: pulumi.Output<string>;
+    /** The REST API's login, when the worker requires one (a Pulumi secret). */
+    declare readonly connectAuth: pulumi.Output<{ username: string; password: string } | undefined>;
     /** The last incremental-snapshot signal sent for tables added to capture: its id and tables. */
     declare readonly snapshotSignal: pulumi.Output<{ id: string; tables: string[] } | undefined>;
 
@@ -105,6 +115,8 @@ export class Connector extends pulumi.dynamic.Resource {
             sourceRevision: args.sourceRevision,
             referencedSecrets: args.referencedSecrets === undefined ? undefined : pulumi.secret(args.referencedSecrets),
             signal: args.signal,
+            // A plain password handed in by mistake still becomes a secret, in the inputs and (below) the outputs.
+            connectAuth: args.connectAuth === undefined ? undefined : pulumi.secret(args.connectAuth),
             snapshotSignal: undefined,
             referencedSecretsDigest: undefined,
             secretConfigKeys: undefined,
@@ -114,7 +126,7 @@ export class Connector extends pulumi.dynamic.Resource {
             workerId: undefined,
             connectorType: undefined,
         };
-        const secretOutputs = { additionalSecretOutputs: ["secretConfig", "secretConfigDigest", "referencedSecrets", "referencedSecretsDigest"] };
+        const secretOutputs = { additionalSecretOutputs: ["secretConfig", "secretConfigDigest", "referencedSecrets", "referencedSecretsDigest", "connectAuth"] };
         super(connectorProvider, name, props, pulumi.mergeOptions(opts, secretOutputs), CONNECTOR_TYPE.module, CONNECTOR_TYPE.type);
     }
 }

@@ -3,6 +3,12 @@
 // crypto inside functions, captures no secret, and builds every HTTP body from an allow-list.
 import type * as pulumi from "@pulumi/pulumi";
 
+/** A login of the Connect REST API (HTTP basic authentication, Kafka's BasicAuthSecurityRestExtension). */
+export interface ConnectAuth {
+    username: string;
+    password: string;
+}
+
 /** Inputs as the provider receives them (after `check`: every config value a string). */
 export interface ConnectorInputs {
     connectUrl: string;
@@ -29,6 +35,12 @@ export interface ConnectorInputs {
      * (incremental) for exactly those tables once the tasks run the new config. Never diffed.
      */
     signal?: SnapshotSignalChannel;
+    /**
+     * The login of a worker whose REST API requires one (lakehouse:secureServices): sent with every
+     * request as HTTP basic authentication. Kept in the outputs (a Pulumi secret) because read and delete
+     * get only the state. A change is an update that restarts nothing.
+     */
+    connectAuth?: ConnectAuth;
 }
 
 /** Where and how the provider sends Debezium's `execute-snapshot` signal. */
@@ -39,10 +51,12 @@ export interface SnapshotSignalChannel {
     command: string[];
 }
 
-/** Outputs the provider returns and Pulumi stores: never a secret value. */
+/** Outputs the provider returns and Pulumi stores: no secret value but `connectAuth`, which the resource marks secret. */
 export interface ConnectorOutputs {
     connectUrl: string;
     name: string;
+    /** The REST API's login, for read and delete (which get only the state); absent when the worker needs none. */
+    connectAuth?: ConnectAuth;
     /** The source database's revision the connector last ran against (its container ids); "" without one. */
     sourceRevision?: string;
     /** Only the keys the user gave, with their live values after `read`. */
@@ -134,9 +148,12 @@ interface Settings {
     onRetry?: (event: RetryEvent) => void;
 }
 
-/** A request context: where, and which values to redact from anything shown. */
+/** A request context: where, as whom, for which connector, and which values to redact from anything shown. */
 interface Context {
     url: string;
+    /** The connector the requests are for, named in errors. */
+    connector: string;
+    auth?: ConnectAuth;
     secrets: string[];
     settings: Settings;
 }
@@ -195,6 +212,8 @@ async function send(ctx: Context, method: string, path: string, body?: unknown, 
             data: body,
             timeout: timeoutMs ?? ctx.settings.requestTimeoutMs,
             headers: { Accept: "application/json", "Content-Type": "application/json" },
+            // Basic authentication on every request when the worker requires a login (axios sets the header).
+            ...(ctx.auth ? { auth: { username: ctx.auth.username, password: ctx.auth.password } } : {}),
             proxy: false, // the worker is on loopback or the project's network, never behind a proxy
             validateStatus: () => true,
         });
@@ -221,6 +240,18 @@ function retryable(error: ConnectError | undefined, result: HttpResult | undefin
 }
 
 /**
+ * The error of a 401: the worker's basic-auth filter refused the request's credentials (or their absence).
+ * Names the connector, the worker and the user, never the password.
+ */
+function loginRefused(ctx: Context, method: string, path: string): ConnectError {
+    const why = ctx.auth
+        ? `refused the credentials of user "${ctx.auth.username}" (HTTP 401 on ${method} ${path}): the password in the connector's connectAuth ` +
+          "is not the one the worker was started with (one of them missed a password rotation: `pulumi up` gives both the stack's; see docs/security.md)"
+        : `refused the request without credentials (HTTP 401 on ${method} ${path}): the worker requires a login, give the connector connectAuth`;
+    return new ConnectError(redact(`connector ${ctx.connector}: the Kafka Connect REST API at ${ctx.url} ${why}`, ctx.secrets), 401);
+}
+
+/**
  * Sends a request, retrying with bounded exponential backoff (with jitter) on 409 (rebalance, stale
  * config), a 500 that names a rebalance (Kafka 4.x), 502-504, refused or reset connections and bare
  * 404s (a worker still starting). Returns the last
@@ -240,6 +271,7 @@ async function request(ctx: Context, method: string, path: string, body?: unknow
         const reason = retryable(error, result);
         if (reason === undefined) {
             if (error) throw error;
+            if (result!.status === 401) throw loginRefused(ctx, method, path);
             return result!;
         }
         const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1));
@@ -408,6 +440,8 @@ export function diffConnector(olds: Partial<ConnectorOutputs>, news: ConnectorIn
     if (isUnknown(news.secretConfig) || !secretsUnchanged(olds, news)) changed.push("secretConfig");
     if (isUnknown(news.referencedSecrets) || !referencesUnchanged(olds, news)) changed.push("referencedSecrets");
     if (isUnknown(news.connectUrl) || olds.connectUrl !== news.connectUrl) changed.push("connectUrl");
+    // A new REST login (a rotated password): an update that only stores it, restarting nothing.
+    if (isUnknown(news.connectAuth) || !sameAuth(olds.connectAuth, news.connectAuth)) changed.push("connectAuth");
     // A replaced source database (new container id in the revision): an update that restarts failed tasks.
     // State written before the revision was kept has none: no diff for it.
     if (olds.sourceRevision !== undefined && (isUnknown(news.sourceRevision) || olds.sourceRevision !== (news.sourceRevision ?? ""))) changed.push("sourceRevision");
@@ -488,6 +522,20 @@ export function validateInputs(news: any): { inputs: any; failures: pulumi.dynam
             inputs.referencedSecrets = stringMap(news.referencedSecrets);
         }
     }
+    const auth = news.connectAuth;
+    if (auth !== undefined && auth !== null && !isUnknown(auth)) {
+        // Basic authentication joins user and password with ":" (RFC 7617): a user name cannot hold one.
+        if (typeof auth !== "object" || Array.isArray(auth)) {
+            failures.push({ property: "connectAuth", reason: "must be {username, password}" });
+        } else {
+            if (!isUnknown(auth.username) && !(typeof auth.username === "string" && /^[^:\x00-\x1f]+$/.test(auth.username))) {
+                failures.push({ property: "connectAuth.username", reason: "must be a non-empty string without ':' or control characters" });
+            }
+            if (!isUnknown(auth.password) && !(typeof auth.password === "string" && auth.password.length > 0)) {
+                failures.push({ property: "connectAuth.password", reason: "must be a non-empty string" });
+            }
+        }
+    }
     const w = news.waitTimeoutSeconds;
     if (w !== undefined && !isUnknown(w) && !(typeof w === "number" && w > 0 && Number.isFinite(w))) {
         failures.push({ property: "waitTimeoutSeconds", reason: "must be a positive number of seconds" });
@@ -545,6 +593,7 @@ async function validationByWorker(ctx: Context, inputs: ConnectorInputs, timeout
     } catch (error: any) {
         return { skipped: `the Connect worker did not answer (${error?.code ?? "network error"})` };
     }
+    if (result.status === 401) throw loginRefused(ctx, "PUT", path);
     if (result.status >= 500 || result.status === 409) {
         const detail = connectMessage(result.data) || "";
         return { skipped: redact(`the worker answered HTTP ${result.status}${detail ? `: ${detail}` : ""}`, ctx.secrets) };
@@ -610,6 +659,9 @@ export function validationSkipReason(olds: any, inputs: any): string | undefined
     if (isUnknown(inputs)) return "some inputs are known only during the update";
     if (olds && typeof olds.name === "string" && Object.keys(olds).length > 0 && !secretsUnchanged(olds, inputs)) {
         return "its secret settings (credentials) change in this update";
+    }
+    if (olds && typeof olds.name === "string" && Object.keys(olds).length > 0 && !sameAuth(olds.connectAuth, inputs.connectAuth)) {
+        return "the Connect REST API's login changes in this update (the worker that takes it is replaced later in the update)";
     }
     return undefined;
 }
@@ -722,6 +774,7 @@ function outputsOf(inputs: ConnectorInputs, digest: string, status: Status | und
         workerId: status?.connector?.worker_id ?? "",
         connectorType: status?.type ?? "",
         sourceRevision: typeof inputs.sourceRevision === "string" ? inputs.sourceRevision : "",
+        ...(validAuth(inputs.connectAuth) ? { connectAuth: validAuth(inputs.connectAuth) } : {}),
         ...((inputs as any).snapshotSignal ? { snapshotSignal: (inputs as any).snapshotSignal } : {}),
     };
 }
@@ -735,7 +788,7 @@ function outputsOf(inputs: ConnectorInputs, digest: string, status: Status | und
  * the signal again (a PUT of the same config is harmless).
  */
 async function sendSnapshotSignal(settings: Settings, olds: Partial<ConnectorOutputs>, news: ConnectorInputs, added: string[], outs: ConnectorOutputs): Promise<ConnectorOutputs> {
-    const ctx = contextOf(settings, news.connectUrl, news.secretConfig, news.referencedSecrets);
+    const ctx = contextOf(settings, news, news.secretConfig, news.referencedSecrets);
     const signal = news.signal as SnapshotSignalChannel;
     const wanted = news.config["table.include.list"];
     const timeoutSeconds = news.waitTimeoutSeconds ?? CONNECTOR_DEFAULTS.waitTimeoutSeconds;
@@ -771,8 +824,33 @@ async function sendSnapshotSignal(settings: Settings, olds: Partial<ConnectorOut
     }
 }
 
-function contextOf(settings: Settings, url: string, secretConfig?: Record<string, string>, referencedSecrets?: Record<string, string>): Context {
-    return { url, secrets: [...Object.values(secretConfig ?? {}), ...Object.values(referencedSecrets ?? {})].map(String), settings };
+/** Where the requests go and as whom: the connector's URL, name and login (inputs, or the state in read and delete). */
+interface Target {
+    connectUrl: string;
+    name?: string;
+    connectAuth?: ConnectAuth;
+}
+
+function contextOf(settings: Settings, target: Target, secretConfig?: Record<string, string>, referencedSecrets?: Record<string, string>): Context {
+    const auth = validAuth(target.connectAuth);
+    const secrets = [...Object.values(secretConfig ?? {}), ...Object.values(referencedSecrets ?? {}), ...(auth ? [auth.password] : [])].map(String);
+    return { url: target.connectUrl, connector: String(target.name ?? "(unnamed)"), auth, secrets, settings };
+}
+
+/** The login as given, or undefined when none (an absent or empty value). */
+function validAuth(auth: unknown): ConnectAuth | undefined {
+    if (auth === undefined || auth === null || typeof auth !== "object") return undefined;
+    const { username, password } = auth as Partial<ConnectAuth>;
+    if (typeof username !== "string" || typeof password !== "string") return undefined;
+    return { username, password };
+}
+
+/** Whether two logins are the same (both absent counts as the same). */
+function sameAuth(a: unknown, b: unknown): boolean {
+    const left = validAuth(a);
+    const right = validAuth(b);
+    if (!left || !right) return !left && !right;
+    return left.username === right.username && left.password === right.password;
 }
 
 /**
@@ -780,7 +858,7 @@ function contextOf(settings: Settings, url: string, secretConfig?: Record<string
  * error carries the id and outputs, so Pulumi keeps the connector in state and retries the update.
  */
 async function apply(settings: Settings, inputs: ConnectorInputs, digest: string, referencesDigest: string, mode: "put" | "restart" | "restart-failed" = "put"): Promise<ConnectorOutputs> {
-    const ctx = contextOf(settings, inputs.connectUrl, inputs.secretConfig, inputs.referencedSecrets);
+    const ctx = contextOf(settings, inputs, inputs.secretConfig, inputs.referencedSecrets);
     if (mode === "put") {
         const put = await request(ctx, "PUT", connectorPath(inputs.name, "/config"), requestBody(inputs));
         if (put.status === 400 || put.status === 500) {
@@ -830,8 +908,14 @@ export function createConnectorProvider(options: ConnectorProviderOptions = {}):
                 if (skip) {
                     if (isUnknown(inputs.sourceRevision) || !isUnknown(inputs)) note(`connector ${label}: validation by the worker skipped: ${skip}`);
                 } else {
-                    const ctx = contextOf(settings, inputs.connectUrl, inputs.secretConfig);
-                    const remote = await validateRemotely(ctx, inputs);
+                    const ctx = contextOf(settings, inputs, inputs.secretConfig);
+                    let remote: RemoteValidation;
+                    try {
+                        remote = await validateRemotely(ctx, inputs);
+                    } catch (error: any) {
+                        if (!(error instanceof ConnectError) || error.status !== 401) throw error;
+                        remote = { failures: [{ property: "connectAuth", reason: error.message }] };
+                    }
                     failures.push(...remote.failures);
                     if (remote.skipped) note(`connector ${label}: validation by the worker skipped: ${remote.skipped}`);
                 }
@@ -861,7 +945,7 @@ export function createConnectorProvider(options: ConnectorProviderOptions = {}):
                     return { outs: await apply(settings, news, digest, referencesDigest, "restart-failed") };
                 }
                 // Only provider options changed: a PUT would restart the connector for nothing.
-                const ctx = contextOf(settings, news.connectUrl, news.secretConfig);
+                const ctx = contextOf(settings, news, news.secretConfig);
                 const status = await waitUntilRunning(ctx, news.name, news.waitTimeoutSeconds ?? CONNECTOR_DEFAULTS.waitTimeoutSeconds);
                 return { outs: outputsOf(news, digest, status, referencesDigest) };
             }
@@ -873,7 +957,7 @@ export function createConnectorProvider(options: ConnectorProviderOptions = {}):
         async read(id: string, props: any): Promise<pulumi.dynamic.ReadResult> {
             const name: string = props?.name ?? id;
             if (!props?.connectUrl) throw new Error(`connector ${name}: reading needs connectUrl in its state`);
-            const ctx = contextOf(settings, props.connectUrl);
+            const ctx = contextOf(settings, { ...props, name });
             const down = await unreachableWorker(ctx);
             if (down) {
                 // The connector's config lives in Kafka, not in the worker: it comes back with a new worker.
@@ -883,7 +967,7 @@ export function createConnectorProvider(options: ConnectorProviderOptions = {}):
             const live = await request(ctx, "GET", connectorPath(name, "/config"));
             if (live.status === 404) return { id: "", props: {} };
             // The live config holds the secret values: keep them out of every message.
-            ctx.secrets = (props.secretConfigKeys ?? []).filter((k: string) => k in (live.data ?? {})).map((k: string) => String(live.data[k]));
+            ctx.secrets = [...ctx.secrets, ...(props.secretConfigKeys ?? []).filter((k: string) => k in (live.data ?? {})).map((k: string) => String(live.data[k]))];
             expectStatus(ctx, `GET config of connector ${name}`, live, [200]);
             const config: Record<string, string> = {};
             for (const key of Object.keys(props.config ?? {})) {
@@ -906,7 +990,7 @@ export function createConnectorProvider(options: ConnectorProviderOptions = {}):
 
         async delete(id: string, props: any): Promise<void> {
             const name: string = props?.name ?? id;
-            const ctx = contextOf(settings, props.connectUrl);
+            const ctx = contextOf(settings, { ...props, name });
             const down = await unreachableWorker(ctx);
             if (down) {
                 // Nothing can be deleted through a worker that is gone; a destroy must still go on.

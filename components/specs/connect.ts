@@ -1,7 +1,7 @@
 // Kafka Connect with Debezium, as quay.io/debezium/connect's environment contract.
-import { CONNECT_STORAGE_REPLICATION, ROLES } from "../settings";
+import { CONNECT_REST_AUTH, CONNECT_STORAGE_REPLICATION, ROLES } from "../settings";
 import { internalReplication } from "./kafka";
-import { ContainerSpec, SpecError, healthcheck, requirePort } from "./types";
+import { ContainerSpec, SpecError, healthcheck, requirePort, secretRef } from "./types";
 
 export interface ConnectSpecArgs {
     image: string;
@@ -21,9 +21,57 @@ export interface ConnectSpecArgs {
      * (one file per secret, its content the value). Default: none.
      */
     secretFiles?: string[];
+    /**
+     * HTTP basic authentication on the REST API for this user (its password is the component's secret
+     * {@link CONNECT_REST_SECRETS}): Kafka's BasicAuthSecurityRestExtension with a JAAS file and a users file,
+     * and a healthcheck that logs in from a file. Default: none (the API answers anyone who reaches it).
+     */
+    restAuth?: { user: string };
 }
 
 export const CONNECT_PORT = 8083;
+
+/**
+ * The component's secrets the REST login files are made of, each the whole file already escaped for its
+ * reader (see {@link connectUsersFile} and {@link connectCurlConfig}).
+ */
+export const CONNECT_REST_SECRETS = { usersFile: "restUsersFile", curlConfig: "restCurlConfig" } as const;
+/** A REST user name: what a properties key and basic authentication (no ":") take without escaping. */
+const REST_USER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Java properties escaping of a value (Properties.load reads ISO-8859-1 with backslash escapes). */
+function propertiesValue(text: string): string {
+    let out = "";
+    for (let i = 0; i < text.length; i++) {
+        const ch = text[i];
+        const code = text.charCodeAt(i);
+        if (ch === "\\") out += "\\\\";
+        else if (ch === " " && i === 0) out += "\\ ";
+        else if (code < 0x20 || code > 0x7e) out += `\\u${code.toString(16).padStart(4, "0")}`;
+        else out += ch;
+    }
+    return out;
+}
+
+/** The users file of PropertyFileLoginModule: one `user: password` line, the password escaped as Java properties read it. */
+export function connectUsersFile(user: string, password: string): string {
+    if (!REST_USER.test(user)) throw new SpecError("connect.restAuth.user", `must be letters, digits, . _ - (at most 64), got ${JSON.stringify(user)}`);
+    // An empty users file lets every request through (PropertyFileLoginModule): never write one.
+    if (password.length === 0) throw new SpecError("connect.restAuth.password", "must not be empty");
+    return `${user}: ${propertiesValue(password)}\n`;
+}
+
+/** curl's config file (`curl -K`) with the login in a quoted `user` line, so no password is on a command line. */
+export function connectCurlConfig(user: string, password: string): string {
+    if (!REST_USER.test(user)) throw new SpecError("connect.restAuth.user", `must be letters, digits, . _ - (at most 64), got ${JSON.stringify(user)}`);
+    const quoted = `${user}:${password}`.replace(/[\\"\t\n\r\v]/g, (c) => ({ "\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r", "\v": "\\v" })[c]!);
+    return `user = "${quoted}"\n`;
+}
+
+/** The JAAS file naming the login module and the users file (no secret in it). */
+export function connectJaasFile(): string {
+    return `${CONNECT_REST_AUTH.jaasSection} {\n  ${CONNECT_REST_AUTH.loginModule} required\n  file="${CONNECT_REST_AUTH.files.users}";\n};\n`;
+}
 
 /**
  * Where the worker's secret files live, and the one directory its config provider may read
@@ -71,6 +119,9 @@ export function connectSpec(args: ConnectSpecArgs): ContainerSpec {
         }
     }
     if (new Set(secretFiles).size !== secretFiles.length) throw new SpecError("connect.secretFiles", "has duplicates");
+    if (args.restAuth && !REST_USER.test(args.restAuth.user)) {
+        throw new SpecError("connect.restAuth.user", `must be letters, digits, . _ - (at most 64), got ${JSON.stringify(args.restAuth.user)}`);
+    }
     if (!/^[A-Za-z0-9._-]+$/.test(args.storageTopicPrefix)) {
         throw new SpecError("connect.storageTopicPrefix", `must be a legal Kafka topic prefix, got ${JSON.stringify(args.storageTopicPrefix)}`);
     }
@@ -101,13 +152,28 @@ export function connectSpec(args: ConnectSpecArgs): ContainerSpec {
             CONNECT_CONFIG_PROVIDERS: CONNECT_SECRETS_PROVIDER,
             CONNECT_CONFIG_PROVIDERS_DIRECTORY_CLASS: CONNECT_DIRECTORY_PROVIDER_CLASS,
             CONNECT_CONFIG_PROVIDERS_DIRECTORY_PARAM_ALLOWED_PATHS: CONNECT_SECRETS_DIR,
+            ...(args.restAuth ? {
+                // Every REST request needs the login but the workers' own (task configs, fencing), which Connect signs.
+                [CONNECT_REST_AUTH.extensionEnv]: CONNECT_REST_AUTH.extensionClass,
+                [CONNECT_REST_AUTH.jvmOptionsEnv]: `-D${CONNECT_REST_AUTH.jaasProperty}=${CONNECT_REST_AUTH.files.jaas}`,
+            } : {}),
         },
         secretEnv: {},
         ports: [{ internal: CONNECT_PORT, external: args.hostPort, ip: args.bindIp }],
-        healthcheck: healthcheck(["CMD-SHELL", `curl -fsS http://localhost:${CONNECT_PORT}/health >/dev/null`], 20, 60),
+        healthcheck: healthcheck(["CMD-SHELL", args.restAuth
+            ? `curl -fsS -K ${CONNECT_REST_AUTH.files.curl} http://localhost:${CONNECT_PORT}/health >/dev/null`
+            : `curl -fsS http://localhost:${CONNECT_PORT}/health >/dev/null`], 20, 60),
         volumes: [],
-        uploads: secretFiles.map((name) => ({
-            file: `${CONNECT_SECRETS_DIR}/${name}`, content: connectSecretPlaceholder(name), permissions: CONNECT_SECRET_FILE_MODE,
-        })),
+        uploads: [
+            ...secretFiles.map((name) => ({
+                file: `${CONNECT_SECRETS_DIR}/${name}`, content: connectSecretPlaceholder(name), permissions: CONNECT_SECRET_FILE_MODE,
+            })),
+            ...(args.restAuth ? [{ file: CONNECT_REST_AUTH.files.jaas, content: connectJaasFile(), permissions: CONNECT_SECRET_FILE_MODE }] : []),
+        ],
+        // Read by the worker and the healthcheck, which run as user kafka: root-owned, readable, like the connector secrets.
+        secretFiles: args.restAuth ? [
+            { file: CONNECT_REST_AUTH.files.users, content: secretRef(CONNECT_REST_SECRETS.usersFile), permissions: CONNECT_SECRET_FILE_MODE },
+            { file: CONNECT_REST_AUTH.files.curl, content: secretRef(CONNECT_REST_SECRETS.curlConfig), permissions: CONNECT_SECRET_FILE_MODE },
+        ] : undefined,
     };
 }

@@ -344,7 +344,7 @@ describe("pulumi preview --policy-pack ./policies", function () {
         }
     });
 
-    it("refuses the prod stack file without secureServices, naming Trino's plain-HTTP port (authenticated-services)", function () {
+    it("refuses the prod stack file without secureServices, naming Trino's plain-HTTP port and Connect's login-free REST API (authenticated-services)", function () {
         const stack = `e2e-policy-prodplain-${process.pid}`;
         rootStack(stack, "Pulumi.prod.yaml", { "lakehouse:secureServices": "false", "lakehouse:namePrefix": BAD_PREFIX });
         const { result, events } = preview(stack);
@@ -353,8 +353,12 @@ describe("pulumi preview --policy-pack ./policies", function () {
         assert.deepStrictEqual([...new Set(refused.map((v) => v.policyName))], ["authenticated-services"], JSON.stringify(refused, null, 2));
         const trinoUrn = plannedContainers(events).find((c) => c.urn.includes(`lakehouse:compute:Trino$${CONTAINER_TYPE}::`))?.urn;
         assert.ok(trinoUrn, "Trino's container was not planned");
-        assert.ok(refused.every((v) => v.resourceUrn === trinoUrn), JSON.stringify(refused, null, 2));
+        const connectUrn = plannedContainers(events).find((c) => c.urn.includes(`lakehouse:connect:DebeziumConnect$${CONTAINER_TYPE}::`))?.urn;
+        assert.ok(connectUrn, "Connect's container was not planned");
+        assert.ok(refused.every((v) => v.resourceUrn === trinoUrn || v.resourceUrn === connectUrn), JSON.stringify(refused, null, 2));
         assert.ok(refused.some((v) => /trino \(Trino's HTTP API\): ports\[0\] \(published on the host\) is container port 8080, plain HTTP without authentication/.test(v.message)),
+            JSON.stringify(refused, null, 2));
+        assert.ok(refused.some((v) => v.resourceUrn === connectUrn && /connect \(Kafka Connect's REST API\): rest\.extension\.classes \(CONNECT_REST_EXTENSION_CLASSES\) is not set/.test(v.message)),
             JSON.stringify(refused, null, 2));
         assert.match(`${result.stdout}${result.stderr}`, /Set lakehouse:secureServices to true/);
     });

@@ -18,7 +18,7 @@ import type { TableSpec } from "../../components/specs/postgres";
 import { ok as cliOk, named, sh } from "../support/cli";
 import { docker } from "../support/docker";
 import { ROOT, envFromEnvSh, revealedValue } from "../support/pulumi";
-import { TrinoLogin, containerEnv, containerSecret, readSecretOutput, trino, trinoRequest, waitUntil, withTrinoLogin } from "../../tools/clients";
+import { ConnectLogin, TrinoLogin, connectRequest, containerEnv, containerSecret, readSecretOutput, trino, trinoRequest, waitUntil, withConnectLogin, withTrinoLogin } from "../../tools/clients";
 import { valueFor, verifyLakehouse } from "../../tools/verify";
 
 const STACK = "e2e-prod";
@@ -115,7 +115,11 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
         const plain = JSON.parse(await pulumi("stack", "output", "--json"));
         // secureServices: Trino's password is a secret output, shown only with --show-secrets.
         assert.strictEqual(plain.trinoPassword, "[secret]");
-        outputs = await withTrinoLogin(plain, () => readSecretOutput(STACK, "trinoPassword", env));
+        // ... and so is the password of Connect's REST API.
+        assert.strictEqual(plain.connectPassword, "[secret]");
+        assert.deepStrictEqual(plain.connectLogin, { user: "lakehouse" });
+        outputs = await withConnectLogin(await withTrinoLogin(plain, () => readSecretOutput(STACK, "trinoPassword", env)),
+            () => readSecretOutput(STACK, "connectPassword", env));
         assert.strictEqual(outputs.brokerCount, 3);
         assert.strictEqual(outputs.endpoints.kafka.split(",").length, 3);
         assert.ok(outputs.endpoints.kafka.split(",").every((b: string) => b.startsWith(`${BIND_IP}:`)), outputs.endpoints.kafka);
@@ -156,6 +160,36 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
         assert.notStrictEqual(inside.trim(), "200", "the internal HTTP port ran a query without a password");
     });
 
+    it("Connect's REST API (secureServices) answers 401 without the login, with a wrong password or user, and lists the RUNNING connectors with it", async function () {
+        const url = outputs.endpoints.connect as string;
+        assert.ok(url.startsWith(`http://${BIND_IP}:`), url);
+        const login = outputs.endpoints.connectAuth as ConnectLogin;
+        assert.ok(login && login.username === "lakehouse" && login.password.length >= 16, "the login from the stack outputs");
+        const connectors = (outputs.verifyTarget.sources as { connector: string }[]).map((s) => s.connector).sort();
+        assert.strictEqual(connectors.length, 2);
+        const status = async (method: "get" | "delete", path: string, auth?: { username: string; password: string }) =>
+            (await axios.request({ method, url: `${url}${path}`, timeout: 10_000, validateStatus: () => true, ...(auth ? { auth } : {}) })).status;
+        for (const path of ["/", "/connectors", `/connectors/${connectors[0]}/config`, "/connector-plugins"]) {
+            assert.strictEqual(await status("get", path), 401, `GET ${path} without credentials`);
+            assert.strictEqual(await status("get", path, { ...login, password: `${login.password}x` }), 401, `GET ${path} with a wrong password`);
+            assert.strictEqual(await status("get", path, { username: "admin", password: login.password }), 401, `GET ${path} as another user`);
+        }
+        assert.strictEqual(await status("delete", `/connectors/${connectors[0]}`), 401, "DELETE without credentials");
+        // With the login: every connector listed, it and its tasks RUNNING (the refused DELETE changed nothing).
+        const listed = await waitUntil("both connectors RUNNING through the authenticated API", 120_000, 2000, async () => {
+            const { data } = await axios.get(`${url}/connectors?expand=status`, connectRequest(outputs.endpoints));
+            const states = Object.entries(data as Record<string, { status: { connector: { state: string }; tasks: { state: string }[] } }>)
+                .map(([name, c]) => `${name}=${[c.status.connector.state, ...c.status.tasks.map((t) => t.state)].join(",")}`).sort();
+            return states.length === connectors.length && states.every((x) => /=RUNNING(,RUNNING)+$/.test(x)) ? states : undefined;
+        });
+        assert.deepStrictEqual(listed.map((x) => x.split("=")[0]), connectors);
+        console.log(`      ${listed.join("; ")}`);
+        // The worker's healthcheck logs in (the container is healthy) with no password in its configuration.
+        const connect = (outputs.verifyTarget.containers as string[]).find((c) => c.endsWith("-connect"))!;
+        assert.strictEqual((await docker(["inspect", "-f", "{{.State.Health.Status}}", connect])).trim(), "healthy");
+        assert.ok(!(await docker(["inspect", connect])).includes(login.password), "the password in docker inspect");
+    });
+
     it("keeps every secret of the secured stack (Trino's password and shared secret, the CA and server keys) out of state, outputs, `make up`'s output, container config and logs", async function () {
         // What the stack generated (passwords, the shared secret, the CA and the server certificate with their
         // keys: every command's stdout, a secret) and every secret of the stack's config.
@@ -176,6 +210,16 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
         }
         const login = outputs.endpoints.trino as TrinoLogin;
         assert.ok(needles.has(login.password), "Trino's password among the state's secrets");
+        assert.ok(needles.has((outputs.endpoints.connectAuth as ConnectLogin).password), "Connect's REST password among the state's secrets");
+        // The connectors keep the REST login in state (read and delete need it): as a secret, inputs and outputs alike.
+        const exported = JSON.parse(await pulumi("stack", "export"));
+        const connectorStates = (exported.deployment.resources as { type: string; inputs?: any; outputs?: any }[]).filter((r) => r.type.endsWith(":Connector"));
+        assert.strictEqual(connectorStates.length, 2);
+        for (const c of connectorStates) {
+            for (const where of ["inputs", "outputs"] as const) {
+                assert.strictEqual(c[where]?.connectAuth?.["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", `a connector's ${where}.connectAuth is a secret`);
+            }
+        }
         assert.ok([...secretValues].filter((v) => /PRIVATE KEY-----/.test(v)).length >= 2, "the CA's and Trino's keys among the state's secrets");
         const hits: string[] = [];
         const look = (where: string, text: string) => {
@@ -316,7 +360,7 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
                     const now = Date.now();
                     let running = false;
                     try {
-                        const { data } = await axios.get(`${outputs.endpoints.connect}/connectors/${encodeURIComponent(s.connector)}/status`, { timeout: 10_000 });
+                        const { data } = await axios.get(`${outputs.endpoints.connect}/connectors/${encodeURIComponent(s.connector)}/status`, connectRequest(outputs.endpoints));
                         const states = [data.connector.state, ...data.tasks.map((t: { state: string }) => t.state)];
                         running = data.tasks.length > 0 && states.every((x: string) => x === "RUNNING");
                         if (!running) notRunning.push(`${new Date(now).toISOString()} ${s.connector}: ${JSON.stringify(data)}`);

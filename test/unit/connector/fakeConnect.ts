@@ -6,7 +6,8 @@ import { AddressInfo } from "net";
 export interface TaskStatus { id: number; state: string; worker_id: string; trace?: string }
 export interface FakeStatus { connector: { state: string; worker_id: string; trace?: string }; tasks: TaskStatus[]; type: string }
 
-export interface RecordedRequest { method: string; path: string; body: any }
+/** A request as the fake saw it; `authorization` only when the request carried that header. */
+export interface RecordedRequest { method: string; path: string; body: any; authorization?: string }
 
 /** A fake worker: connectors in memory, plus knobs that script what the next requests see. */
 export class FakeConnect {
@@ -31,6 +32,12 @@ export class FakeConnect {
     putFailure?: { status: number; body: any };
     /** Validation response for PUT /connector-plugins/{class}/config/validate. */
     validation: (cls: string, body: Record<string, string>) => { status: number; body: any } = () => ({ status: 200, body: { error_count: 0, configs: [] } });
+    /**
+     * The one login the worker accepts, as Kafka's JaasBasicAuthFilter checks it: every request without
+     * exactly this basic authentication gets its 401 (the root resource included), but the workers' own
+     * POST /connectors/{name}/tasks and PUT /connectors/{name}/fence. Default: none (no login needed).
+     */
+    requiredLogin?: { username: string; password: string };
     private server?: http.Server;
     port = 0;
 
@@ -59,11 +66,20 @@ export class FakeConnect {
         req.on("end", () => {
             const body = raw ? JSON.parse(raw) : undefined;
             const path = req.url ?? "/";
-            this.requests.push({ method: req.method ?? "", path, body });
+            const authorization = req.headers.authorization;
+            this.requests.push({ method: req.method ?? "", path, body, ...(authorization !== undefined ? { authorization } : {}) });
             const reply = (status: number, data?: unknown) => {
                 res.writeHead(status, { "Content-Type": "application/json" });
                 res.end(data === undefined ? undefined : JSON.stringify(data));
             };
+            if (this.requiredLogin) {
+                const internal = (req.method === "POST" && /^\/?connectors\/[^/]+\/tasks\/?$/.test(path)) || (req.method === "PUT" && /^\/?connectors\/[^/]+\/fence\/?$/.test(path));
+                const wanted = `Basic ${Buffer.from(`${this.requiredLogin.username}:${this.requiredLogin.password}`, "utf8").toString("base64")}`;
+                if (!internal && authorization !== wanted) {
+                    res.writeHead(401, { "Content-Type": "text/plain" });
+                    return res.end("User cannot access the resource.");
+                }
+            }
             // Connect's root resource answers without the herder: no rebalance or conflict reaches it.
             if (req.method === "GET" && path === "/") return reply(200, { version: "4.3.1", commit: "fake", kafka_cluster_id: "fake" });
             if (this.starting > 0) {

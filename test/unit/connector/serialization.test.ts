@@ -76,7 +76,7 @@ describe("Connector resource", () => {
         assert.strictEqual(registered.inputs.name, "inventory-connector");
         assert.strictEqual(typeof registered.inputs.__provider, "string");
         assert.ok(!registered.inputs.__provider.includes(PASSWORD), "the serialized provider holds no password");
-        assert.deepStrictEqual(opts!.additionalSecretOutputs, ["secretConfig", "secretConfigDigest", "referencedSecrets", "referencedSecretsDigest"]);
+        assert.deepStrictEqual(opts!.additionalSecretOutputs, ["secretConfig", "secretConfigDigest", "referencedSecrets", "referencedSecretsDigest", "connectAuth"]);
         assert.strictEqual(secretConfigIsSecret, true, "a plain password is wrapped as a secret");
         for (let i = 0; i < 50 && outputName === undefined; i++) await new Promise((r) => setTimeout(r, 20));
         assert.strictEqual(outputName, "inventory-connector", "the declared outputs resolve");

@@ -60,14 +60,19 @@ function levelOn(stack: string, policy: (typeof allPolicies)[number]): string | 
 describe("policies against the program's own stacks", function () {
     // Each case builds whole programs under mocks: seconds each, more on a loaded machine.
     this.timeout(60_000);
-    it("authenticated-services: prod's Trino passes; dev's plain-HTTP Trino is reported (advisory there), naming the service", async () => {
+    it("authenticated-services: prod's Trino and Connect pass; dev's plain-HTTP Trino and login-free Connect REST API are reported (advisory there), naming the service", async () => {
         const policy = allPolicies.find((p) => p.name === "authenticated-services")!;
         assert.strictEqual(levelOn("prod", policy), "mandatory");
         assert.strictEqual(levelOn("dev", policy), "advisory");
         for (const preview of [false, true]) {
             assert.deepStrictEqual((await runPolicy(policy, await registered("prod", preview))).violations.map((v) => v.message), [], `prod, preview ${preview}`);
             const devResources = await registered("dev", preview);
-            const dev = (await runPolicy(policy, devResources)).violations.map((v) => v.message);
+            const all = (await runPolicy(policy, devResources)).violations.map((v) => v.message);
+            const connect = all.filter((m) => m.includes("lakehouse-connect-container"));
+            const dev = all.filter((m) => !m.includes("lakehouse-connect-container"));
+            // The worker's env is plain (no secret in it), so known even at a first preview.
+            assert.strictEqual(connect.length, 1, all.join("\n"));
+            assert.match(connect[0], /connect \(Kafka Connect's REST API\): rest\.extension\.classes \(CONNECT_REST_EXTENSION_CLASSES\) is not set .*BasicAuthSecurityRestExtension.*lakehouse:secureServices/);
             // At a first preview the uploads (secret: the catalog file holds a generated key) are unknown; the ports are not.
             assert.strictEqual(dev.length, preview ? 1 : 2, dev.join("\n"));
             assert.match(dev[0], /lakehouse-trino-container.*trino \(Trino's HTTP API\): ports\[0\].*container port 8080, plain HTTP without authentication.*lakehouse:secureServices/);
