@@ -183,12 +183,17 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
     const k8s = target.kubernetes;
     // On Kubernetes the "containers" are the stack's StatefulSets and Deployments (`statefulset/kafka`): each
     // must have all its replicas Ready, which its probes decide as Docker's healthchecks do.
+    // A pod rescheduled or restarted (after a node was lost, say) takes a while to be Ready again: waited for,
+    // up to 5 min, as the connectors' rebalance is below.
     if (k8s) await check("workloads ready", async () => {
-        const states = await Promise.all(containers.map(async (w) =>
-            [w, (await kubectl(k8s, ["get", w, "-o", "jsonpath={.status.readyReplicas}/{.spec.replicas}"]).catch((e) => `missing (${e.message})`)).trim()] as const));
-        if (states.length === 0) throw new Error("the stack lists no workload");
-        const bad = states.filter(([, s]) => { const m = /^(\d+)\/(\d+)$/.exec(s); return !m || m[1] !== m[2] || m[2] === "0"; });
-        if (bad.length > 0) throw new Error(bad.map(([w, s]) => `${w} ${s || "none ready"}`).join("; "));
+        if (containers.length === 0) throw new Error("the stack lists no workload");
+        const states = await waitUntil("every workload's replicas Ready", Math.min(waitMs, 300_000), 5000, async () => {
+            const now = await Promise.all(containers.map(async (w) =>
+                [w, (await kubectl(k8s, ["get", w, "-o", "jsonpath={.status.readyReplicas}/{.spec.replicas}"]).catch((e) => `missing (${e.message})`)).trim()] as const));
+            const bad = now.filter(([, s]) => { const m = /^(\d+)\/(\d+)$/.exec(s); return !m || m[1] !== m[2] || m[2] === "0"; });
+            if (bad.length > 0) throw new Error(bad.map(([w, s]) => `${w} ${s.replace(/^\//, "0/")}`).join("; "));
+            return now;
+        });
         return states.map(([w, s]) => `${w} ${s}`).join(", ");
     });
     else await check("containers healthy", async () => {
