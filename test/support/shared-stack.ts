@@ -70,6 +70,8 @@ export interface SharedStack {
     pulumi(...args: string[]): Promise<string>;
     /** The policy pack arguments of the deploy (`--policy-pack ./policies --policy-pack-config <file>`), as `make up` passes them. */
     policyPack: string[];
+    /** The pack config file of the deploy, for `make <target> POLICY_CONFIG=<file>`. */
+    policyConfig: string;
 }
 
 const STACK = process.env.LAKEHOUSE_TEST_STACK || "e2e-shared";
@@ -82,10 +84,29 @@ let deployed: Promise<SharedStack> | undefined;
 /** Set once a deploy has begun: what the root hook must tear down. */
 let state: { env: Record<string, string>; backend: string } | undefined;
 
+/**
+ * LAKEHOUSE_TEST_KEEP=1: the stack stays deployed after the run, and its backend directory is printed.
+ * LAKEHOUSE_TEST_REUSE=<that directory>: suites run on that stack instead of deploying one (no preview, up
+ * or destroy), to iterate on one suite in minutes. `make test` and CI use neither.
+ */
+const KEEP = process.env.LAKEHOUSE_TEST_KEEP === "1";
+const REUSE = process.env.LAKEHOUSE_TEST_REUSE;
+
 /** The shared stack, deployed on the first call of the process. */
 export function sharedStack(): Promise<SharedStack> {
-    deployed ??= deploy();
+    deployed ??= REUSE ? reuse(REUSE) : deploy();
     return deployed;
+}
+
+async function reuse(backend: string): Promise<SharedStack> {
+    const env = { ...envFromEnvSh(), PULUMI_BACKEND_URL: `file://${backend}` };
+    const pulumi = (...args: string[]) => run(env, DEPLOY_TIMEOUT_MS, "pulumi", ...args, "--stack", STACK, "--non-interactive");
+    const config = JSON.parse(await pulumi("config", "--show-secrets", "--json")) as Record<string, { value: string; secret: boolean }>;
+    const secrets = Object.fromEntries(Object.entries(config).filter(([, v]) => v.secret).map(([k, v]) => [k.replace(/^lakehouse:/, ""), v.value]));
+    const policyConfig = path.join(backend, "policy-config.json");
+    const pack = ["--policy-pack", "./policies", "--policy-pack-config", policyConfig];
+    const outputs = JSON.parse(await pulumi("stack", "output", "--json"));
+    return { stack: STACK, prefix: PREFIX, bindIp: BIND_IP, env, outputs, secrets, cliOutput: "", policyPack: pack, policyConfig, pulumi };
 }
 
 /** Whether this process has started a shared stack (so the root hook has something to destroy). */
@@ -154,6 +175,10 @@ async function deploy(): Promise<SharedStack> {
     await pulumi("config", "set", "lakehouse:bindIp", BIND_IP);
     // The CDC job's kill points, for test/integration/exactly-once.test.ts (off in every real stack).
     await pulumi("config", "set", "lakehouse:cdcTestHooks", "true");
+    // No scheduled maintenance pass while the suites run (the first one, at start, still runs): a pass
+    // over every table every 30 min took a core for minutes in the middle of other suites' timings.
+    // test/integration/maintenance.test.ts runs the deployed job's passes itself.
+    await pulumi("config", "set", "lakehouse:maintenanceIntervalSeconds", "86400");
     await pulumi("config", "set", "lakehouse:mysqlTables", JSON.stringify(MYSQL_TABLES));
     const secrets: Record<string, string> = {};
     for (const key of ["postgresAdminPassword", "postgresCdcPassword", "mysqlRootPassword", "mysqlCdcPassword", "minioRootPassword"]) {
@@ -164,14 +189,31 @@ async function deploy(): Promise<SharedStack> {
     const cliOutput = (await pulumi("preview", ...pack)) + (await pulumi("up", "--yes", ...pack));
     const outputs = JSON.parse(await pulumi("stack", "output", "--json"));
     return {
-        stack: STACK, prefix: PREFIX, bindIp: BIND_IP, env, outputs, secrets, cliOutput, policyPack: pack,
+        stack: STACK, prefix: PREFIX, bindIp: BIND_IP, env, outputs, secrets, cliOutput, policyPack: pack, policyConfig,
         pulumi: (...args: string[]) => run(env, DEPLOY_TIMEOUT_MS, "pulumi", ...args, "--stack", STACK, "--non-interactive"),
     };
+}
+
+/**
+ * For the suite that destroys the shared stack itself (test/lifecycle: `make destroy`): once it has, the
+ * root hook only removes the stack file and the backend. Later sharedStack() calls fail.
+ */
+export function sharedStackDestroyed(): void {
+    if (!state) return;
+    fs.rmSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), { force: true });
+    fs.rmSync(state.backend, { recursive: true, force: true });
+    state = undefined;
+    deployed = Promise.reject(new Error(`shared stack ${STACK}: destroyed by test/lifecycle, the last suite`));
+    deployed.catch(() => undefined);
 }
 
 /** Destroys the shared stack (if this process started one), then removes anything left with its prefix. */
 export async function destroySharedStack(): Promise<void> {
     if (!state) return;
+    if (KEEP) {
+        console.log(`      [shared stack ${STACK}] kept (LAKEHOUSE_TEST_KEEP=1): LAKEHOUSE_TEST_REUSE=${state.backend}`);
+        return;
+    }
     const { env, backend } = state;
     state = undefined;
     const destroy = await sh(env, "pulumi", ["destroy", "--yes", "--stack", STACK, "--non-interactive"], 1_200_000);

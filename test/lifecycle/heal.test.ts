@@ -1,25 +1,22 @@
-// The user's path through the CLI, as `make up` drives it (preview with the policy pack first, then
-// up, then `make verify`), on a dev-shaped stack of its own: another loopback address (127.0.0.2) and
-// another name prefix, so it runs beside a dev stack that `make up` left on 127.0.0.1.
-// Then the lifecycle that must heal: each of the ten containers is lost by hand once, five removed at
-// once and then the other five stopped at once, `make heal` (refresh of the containers + up with its
-// preview) brings the stack back, and the CDC path is checked end to end each time, with the
-// rows written before the loss still there. Last, `make destroy` with containers already gone leaves
-// nothing behind.
+// The lifecycle that must heal, on the shared stack (test/support/shared-stack.ts: the dev stack file,
+// deployed through the CLI as `make up` drives it, preview with the policy pack first) after every other
+// suite has run on it. This is the last suite of `make test` (.mocharc.all.json lists test/lifecycle after
+// test/integration) and it ends the stack with `make destroy`: one deploy serves the suites and the heal
+// instead of a stack of its own (CI minutes; `make up` itself is run by test/slow/prod-stack.test.ts).
+// - A preview right after the suites, and after a refresh, proposes no change: what the suites changed
+//   (tables captured and released, passwords rotated, containers killed) left no drift behind.
+// - A changed connector property previews as exactly one update and is applied in place.
+// - Each of the ten containers is lost by hand once, five removed at once and then the other five stopped
+//   at once; `make heal` (refresh of the containers + up with its preview and the pack) brings the stack
+//   back, and the CDC path is checked end to end each time, with the rows written before the loss still
+//   there. Then `make verify` in full.
+// - `make destroy` with containers already gone leaves nothing behind.
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import axios from "axios";
-import { ok as cliOk, named, sh } from "../support/cli";
+import { ok as cliOk, named } from "../support/cli";
 import { docker } from "../support/docker";
-import { ROOT, envFromEnvSh } from "../support/pulumi";
+import { SharedStack, sharedStack, sharedStackDestroyed } from "../support/shared-stack";
 import { verifyLakehouse } from "../../tools/verify";
-
-const STACK = "e2e-heal";
-const PREFIX = "lakehouse-e2e-heal";
-const BIND_IP = "127.0.0.2";
-
 
 /**
  * Waits until every connector and task has been RUNNING on the same workers for 30 s in a row (at most
@@ -50,56 +47,26 @@ async function connectSettled(connectUrl: string): Promise<void> {
     }
 }
 
-describe("the dev stack through the CLI as `make up` drives it, healed from every lost container", function () {
-    this.timeout(5_400_000);
-    let env: Record<string, string>;
-    let backend: string;
-    let policyConfig: string;
+describe("the shared dev stack after every suite: no drift, an in-place connector update, healed from every lost container, destroyed to nothing", function () {
+    this.timeout(3_600_000);
+    let stack: SharedStack;
     let outputs: Record<string, any>;
 
-    const ok = (cmd: string, ...args: string[]) => cliOk(env, cmd, ...args);
-    const make = (target: string, ...vars: string[]) => ok("make", "--no-print-directory", target, `STACK=${STACK}`, `POLICY_CONFIG=${policyConfig}`, ...vars);
-    const pulumi = (...args: string[]) => ok("pulumi", ...args, "--stack", STACK, "--non-interactive");
-
-    const ours = (kind: "container" | "network" | "volume") => named(PREFIX, kind);
+    const ok = (cmd: string, ...args: string[]) => cliOk(stack.env, cmd, ...args);
+    const make = (target: string) => ok("make", "--no-print-directory", target, `STACK=${stack.stack}`, `POLICY_CONFIG=${stack.policyConfig}`);
+    const pulumi = (...args: string[]) => ok("pulumi", ...args, "--stack", stack.stack, "--non-interactive");
+    const ours = (kind: "container" | "network" | "volume") => named(stack.prefix, kind);
 
     before(async function () {
-        backend = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-e2e-heal-state-"));
-        env = { ...envFromEnvSh(), PULUMI_BACKEND_URL: `file://${backend}` };
-        // The dev stack's policy levels, with this stack's loopback address allowed.
-        const dev = JSON.parse(fs.readFileSync(path.join(ROOT, "policies/config/dev.json"), "utf8"));
-        dev["loopback-host-ports"] = { ...dev["loopback-host-ports"], allowedHostIps: [BIND_IP] };
-        policyConfig = path.join(backend, "policy-config.json");
-        fs.writeFileSync(policyConfig, JSON.stringify(dev, null, 2));
-        await ok("pulumi", "stack", "init", STACK, "--non-interactive");
-        const devConfig = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8").replace(/^encryptionsalt:.*$/m, "");
-        fs.writeFileSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), devConfig);
-        await pulumi("config", "set", "lakehouse:namePrefix", PREFIX);
-        await pulumi("config", "set", "lakehouse:bindIp", BIND_IP);
-    });
-
-    after(async function () {
-        if (outputs) await sh(env, "make", ["--no-print-directory", "destroy", `STACK=${STACK}`]);
-        for (const c of await ours("container")) await docker(["rm", "-f", c]).catch(() => undefined);
-        for (const v of await ours("volume")) await docker(["volume", "rm", "-f", v]).catch(() => undefined);
-        for (const n of await ours("network")) await docker(["network", "rm", n]).catch(() => undefined);
-        fs.rmSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), { force: true });
-        if (backend) fs.rmSync(backend, { recursive: true, force: true });
-    });
-
-    it("`make up` (preview with the policy pack, up, verify) succeeds on its own loopback address", async function () {
-        const out = await make("up");
-        // Every check ran: health, connectors, topics, changes, Kafka, seed table, mirror, changelog, Spark, checkpoint, clean-up.
-        assert.match(out, /verify: 11 checks passed, 0 failed/);
-        outputs = JSON.parse(await pulumi("stack", "output", "--json"));
-        assert.strictEqual(outputs.endpoints.connect, `http://${BIND_IP}:8083`);
+        stack = await sharedStack();
+        outputs = stack.outputs;
         // The dev stack's ten containers: one broker, Connect, both sources, MinIO, the catalog, both
         // engines, the CDC job and the table maintenance.
         const expected = ["kafka-1", "connect", "db-postgres", "db-mysql", "minio", "iceberg-rest", "spark", "trino", "cdc-mirror", "maintenance"];
-        assert.deepStrictEqual([...outputs.verifyTarget.containers].sort(), expected.map((h) => `${PREFIX}-${h}`).sort());
+        assert.deepStrictEqual([...outputs.verifyTarget.containers].sort(), expected.map((h) => `${stack.prefix}-${h}`).sort());
     });
 
-    it("a preview right after up, and after a refresh, proposes no change", async function () {
+    it("a preview after every suite, and after a refresh, proposes no change", async function () {
         await pulumi("preview", "--expect-no-changes");
         await pulumi("refresh", "--yes");
         await pulumi("preview", "--expect-no-changes");
@@ -110,8 +77,9 @@ describe("the dev stack through the CLI as `make up` drives it, healed from ever
         const preview = JSON.parse(await pulumi("preview", "--json"));
         const changed = (preview.steps ?? []).filter((st: { op: string }) => st.op !== "same");
         assert.deepStrictEqual(changed.map((st: { op: string; urn: string }) => `${st.op} ${st.urn.split("::").pop()}`), ["update lakehouse-postgres-connector"]);
-        await pulumi("up", "--yes", "--policy-pack", "./policies", "--policy-pack-config", policyConfig);
-        const { data } = await axios.get(`${outputs.endpoints.connect}/connectors/inventory-connector/config`, { timeout: 10_000 });
+        await pulumi("up", "--yes", ...stack.policyPack);
+        const pg = outputs.verifyTarget.sources.find((s: { kind: string }) => s.kind === "postgres");
+        const { data } = await axios.get(`${outputs.endpoints.connect}/connectors/${encodeURIComponent(pg.connector)}/config`, { timeout: 10_000 });
         assert.strictEqual(data["heartbeat.interval.ms"], "10000");
     });
 
@@ -121,7 +89,7 @@ describe("the dev stack through the CLI as `make up` drives it, healed from ever
         // five stopped at once. Each container is lost once; a heal recreates five, in dependency order, and
         // the rows written before each loss must still be there (two heals instead of five: CI minutes).
         const removedRoles = ["kafka-1", "spark", "db-postgres", "cdc-mirror", "minio"];
-        const removed = containers.filter((c) => removedRoles.some((r) => c === `${PREFIX}-${r}`));
+        const removed = containers.filter((c) => removedRoles.some((r) => c === `${stack.prefix}-${r}`));
         const stopped = containers.filter((c) => !removed.includes(c));
         assert.deepStrictEqual([removed.length, stopped.length], [5, 5], containers.join(", "));
         const cycles: Array<[string, string[]]> = [["rm -f", removed], ["stop", stopped]];
@@ -150,7 +118,7 @@ describe("the dev stack through the CLI as `make up` drives it, healed from ever
         await docker(["rm", "-f", containers.find((c) => c.endsWith("connect"))!]);
         await docker(["stop", containers.find((c) => c.endsWith("minio"))!]);
         await make("destroy");
-        outputs = undefined as any;
+        sharedStackDestroyed();
         assert.deepStrictEqual(await ours("container"), []);
         assert.deepStrictEqual(await ours("volume"), []);
         assert.deepStrictEqual(await ours("network"), []);
