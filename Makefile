@@ -67,7 +67,8 @@ bench-bulk: deps
 	"$$(bash scripts/bench-venv.sh)" tools/bench-plot-bulk.py docs/bench/bulk-$${LABEL:-run}.json
 
 ## test: type check, toolchain and images (cached), the examples against the packed package, then
-## unit and integration tests in one mocha run, whose closing line counts every test.
+## unit and integration tests in one mocha run, whose closing line counts every test. Its last suite
+## (test/lifecycle) heals the shared test stack from every lost container, runs `make verify`, `make destroy`.
 test: deps typecheck go-test toolchain images
 	npm run test:examples
 	npx mocha --config .mocharc.all.json
@@ -134,9 +135,9 @@ unit: deps
 integration: deps toolchain images
 	npx mocha --config .mocharc.integration.json
 
-## test-slow: the user's path through the CLI on stacks of their own (other loopback addresses): `make up`,
-## then every container lost and healed with `make heal`, `make verify`, `make destroy`; the prod stack file
-## with a broker killed; an upgrade preview. CI runs it after `make test`, one suite after the other.
+## test-slow: the user's path through the CLI on stacks of their own (other loopback addresses): `make up`
+## of the prod stack file (three brokers) with a broker killed and healed; an upgrade preview. CI runs it
+## after `make test`, one suite after the other.
 test-slow: deps typecheck toolchain images
 	npx mocha --config .mocharc.slow.json
 
