@@ -3,11 +3,10 @@
 // a changed password restarts nothing, and a refused login fails with an error naming the connector.
 import * as assert from "assert";
 import { createConnectorProvider, diffConnector, validateInputs } from "../../../components/connector";
-import { FakeConnect, RecordedRequest } from "./fakeConnect";
+import { DB_PASSWORD, FakeConnect, RecordedRequest, connectorInputs } from "./fakeConnect";
 
 const LOGIN = { username: "lakehouse", password: "Rest-Pa55word-1" };
 const ROTATED = { username: "lakehouse", password: "Rest-Pa55word-2" };
-const DB_PASSWORD = "s3cr3t-Pa55word";
 const fast = { retry: { initialDelayMs: 20, maxDelayMs: 100, maxElapsedMs: 3000 }, pollIntervalMs: 20, stablePolls: 2, unreachableAfterMs: 500 };
 
 /** The header RFC 7617 gives for a login: "Basic " and base64 of user:password. */
@@ -15,16 +14,8 @@ function basic(login: { username: string; password: string }): string {
     return `Basic ${Buffer.from(`${login.username}:${login.password}`).toString("base64")}`;
 }
 
-function inputs(url: string, overrides: Record<string, unknown> = {}): any {
-    return {
-        connectUrl: url,
-        name: "inventory-connector",
-        config: { "connector.class": "io.debezium.connector.postgresql.PostgresConnector", "tasks.max": "1", "topic.prefix": "dbserver1" },
-        secretConfig: { "database.password": DB_PASSWORD },
-        connectAuth: LOGIN,
-        ...overrides,
-    };
-}
+/** The provider tests' connector inputs with the worker's login. */
+const inputs = (url: string, overrides: Record<string, unknown> = {}): any => connectorInputs(url, { connectAuth: LOGIN, ...overrides });
 
 const unauthenticated = (requests: RecordedRequest[], login: { username: string; password: string }) =>
     requests.filter((r) => r.authorization !== basic(login)).map((r) => `${r.method} ${r.path} ${r.authorization ?? "(none)"}`);

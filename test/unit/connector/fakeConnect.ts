@@ -141,6 +141,20 @@ export class FakeConnect {
 }
 
 /** A port on 127.0.0.1 that nothing listens on (yet). */
+/** The database password of connectorInputs: a test asserts it appears in no output, error or state. */
+export const DB_PASSWORD = "s3cr3t-Pa55word";
+
+/** A Postgres connector's provider inputs against the worker at `url`; `overrides` replace whole fields. */
+export function connectorInputs(url: string, overrides: Record<string, unknown> = {}): any {
+    return {
+        connectUrl: url,
+        name: "inventory-connector",
+        config: { "connector.class": "io.debezium.connector.postgresql.PostgresConnector", "tasks.max": "1", "topic.prefix": "dbserver1" },
+        secretConfig: { "database.password": DB_PASSWORD },
+        ...overrides,
+    };
+}
+
 export async function freePort(): Promise<number> {
     const server = http.createServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));

@@ -1,21 +1,10 @@
 import * as assert from "assert";
 import { createConnectorProvider, diffConnector, RetryEvent, secretDigest } from "../../../components/connector";
-import { FakeConnect, FakeStatus, freePort } from "./fakeConnect";
+import { DB_PASSWORD as PASSWORD, FakeConnect, FakeStatus, connectorInputs as inputs, freePort } from "./fakeConnect";
 
-const PASSWORD = "s3cr3t-Pa55word";
 // Bounds on elapsed time allow this much for a loaded machine (the suites share two CPUs).
 const SLACK_MS = 1500;
 const fast = { retry: { initialDelayMs: 20, maxDelayMs: 100, maxElapsedMs: 3000 }, pollIntervalMs: 20, stablePolls: 2 };
-
-function inputs(url: string, overrides: Record<string, unknown> = {}): any {
-    return {
-        connectUrl: url,
-        name: "inventory-connector",
-        config: { "connector.class": "io.debezium.connector.postgresql.PostgresConnector", "tasks.max": "1", "topic.prefix": "dbserver1" },
-        secretConfig: { "database.password": PASSWORD },
-        ...overrides,
-    };
-}
 
 function running(): FakeStatus {
     return { connector: { state: "RUNNING", worker_id: "w:8083" }, tasks: [{ id: 0, state: "RUNNING", worker_id: "w:8083" }], type: "source" };
