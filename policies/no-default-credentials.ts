@@ -2,7 +2,7 @@
 
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { CREDENTIAL_ENVS, DEBEZIUM_CONFIG, DEFAULT_CREDENTIALS } from "../components/settings";
-import { connectorFacts, containerFacts, isDynamicType, lookupCredential, ResourceLike, RESOURCE_TYPES } from "./lib/facts";
+import { connectorFacts, containerFacts, isDynamicType, lookupCredential, ResourceLike, RESOURCE_TYPES, workloadFacts } from "./lib/facts";
 import { isUnknown, UNKNOWN } from "./lib/known";
 import { CheckResult, reportAll, violation, Violation } from "./lib/report";
 
@@ -33,10 +33,17 @@ function describePair(user: string | undefined, password: string): string {
 export function checkDefaultCredentials(resource: ResourceLike): CredentialsResult {
     const violations: Violation[] = [];
     const skipped: SkippedCredential[] = [];
-    if (resource.type === RESOURCE_TYPES.container) {
-        const container = containerFacts(resource);
+    // A Kubernetes workload's main container is judged like a Docker container, on its literal `value`s: an
+    // entry `valueFrom` a Secret (and a *_FILE mounted from one) is how that platform hands a credential,
+    // which the pack does not read, so it is neither judged nor listed as skipped (it never becomes known).
+    const workload = resource.type === RESOURCE_TYPES.statefulSet || resource.type === RESOURCE_TYPES.deployment;
+    if (resource.type === RESOURCE_TYPES.container || workload) {
+        const container = workload ? workloadFacts(resource, []) : containerFacts(resource);
         for (const credential of CREDENTIAL_ENVS) {
             const password = lookupCredential(container, credential.password);
+            if (password.state === "unknown" && workload) {
+                continue;
+            }
             if (password.state === "unknown") {
                 // An unknown entry hides its name too: note the skip where this password is expected.
                 const userVisible = credential.user !== undefined &&
@@ -79,13 +86,14 @@ export function checkDefaultCredentials(resource: ResourceLike): CredentialsResu
         }
         return { violations, skipped };
     }
-    return { violations, skipped, notApplicable: "not a container or connector" };
+    return { violations, skipped, notApplicable: "not a container, workload or connector" };
 }
 
 export const noDefaultCredentials: ResourceValidationPolicy = {
     name: "no-default-credentials",
     description:
-        "No container or connector uses a well-known default credential (minioadmin/minioadmin, admin/admin, ...). " +
+        "No container, Kubernetes workload or connector uses a well-known default credential (minioadmin/minioadmin, admin/admin, ...) " +
+        "as a literal value (on Kubernetes, a value from a Secret is not read). " +
         "Advisory on dev, mandatory elsewhere (see policies/README.md). Passwords unknown at preview are skipped " +
         "and listed by the preview-unknowns policy.",
     enforcementLevel: "mandatory",

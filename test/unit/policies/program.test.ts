@@ -185,6 +185,40 @@ describe("pinned-image-tags on Kubernetes workloads", () => {
     });
 });
 
+describe("no-default-credentials on Kubernetes workloads", () => {
+    const minio = (env: unknown[]): FakeResource => ({
+        type: "kubernetes:apps/v1:StatefulSet", name: "minio", urn: "urn:pulumi:s::p::kubernetes:apps/v1:StatefulSet::minio",
+        props: { metadata: { name: "minio", namespace: "ns" }, spec: { template: {
+            metadata: { labels: { "lakehouse.io/role": "minio" } }, spec: { containers: [{ image: "minio/minio:RELEASE.2025-09-07T16-13-09Z", env }] } } } },
+    });
+    const policy = (name: string) => allPolicies.find((p) => p.name === name) as ResourceValidationPolicy;
+
+    it("reports a literal minioadmin/minioadmin in a workload's env, naming the workload and the variable", async () => {
+        const r = await runResourcePolicy(policy("no-default-credentials"), [minio([
+            { name: "MINIO_ROOT_USER", value: "minioadmin" }, { name: "MINIO_ROOT_PASSWORD", value: "minioadmin" }])]);
+        assert.deepStrictEqual(r.violations.map((v) => v.message), [
+            `"minio" (urn:pulumi:s::p::kubernetes:apps/v1:StatefulSet::minio): MINIO_ROOT_PASSWORD is the default minioadmin/minioadmin; ` +
+                "allowed: a password that is not a well-known default (a Pulumi config secret or a generated password).",
+        ]);
+    });
+
+    it("neither reports nor lists as skipped a password taken from a Secret (valueFrom), and passes a literal that is no default", async () => {
+        const fromSecret = minio([{ name: "MINIO_ROOT_USER", value: "minioadmin" },
+            { name: "MINIO_ROOT_PASSWORD", valueFrom: { secretKeyRef: { name: "minio", key: "password" } } }]);
+        const literal = minio([{ name: "MINIO_ROOT_PASSWORD", value: "a-long-generated-one-4711" }]);
+        assert.deepStrictEqual((await runResourcePolicy(policy("no-default-credentials"), [fromSecret, literal])).violations, []);
+        assert.deepStrictEqual((await runResourcePolicy(policy("preview-unknowns"), [fromSecret])).violations, []);
+    });
+
+    it("passes the k8s stack's own workloads, whose passwords all come from Secrets, with no skip noted", async () => {
+        const resources = await registeredWith("k8s", K8S_NODE, false);
+        const workloads = resources.filter((r) => /apps\/v1:(StatefulSet|Deployment)$/.test(r.type));
+        assert.ok(workloads.length >= 6);
+        assert.deepStrictEqual((await runResourcePolicy(policy("no-default-credentials"), workloads)).violations, []);
+        assert.deepStrictEqual((await runResourcePolicy(policy("preview-unknowns"), workloads)).violations, []);
+    });
+});
+
 describe("policy facts of a Kubernetes workload", () => {
     const broker = (spec: Record<string, unknown>): FakeResource => ({
         type: "kubernetes:apps/v1:StatefulSet", name: "kafka", urn: "urn:pulumi:s::p::kubernetes:apps/v1:StatefulSet::kafka",
