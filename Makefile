@@ -135,9 +135,9 @@ unit: deps
 integration: deps toolchain images
 	npx mocha --config .mocharc.integration.json
 
-## test-slow: the user's path through the CLI on stacks of their own (other loopback addresses): `make up`
-## of the prod stack file (three brokers) with a broker killed and healed; an upgrade preview. CI runs it
-## after `make test`, one suite after the other.
+## test-slow: `make up` of the prod stack file (three brokers, secureServices) through the CLI on a stack of
+## its own (127.0.0.4), a broker killed while rows flow and healed (test/slow/prod-stack.test.ts, ~10 min).
+## CI does not run it (with it CI passed its 90 minutes); run it by hand before changing the prod shape.
 test-slow: deps typecheck toolchain images
 	npx mocha --config .mocharc.slow.json
 

@@ -8,8 +8,8 @@
 // - A changed connector property previews as exactly one update and is applied in place.
 // - Each of the ten containers is lost by hand once, five removed at once and then the other five stopped
 //   at once; `make heal` (refresh of the containers + up with its preview and the pack) brings the stack
-//   back, and the CDC path is checked end to end each time, with the rows written before the loss still
-//   there. Then `make verify` in full.
+//   back, and the CDC path is checked end to end after each heal, with the rows written before the loss
+//   still there: `make verify --quick` after the first, `make verify` in full after the second.
 // - `make destroy` with containers already gone leaves nothing behind.
 import * as assert from "assert";
 import axios from "axios";
@@ -98,6 +98,8 @@ describe("the shared dev stack after every suite: no drift, an in-place connecto
             await docker([...how.split(" "), ...lost]);
             await make("heal");
             await connectSettled(outputs.endpoints.connect);
+            // After the last heal, the next case's full `make verify` is the check (the same checks and more).
+            if (i === cycles.length - 1) break;
             const results = await verifyLakehouse(outputs.endpoints, outputs.verifyTarget, {
                 quick: true, waitMs: 300_000, runId: `heal${i}`, log: () => undefined,
             });
