@@ -195,8 +195,8 @@ async function deploy(): Promise<SharedStack> {
 }
 
 /**
- * For the suite that destroys the shared stack itself (test/lifecycle: `make destroy`): once it has, the
- * root hook only removes the stack file and the backend. Later sharedStack() calls fail.
+ * For the suite that destroys the shared stack itself (test/lifecycle: `make destroy`): removes the stack
+ * file and the backend, so the root hook has nothing left to do. Later sharedStack() calls fail.
  */
 export function sharedStackDestroyed(): void {
     if (!state) return;
