@@ -13,7 +13,7 @@ ENV := source scripts/env.sh && $(K8S_ENV)
 POLICY_CONFIG ?= $(wildcard policies/config/$(STACK).json)
 POLICY := --policy-pack ./policies $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG),)
 
-.PHONY: up heal test test-slow go-test deps docker toolchain images typecheck unit integration verify status bench-latency bench-soak bench-bulk preview destroy clean-state \
+.PHONY: up heal test test-prod go-test deps docker toolchain images typecheck unit integration verify status bench-latency bench-soak bench-bulk preview destroy clean-state \
 	k8s-toolchain k8s-up k8s-ready k8s-smoke k8s-status k8s-down test-k8s
 
 ## up: toolchain, local images, then `pulumi up` of the dev stack (preview first, with the policy pack,
@@ -68,7 +68,8 @@ bench-bulk: deps
 
 ## test: type check, toolchain and images (cached), the examples against the packed package, then
 ## unit and integration tests in one mocha run, whose closing line counts every test. Its last suite
-## (test/lifecycle) heals the shared test stack from every lost container, runs `make verify`, `make destroy`.
+## (test/lifecycle) heals the shared test stack from all its containers lost, runs `make verify`, `make destroy`,
+## then deploys the three-broker prod stack file with `make up` and kills a broker while rows flow.
 test: deps typecheck go-test toolchain images
 	npm run test:examples
 	npx mocha --config .mocharc.all.json
@@ -135,11 +136,11 @@ unit: deps
 integration: deps toolchain images
 	npx mocha --config .mocharc.integration.json
 
-## test-slow: `make up` of the prod stack file (three brokers, secureServices) through the CLI on a stack of
-## its own (127.0.0.4), a broker killed while rows flow and healed (test/slow/prod-stack.test.ts, ~10 min).
-## CI does not run it (with it CI passed its 90 minutes); run it by hand before changing the prod shape.
-test-slow: deps typecheck toolchain images
-	npx mocha --config .mocharc.slow.json
+## test-prod: test/lifecycle/prod-stack.test.ts alone (it also runs in `make test`, after the heal): `make up`
+## of the prod stack file (three brokers, secureServices) through the CLI on a stack of its own (127.0.0.4),
+## a broker killed while rows flow and healed (~10 min).
+test-prod: deps typecheck toolchain images
+	npx mocha --config .mocharc.prod.json
 
 preview: deps toolchain
 	$(ENV) pulumi preview --stack $(STACK) --diff --non-interactive $(POLICY)

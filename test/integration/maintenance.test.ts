@@ -1,18 +1,17 @@
 // Table maintenance and `make status` on the shared test stack (test/support/shared-stack.ts).
 //
-// 1. A maintenance pass (the deployed maintenance container's own command, once, over the users mirror
-//    and changelog, with retention 0 min / keep 5 and compaction from 2 files) runs while rows of this suite's own keys flow through Postgres:
-//    afterwards the mirror equals the source exactly (Trino), and no mirror snapshot older than the pass's
-//    expiry is left beyond the 5 kept.
+// 1. One maintenance pass (the deployed maintenance container's own command, once) over the users mirror
+//    and changelog, with every action on (compaction from 2 files) and the retention policy written out
+//    below (1 min, keep 3), runs while rows of this suite's own keys flow through Postgres: afterwards
+//    the mirror equals the source exactly (Trino) with no duplicate key; each table keeps at most 3
+//    snapshots committed before its expiry's cut-off (Trino's $snapshots), had more than 3 such before
+//    the pass, and every snapshot younger than 1 min at expiry is still there. (One pass over the two
+//    users tables: a pass over every table of namespace cdc took minutes of CI; the job runs the same
+//    code per table, and jobs/tests covers the table listing and passes beside the sink.)
 // 2. `make status` (tools/status.ts --json): healthy with a source position for every captured table of
 //    both sources (the MySQL one read with SHOW BINARY LOG STATUS, SHOW MASTER STATUS on MariaDB); exit 1
 //    and healthy=false naming the connector after Connect's stop of one connector, then naming the CDC
 //    job's heartbeat while its container is paused; healthy again after each is restored.
-// 3. Snapshot expiry honours retention: a pass with the policy written out below (1 min, keep 3) over
-//    the users mirror and changelog (a pass over every table of namespace cdc took minutes of CI; the job
-//    runs the same code per table, and jobs/tests covers the table listing); afterwards each keeps at most
-//    3 snapshots committed before its expiry's cut-off (Trino's $snapshots), had more than 3 such before
-//    the pass, and every snapshot younger than 1 min at expiry is still there.
 import { strict as assert } from "assert";
 import axios from "axios";
 import { SharedStack, sharedStack } from "../support/shared-stack";
@@ -74,10 +73,10 @@ async function waitHealthy(s: SharedStack, what: string): Promise<any> {
 }
 
 /** Changes to `ids` in public.users (insert each, then updates and deletes) every ~300 ms until stopped. */
-function startWriter(s: SharedStack, ids: number[], tag: string): { stop: () => Promise<number> } {
+function startWriter(s: SharedStack, ids: number[], tag: string): { stop: () => Promise<number>; count: () => number } {
     let writing = true;
+    let n = 0;
     const done = (async () => {
-        let n = 0;
         while (writing) {
             const id = ids[n % ids.length];
             await psql(s, n < ids.length
@@ -89,7 +88,7 @@ function startWriter(s: SharedStack, ids: number[], tag: string): { stop: () => 
         }
         return n;
     })();
-    return { stop: async () => { writing = false; return done; } };
+    return { stop: async () => { writing = false; return done; }, count: () => n };
 }
 
 /**
@@ -115,22 +114,53 @@ describe("table maintenance and make status (shared stack)", function () {
     let s: SharedStack;
     before(async () => { s = await sharedStack(); });
 
-    it("a maintenance pass concurrent with streaming leaves the mirror equal to the source; expiry keeps only the last 5", async () => {
+    it("a pass with every action over the users tables, concurrent with streaming: the mirror equals the source; expiry honours retention (at most retainLast snapshots older than the cut-off, none younger removed)", async () => {
         assert.ok(s.outputs.verifyTarget.maintenance, "the stack declares maintenance (on by default)");
+        // The policy under test, written out: snapshots older than 1 minute expire, the last 3 always stay.
+        const RETENTION_S = 60;
+        const RETAIN_LAST = 3;
         const trinoUrl = s.outputs.endpoints.trino;
+        const watched = [MIRROR, `${MIRROR}_changelog`];
+        const snaps = (table: string) => {
+            const [ns, name] = table.split(".");
+            return `"minio"."${ns}"."${name}$snapshots"`;
+        };
         await psql(s, `DELETE FROM public.users WHERE id BETWEEN ${IDS[0]} AND ${IDS[IDS.length - 1]}`);
+        // Every snapshot of the watched tables seen while the test runs: id -> committed_at (epoch s).
+        const seen: Record<string, Map<string, number>> = Object.fromEntries(watched.map((t) => [t, new Map()]));
+        let polling = true;
+        const poller = (async () => {
+            while (polling) {
+                for (const t of watched) {
+                    const rows = await trino(trinoUrl, `SELECT CAST(snapshot_id AS varchar), to_unixtime(committed_at) FROM ${snaps(t)}`).catch(() => []);
+                    for (const [id, at] of rows) seen[t].set(id, Number(at));
+                }
+                await sleep(3000);
+            }
+        })();
         const writer = startWriter(s, IDS, "maint");
-        await sleep(15_000);
-        const passStart = Date.now();
-        // The users mirror and changelog only (every action on them): a pass over every table took ~5 min of CI;
-        // the third case runs one over all of them.
-        const out = await maintenancePass(s, (p) => ({ ...p, default: { ...p.default, snapshotRetentionMinutes: 0, retainLast: 5, minInputFiles: 2 } }),
-            [MIRROR, `${MIRROR}_changelog`])
-            .finally(() => writer.stop());
-        const changes = await writer.stop();
-        assert.ok(changes > IDS.length, `the writer made ${changes} changes during the pass`);
-        assert.match(out, /pass [0-9a-f-]+: \d+ action\(s\)/, out.slice(-3000));
+        let out: string;
+        let atStart = 0;
+        let changes = 0;
+        try {
+            // Snapshots that will be older than the cut-off when the pass expires (the CDC job commits every few seconds).
+            await sleep(RETENTION_S * 1000 + 20_000);
+            atStart = writer.count();
+            out = await maintenancePass(s, (p) => ({
+                ...p,
+                default: { ...p.default, snapshotRetentionMinutes: RETENTION_S / 60, retainLast: RETAIN_LAST, minInputFiles: 2, compact: true, rewriteManifests: true },
+                tables: {},
+            }), watched);
+        } finally {
+            changes = await writer.stop();
+            polling = false;
+            await poller;
+        }
+        assert.ok(changes - atStart > 5, `the writer made ${changes - atStart} changes during the pass`);
+        const runId = /pass ([0-9a-f-]+): \d+ action\(s\)/.exec(out)?.[1];
+        assert.ok(runId, out.slice(-3000));
 
+        // The mirror equals the source, with no duplicate key.
         const cols = "id, name, email";
         const source = async () => JSON.parse(await psql(s, `SELECT coalesce(json_agg(json_build_array(${cols}) ORDER BY id), '[]') FROM public.users WHERE id BETWEEN ${IDS[0]} AND ${IDS[IDS.length - 1]}`));
         const mirror = async () => (await trino(trinoUrl, `SELECT ${cols} FROM minio.${MIRROR} WHERE id BETWEEN ${IDS[0]} AND ${IDS[IDS.length - 1]} ORDER BY id`))
@@ -142,24 +172,38 @@ describe("table maintenance and make status (shared stack)", function () {
             if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`mirror ${JSON.stringify(got).slice(0, 300)} vs source ${JSON.stringify(want).slice(0, 300)}`);
             return true;
         }, 300_000, 3000);
-        // No duplicate keys in the mirror.
         const [[rows, keys]] = await trino(trinoUrl, `SELECT count(*), count(DISTINCT id) FROM minio.${MIRROR}`);
         assert.equal(rows, keys);
 
-        const runs = await trino(trinoUrl, `SELECT action, ok, result FROM minio.lakehouse_ops.maintenance_runs WHERE table_name = '${MIRROR}' AND started_at >= from_unixtime(${Math.floor(passStart / 1000) - 5})`);
-        const actions = new Set(runs.map((r) => r[0]));
-        for (const a of ["rewrite_data_files", "rewrite_manifests", "expire_snapshots"]) assert.ok(actions.has(a), `${a} ran: ${JSON.stringify(runs)}`);
-        // The pass kept to the tables asked for (and the job's own runs table).
-        const runId = /pass ([0-9a-f-]+): \d+ action\(s\)/.exec(out)![1];
-        const touched = (await trino(trinoUrl, `SELECT DISTINCT table_name FROM minio.lakehouse_ops.maintenance_runs WHERE run_id = '${runId}'`)).map((r) => String(r[0]));
-        const others = touched.filter((t) => t !== MIRROR && t !== `${MIRROR}_changelog` && !t.startsWith("lakehouse_ops."));
-        assert.ok(touched.includes(MIRROR), JSON.stringify(touched));
+        // Every action ran on the mirror, and the pass kept to the tables asked for (and the job's own runs table).
+        const runs = await trino(trinoUrl, `SELECT table_name, action, ok, result, error FROM minio.lakehouse_ops.maintenance_runs WHERE run_id = '${runId}'`);
+        const onMirror = new Set(runs.filter((r) => r[0] === MIRROR).map((r) => r[1]));
+        for (const a of ["rewrite_data_files", "rewrite_manifests", "expire_snapshots"]) assert.ok(onMirror.has(a), `${a} ran: ${JSON.stringify(runs)}`);
+        const others = [...new Set(runs.map((r) => String(r[0])))].filter((t) => !watched.includes(t) && !t.startsWith("lakehouse_ops."));
         assert.deepEqual(others, [], "the pass touched only the users mirror and changelog");
-        const expire = runs.find((r) => r[0] === "expire_snapshots")!;
-        assert.equal(expire[1], true, JSON.stringify(expire));
-        // Retention 0 min / keep 5: of the snapshots committed before the pass began, at most 5 remain.
-        const [[older]] = await trino(trinoUrl, `SELECT count(*) FROM minio.cdc."dbserver1_public_users$snapshots" WHERE committed_at < from_unixtime(${Math.floor(passStart / 1000)})`);
-        assert.ok(Number(older) <= 5, `${older} snapshots older than the pass remain, retainLast is 5`);
+
+        const expiries = await trino(trinoUrl, `SELECT table_name, to_unixtime(started_at), to_unixtime(finished_at), ok, result, error
+            FROM minio.lakehouse_ops.maintenance_runs WHERE run_id = '${runId}' AND action = 'expire_snapshots' ORDER BY table_name`);
+        const tables = expiries.map((r) => r[0] as string);
+        for (const t of watched) assert.ok(tables.includes(t), `expire_snapshots ran on ${t}: ${JSON.stringify(tables)}`);
+        for (const [table, started, finished, ok, result, error] of expiries) {
+            assert.equal(ok, true, `${table}: expire_snapshots failed: ${error}`);
+            const now = await trino(trinoUrl, `SELECT CAST(snapshot_id AS varchar), to_unixtime(committed_at) FROM ${snaps(table)}`);
+            // The job's cut-off is (its clock at the call, truncated to the second) - 60 s: within [started - 61, finished - 60].
+            const older = now.filter(([, at]) => Number(at) < Number(started) - RETENTION_S - 1);
+            console.log(`      ${table}: ${now.length} snapshot(s) left, ${older.length} older than the cut-off; expire result ${result}`);
+            assert.ok(older.length <= RETAIN_LAST, `${table}: ${older.length} snapshots older than ${RETENTION_S} s at expiry remain, retainLast is ${RETAIN_LAST}: ${JSON.stringify(older)}`);
+            if (!watched.includes(table)) continue; // the job's own runs table, maintained in every pass
+            // Non-vacuous: the table had more than RETAIN_LAST snapshots past the cut-off before the pass ...
+            const before = [...seen[table]].filter(([, at]) => at < Number(started) - RETENTION_S - 1);
+            assert.ok(before.length > RETAIN_LAST, `${table}: only ${before.length} snapshots were older than the cut-off before the pass`);
+            // ... and every snapshot younger than the retention at expiry is still there.
+            const left = new Set(now.map(([id]) => id));
+            const young = [...seen[table]].filter(([, at]) => at >= Number(finished) - RETENTION_S);
+            assert.ok(young.length > 0, `${table}: no snapshot younger than ${RETENTION_S} s at expiry was seen`);
+            const lost = young.filter(([id]) => !left.has(id));
+            assert.deepEqual(lost, [], `${table}: snapshots younger than ${RETENTION_S} s at expiry were removed`);
+        }
     });
 
     it("make status: healthy with every source position; a stopped connector and a paused CDC job are unhealthy", async () => {
@@ -203,72 +247,5 @@ describe("table maintenance and make status (shared stack)", function () {
             await docker(["unpause", job]);
         }
         await waitHealthy(s, "the CDC job healthy again after unpause");
-    });
-
-    it("snapshot expiry honours retention: at most retainLast snapshots older than the cut-off, none younger removed", async () => {
-        // The policy under test, written out: snapshots older than 1 minute expire, the last 3 always stay.
-        // Compaction, manifest rewrite and orphan removal are off in this pass (the first case runs them
-        // all) so the expiry of the users tables comes soon after the pass starts, inside the 1-minute window.
-        const RETENTION_S = 60;
-        const RETAIN_LAST = 3;
-        const trinoUrl = s.outputs.endpoints.trino;
-        const watched = ["cdc.dbserver1_public_users", "cdc.dbserver1_public_users_changelog"];
-        const snaps = (table: string) => {
-            const [ns, name] = table.split(".");
-            return `"minio"."${ns}"."${name}$snapshots"`;
-        };
-        const ids = Array.from({ length: 20 }, (_, i) => 915_000 + i);
-        await psql(s, `DELETE FROM public.users WHERE id BETWEEN ${ids[0]} AND ${ids[ids.length - 1]}`);
-        // Every snapshot of the watched tables seen while the test runs: id -> committed_at (epoch s).
-        const seen: Record<string, Map<string, number>> = Object.fromEntries(watched.map((t) => [t, new Map()]));
-        let polling = true;
-        const poller = (async () => {
-            while (polling) {
-                for (const t of watched) {
-                    const rows = await trino(trinoUrl, `SELECT CAST(snapshot_id AS varchar), to_unixtime(committed_at) FROM ${snaps(t)}`).catch(() => []);
-                    for (const [id, at] of rows) seen[t].set(id, Number(at));
-                }
-                await sleep(3000);
-            }
-        })();
-        const writer = startWriter(s, ids, "expiry");
-        let out: string;
-        try {
-            // Snapshots that will be older than the cut-off when the pass expires (the CDC job commits every few seconds).
-            await sleep(RETENTION_S * 1000 + 20_000);
-            out = await maintenancePass(s, (p) => ({
-                ...p,
-                default: { ...p.default, snapshotRetentionMinutes: RETENTION_S / 60, retainLast: RETAIN_LAST, compact: false, rewriteManifests: false, removeOrphanFiles: false },
-                tables: {},
-            }), watched);
-        } finally {
-            await writer.stop();
-            polling = false;
-            await poller;
-        }
-        const runId = /pass ([0-9a-f-]+): \d+ action\(s\)/.exec(out)?.[1];
-        assert.ok(runId, out.slice(-3000));
-        const expiries = await trino(trinoUrl, `SELECT table_name, to_unixtime(started_at), to_unixtime(finished_at), ok, result, error
-            FROM minio.lakehouse_ops.maintenance_runs WHERE run_id = '${runId}' AND action = 'expire_snapshots' ORDER BY table_name`);
-        const tables = expiries.map((r) => r[0] as string);
-        for (const t of watched) assert.ok(tables.includes(t), `expire_snapshots ran on ${t}: ${JSON.stringify(tables)}`);
-        for (const [table, started, finished, ok, result, error] of expiries) {
-            assert.equal(ok, true, `${table}: expire_snapshots failed: ${error}`);
-            const now = await trino(trinoUrl, `SELECT CAST(snapshot_id AS varchar), to_unixtime(committed_at) FROM ${snaps(table)}`);
-            // The job's cut-off is (its clock at the call, truncated to the second) - 60 s: within [started - 61, finished - 60].
-            const older = now.filter(([, at]) => Number(at) < Number(started) - RETENTION_S - 1);
-            console.log(`      ${table}: ${now.length} snapshot(s) left, ${older.length} older than the cut-off; expire result ${result}`);
-            assert.ok(older.length <= RETAIN_LAST, `${table}: ${older.length} snapshots older than ${RETENTION_S} s at expiry remain, retainLast is ${RETAIN_LAST}: ${JSON.stringify(older)}`);
-            if (!watched.includes(table)) continue; // the job's own runs table, maintained in every pass
-            // Non-vacuous: the table had more than RETAIN_LAST snapshots past the cut-off before the pass ...
-            const before = [...seen[table]].filter(([, at]) => at < Number(started) - RETENTION_S - 1);
-            assert.ok(before.length > RETAIN_LAST, `${table}: only ${before.length} snapshots were older than the cut-off before the pass`);
-            // ... and every snapshot younger than the retention at expiry is still there.
-            const left = new Set(now.map(([id]) => id));
-            const young = [...seen[table]].filter(([, at]) => at >= Number(finished) - RETENTION_S);
-            assert.ok(young.length > 0, `${table}: no snapshot younger than ${RETENTION_S} s at expiry was seen`);
-            const lost = young.filter(([id]) => !left.has(id));
-            assert.deepEqual(lost, [], `${table}: snapshots younger than ${RETENTION_S} s at expiry were removed`);
-        }
     });
 });
