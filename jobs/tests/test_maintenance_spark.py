@@ -23,7 +23,7 @@ import maintenance_lib as mlib  # noqa: E402
 from test_cdc_lib import PG_SOURCE, USERS_FIELDS, envelope  # noqa: E402
 from test_cdc_mirror_spark import KEY, USERS, _args, _batch, spark  # noqa: E402,F401
 
-BATCHES = 12
+BATCHES = 8
 KEYS = 12
 
 
@@ -71,7 +71,7 @@ def test_maintenance_concurrent_with_the_sink_keeps_the_mirror_exact_and_honours
         try:
             for b in range(BATCHES):
                 # Interleave for sure, however fast either side is on this machine: batches 4.. wait for a
-                # first finished pass and batches 8.. for a second, so passes overlap the stream's commits.
+                # first finished pass, so a second pass overlaps the stream's last commits.
                 deadline = time.monotonic() + 900
                 while len(passes) < b // 4 and len(passes) < 2 and time.monotonic() < deadline:
                     time.sleep(0.2)

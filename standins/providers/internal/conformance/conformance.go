@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -72,10 +71,23 @@ type DiffCase struct {
 	CanAlterReplicationFactor *bool          `json:"canAlterReplicationFactor"`
 }
 
-// Root is standins/providers.
+// Root is standins/providers: the directory of the first go.mod from the working directory up (`go test`
+// runs a package's tests in its directory; not this file's source path, which -trimpath hides).
 func Root() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
+	dir, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			panic("conformance: no go.mod above the working directory")
+		}
+		dir = parent
+	}
 }
 
 // Load reads conformance/<name>.json.

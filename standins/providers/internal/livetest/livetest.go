@@ -10,15 +10,28 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 )
 
-// repoRoot is the repository's top directory.
+// repoRoot is the repository's top directory: two up from standins/providers, the module whose go.mod is
+// found from the working directory up (`go test` runs a package's tests in its directory). Not the source
+// path of this file: `make go-test` builds with -trimpath, so compiled tests are shared between checkouts.
 func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "..")
+	dir, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "..", "..")
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			panic("livetest: no go.mod above the working directory")
+		}
+		dir = parent
+	}
 }
 
 // LocalImage is pulumi-lakehouse/<service>:<localImages[key] of versions.json>, checked to exist locally.
