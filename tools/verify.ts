@@ -252,15 +252,13 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
         // Right after a deploy a listed topic can still have no partition led in the client's metadata:
         // kafkajs then fails with "Cannot destructure property 'partitions' of 'high.pop(...)'" (seen on
         // the kubernetes platform right after `pulumi up`). Wait for every partition's offset instead.
-        const start = await waitUntil("the end offsets of every captured topic", Math.min(waitMs, 180_000), 2000, async () => {
-            const all = await Promise.all(topics.map(async (topic) => {
+        const start = await waitUntil("the end offsets of every captured topic", Math.min(waitMs, 180_000), 2000, () =>
+            Promise.all(topics.map(async (topic) => {
                 const [offsets, meta] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchTopicMetadata({ topics: [topic] })]);
                 const partitions = meta.topics[0]?.partitions.length ?? 0;
                 if (partitions === 0 || offsets.length !== partitions) throw new Error(`${topic}: offsets of ${offsets.length} of ${partitions} partitions`);
                 return { topic, offsets };
-            }));
-            return all;
-        }).finally(() => admin.disconnect());
+            }))).finally(() => admin.disconnect());
         for (const t of start) startOffsets.set(t.topic, t.offsets.map((o) => ({ partition: o.partition, offset: Number(o.offset) })));
         await consumer.connect();
         consuming = true;

@@ -12,26 +12,14 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"lakehouse.local/toolchain/providers/internal/conformance"
 )
 
-// repoRoot is the repository's top directory: two up from standins/providers, the module whose go.mod is
-// found from the working directory up (`go test` runs a package's tests in its directory). Not the source
-// path of this file: `make go-test` builds with -trimpath, so compiled tests are shared between checkouts.
+// repoRoot is the repository's top directory, two up from standins/providers (conformance.Root: found
+// from the working directory, since `make go-test` builds with -trimpath).
 func repoRoot() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		panic(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "..")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			panic("livetest: no go.mod above the working directory")
-		}
-		dir = parent
-	}
+	return filepath.Join(conformance.Root(), "..", "..")
 }
 
 // LocalImage is pulumi-lakehouse/<service>:<localImages[key] of versions.json>, checked to exist locally.
