@@ -53,10 +53,13 @@ status: deps
 bench-soak: deps
 	$(ENV) npx ts-node tools/bench-soak.ts --stack $(STACK) --label $${LABEL:-run} --commits $${COMMITS:-5000} --minutes $${MINUTES:-0} --rate $${RATE:-20}
 
-## bench-latency: source commit -> Kafka -> Iceberg (read by Trino) delay over 100 inserts per source,
-## against the deployed stack (tools/bench-latency.ts); numbers in docs/e2e.md.
+## bench-latency: source commit -> Kafka -> Iceberg (read by Trino) delay of CHANGES inserts per source (default
+## 100), one a second, against the deployed stack (tools/bench-latency.ts). RESTART=broker|connect|job
+## restarts that container RESTART_AFTER_S seconds in (default 30) and reports the recovery. JSON and PNG
+## plots in docs/bench/latency-$(LABEL)*; numbers in docs/performance.md.
 bench-latency: deps
-	$(ENV) npx ts-node tools/bench-latency.ts --stack $(STACK) --changes $${CHANGES:-100} --json .cache/logs/bench-latency-$(STACK).json
+	$(ENV) npx ts-node tools/bench-latency.ts --stack $(STACK) --changes $${CHANGES:-100} $${RESTART:+--restart $$RESTART --restart-after-s $${RESTART_AFTER_S:-30}} --json docs/bench/latency-$${LABEL:-run}.json
+	"$$(bash scripts/bench-venv.sh)" tools/bench-plot-latency.py docs/bench/latency-$${LABEL:-run}.json
 
 ## bench-bulk: bulk throughput, source commit -> Kafka -> mirror equal through Trino, of ROWS rows (default
 ## 100000) inserted by one INSERT ... SELECT, then one UPDATE and one DELETE of all of them, into the first

@@ -74,6 +74,8 @@ export interface LakehouseConfig {
     cdcTestHooks?: boolean;
     /** A table removed from capture: its mirror and changelog "keep" or "drop" (CdcMirrorJobArgs.removedTables). Default: "keep". */
     cdcRemovedTables?: RemovedTables;
+    /** Seconds between the CDC job's micro-batches (CdcMirrorJobArgs.triggerSeconds). Default: 5. */
+    cdcTriggerSeconds?: number;
 }
 
 /** Settings only the kubernetes platform reads (components/kubernetes/): refused on docker, where they would do nothing. */
@@ -84,6 +86,7 @@ export const DOCKER_ONLY_KEYS = [
     "bindIp", "namePrefix", "keepVolumes", "waitTimeoutSeconds", "mysqlFlavour", "minioUsers", "secureServices", "trinoPassword", "connectPassword",
     "resetConnectorOffsetsOnDelete", "postgresConnectorConfig", "mySqlConnectorConfig", "sources", "maintenance",
     "maintenanceIntervalSeconds", "maintenancePolicy", "maintenanceTablePolicies", "changelogRetentionDays", "cdcTestHooks", "cdcRemovedTables",
+    "cdcTriggerSeconds",
 ] as const;
 
 /** Settings both platforms read. */
@@ -215,6 +218,7 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
         changelogRetentionDays: config.getNumber("changelogRetentionDays"),
         cdcTestHooks: config.getBoolean("cdcTestHooks"),
         cdcRemovedTables: cdcRemovedTables as RemovedTables | undefined,
+        cdcTriggerSeconds: config.getNumber("cdcTriggerSeconds"),
     };
 }
 
@@ -244,8 +248,12 @@ export function lakehouseArgsFromConfig(c: LakehouseConfig): LakehouseArgs {
                 : { ...c.maintenancePolicy, changelogRetentionDays: c.changelogRetentionDays },
             tablePolicies: c.maintenanceTablePolicies,
         },
-        ...(c.cdcTestHooks || c.cdcRemovedTables ? {
-            cdcJob: { ...(c.cdcTestHooks ? { testHooks: true } : {}), ...(c.cdcRemovedTables ? { removedTables: c.cdcRemovedTables } : {}) },
+        ...(c.cdcTestHooks || c.cdcRemovedTables || c.cdcTriggerSeconds !== undefined ? {
+            cdcJob: {
+                ...(c.cdcTestHooks ? { testHooks: true } : {}),
+                ...(c.cdcRemovedTables ? { removedTables: c.cdcRemovedTables } : {}),
+                ...(c.cdcTriggerSeconds !== undefined ? { triggerSeconds: c.cdcTriggerSeconds } : {}),
+            },
         } : {}),
     };
 }

@@ -8,10 +8,19 @@
 //   kafka   = the host clock when a consumer got the Debezium change for the row;
 //   trino   = the host clock when a poll of the mirror table through Trino first returned the row
 //             (one poll every --poll-ms; each poll's own duration is part of the number).
-// It prints min, median, p95, max and mean per source and stage, and the raw numbers as JSON with
+// It prints min, median, p95, p99, max and mean per source and stage, and the raw numbers as JSON with
 // --json FILE; then it deletes the rows it made and waits until the mirror has dropped them.
 //
-//   npx ts-node tools/bench-latency.ts [--stack dev] [--changes 100] [--interval-ms 1000] [--poll-ms 500] [--json out.json]
+// Recovery (issue 13: "after a restart of the broker, Connect or the job, lag back under 10 s within
+// 30 s"): with --restart broker|connect|job, the stack's container of that role is restarted (`docker
+// restart`, on the Docker platform) --restart-after-s seconds into the stream, which goes on at its pace.
+// The recovery time is from the restart's start until the mirror shows changes within 10 s of their commit
+// again for good: the first change committed after the restart from which on every change reached Trino
+// within 10 s, at the moment it did (recovery() below). The changes committed before the restart and every
+// latency are in the JSON; tools/bench-plot-latency.py draws them over time.
+//
+//   npx ts-node tools/bench-latency.ts [--stack dev] [--changes 100] [--interval-ms 1000] [--poll-ms 500]
+//       [--restart broker|connect|job] [--restart-after-s 30] [--json out.json]
 import * as fs from "fs";
 import { Kafka, logLevel } from "kafkajs";
 import * as mysql from "mysql2/promise";
@@ -21,16 +30,48 @@ import type { TableSpec } from "../components/specs/postgres";
 import { VerifyEndpoints, containerSecret, docker, parseCommandLine, readStackOutputs, sleep, trino, waitUntil } from "./clients";
 import { valueFor } from "./verify";
 
-export interface Stats { n: number; min: number; median: number; p95: number; max: number; mean: number }
+export interface Stats { n: number; min: number; median: number; p95: number; p99: number; max: number; mean: number }
 
-/** Order statistics of a sample (ms); the median of an even sample is the mean of the middle two. */
+/** Order statistics of a sample (ms); the median of an even sample is the mean of the middle two; p95 and p99 are nearest-rank. */
 export function stats(values: number[]): Stats {
     if (values.length === 0) throw new Error("no values");
     const v = [...values].sort((a, b) => a - b);
     const at = (q: number) => v[Math.min(v.length - 1, Math.ceil(q * v.length) - 1)];
     const mid = v.length / 2;
     const median = v.length % 2 ? v[Math.floor(mid)] : (v[mid - 1] + v[mid]) / 2;
-    return { n: v.length, min: v[0], median, p95: at(0.95), max: v[v.length - 1], mean: v.reduce((a, b) => a + b, 0) / v.length };
+    return { n: v.length, min: v[0], median, p95: at(0.95), p99: at(0.99), max: v[v.length - 1], mean: v.reduce((a, b) => a + b, 0) / v.length };
+}
+
+/** The roles --restart takes, and the stack container each is (its name ends with `-<suffix>`). */
+export const RESTART_ROLES = { broker: "kafka-1", connect: "connect", job: "cdc-mirror" } as const;
+export type RestartRole = keyof typeof RESTART_ROLES;
+
+export interface Recovery {
+    /** Host clock when the restart was issued, and when `docker restart` returned. */
+    restartAt: number;
+    restartedAt: number;
+    /** ms from restartAt until the mirror showed changes within thresholdMs again for good; null if it never did. */
+    recoveryMs: number | null;
+    /** The change from which on every latency is within the threshold (its commit time), and the worst latency of a change committed after the restart. */
+    recoveredFromCommit: number | null;
+    worstAfterRestartMs: number;
+    thresholdMs: number;
+}
+
+/**
+ * When the lag came back under the threshold after a restart at `restartAt`: of the changes committed at
+ * or after the restart, the first one from which on every change reached the mirror within `thresholdMs`;
+ * the recovery ends when that change became visible (its commit + its latency). 0 when no change after
+ * the restart was late; null when the last change was still late (the stream ended before recovery).
+ */
+export function recovery(raw: { commit: number; trino: number }[], restartAt: number, restartedAt: number, thresholdMs = 10_000): Recovery {
+    const after = raw.filter((r) => r.commit >= restartAt).sort((a, b) => a.commit - b.commit);
+    const worstAfterRestartMs = after.reduce((m, r) => Math.max(m, r.trino), 0);
+    let from = after.length;
+    while (from > 0 && after[from - 1].trino <= thresholdMs) from--;
+    if (from === after.length) return { restartAt, restartedAt, recoveryMs: null, recoveredFromCommit: null, worstAfterRestartMs, thresholdMs };
+    const first = after[from];
+    return { restartAt, restartedAt, recoveryMs: from === 0 ? 0 : first.commit + first.trino - restartAt, recoveredFromCommit: first.commit, worstAfterRestartMs, thresholdMs };
 }
 
 interface Source {
@@ -96,13 +137,24 @@ export interface LatencyResult {
     changes: number;
     kafkaMs: Stats;
     trinoMs: Stats;
+    /** With --restart: the restarted container and how long the lag took to come back under 10 s. */
+    restart?: { role: RestartRole; container: string } & Recovery;
     raw: { id: number; commit: number; kafka: number; trino: number }[];
 }
 
 export async function benchLatency(endpoints: VerifyEndpoints, target: VerifyTarget,
-    o: { changes: number; intervalMs: number; pollMs: number; log?: (l: string) => void }): Promise<LatencyResult[]> {
+    o: { changes: number; intervalMs: number; pollMs: number; restart?: RestartRole; restartAfterS?: number; log?: (l: string) => void }): Promise<LatencyResult[]> {
     const log = o.log ?? ((l: string) => console.log(l));
     if (!target.cdc) throw new Error("the stack has no CDC mirror job: nothing to measure in Iceberg");
+    let restartContainer = "";
+    if (o.restart) {
+        if (target.kubernetes) throw new Error("--restart restarts a Docker container: the stack runs on Kubernetes");
+        const suffix = `-${RESTART_ROLES[o.restart]}`;
+        restartContainer = ((target.containers ?? []) as string[]).find((c) => c.endsWith(suffix)) ?? "";
+        if (!restartContainer) throw new Error(`--restart ${o.restart}: the stack has no container named *${suffix} (${(target.containers ?? []).join(", ")})`);
+        const at = (o.restartAfterS ?? 0) * 1000;
+        if (at <= 0 || at >= o.changes * o.intervalMs) throw new Error(`--restart-after-s must fall inside the stream (0 < s < ${(o.changes * o.intervalMs) / 1000})`);
+    }
     const sources = await Promise.all(target.sources.map((s) => openSource(s as VerifySource & { container: string }, target)));
     const runId = Date.now().toString(36);
     const kafka = new Kafka({ clientId: "lakehouse-bench", brokers: endpoints.kafka.split(","), logLevel: logLevel.NOTHING });
@@ -157,6 +209,18 @@ export async function benchLatency(endpoints: VerifyEndpoints, target: VerifyTar
 
         log(`bench: ${o.changes} inserts per source, one every ${o.intervalMs} ms, into ${sources.map((s) => s.name).join(" and ")}`);
         const t0 = Date.now();
+        let restarted: Promise<{ at: number; done: number }> | undefined;
+        if (o.restart) {
+            restarted = (async () => {
+                await sleep(o.restartAfterS! * 1000);
+                const at = Date.now();
+                log(`bench: docker restart ${restartContainer} (${o.restart}) at ${((at - t0) / 1000).toFixed(1)} s`);
+                await docker(["restart", restartContainer]);
+                const done = Date.now();
+                log(`bench: ${restartContainer} restarted in ${((done - at) / 1000).toFixed(1)} s`);
+                return { at, done };
+            })();
+        }
         for (let i = 0; i < o.changes; i++) {
             const due = t0 + i * o.intervalMs;
             await sleep(Math.max(0, due - Date.now()));
@@ -165,6 +229,7 @@ export async function benchLatency(endpoints: VerifyEndpoints, target: VerifyTar
                 commit.set(id(s, i), Date.now());
             }));
         }
+        const restart = restarted ? await restarted : undefined;
         const all = sources.flatMap((s) => Array.from({ length: o.changes }, (_, i) => id(s, i)));
         await waitUntil("every bench row in Kafka and in the mirror", 900_000, 1000,
             async () => (all.every((k) => inKafka.has(k) && inTrino.has(k)) ? true : undefined));
@@ -177,7 +242,11 @@ export async function benchLatency(endpoints: VerifyEndpoints, target: VerifyTar
                 const k = id(s, i);
                 return { id: base.get(s)! + i, commit: commit.get(k)!, kafka: inKafka.get(k)! - commit.get(k)!, trino: inTrino.get(k)! - commit.get(k)! };
             });
-            return { source: s.name, changes: o.changes, kafkaMs: stats(raw.map((r) => r.kafka)), trinoMs: stats(raw.map((r) => r.trino)), raw };
+            return {
+                source: s.name, changes: o.changes, kafkaMs: stats(raw.map((r) => r.kafka)), trinoMs: stats(raw.map((r) => r.trino)),
+                ...(restart ? { restart: { role: o.restart!, container: restartContainer, ...recovery(raw, restart.at, restart.done) } } : {}),
+                raw,
+            };
         });
 
         // Clean up, and let the mirror follow before the next user of the stack.
@@ -198,25 +267,33 @@ export async function benchLatency(endpoints: VerifyEndpoints, target: VerifyTar
 
 export function formatResults(results: LatencyResult[]): string {
     const f = (ms: number) => (ms / 1000).toFixed(2);
-    const lines = ["| source | stage | n | min s | median s | p95 s | max s | mean s |", "|---|---|---|---|---|---|---|---|"];
+    const lines = ["| source | stage | n | min s | median s | p95 s | p99 s | max s | mean s |", "|---|---|---|---|---|---|---|---|---|"];
     for (const r of results) {
         for (const [stage, s] of [["commit -> Kafka", r.kafkaMs], ["commit -> Iceberg (Trino)", r.trinoMs]] as const) {
-            lines.push(`| ${r.source} | ${stage} | ${s.n} | ${f(s.min)} | ${f(s.median)} | ${f(s.p95)} | ${f(s.max)} | ${f(s.mean)} |`);
+            lines.push(`| ${r.source} | ${stage} | ${s.n} | ${f(s.min)} | ${f(s.median)} | ${f(s.p95)} | ${f(s.p99)} | ${f(s.max)} | ${f(s.mean)} |`);
         }
+    }
+    for (const r of results) {
+        if (!r.restart) continue;
+        const x = r.restart;
+        lines.push(`${r.source}: ${x.container} restarted (docker restart took ${f(x.restartedAt - x.restartAt)} s); lag back under ${f(x.thresholdMs)} s ` +
+            `${x.recoveryMs === null ? "NOT within the stream" : `${f(x.recoveryMs)} s after the restart began`}; worst latency after it ${f(x.worstAfterRestartMs)} s`);
     }
     return lines.join("\n");
 }
 
 async function main(): Promise<void> {
     const a = parseCommandLine("bench-latency",
-        "npx ts-node tools/bench-latency.ts [--stack dev] [--changes 100] [--interval-ms 1000] [--poll-ms 500] [--json <file>]", {
+        "npx ts-node tools/bench-latency.ts [--stack dev] [--changes 100] [--interval-ms 1000] [--poll-ms 500] [--restart broker|connect|job] [--restart-after-s 30] [--json <file>]", {
             stack: { type: "string", default: "dev" },
             changes: { type: "string", default: "100" },
             "interval-ms": { type: "string", default: "1000" },
             "poll-ms": { type: "string", default: "500" },
+            restart: { type: "string", default: "" },
+            "restart-after-s": { type: "string", default: "30" },
             json: { type: "string", default: "" },
         });
-    const num = (name: "changes" | "interval-ms" | "poll-ms", min: number) => {
+    const num = (name: "changes" | "interval-ms" | "poll-ms" | "restart-after-s", min: number) => {
         const v = Number(a[name]);
         if (!Number.isInteger(v) || v < min) {
             console.error(`bench-latency: --${name} must be an integer >= ${min}, got ${a[name]}`);
@@ -225,12 +302,24 @@ async function main(): Promise<void> {
         return v;
     };
     const stack = a.stack;
-    const o = { changes: num("changes", 1), intervalMs: num("interval-ms", 0), pollMs: num("poll-ms", 50) };
+    if (a.restart && !(a.restart in RESTART_ROLES)) {
+        console.error(`bench-latency: --restart must be one of ${Object.keys(RESTART_ROLES).join(", ")}, got ${a.restart}`);
+        process.exit(2);
+    }
+    const o = {
+        changes: num("changes", 1), intervalMs: num("interval-ms", 0), pollMs: num("poll-ms", 50),
+        ...(a.restart ? { restart: a.restart as RestartRole, restartAfterS: num("restart-after-s", 1) } : {}),
+    };
     const outputs = await readStackOutputs(stack, "bench-latency");
     const results = await benchLatency(outputs.endpoints, outputs.verifyTarget, o);
     console.log(formatResults(results));
     const json = a.json;
-    if (json) fs.writeFileSync(json, JSON.stringify({ stack, ...o, at: new Date().toISOString(), results }, null, 2));
+    if (json) {
+        const { loadavg, cpus, totalmem } = await import("os");
+        fs.writeFileSync(json, JSON.stringify({ stack, ...o, at: new Date().toISOString(),
+            machine: { cpus: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), loadavg: loadavg() }, results }, null, 2));
+        console.log(`bench-latency: wrote ${json}`);
+    }
 }
 
 if (require.main === module) {

@@ -107,6 +107,8 @@ describe("the shared dev stack after every suite: no drift, an in-place connecto
         // --quick: the Spark container's own two checks are left out here; prod-stack.test.ts's `make up`
         // runs `make verify` in full (CI minutes). The healed CDC job (Spark) is checked by every mirror.
         const out = await ok("make", "--no-print-directory", "verify", `STACK=${stack.stack}`, "VERIFY_ARGS=--quick");
+        // Each check's line with its seconds, in the CI log: where the minutes after a heal go.
+        for (const line of out.split("\n").filter((l) => /^\s+(ok|FAIL) /.test(l))) console.log(`      ${line.trim().slice(0, 160)}`);
         assert.match(out, /verify: \d+ checks passed, 0 failed/);
     });
 

@@ -223,6 +223,18 @@ describe("CDC mirror job", () => {
             assert.strictEqual("cdcJob" in lakehouseArgsFromConfig(readLakehouseConfig()), false);
         });
 
+        it("stack config: lakehouse:cdcTriggerSeconds reaches the job's args; a value that is no number is refused", () => {
+            const saved = pulumi.runtime.allConfig();
+            try {
+                pulumi.runtime.setConfig("lakehouse:cdcTriggerSeconds", "1");
+                assert.deepStrictEqual(lakehouseArgsFromConfig(readLakehouseConfig()).cdcJob, { triggerSeconds: 1 });
+                pulumi.runtime.setConfig("lakehouse:cdcTriggerSeconds", "soon");
+                assert.throws(() => readLakehouseConfig(), /cdcTriggerSeconds/);
+            } finally {
+                pulumi.runtime.setAllConfig(saved);
+            }
+        });
+
         it("reads both job files from the repository's jobs folder", () => {
             const files = readCdcJobFiles();
             assert.deepStrictEqual(Object.keys(files).sort(), [...CDC_JOB_FILES].sort());
@@ -367,6 +379,14 @@ describe("CDC mirror job", () => {
             assert.strictEqual(named(r, "lh-cdc-job-container").inputs.command.includes("--removed-tables"), false);
             const drop = await construct(() => new Lakehouse("lh", { imageSet: "local", ...lakehouseArgsFromConfig({ cdcRemovedTables: "drop" }) }));
             assert.strictEqual(argAfter(named(drop, "lh-cdc-job-container").inputs.command, "--removed-tables"), "drop");
+        });
+
+        it("passes lakehouse:cdcTriggerSeconds to the job as --trigger-seconds (5 by default), and refuses 0 at construction", async () => {
+            assert.strictEqual(argAfter(named(r, "lh-cdc-job-container").inputs.command, "--trigger-seconds"), "5");
+            const fast = await construct(() => new Lakehouse("lh", { imageSet: "local", ...lakehouseArgsFromConfig({ cdcTriggerSeconds: 1 }) }));
+            assert.strictEqual(argAfter(named(fast, "lh-cdc-job-container").inputs.command, "--trigger-seconds"), "1");
+            await assert.rejects(construct(() => new Lakehouse("lh", { imageSet: "local", ...lakehouseArgsFromConfig({ cdcTriggerSeconds: 0 }) })),
+                /triggerSeconds: must be more than 0 and at most 3600, got 0/);
         });
 
         it("takes the user's settings over the defaults, and a pattern instead of the topic list", async () => {

@@ -1,7 +1,7 @@
 // The pure parts of tools/verify.ts and tools/bench-latency.ts: row comparison, values for verify rows,
 // order statistics. Their runs against a deployed stack are in test/integration/stack.test.ts.
 import { strict as assert } from "assert";
-import { stats } from "../../tools/bench-latency";
+import { recovery, stats } from "../../tools/bench-latency";
 import { bulkSql, mirrorName, parseBulkArgs } from "../../tools/bench-bulk";
 import { decimalText, decodeDecimals, rowDiff, sortRows, valueFor } from "../../tools/verify";
 import { canonicalJson, parseCommandLine, sourceText } from "../../tools/clients";
@@ -79,16 +79,47 @@ describe("tools/verify: Debezium decimals", () => {
 describe("tools/bench-latency: statistics", () => {
     it("gives min, median (mean of the middle two for an even count), p95, max and mean", () => {
         const s = stats([5, 1, 4, 2, 3, 6]);
-        assert.deepEqual(s, { n: 6, min: 1, median: 3.5, p95: 6, max: 6, mean: 3.5 });
+        assert.deepEqual(s, { n: 6, min: 1, median: 3.5, p95: 6, p99: 6, max: 6, mean: 3.5 });
         assert.equal(stats([7]).median, 7);
         const hundred = stats(Array.from({ length: 100 }, (_, i) => i + 1));
         assert.equal(hundred.median, 50.5);
         assert.equal(hundred.p95, 95);
+        assert.equal(hundred.p99, 99);
+        assert.equal(stats(Array.from({ length: 1000 }, (_, i) => 1000 - i)).p99, 990);
         assert.equal(hundred.max, 100);
     });
 
     it("refuses an empty sample", () => {
         assert.throws(() => stats([]), /no values/);
+    });
+});
+
+describe("tools/bench-latency: recovery after a restart", () => {
+    // One change a second from t = 0; the restart at t = 10 000 ms.
+    const run = (latencies: number[]) => latencies.map((trino, i) => ({ commit: i * 1000, trino }));
+
+    it("ends when the first change of the tail that stays within 10 s became visible", () => {
+        // Changes at 10 s and 11 s wait 25 s and 24 s; from 12 s on every one takes 3 s.
+        const r = recovery(run([2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 25_000, 24_000, 3000, 3000, 3000]), 10_000, 14_000);
+        assert.equal(r.recoveredFromCommit, 12_000);
+        assert.equal(r.recoveryMs, 12_000 + 3000 - 10_000);
+        assert.equal(r.worstAfterRestartMs, 25_000);
+        assert.equal(r.restartedAt, 14_000);
+    });
+
+    it("is 0 when no change after the restart was late, and ignores the changes before it", () => {
+        const r = recovery(run([30_000, 30_000, 4000, 4000, 4000]), 2000, 3000);
+        assert.equal(r.recoveryMs, 0);
+        assert.equal(r.worstAfterRestartMs, 4000);
+    });
+
+    it("a late change after a good one restarts the tail; none when the stream ends late", () => {
+        const r = recovery(run([1000, 1000, 20_000, 1000, 15_000, 2000, 2000]), 1000, 2000);
+        assert.equal(r.recoveredFromCommit, 5000);
+        assert.equal(r.recoveryMs, 5000 + 2000 - 1000);
+        const never = recovery(run([1000, 1000, 20_000, 30_000]), 1000, 2000);
+        assert.equal(never.recoveryMs, null);
+        assert.equal(never.recoveredFromCommit, null);
     });
 });
 
