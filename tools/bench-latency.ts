@@ -14,13 +14,16 @@
 // Recovery (issue 13: "after a restart of the broker, Connect or the job, lag back under 10 s within
 // 30 s"): with --restart broker|connect|job, the stack's container of that role is restarted (`docker
 // restart`, on the Docker platform) --restart-after-s seconds into the stream, which goes on at its pace.
-// The recovery time is from the restart's start until the mirror shows changes within 10 s of their commit
-// again for good: the first change committed after the restart from which on every change reached Trino
-// within 10 s, at the moment it did (recovery() below). The changes committed before the restart and every
+// Two recovery times, from the restart's start: until the mirror shows changes within 10 s of their commit
+// again for good (the first change committed after the restart from which on every change reached Trino
+// within 10 s, at the moment it did), and until the backlog is gone (the first change committed after the
+// restart returned that reached Trino within the worst latency Trino showed before the restart); and when
+// the first change committed after the restart returned reached Trino at all; recovery() below. The changes committed before the restart and every
 // latency are in the JSON; tools/bench-plot-latency.py draws them over time.
 //
 //   npx ts-node tools/bench-latency.ts [--stack dev] [--changes 100] [--interval-ms 1000] [--poll-ms 500]
 //       [--restart broker|connect|job] [--restart-after-s 30] [--json out.json]
+//   npx ts-node tools/bench-latency.ts --from-json docs/bench/latency-<label>.json   (the numbers again from its raw data)
 import * as fs from "fs";
 import { Kafka, logLevel } from "kafkajs";
 import * as mysql from "mysql2/promise";
@@ -56,6 +59,15 @@ export interface Recovery {
     recoveredFromCommit: number | null;
     worstAfterRestartMs: number;
     thresholdMs: number;
+    /** ms from restartAt until the first change committed after the restart returned was in the mirror. */
+    resumedMs: number | null;
+    /**
+     * ms from restartAt until the backlog the restart left was gone: when the first change committed after the
+     * restart returned reached the mirror within the steady envelope (the worst latency of the changes the
+     * mirror showed before the restart); null without changes on either side or when none came back within it.
+     */
+    steadyMs: number | null;
+    envelopeMs: number | null;
 }
 
 /**
@@ -67,11 +79,16 @@ export interface Recovery {
 export function recovery(raw: { commit: number; trino: number }[], restartAt: number, restartedAt: number, thresholdMs = 10_000): Recovery {
     const after = raw.filter((r) => r.commit >= restartAt).sort((a, b) => a.commit - b.commit);
     const worstAfterRestartMs = after.reduce((m, r) => Math.max(m, r.trino), 0);
+    const before = raw.filter((r) => r.commit + r.trino < restartAt);
+    const envelopeMs = before.length > 0 ? Math.max(...before.map((r) => r.trino)) : null;
+    const back = envelopeMs === null ? undefined : after.find((r) => r.commit >= restartedAt && r.trino <= envelopeMs);
+    const returned = after.filter((r) => r.commit >= restartedAt).map((r) => r.commit + r.trino - restartAt);
+    const steady = { resumedMs: returned.length > 0 ? Math.min(...returned) : null, steadyMs: back ? back.commit + back.trino - restartAt : null, envelopeMs };
     let from = after.length;
     while (from > 0 && after[from - 1].trino <= thresholdMs) from--;
-    if (from === after.length) return { restartAt, restartedAt, recoveryMs: null, recoveredFromCommit: null, worstAfterRestartMs, thresholdMs };
+    if (from === after.length) return { restartAt, restartedAt, recoveryMs: null, recoveredFromCommit: null, worstAfterRestartMs, thresholdMs, ...steady };
     const first = after[from];
-    return { restartAt, restartedAt, recoveryMs: from === 0 ? 0 : first.commit + first.trino - restartAt, recoveredFromCommit: first.commit, worstAfterRestartMs, thresholdMs };
+    return { restartAt, restartedAt, recoveryMs: from === 0 ? 0 : first.commit + first.trino - restartAt, recoveredFromCommit: first.commit, worstAfterRestartMs, thresholdMs, ...steady };
 }
 
 interface Source {
@@ -277,7 +294,10 @@ export function formatResults(results: LatencyResult[]): string {
         if (!r.restart) continue;
         const x = r.restart;
         lines.push(`${r.source}: ${x.container} restarted (docker restart took ${f(x.restartedAt - x.restartAt)} s); lag back under ${f(x.thresholdMs)} s ` +
-            `${x.recoveryMs === null ? "NOT within the stream" : `${f(x.recoveryMs)} s after the restart began`}; worst latency after it ${f(x.worstAfterRestartMs)} s`);
+            `${x.recoveryMs === null ? "NOT for good within the stream" : `for good ${f(x.recoveryMs)} s after the restart began`}; ` +
+            `first change after it in the mirror ${x.resumedMs === null ? "never" : `${f(x.resumedMs)} s after it began`}; ` +
+            `backlog gone (back within the ${x.envelopeMs === null ? "?" : f(x.envelopeMs)} s seen before it) ${x.steadyMs === null ? "not within the stream" : `${f(x.steadyMs)} s after it began`}; ` +
+            `worst latency after it ${f(x.worstAfterRestartMs)} s`);
     }
     return lines.join("\n");
 }
@@ -292,7 +312,20 @@ async function main(): Promise<void> {
             restart: { type: "string", default: "" },
             "restart-after-s": { type: "string", default: "30" },
             json: { type: "string", default: "" },
+            "from-json": { type: "string", default: "" },
         });
+    if (a["from-json"]) {
+        // Re-analyse a run already made (its raw numbers and restart times), e.g. after the statistics changed.
+        const run = JSON.parse(fs.readFileSync(a["from-json"], "utf8"));
+        for (const r of run.results as LatencyResult[]) {
+            r.kafkaMs = stats(r.raw.map((x) => x.kafka));
+            r.trinoMs = stats(r.raw.map((x) => x.trino));
+            if (r.restart) r.restart = { role: r.restart.role, container: r.restart.container, ...recovery(r.raw, r.restart.restartAt, r.restart.restartedAt) };
+        }
+        console.log(formatResults(run.results));
+        fs.writeFileSync(a["from-json"], JSON.stringify(run, null, 2));
+        return;
+    }
     const num = (name: "changes" | "interval-ms" | "poll-ms" | "restart-after-s", min: number) => {
         const v = Number(a[name]);
         if (!Number.isInteger(v) || v < min) {

@@ -107,6 +107,21 @@ describe("tools/bench-latency: recovery after a restart", () => {
         assert.equal(r.restartedAt, 14_000);
     });
 
+    it("the backlog is gone when the first change committed after the restart returned is within the worst latency shown before it", () => {
+        // Shown before the restart at 6 s: the changes at 0-3 s (worst 2.5 s). The restart returns at 8 s. The
+        // changes at 4 and 5 s are shown after it (late, not part of the envelope); from 6 s on: 9, 8, 3, 2.4,
+        // 2, 12, 1 s.
+        const r = recovery(run([1500, 2500, 2000, 2500, 9000, 8500, 9000, 8000, 3000, 2400, 2000, 12_000, 1000]), 6000, 8000);
+        assert.equal(r.envelopeMs, 2500);
+        // The change at 9 s (2.4 s) is the first at or after 8 s within 2.5 s: shown at 11.4 s.
+        assert.equal(r.steadyMs, 9000 + 2400 - 6000);
+        // The first change committed from 8 s on to be shown at all: the one at 8 s, at 11 s.
+        assert.equal(r.resumedMs, 8000 + 3000 - 6000);
+        // 12 s at 11 s: under 10 s for good only from the change at 12 s, shown at 13 s.
+        assert.equal(r.recoveryMs, 12_000 + 1000 - 6000);
+        assert.equal(recovery(run([20_000, 30_000]), 0, 500).steadyMs, null, "nothing shown before the restart: no envelope");
+    });
+
     it("is 0 when no change after the restart was late, and ignores the changes before it", () => {
         const r = recovery(run([30_000, 30_000, 4000, 4000, 4000]), 2000, 3000);
         assert.equal(r.recoveryMs, 0);
