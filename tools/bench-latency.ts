@@ -14,12 +14,12 @@
 // Recovery (issue 13: "after a restart of the broker, Connect or the job, lag back under 10 s within
 // 30 s"): with --restart broker|connect|job, the stack's container of that role is restarted (`docker
 // restart`, on the Docker platform) --restart-after-s seconds into the stream, which goes on at its pace.
-// Two recovery times, from the restart's start: until the mirror shows changes within 10 s of their commit
-// again for good (the first change committed after the restart from which on every change reached Trino
-// within 10 s, at the moment it did), and until the backlog is gone (the first change committed after the
-// restart returned that reached Trino within the worst latency Trino showed before the restart); and when
-// the first change committed after the restart returned reached Trino at all; recovery() below. The changes committed before the restart and every
-// latency are in the JSON; tools/bench-plot-latency.py draws them over time.
+// Three recovery times, from the restart's start (recovery() below): until the first change committed after
+// the restart returned reached Trino at all; until the backlog is gone (the first such change that reached
+// Trino within the worst latency Trino showed before the restart); until the mirror shows changes within
+// 10 s of their commit for good (the first change committed after the restart from which on every change
+// reached Trino within 10 s, at the moment it did). Every latency is in the JSON;
+// tools/bench-plot-latency.py draws them over time.
 //
 //   npx ts-node tools/bench-latency.ts [--stack dev] [--changes 100] [--interval-ms 1000] [--poll-ms 500]
 //       [--restart broker|connect|job] [--restart-after-s 30] [--json out.json]
