@@ -159,6 +159,16 @@ export interface LatencyResult {
     raw: { id: number; commit: number; kafka: number; trino: number }[];
 }
 
+/** One source's result from its raw numbers: the statistics per stage and, after a restart, the recovery. */
+export function summarize(source: string, raw: LatencyResult["raw"],
+    restart?: { role: RestartRole; container: string; restartAt: number; restartedAt: number }): LatencyResult {
+    return {
+        source, changes: raw.length, kafkaMs: stats(raw.map((r) => r.kafka)), trinoMs: stats(raw.map((r) => r.trino)),
+        ...(restart ? { restart: { role: restart.role, container: restart.container, ...recovery(raw, restart.restartAt, restart.restartedAt) } } : {}),
+        raw,
+    };
+}
+
 export async function benchLatency(endpoints: VerifyEndpoints, target: VerifyTarget,
     o: { changes: number; intervalMs: number; pollMs: number; restart?: RestartRole; restartAfterS?: number; log?: (l: string) => void }): Promise<LatencyResult[]> {
     const log = o.log ?? ((l: string) => console.log(l));
@@ -259,11 +269,7 @@ export async function benchLatency(endpoints: VerifyEndpoints, target: VerifyTar
                 const k = id(s, i);
                 return { id: base.get(s)! + i, commit: commit.get(k)!, kafka: inKafka.get(k)! - commit.get(k)!, trino: inTrino.get(k)! - commit.get(k)! };
             });
-            return {
-                source: s.name, changes: o.changes, kafkaMs: stats(raw.map((r) => r.kafka)), trinoMs: stats(raw.map((r) => r.trino)),
-                ...(restart ? { restart: { role: o.restart!, container: restartContainer, ...recovery(raw, restart.at, restart.done) } } : {}),
-                raw,
-            };
+            return summarize(s.name, raw, restart && { role: o.restart!, container: restartContainer, restartAt: restart.at, restartedAt: restart.done });
         });
 
         // Clean up, and let the mirror follow before the next user of the stack.
@@ -317,11 +323,7 @@ async function main(): Promise<void> {
     if (a["from-json"]) {
         // Re-analyse a run already made (its raw numbers and restart times), e.g. after the statistics changed.
         const run = JSON.parse(fs.readFileSync(a["from-json"], "utf8"));
-        for (const r of run.results as LatencyResult[]) {
-            r.kafkaMs = stats(r.raw.map((x) => x.kafka));
-            r.trinoMs = stats(r.raw.map((x) => x.trino));
-            if (r.restart) r.restart = { role: r.restart.role, container: r.restart.container, ...recovery(r.raw, r.restart.restartAt, r.restart.restartedAt) };
-        }
+        run.results = (run.results as LatencyResult[]).map((r) => summarize(r.source, r.raw, r.restart));
         console.log(formatResults(run.results));
         fs.writeFileSync(a["from-json"], JSON.stringify(run, null, 2));
         return;
