@@ -244,7 +244,7 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
     it("runs the CDC job on Spark's Kubernetes scheduler with a MinIO user of its own (warehouse and checkpoints), after the connectors and the catalog", () => {
         const driver = named(records, "lakehouse-cdc-job-deployment-cdc-mirror");
         const pod = driver.inputs.spec.template.spec;
-        assert.strictEqual(pod.containers[0].image, "docker.io/pulumi-lakehouse/spark:4.1.1");
+        assert.strictEqual(pod.containers[0].image, "docker.io/pulumi-lakehouse/spark:4.1.3");
         const args: string[] = pod.containers[0].args;
         assert.deepStrictEqual(args.slice(0, 2), ["--master", "k8s://https://kubernetes.default.svc"]);
         assert.ok(args.includes("spark.executor.instances=2"), "lakehouse:cdcExecutors");
@@ -277,7 +277,7 @@ describe("kubernetes platform: the program under Pulumi.k8s.yaml (mocks)", funct
         assert.match(conf, /^spark\.jars\.packages .*iceberg-spark-runtime.*spark-sql-kafka.*hadoop-aws/m);
         assert.match(conf, /^spark\.jars\.ivy \/tmp\/\.ivy2$/m);
         const args: string[] = named(official, "lh-cdc-job-deployment-cdc-mirror").inputs.spec.template.spec.containers[0].args;
-        assert.ok(args.includes("spark.kubernetes.container.image=apache/spark:4.1.1-scala2.13-java17-python3-ubuntu"), args.join(" "));
+        assert.ok(args.includes("spark.kubernetes.container.image=apache/spark:4.1.3-scala2.13-java17-python3-ubuntu"), args.join(" "));
         assert.ok(!named(records, "lakehouse-cdc-mirror-conf").inputs.stringData["spark-defaults.conf"].includes("spark.jars.packages"), "the local image carries the jars");
     });
 
