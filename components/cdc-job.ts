@@ -33,6 +33,12 @@ export interface CdcMirrorJobArgs extends ServiceArgs {
     jobName?: string;
     /** Micro-batch interval in seconds. Default: 5. */
     triggerSeconds?: number;
+    /**
+     * Topics of one micro-batch the job writes at once, each its changelog append and MERGE (two Iceberg
+     * commits, mostly round trips to the catalog and MinIO); 1 writes them one after the other. A whole
+     * number from 1 to 64. Default: 4 (docs/performance.md).
+     */
+    parallelTopics?: number;
     /** Spark master. Default: "local[2]". */
     master?: string;
     /** Driver memory (the job runs in the driver with local[N]). Default: "1g". */
@@ -112,7 +118,7 @@ export class CdcMirrorJob extends LakehouseComponent {
             // The official image lacks hadoop-aws: Spark fetches it at start, for an s3a:// checkpoint only.
             packages: official ? [...sparkPackages(), ...(s3a ? sparkS3aPackages() : [])] : [],
             packageExcludes: official && s3a ? S3A_PACKAGE_EXCLUDES : [],
-            jobFiles: readCdcJobFiles(), testHooks: a.testHooks, removedTables: a.removedTables,
+            jobFiles: readCdcJobFiles(), testHooks: a.testHooks, removedTables: a.removedTables, parallelTopics: a.parallelTopics,
         }));
         this.containerName = `${a.namePrefix}-${a.hostname}`;
         this.container = serviceContainer(this.childName("container"), {

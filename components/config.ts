@@ -76,6 +76,8 @@ export interface LakehouseConfig {
     cdcRemovedTables?: RemovedTables;
     /** Seconds between the CDC job's micro-batches (CdcMirrorJobArgs.triggerSeconds). Default: 5. */
     cdcTriggerSeconds?: number;
+    /** Topics of a micro-batch the CDC job writes at once (CdcMirrorJobArgs.parallelTopics). Default: 4. */
+    cdcParallelTopics?: number;
 }
 
 /** Settings only the kubernetes platform reads (components/kubernetes/): refused on docker, where they would do nothing. */
@@ -86,7 +88,7 @@ export const DOCKER_ONLY_KEYS = [
     "bindIp", "namePrefix", "keepVolumes", "waitTimeoutSeconds", "mysqlFlavour", "minioUsers", "secureServices", "trinoPassword", "connectPassword",
     "resetConnectorOffsetsOnDelete", "postgresConnectorConfig", "mySqlConnectorConfig", "sources", "maintenance",
     "maintenanceIntervalSeconds", "maintenancePolicy", "maintenanceTablePolicies", "changelogRetentionDays", "cdcTestHooks", "cdcRemovedTables",
-    "cdcTriggerSeconds",
+    "cdcTriggerSeconds", "cdcParallelTopics",
 ] as const;
 
 /** Settings both platforms read. */
@@ -219,6 +221,7 @@ export function readLakehouseConfig(config = new pulumi.Config("lakehouse")): La
         cdcTestHooks: config.getBoolean("cdcTestHooks"),
         cdcRemovedTables: cdcRemovedTables as RemovedTables | undefined,
         cdcTriggerSeconds: config.getNumber("cdcTriggerSeconds"),
+        cdcParallelTopics: config.getNumber("cdcParallelTopics"),
     };
 }
 
@@ -248,11 +251,12 @@ export function lakehouseArgsFromConfig(c: LakehouseConfig): LakehouseArgs {
                 : { ...c.maintenancePolicy, changelogRetentionDays: c.changelogRetentionDays },
             tablePolicies: c.maintenanceTablePolicies,
         },
-        ...(c.cdcTestHooks || c.cdcRemovedTables || c.cdcTriggerSeconds !== undefined ? {
+        ...(c.cdcTestHooks || c.cdcRemovedTables || c.cdcTriggerSeconds !== undefined || c.cdcParallelTopics !== undefined ? {
             cdcJob: {
                 ...(c.cdcTestHooks ? { testHooks: true } : {}),
                 ...(c.cdcRemovedTables ? { removedTables: c.cdcRemovedTables } : {}),
                 ...(c.cdcTriggerSeconds !== undefined ? { triggerSeconds: c.cdcTriggerSeconds } : {}),
+                ...(c.cdcParallelTopics !== undefined ? { parallelTopics: c.cdcParallelTopics } : {}),
             },
         } : {}),
     };

@@ -33,6 +33,7 @@ import os
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -59,6 +60,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--starting-offsets", default=env("CDC_STARTING_OFFSETS", "earliest"))
     p.add_argument("--job-name", default=env("CDC_JOB_NAME", "cdc-mirror"),
                    help="recorded with the query id in snapshot summaries; a replayed batch of the same query is skipped")
+    p.add_argument("--parallel-topics", type=int, default=int(env("CDC_PARALLEL_TOPICS", "4")),
+                   help="topics of one micro-batch written at once, each its changelog append and MERGE (two Iceberg "
+                        "commits, mostly round trips to the catalog and MinIO); 1: one topic after the other")
     p.add_argument("--removed-tables", choices=lib.REMOVED_TABLES, default=env("CDC_REMOVED_TABLES", "keep"),
                    help="mirror and changelog of a topic removed from --topics: kept, or dropped with PURGE")
     p.add_argument("--heartbeat-file", default=env("CDC_HEARTBEAT_FILE", "/tmp/cdc-mirror.heartbeat"))
@@ -68,6 +72,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     a.test_hooks = env("CDC_TEST_HOOKS", "") == "1"
     if bool(a.topics) == bool(a.topic_pattern):
         p.error("give exactly one of --topics and --topic-pattern")
+    if a.parallel_topics < 1:
+        p.error(f"--parallel-topics must be at least 1, got {a.parallel_topics}")
     if a.topic_pattern and a.removed_tables == "drop":
         p.error("--removed-tables drop needs --topics, not --topic-pattern (a pattern has no list a removed table leaves)")
     a.keys = lib.parse_primary_keys(a.primary_keys)
@@ -75,7 +81,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 class Mirror:
-    """The foreachBatch sink: one changelog append and one MERGE per topic present in the batch."""
+    """The foreachBatch sink: one changelog append and one MERGE per topic present in the batch, up to
+    --parallel-topics topics at once (each topic's tables are its own: the commits of two topics never meet;
+    the batch commits once every topic is done, so a restart replays it whole, see the module's doc)."""
 
     def __init__(self, args: argparse.Namespace):
         self.args = args
@@ -96,6 +104,8 @@ class Mirror:
         # replays are recognised by job name and query id (a new checkpoint starts a new query id at batch 0).
         self.query_id: Optional[str] = None
         self.query_started = threading.Event()
+        # The topics of a batch run in threads: counters and the stopped map change under this lock.
+        self.lock = threading.Lock()
 
     def started(self, query_id: str) -> None:
         self.query_id = query_id
@@ -132,33 +142,7 @@ class Mirror:
                                                     F.count(F.lit(1)).alias("n")).collect()
             topics = sorted(per_topic, key=lambda r: r.topic)
             self.load_stops(spark, lib.topic_list(getattr(self.args, "topics", None)) + [r.topic for r in topics])
-            for i, row in enumerate(topics):
-                stopped = self.status["stopped_tables"]
-                if row.topic in stopped:
-                    # Stopped by an incompatible schema change (logged once when it stopped): skipped.
-                    self.status["stopped_changes_skipped"] += row.n
-                    log.debug("batch %s: %s change(s) of stopped %s skipped", batch_id, row.n, row.topic)
-                    continue
-                if row.key_error is not None:
-                    # A change without a usable key: this table alone stops (flatten_or_stop's marker).
-                    self.stop_topic(row.topic, row.key_error, row.n, batch_id, spark)
-                    continue
-                # Shorter (older) field lists first: a column added at the source comes last.
-                schemas = [lib.fields_from_json(s) for s in sorted(row.schemas, key=len)]
-                fields = lib.merge_fields(schemas)
-                topic_events = events.where(F.col("topic") == row.topic)
-                try:
-                    self.ensure_tables(spark, row.topic, fields)
-                    fields = lib.keep_legacy_string_columns(self.column_types[row.topic], fields)
-                    self.append_changelog(spark, row.topic, topic_events, batch_id)
-                    self.test_kill_point("after-changelog", row.topic, batch_id)
-                    self.merge_mirror(spark, row.topic, topic_events, fields, json.loads(row.key_columns))
-                    if i < len(topics) - 1:
-                        self.test_kill_point("between-topics", row.topic, batch_id)
-                except lib.SchemaChangeError as e:
-                    # This table alone stops; the batch's other topics keep flowing. Anything else fails
-                    # the batch (and the query) as before.
-                    self.stop_topic(row.topic, e, row.n, batch_id, spark)
+            self.run_topics(spark, events, topics, batch_id)
             n = sum(r.n for r in per_topic)
         finally:
             events.unpersist()
@@ -166,14 +150,65 @@ class Mirror:
                            last_batch_seconds=round(time.time() - started, 3))
         log.info("batch %s: %s change(s) in %s topic(s), %.1fs", batch_id, n, len(per_topic), time.time() - started)
 
+    def run_topics(self, spark, events, topics: list, batch_id: int) -> None:
+        """Writes each topic of the batch (apply_topic), up to --parallel-topics at once. Every topic runs to its
+        end before a failure of one is raised, which fails the batch (and the query) as before: no thread
+        still writes while the query stops, and the replay after a restart finds each topic's work whole."""
+        workers = min(getattr(self.args, "parallel_topics", 1), len(topics))
+        several = len(topics) > 1
+        if workers <= 1:
+            for row in topics:
+                self.apply_topic(spark, events, row, batch_id, several)
+            return
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cdc-topic") as pool:
+            futures = [pool.submit(self.apply_topic, spark, events, row, batch_id, several) for row in topics]
+        errors = [f.exception() for f in futures if f.exception() is not None]
+        if errors:
+            for e in errors[1:]:
+                log.error("batch %s: another topic failed too: %s", batch_id, str(e).splitlines()[0][:300] if str(e) else type(e).__name__)
+            raise errors[0]
+
+    def apply_topic(self, spark, events, row, batch_id: int, several: bool) -> None:
+        """One topic of the batch: its changelog append, then its MERGE (row: the batch's per-topic aggregate)."""
+        from pyspark.sql import functions as F
+
+        if row.topic in self.status["stopped_tables"]:
+            # Stopped by an incompatible schema change (logged once when it stopped): skipped.
+            with self.lock:
+                self.status["stopped_changes_skipped"] += row.n
+            log.debug("batch %s: %s change(s) of stopped %s skipped", batch_id, row.n, row.topic)
+            return
+        if row.key_error is not None:
+            # A change without a usable key: this table alone stops (flatten_or_stop's marker).
+            self.stop_topic(row.topic, row.key_error, row.n, batch_id, spark)
+            return
+        # Shorter (older) field lists first: a column added at the source comes last.
+        schemas = [lib.fields_from_json(s) for s in sorted(row.schemas, key=len)]
+        fields = lib.merge_fields(schemas)
+        topic_events = events.where(F.col("topic") == row.topic)
+        try:
+            self.ensure_tables(spark, row.topic, fields)
+            fields = lib.keep_legacy_string_columns(self.column_types[row.topic], fields)
+            self.append_changelog(spark, row.topic, topic_events, batch_id)
+            self.test_kill_point("after-changelog", row.topic, batch_id)
+            self.merge_mirror(spark, row.topic, topic_events, fields, json.loads(row.key_columns))
+            if several:
+                # The batch's other topics may be done or not: the batch is not committed either way.
+                self.test_kill_point("between-topics", row.topic, batch_id)
+        except lib.SchemaChangeError as e:
+            # This table alone stops; the batch's other topics keep flowing. Anything else fails
+            # the batch (and the query) as before.
+            self.stop_topic(row.topic, e, row.n, batch_id, spark)
+
     def stop_topic(self, topic: str, error, n: int, batch_id: int, spark=None) -> None:
         """Records a topic stopped by an incompatible schema change or a change without a key: in the
         heartbeat (stopped_tables, read by `make status`), once in the log, and as the mirror's table property lib.STOPPED_PROPERTY, so that
         it stays stopped across restarts (its skipped changes are missing from the mirror: only a
         re-snapshot makes it whole again). Its changes are skipped from now on."""
         message = str(error)
-        self.status["stopped_tables"] = {**self.status["stopped_tables"], topic: message}
-        self.status["stopped_changes_skipped"] += n
+        with self.lock:
+            self.status["stopped_tables"] = {**self.status["stopped_tables"], topic: message}
+            self.status["stopped_changes_skipped"] += n
         log.error("batch %s: %s stopped, its %s change(s) in this batch and later ones are skipped: %s",
                   batch_id, topic, n, message)
         if spark is not None and spark.catalog.tableExists(self.table(topic)):
@@ -229,7 +264,9 @@ class Mirror:
 
     def test_kill_point(self, point: str, topic: str, batch_id: int) -> None:
         """Tests only (CDC_TEST_HOOKS=1, off by default): exits the job at a kill point named in the kill
-        file, `{"point": "after-changelog" | "between-topics", "topic": <topic or absent for any>}`, once:
+        file, `{"point": "after-changelog" | "between-topics", "topic": <topic or absent for any>}`, once
+        ("between-topics": after the topic's MERGE in a batch of several topics, whose others may be done or
+        not when topics run in parallel):
         the file is renamed to `<file>.fired` first, so the restarted job runs on."""
         if not getattr(self.args, "test_hooks", False):
             return
@@ -241,7 +278,11 @@ class Mirror:
             return
         if request.get("point") != point or request.get("topic") not in (None, topic):
             return
-        os.replace(path, path + ".fired")
+        with self.lock:  # two topics' threads may both match a request without a topic: one fires it
+            try:
+                os.replace(path, path + ".fired")
+            except FileNotFoundError:
+                return
         log.warning("test kill point %s after %s in batch %s: exiting", point, topic, batch_id)
         logging.shutdown()
         os._exit(int(request.get("exitCode", 3)))
@@ -294,7 +335,8 @@ class Mirror:
             self.recorded[changelog] = lib.last_batch_id(summaries, self.job_key)
         done = self.recorded[changelog]
         if done is not None and done >= batch_id:
-            self.status["skipped_replays"] += 1
+            with self.lock:
+                self.status["skipped_replays"] += 1
             log.warning("batch %s is already in %s (last recorded %s): skipping the replay", batch_id, changelog, done)
             return
         from pyspark.sql import Window
@@ -365,7 +407,8 @@ class Mirror:
             except Exception as e:
                 if attempt == MERGE_ATTEMPTS or not is_commit_conflict(e):
                     raise
-                self.status["merge_retries"] = self.status.get("merge_retries", 0) + 1
+                with self.lock:
+                    self.status["merge_retries"] = self.status.get("merge_retries", 0) + 1
                 log.warning("MERGE into %s lost a commit race (attempt %s): %s", mirror, attempt, str(e).splitlines()[0][:300])
                 time.sleep(min(30.0, 1.0 * 2 ** (attempt - 1)))
 
@@ -507,7 +550,8 @@ def wait_for_batch_without(spark, query, checkpoint: str, dropped: List[str], po
             ended = query.awaitTermination(poll_seconds)  # raises the query's failure
         except Exception as e:
             # Spark 4.1.1's Kafka source can fail a batch run again from the offset log after its commit, in
-            # the progress report (NullPointerException in KafkaMicroBatchStream.metrics): if that batch left
+            # the progress report (NullPointerException in KafkaMicroBatchStream.metrics, SPARK-55271, fixed
+            # in 4.1.3, the pinned Spark; kept for images on an older one): if that batch left
             # the dropped topics behind, the usual query has what it needs.
             committed = committed_without()
             if committed is None:

@@ -61,6 +61,8 @@ export interface CdcJobSpecArgs {
     testHooks?: boolean;
     /** A table removed from `topics`: its mirror and changelog are kept or dropped (`--removed-tables`). Default: "keep". */
     removedTables?: RemovedTables;
+    /** Topics of one micro-batch written at once (`--parallel-topics`), 1 to 64. Default: the job's own, 4. */
+    parallelTopics?: number;
     /** spark-submit arguments before the job file, beside master, memory and name (Kubernetes' scheduler settings). Default: none. */
     submitArgs?: string[];
 }
@@ -153,6 +155,9 @@ function validate(args: CdcJobSpecArgs): void {
     if (!(args.triggerSeconds > 0 && args.triggerSeconds <= 3600)) {
         throw new SpecError("cdcJob.triggerSeconds", `must be more than 0 and at most 3600, got ${args.triggerSeconds}`);
     }
+    if (args.parallelTopics !== undefined && !(Number.isInteger(args.parallelTopics) && args.parallelTopics >= 1 && args.parallelTopics <= 64)) {
+        throw new SpecError("cdcJob.parallelTopics", `must be a whole number from 1 to 64, got ${args.parallelTopics}`);
+    }
     if (!/^\d+[mg]$/.test(args.driverMemory)) {
         throw new SpecError("cdcJob.driverMemory", `must look like 512m or 1g, got ${JSON.stringify(args.driverMemory)}`);
     }
@@ -187,6 +192,8 @@ function cdcJobArgs(args: CdcJobSpecArgs): string[] {
         "--heartbeat-file", CDC_HEARTBEAT_FILE,
         // "keep" is the job's default: passed only for "drop", so a stack that keeps has the same command as before.
         ...(args.removedTables === "drop" ? ["--removed-tables", "drop"] : []),
+        // Passed only when set: a stack that leaves it has the same command as before (the job's default, 4).
+        ...(args.parallelTopics !== undefined ? ["--parallel-topics", String(args.parallelTopics)] : []),
     ];
 }
 

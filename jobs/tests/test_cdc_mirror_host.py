@@ -447,3 +447,72 @@ def test_a_query_that_fails_after_committing_a_batch_without_the_dropped_topics_
     with caplog.at_level(logging.INFO, logger="cdc_mirror"):
         assert cdc_mirror.wait_for_batch_without(None, query, "/ck", [ORDERS], poll_seconds=0.01) == "5"
     assert "query query-0 failed after committing batch 5, which names none of the removed topics: NullPointerException" in caplog.text
+
+
+# --- the topics of one batch, run side by side (Mirror.run_topics) -------------------------------------
+
+class _Row:
+    def __init__(self, topic):
+        self.topic = topic
+
+
+def _timed_topics(monkeypatch, parallel, fail=()):
+    """run_topics over three topics whose apply_topic takes 0.3 s (or raises for those in `fail`); returns the
+    (topic, thread name, start, end) of each and the exception run_topics raised, if any."""
+    import threading
+    import time as _time
+    mirror = cdc_mirror.Mirror(argparse.Namespace(parallel_topics=parallel))
+    ran = []
+
+    def apply(spark, events, row, batch_id, several):
+        start = _time.monotonic()
+        _time.sleep(0.3)
+        ran.append((row.topic, threading.current_thread().name, start, _time.monotonic(), several))
+        if row.topic in fail:
+            raise RuntimeError(f"{row.topic} failed")
+
+    monkeypatch.setattr(mirror, "apply_topic", apply)
+    try:
+        mirror.run_topics(None, None, [_Row("a"), _Row("b"), _Row("c")], 7)
+        return ran, None
+    except RuntimeError as e:
+        return ran, e
+
+
+def _most_at_once(ran):
+    edges = sorted([(s, 1) for _, _, s, _, _ in ran] + [(e, -1) for _, _, _, e, _ in ran], key=lambda x: (x[0], x[1]))
+    now = most = 0
+    for _, d in edges:
+        now += d
+        most = max(most, now)
+    return most
+
+
+def test_with_parallel_topics_the_topics_of_a_batch_run_at_once_in_threads_of_their_own(monkeypatch):
+    ran, error = _timed_topics(monkeypatch, parallel=2)
+    assert error is None
+    assert sorted(t for t, *_ in ran) == ["a", "b", "c"]
+    assert _most_at_once(ran) == 2  # two workers for three topics
+    assert all(name.startswith("cdc-topic") for _, name, *_ in ran)
+    assert all(several for *_, several in ran)
+
+
+def test_with_one_parallel_topic_the_topics_run_one_after_the_other_in_the_batch_thread(monkeypatch):
+    import threading
+    ran, error = _timed_topics(monkeypatch, parallel=1)
+    assert error is None
+    assert [t for t, *_ in ran] == ["a", "b", "c"]
+    assert _most_at_once(ran) == 1
+    assert {name for _, name, *_ in ran} == {threading.current_thread().name}
+
+
+def test_a_topic_that_fails_fails_the_batch_after_the_others_have_run_to_their_end(monkeypatch):
+    ran, error = _timed_topics(monkeypatch, parallel=3, fail=("b",))
+    assert str(error) == "b failed"
+    assert sorted(t for t, *_ in ran) == ["a", "b", "c"]  # every topic ran to its end before the raise
+
+
+def test_parallel_topics_below_one_is_refused_by_the_job():
+    with pytest.raises(SystemExit):
+        cdc_mirror.parse_args(["--bootstrap-servers", "k:9092", "--topics", "t", "--parallel-topics", "0"])
+    assert cdc_mirror.parse_args(["--bootstrap-servers", "k:9092", "--topics", "t"]).parallel_topics == 4

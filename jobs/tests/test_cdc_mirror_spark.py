@@ -57,7 +57,8 @@ def spark():
 
 
 def _args(**over):
-    a = argparse.Namespace(catalog="test", namespace="cdc", table_prefix="", job_name="cdc-test", keys={})
+    # parallel_topics: the job's default, so a batch of several topics runs them in threads as in a stack.
+    a = argparse.Namespace(catalog="test", namespace="cdc", table_prefix="", job_name="cdc-test", keys={}, parallel_topics=4)
     for k, v in over.items():
         setattr(a, k, v)
     return a

@@ -173,6 +173,8 @@ describe("CDC mirror job", () => {
             ["neither topics nor a pattern", { topics: [] }, /cdcJob\.topics/],
             ["a namespace that is not an identifier", { namespace: "cdc-x" }, /cdcJob\.namespace/],
             ["a zero trigger", { triggerSeconds: 0 }, /cdcJob\.triggerSeconds/],
+            ["no parallel topic", { parallelTopics: 0 }, /^SpecError: cdcJob\.parallelTopics: must be a whole number from 1 to 64, got 0$/],
+            ["a fraction of a parallel topic", { parallelTopics: 1.5 }, /cdcJob\.parallelTopics: must be a whole number from 1 to 64, got 1\.5/],
             ["a driver memory Spark cannot read", { driverMemory: "lots" }, /cdcJob\.driverMemory/],
             ["an s3a checkpoint without a path", { checkpointLocation: "s3a://checkpoints" }, /cdcJob\.checkpointLocation: must look like s3a:\/\/<bucket>\/<path>/],
             ["an s3a checkpoint with an empty path segment", { checkpointLocation: "s3a://checkpoints//x" }, /cdcJob\.checkpointLocation: must look like s3a:/],
@@ -260,7 +262,7 @@ describe("CDC mirror job", () => {
             assert.strictEqual(named(r, "cdc").type, "lakehouse:compute:CdcMirrorJob");
             assert.strictEqual(job.parent, "cdc");
             assert.strictEqual(job.inputs.name, "lakehouse-cdc-mirror");
-            assert.strictEqual(job.inputs.image, "pulumi-lakehouse/spark:4.1.1");
+            assert.strictEqual(job.inputs.image, "pulumi-lakehouse/spark:4.1.3");
             assert.strictEqual(labelOf(job, "lakehouse.role"), "spark-job");
             assert.strictEqual(job.inputs.wait, true);
             const conf = job.inputs.uploads.find((u: any) => u.file.endsWith("spark-defaults.conf"));
@@ -387,6 +389,14 @@ describe("CDC mirror job", () => {
             assert.strictEqual(argAfter(named(fast, "lh-cdc-job-container").inputs.command, "--trigger-seconds"), "1");
             await assert.rejects(construct(() => new Lakehouse("lh", { imageSet: "local", ...lakehouseArgsFromConfig({ cdcTriggerSeconds: 0 }) })),
                 /triggerSeconds: must be more than 0 and at most 3600, got 0/);
+        });
+
+        it("passes lakehouse:cdcParallelTopics to the job as --parallel-topics only when set, and refuses 0 at construction", async () => {
+            assert.strictEqual(named(r, "lh-cdc-job-container").inputs.command.includes("--parallel-topics"), false);
+            const one = await construct(() => new Lakehouse("lh", { imageSet: "local", ...lakehouseArgsFromConfig({ cdcParallelTopics: 1 }) }));
+            assert.strictEqual(argAfter(named(one, "lh-cdc-job-container").inputs.command, "--parallel-topics"), "1");
+            await assert.rejects(construct(() => new Lakehouse("lh", { imageSet: "local", ...lakehouseArgsFromConfig({ cdcParallelTopics: 0 }) })),
+                /parallelTopics: must be a whole number from 1 to 64, got 0/);
         });
 
         it("takes the user's settings over the defaults, and a pattern instead of the topic list", async () => {
