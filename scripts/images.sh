@@ -23,7 +23,8 @@ v() { version "localImages.$1"; }
 
 # ---- Maven Central ---------------------------------------------------------------------------------
 # maven_deps NAME COORD...: resolves COORDs (g:a:v[:classifier]) with their runtime dependencies into $DL/NAME/*.jar
-# through a generated pom. Stamped by the coordinate list, so a version change re-resolves.
+# through a generated pom. A COORD written managed:g:a:v is no dependency of its own: it sets the version of
+# that transitive dependency (dependencyManagement). Stamped by the coordinate list, so a version change re-resolves.
 maven_deps() {
   local name="$1"; shift
   local out="$DL/$name" stamp="$DL/$name.stamp" want="$*"
@@ -35,10 +36,17 @@ maven_deps() {
     echo "<groupId>local.pulumi-lakehouse</groupId><artifactId>$name</artifactId><version>1</version><packaging>pom</packaging><dependencies>"
     local c g a ver cl
     for c in "$@"; do
+      [[ "$c" == managed:* ]] && continue
       IFS=: read -r g a ver cl <<<"$c"
       echo "<dependency><groupId>$g</groupId><artifactId>$a</artifactId><version>$ver</version>${cl:+<classifier>$cl</classifier>}</dependency>"
     done
-    echo '</dependencies></project>'
+    echo '</dependencies><dependencyManagement><dependencies>'
+    for c in "$@"; do
+      [[ "$c" == managed:* ]] || continue
+      IFS=: read -r g a ver <<<"${c#managed:}"
+      echo "<dependency><groupId>$g</groupId><artifactId>$a</artifactId><version>$ver</version></dependency>"
+    done
+    echo '</dependencies></dependencyManagement></project>'
   } >"$dir/pom.xml"
   mvn -B -q -f "$dir/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
     -DoutputDirectory="$out" >"$CACHE/logs/maven-$name.log" 2>&1 || die "maven $name failed: $CACHE/logs/maven-$name.log"
@@ -134,7 +142,10 @@ prepare_spark() {
   local i s sv sc; i="$(v iceberg)"; s="$(v spark)"; sv="${s%.*}"; sc="$(v scala)"
   maven_file "iceberg-$i" "org.apache.iceberg:iceberg-spark-runtime-${sv}_$sc:$i"
   maven_file "iceberg-$i" "org.apache.iceberg:iceberg-aws-bundle:$i"
-  maven_deps "spark-sql-kafka-$s" "org.apache.spark:spark-sql-kafka-0-10_$sc:$s"
+  # The Kafka source at Spark's version; its token provider (Kafka delegation tokens, which no stack uses) at
+  # sparkKafkaTokenProvider: Maven Central here serves no spark-token-provider-kafka 4.1.2 or 4.1.3 (404).
+  maven_deps "spark-sql-kafka-$s" "org.apache.spark:spark-sql-kafka-0-10_$sc:$s" \
+    "managed:org.apache.spark:spark-token-provider-kafka-0-10_$sc:$(v sparkKafkaTokenProvider)"
   # S3A for the CDC job's checkpoint on MinIO: hadoop-aws at pyspark's hadoop-client version, without
   # its ~600 MB AWS SDK bundle. The Iceberg AWS bundle above already carries SDK v2 (s3, sts, auth,
   # the apache and netty clients) at awsSdk; S3A's copy/rename also needs the transfer manager at that version.
