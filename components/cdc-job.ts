@@ -35,8 +35,9 @@ export interface CdcMirrorJobArgs extends ServiceArgs {
     triggerSeconds?: number;
     /**
      * Topics of one micro-batch the job writes at once, each its changelog append and MERGE (two Iceberg
-     * commits, mostly round trips to the catalog and MinIO); 1 writes them one after the other. A whole
-     * number from 1 to 64. Default: 4 (docs/performance.md).
+     * commits), in threads of the driver; 1 writes them one after the other. More pays only when the job
+     * has cores to spare (a larger `master` than local[2]); a whole number from 1 to 64. Default: 1
+     * (docs/performance.md, topics in parallel).
      */
     parallelTopics?: number;
     /** Spark master. Default: "local[2]". */

@@ -76,7 +76,7 @@ export interface LakehouseConfig {
     cdcRemovedTables?: RemovedTables;
     /** Seconds between the CDC job's micro-batches (CdcMirrorJobArgs.triggerSeconds). Default: 5. */
     cdcTriggerSeconds?: number;
-    /** Topics of a micro-batch the CDC job writes at once (CdcMirrorJobArgs.parallelTopics). Default: 4. */
+    /** Topics of a micro-batch the CDC job writes at once (CdcMirrorJobArgs.parallelTopics). Default: 1. */
     cdcParallelTopics?: number;
 }
 

@@ -60,9 +60,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--starting-offsets", default=env("CDC_STARTING_OFFSETS", "earliest"))
     p.add_argument("--job-name", default=env("CDC_JOB_NAME", "cdc-mirror"),
                    help="recorded with the query id in snapshot summaries; a replayed batch of the same query is skipped")
-    p.add_argument("--parallel-topics", type=int, default=int(env("CDC_PARALLEL_TOPICS", "4")),
+    p.add_argument("--parallel-topics", type=int, default=int(env("CDC_PARALLEL_TOPICS", "1")),
                    help="topics of one micro-batch written at once, each its changelog append and MERGE (two Iceberg "
-                        "commits, mostly round trips to the catalog and MinIO); 1: one topic after the other")
+                        "commits); 1 (default): one topic after the other. More helps only when the job has cores "
+                        "to spare: on local[2] each topic's Spark jobs already keep both busy (docs/performance.md)")
     p.add_argument("--removed-tables", choices=lib.REMOVED_TABLES, default=env("CDC_REMOVED_TABLES", "keep"),
                    help="mirror and changelog of a topic removed from --topics: kept, or dropped with PURGE")
     p.add_argument("--heartbeat-file", default=env("CDC_HEARTBEAT_FILE", "/tmp/cdc-mirror.heartbeat"))
@@ -82,7 +83,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 class Mirror:
     """The foreachBatch sink: one changelog append and one MERGE per topic present in the batch, up to
-    --parallel-topics topics at once (each topic's tables are its own: the commits of two topics never meet;
+    --parallel-topics topics at once (default 1) (each topic's tables are its own: the commits of two topics never meet;
     the batch commits once every topic is done, so a restart replays it whole, see the module's doc)."""
 
     def __init__(self, args: argparse.Namespace):
@@ -106,6 +107,8 @@ class Mirror:
         self.query_started = threading.Event()
         # The topics of a batch run in threads: counters and the stopped map change under this lock.
         self.lock = threading.Lock()
+        # topic -> (changelog seconds, MERGE seconds) of the running batch, for its log line.
+        self.batch_writes: Dict[str, Tuple[float, float]] = {}
 
     def started(self, query_id: str) -> None:
         self.query_id = query_id
@@ -141,14 +144,23 @@ class Mirror:
                                                     F.max(F.when(F.col("op") == lib.STOP_OP, F.col("image"))).alias("key_error"),
                                                     F.count(F.lit(1)).alias("n")).collect()
             topics = sorted(per_topic, key=lambda r: r.topic)
+            read_seconds = time.time() - started
             self.load_stops(spark, lib.topic_list(getattr(self.args, "topics", None)) + [r.topic for r in topics])
+            self.batch_writes = {}
             self.run_topics(spark, events, topics, batch_id)
             n = sum(r.n for r in per_topic)
         finally:
             events.unpersist()
         self.status.update(batches=self.status["batches"] + 1, last_batch_id=batch_id, last_batch_rows=n,
                            last_batch_seconds=round(time.time() - started, 3))
-        log.info("batch %s: %s change(s) in %s topic(s), %.1fs", batch_id, n, len(per_topic), time.time() - started)
+        # Where the batch's time went: reading and grouping the records, then each topic's changelog append
+        # and MERGE (docs/performance.md); the slowest topic is named.
+        where = f"read {read_seconds:.1f}s"
+        if self.batch_writes:
+            slow = max(self.batch_writes, key=lambda t: sum(self.batch_writes[t]))
+            c, m = self.batch_writes[slow]
+            where += f", changelog+MERGE {sum(sum(w) for w in self.batch_writes.values()):.1f}s, slowest {slow} {c:.1f}+{m:.1f}s"
+        log.info("batch %s: %s change(s) in %s topic(s), %.1fs (%s)", batch_id, n, len(per_topic), time.time() - started, where)
 
     def run_topics(self, spark, events, topics: list, batch_id: int) -> None:
         """Writes each topic of the batch (apply_topic), up to --parallel-topics at once. Every topic runs to its
@@ -187,11 +199,18 @@ class Mirror:
         fields = lib.merge_fields(schemas)
         topic_events = events.where(F.col("topic") == row.topic)
         try:
+            t0 = time.time()
             self.ensure_tables(spark, row.topic, fields)
             fields = lib.keep_legacy_string_columns(self.column_types[row.topic], fields)
+            t1 = time.time()
             self.append_changelog(spark, row.topic, topic_events, batch_id)
             self.test_kill_point("after-changelog", row.topic, batch_id)
+            t2 = time.time()
             self.merge_mirror(spark, row.topic, topic_events, fields, json.loads(row.key_columns))
+            log.debug("batch %s: %s: %s change(s), tables %.2fs, changelog %.2fs, MERGE %.2fs",
+                      batch_id, row.topic, row.n, t1 - t0, t2 - t1, time.time() - t2)
+            with self.lock:
+                self.batch_writes[row.topic] = (t2 - t1, time.time() - t2)
             if several:
                 # The batch's other topics may be done or not: the batch is not committed either way.
                 self.test_kill_point("between-topics", row.topic, batch_id)

@@ -61,7 +61,7 @@ export interface CdcJobSpecArgs {
     testHooks?: boolean;
     /** A table removed from `topics`: its mirror and changelog are kept or dropped (`--removed-tables`). Default: "keep". */
     removedTables?: RemovedTables;
-    /** Topics of one micro-batch written at once (`--parallel-topics`), 1 to 64. Default: the job's own, 4. */
+    /** Topics of one micro-batch written at once (`--parallel-topics`), 1 to 64. Default: the job's own, 1. */
     parallelTopics?: number;
     /** spark-submit arguments before the job file, beside master, memory and name (Kubernetes' scheduler settings). Default: none. */
     submitArgs?: string[];

@@ -515,4 +515,4 @@ def test_a_topic_that_fails_fails_the_batch_after_the_others_have_run_to_their_e
 def test_parallel_topics_below_one_is_refused_by_the_job():
     with pytest.raises(SystemExit):
         cdc_mirror.parse_args(["--bootstrap-servers", "k:9092", "--topics", "t", "--parallel-topics", "0"])
-    assert cdc_mirror.parse_args(["--bootstrap-servers", "k:9092", "--topics", "t"]).parallel_topics == 4
+    assert cdc_mirror.parse_args(["--bootstrap-servers", "k:9092", "--topics", "t"]).parallel_topics == 1

@@ -57,7 +57,7 @@ def spark():
 
 
 def _args(**over):
-    # parallel_topics: the job's default, so a batch of several topics runs them in threads as in a stack.
+    # parallel_topics 4: a batch of several topics runs them in threads (the job's default is 1, one after the other).
     a = argparse.Namespace(catalog="test", namespace="cdc", table_prefix="", job_name="cdc-test", keys={}, parallel_topics=4)
     for k, v in over.items():
         setattr(a, k, v)
