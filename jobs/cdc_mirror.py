@@ -142,7 +142,7 @@ class Mirror:
             per_topic = events.groupBy("topic").agg(F.collect_set("fields").alias("schemas"),
                                                     F.max("key_columns").alias("key_columns"),
                                                     F.max(F.when(F.col("op") == lib.STOP_OP, F.col("image"))).alias("key_error"),
-                                                    F.count(F.lit(1)).alias("n")).collect()
+                                                    F.count(F.lit(1)).alias("n"), *bounds_columns(F)).collect()
             topics = sorted(per_topic, key=lambda r: r.topic)
             read_seconds = time.time() - started
             self.load_stops(spark, lib.topic_list(getattr(self.args, "topics", None)) + [r.topic for r in topics])
@@ -203,7 +203,7 @@ class Mirror:
             self.ensure_tables(spark, row.topic, fields)
             fields = lib.keep_legacy_string_columns(self.column_types[row.topic], fields)
             t1 = time.time()
-            self.append_changelog(spark, row.topic, topic_events, batch_id)
+            self.append_changelog(spark, row.topic, topic_events, batch_id, row.asDict())
             self.test_kill_point("after-changelog", row.topic, batch_id)
             t2 = time.time()
             self.merge_mirror(spark, row.topic, topic_events, fields, json.loads(row.key_columns))
@@ -345,7 +345,8 @@ class Mirror:
         self.ready_tables[topic] = [f.name for f in schema.fields]
         self.column_types[topic] = {f.name: f.dataType.simpleString() for f in schema.fields}
 
-    def append_changelog(self, spark, topic: str, events, batch_id: int) -> None:
+    def append_changelog(self, spark, topic: str, events, batch_id: int, stats: Optional[Dict[str, Any]] = None) -> None:
+        """stats: the topic's row of the batch's per-topic aggregate (bounds_columns); computed here when absent."""
         from pyspark.sql import functions as F
 
         changelog = self.table(topic, "changelog")
@@ -372,13 +373,8 @@ class Mirror:
             F.col("topic").alias("kafka_topic"), F.col("partition").alias("kafka_partition"),
             F.col("offset").alias("kafka_offset"), F.lit(batch_id).cast("bigint").alias("batch_id"),
             "row_key", "change_id", "source_lsn", "source_tx_id", "source_file", "source_pos", "source_row")
-        s = events.agg(F.count(F.lit(1)).alias("n"),
-                       F.min("source_ts_ms").alias("ts_min"), F.max("source_ts_ms").alias("ts_max"),
-                       F.sum(F.col("source_ts_ms").isNull().cast("int")).alias("ts_nulls"),
-                       F.min("source_lsn").alias("lsn_min"), F.max("source_lsn").alias("lsn_max"),
-                       F.sum(F.col("source_lsn").isNull().cast("int")).alias("lsn_nulls"),
-                       F.min("source_pos").alias("pos_min"), F.max("source_pos").alias("pos_max"),
-                       F.sum(F.col("source_pos").isNull().cast("int")).alias("pos_nulls")).first().asDict()
+        # The batch's bounds come with the per-topic aggregate of __call__: one Spark job less per topic.
+        s = stats if stats is not None else events.agg(F.count(F.lit(1)).alias("n"), *bounds_columns(F)).first().asDict()
         logged = spark.table(changelog)
         for predicate in lib.changelog_bounds(s):
             logged = logged.where(predicate)
@@ -430,6 +426,16 @@ class Mirror:
                     self.status["merge_retries"] = self.status.get("merge_retries", 0) + 1
                 log.warning("MERGE into %s lost a commit race (attempt %s): %s", mirror, attempt, str(e).splitlines()[0][:300])
                 time.sleep(min(30.0, 1.0 * 2 ** (attempt - 1)))
+
+
+def bounds_columns(F) -> list:
+    """Aggregates of a topic's changes that lib.changelog_bounds reads (with the count as n): min, max and
+    nulls of source_ts_ms, source_lsn and source_pos."""
+    out = []
+    for name, col in (("ts", "source_ts_ms"), ("lsn", "source_lsn"), ("pos", "source_pos")):
+        out += [F.min(col).alias(f"{name}_min"), F.max(col).alias(f"{name}_max"),
+                F.sum(F.col(col).isNull().cast("int")).alias(f"{name}_nulls")]
+    return out
 
 
 def flat_schema():

@@ -317,7 +317,8 @@ def test_changelog_bounds_prune_to_the_batch_days_and_positions():
     stats = {"n": 3, "ts_min": 1700000000000, "ts_max": 1700000009000, "ts_nulls": 0,
              "lsn_min": 100, "lsn_max": 300, "lsn_nulls": 0, "pos_min": None, "pos_max": None, "pos_nulls": 3}
     assert lib.changelog_bounds(stats) == [
-        "commit_time BETWEEN timestamp_millis(1700000000000) AND timestamp_millis(1700000009000)",
+        # A day either side of the batch's commit times: 1700000000000 - 86400000, 1700000009000 + 86400000.
+        "commit_time BETWEEN timestamp_millis(1699913600000) AND timestamp_millis(1700086409000)",
         "source_lsn BETWEEN 100 AND 300"]
     assert lib.changelog_bounds({**stats, "ts_nulls": 1, "lsn_nulls": 1}) == []
     assert lib.changelog_bounds({**stats, "n": 0}) == ["false"]
