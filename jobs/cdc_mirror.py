@@ -83,8 +83,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 class Mirror:
     """The foreachBatch sink: one changelog append and one MERGE per topic present in the batch, up to
-    --parallel-topics topics at once (default 1) (each topic's tables are its own: the commits of two topics never meet;
-    the batch commits once every topic is done, so a restart replays it whole, see the module's doc)."""
+    --parallel-topics topics at once (default 1). Each topic's tables are its own, so the commits of two
+    topics never meet; the batch commits once every topic is done, so a restart replays it whole (see the
+    module's doc)."""
 
     def __init__(self, args: argparse.Namespace):
         self.args = args
