@@ -9,6 +9,7 @@ field list and their types (the DDL that schema evolution needs, and the type ch
 """
 from __future__ import annotations
 
+import ast
 import base64
 import dataclasses
 import datetime as dt
@@ -739,7 +740,11 @@ def progress_read_offsets(progress: Optional[Dict[str, Any]]) -> Dict[str, int]:
     """Per topic, the Kafka offset (summed over partitions) up to which the last micro-batch read, from a
     streaming query's `lastProgress` (its sources' `endOffset`, the next offset to read; a JSON text or
     an object). Every record before it was read, including those the job writes nowhere (tombstones,
-    changes Debezium sent again): what `make status` compares with the topic's end offset."""
+    changes Debezium sent again): what `make status` compares with the topic's end offset.
+
+    PySpark 4.1.1 gives `endOffset` as JSON text; 4.1.3's SourceProgress gives the Python repr of the parsed
+    offsets instead (`{'topic': {'0': 556}}`, single quotes), which json cannot read: that form is read as a
+    Python literal (ast.literal_eval: literals only, nothing runs)."""
     out: Dict[str, int] = {}
     for source in (progress or {}).get("sources") or []:
         end = source.get("endOffset")
@@ -747,7 +752,10 @@ def progress_read_offsets(progress: Optional[Dict[str, Any]]) -> Dict[str, int]:
             try:
                 end = json.loads(end)
             except ValueError:
-                continue
+                try:
+                    end = ast.literal_eval(end)
+                except (ValueError, SyntaxError):
+                    continue
         if not isinstance(end, dict):
             continue
         for topic, partitions in end.items():

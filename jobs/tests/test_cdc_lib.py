@@ -548,6 +548,11 @@ def test_progress_read_offsets_sums_each_topics_partitions_from_the_last_progres
     assert lib.progress_read_offsets(progress) == {"a": 5, "b": 6}
     # PySpark may hand the offsets over as JSON text.
     assert lib.progress_read_offsets({"sources": [{"endOffset": '{"a": {"0": 9}}'}]}) == {"a": 9}
+    # PySpark 4.1.3 hands them over as the Python repr of the offsets (seen from a Kafka source's lastProgress):
+    # json cannot read it, and without reading it make status took every tombstone at a topic's end for lag.
+    assert lib.progress_read_offsets({"sources": [{"endOffset": "{'dbserver1.public.users': {'0': 556}}"}]}) == {"dbserver1.public.users": 556}
+    assert lib.progress_read_offsets({"sources": [{"endOffset": "{'a': {'0': 2}"}]}) == {}  # unreadable: skipped
+    assert lib.progress_read_offsets({"sources": [{"endOffset": "__import__('os')"}]}) == {}  # no code runs
     assert lib.progress_read_offsets(None) == {}
     assert lib.progress_read_offsets({"sources": [{"endOffset": None}]}) == {}
 
