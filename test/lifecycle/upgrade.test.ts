@@ -4,7 +4,8 @@
 // renamed component without its `aliases`, a changed type token or input fails it here.
 // The Spark jobs' Python files (jobs/*.py) are content the job containers upload, not the program's
 // structure: the pre-seam checkout gets this checkout's copies, so a later fix to a job (which replaces
-// its container on `up`, by design) does not read as a change of the seam.
+// its container on `up`, by design) does not read as a change of the seam. Likewise the image versions
+// (versions.json's localImages and officialImages).
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
@@ -50,6 +51,13 @@ describe("a stack deployed before the CdcSource seam, previewed with this code",
         const before = fs.readFileSync(kafkaSpec(old), "utf8");
         assert.ok(check.test(before), "Kafka's healthcheck in the pre-seam components/specs/kafka.ts");
         fs.writeFileSync(kafkaSpec(old), before.replace(check, current[0]));
+        // Image versions are not part of the seam either (Spark 4.1.1 -> 4.1.3 since): the pre-seam checkout
+        // gets this checkout's localImages and officialImages, so it deploys the images `make images` built.
+        const versionsFile = (root: string) => path.join(root, "versions.json");
+        const ours = JSON.parse(fs.readFileSync(versionsFile(ROOT), "utf8"));
+        const theirs = JSON.parse(fs.readFileSync(versionsFile(old), "utf8"));
+        for (const set of ["localImages", "officialImages"]) theirs[set] = { ...theirs[set], ...ours[set] };
+        fs.writeFileSync(versionsFile(old), JSON.stringify(theirs, null, 2));
         await ok("pulumi", "--cwd", old, "stack", "init", STACK, "--non-interactive");
         const devConfig = fs.readFileSync(path.join(old, "Pulumi.dev.yaml"), "utf8").replace(/^encryptionsalt:.*$/m, "");
         fs.writeFileSync(path.join(old, `Pulumi.${STACK}.yaml`), devConfig);
