@@ -192,7 +192,7 @@ function cdcJobArgs(args: CdcJobSpecArgs): string[] {
         "--heartbeat-file", CDC_HEARTBEAT_FILE,
         // "keep" is the job's default: passed only for "drop", so a stack that keeps has the same command as before.
         ...(args.removedTables === "drop" ? ["--removed-tables", "drop"] : []),
-        // Passed only when set: a stack that leaves it has the same command as before (the job's default, 4).
+        // Passed only when set: a stack that leaves it has the same command as before (the job's default, 1).
         ...(args.parallelTopics !== undefined ? ["--parallel-topics", String(args.parallelTopics)] : []),
     ];
 }
