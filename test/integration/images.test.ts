@@ -12,7 +12,7 @@ import { Client as PgClient } from "pg";
 import * as mysql from "mysql2/promise";
 import { S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
 import {
-    createNetwork, removeNetwork, run, rm, removeVolume, waitHealthy, waitFor, imageExists, runToCompletion, logs, docker, freePort,
+    createNetwork, removeNetwork, run, rm, removeVolume, waitHealthy, waitFor, imageExists, runToCompletion, logs, docker, runOnFreePort,
 } from "../support/docker";
 import { AWS_SDK_VERSION, HADOOP_VERSION, imagesFor } from "../../components/versions";
 
@@ -46,7 +46,6 @@ describe("local images (scripts/images.sh)", function () {
         await Promise.all(CONTAINERS.map(rm));
         await removeVolume(CATALOG_VOLUME);
         await createNetwork(NET);
-        for (const k of Object.keys(PORT) as (keyof typeof PORT)[]) PORT[k] = await freePort();
         workDir = fs.mkdtempSync(path.join(os.tmpdir(), "lh-imgtest-"));
         fs.chmodSync(workDir, 0o755);
     });
@@ -63,11 +62,11 @@ describe("local images (scripts/images.sh)", function () {
         it("initialises from POSTGRES_* and runs with wal_level=logical from -c args", async function () {
             needs.call(this, IMAGES.postgres);
             const name = `${P}-postgres`;
-            await run({
-                name, image: IMAGES.postgres, network: NET, ports: { 5432: PORT.postgres },
+            PORT.postgres = await runOnFreePort((port) => ({
+                name, image: IMAGES.postgres, network: NET, ports: { 5432: port },
                 env: { POSTGRES_USER: "cdc_admin", POSTGRES_PASSWORD: "pg-secret", POSTGRES_DB: "customer_db" },
                 args: ["-c", "wal_level=logical", "-c", "max_replication_slots=10", "-c", "max_wal_senders=10"],
-            });
+            }));
             await waitHealthy(name, 120_000);
             const pg = new PgClient({ host: "127.0.0.1", port: PORT.postgres, user: "cdc_admin", password: "pg-secret", database: "customer_db" });
             await waitFor("postgres connection", () => pg.connect().then(() => true), 60_000);
@@ -86,11 +85,11 @@ describe("local images (scripts/images.sh)", function () {
         it("initialises from MYSQL_* and keeps a ROW binlog with the server args", async function () {
             needs.call(this, IMAGES.mysql);
             const name = `${P}-mysql`;
-            await run({
-                name, image: IMAGES.mysql, network: NET, ports: { 3306: PORT.mysql },
+            PORT.mysql = await runOnFreePort((port) => ({
+                name, image: IMAGES.mysql, network: NET, ports: { 3306: port },
                 env: { MYSQL_ROOT_PASSWORD: "root-secret", MYSQL_DATABASE: "sales", MYSQL_USER: "app", MYSQL_PASSWORD: "app-secret" },
                 args: ["--server-id=184054", "--log-bin=mysql-bin", "--binlog-format=ROW", "--binlog-row-image=FULL"],
-            });
+            }));
             await waitHealthy(name, 120_000);
             const conn = await waitFor("mysql connection", () => mysql.createConnection({
                 host: "127.0.0.1", port: PORT.mysql, user: "app", password: "app-secret", database: "sales",
@@ -111,15 +110,15 @@ describe("local images (scripts/images.sh)", function () {
         it("starts a KRaft broker from KAFKA_* env and round-trips a message", async function () {
             needs.call(this, IMAGES.kafka);
             const name = `${P}-kafka`;
-            await run({
-                name, image: IMAGES.kafka, network: NET, aliases: ["kafka"], ports: { [PORT.kafka]: PORT.kafka },
+            PORT.kafka = await runOnFreePort((port) => ({
+                name, image: IMAGES.kafka, network: NET, aliases: ["kafka"], ports: { [port]: port },
                 env: {
                     CLUSTER_ID: "4L6g3nShT-eMCtK--X86sw",
                     KAFKA_NODE_ID: "1",
                     KAFKA_PROCESS_ROLES: "broker,controller",
                     KAFKA_CONTROLLER_QUORUM_VOTERS: `1@${name}:29093`,
-                    KAFKA_LISTENERS: `CONTROLLER://:29093,PLAINTEXT://:19092,PLAINTEXT_HOST://:${PORT.kafka}`,
-                    KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://${name}:19092,PLAINTEXT_HOST://localhost:${PORT.kafka}`,
+                    KAFKA_LISTENERS: `CONTROLLER://:29093,PLAINTEXT://:19092,PLAINTEXT_HOST://:${port}`,
+                    KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://${name}:19092,PLAINTEXT_HOST://localhost:${port}`,
                     KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PLAINTEXT_HOST:PLAINTEXT",
                     KAFKA_INTER_BROKER_LISTENER_NAME: "PLAINTEXT",
                     KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER",
@@ -130,7 +129,7 @@ describe("local images (scripts/images.sh)", function () {
                     KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR: "1",
                     KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "0",
                 },
-            });
+            }));
             await waitHealthy(name, 240_000);
             const kafka = new Kafka({ clientId: "imgtest", brokers: [`127.0.0.1:${PORT.kafka}`], logLevel: logLevel.NOTHING });
             const admin = kafka.admin();
@@ -162,8 +161,8 @@ describe("local images (scripts/images.sh)", function () {
             needs.call(this, IMAGES.connect);
             needs.call(this, IMAGES.kafka);
             const name = `${P}-connect`;
-            await run({
-                name, image: IMAGES.connect, network: NET, ports: { 8083: PORT.connect },
+            PORT.connect = await runOnFreePort((port) => ({
+                name, image: IMAGES.connect, network: NET, ports: { 8083: port },
                 env: {
                     BOOTSTRAP_SERVERS: `${P}-kafka:19092`,
                     GROUP_ID: "imgtest-connect",
@@ -174,7 +173,7 @@ describe("local images (scripts/images.sh)", function () {
                     CONNECT_OFFSET_STORAGE_REPLICATION_FACTOR: "1",
                     CONNECT_STATUS_STORAGE_REPLICATION_FACTOR: "1",
                 },
-            });
+            }));
             await waitHealthy(name, 300_000);
             const health = await axios.get(`http://127.0.0.1:${PORT.connect}/health`);
             assert.equal(health.status, 200);
@@ -195,11 +194,11 @@ describe("local images (scripts/images.sh)", function () {
         it("serves S3 with MINIO_ROOT_* credentials: creates a bucket and round-trips an object", async function () {
             needs.call(this, IMAGES.minio);
             const name = `${P}-minio`;
-            await run({
-                name, image: IMAGES.minio, network: NET, ports: { 9000: PORT.minio },
+            PORT.minio = await runOnFreePort((port) => ({
+                name, image: IMAGES.minio, network: NET, ports: { 9000: port },
                 env: { MINIO_ROOT_USER: MINIO_USER, MINIO_ROOT_PASSWORD: MINIO_PASSWORD },
                 args: ["server", "/data", "--console-address", ":9001"],
-            });
+            }));
             await waitHealthy(name, 120_000);
             const s3 = new S3Client({
                 endpoint: `http://127.0.0.1:${PORT.minio}`, region: "us-east-1", forcePathStyle: true,
@@ -227,26 +226,25 @@ describe("local images (scripts/images.sh)", function () {
     });
     const startCatalog = async () => {
         const name = `${P}-catalog`;
-        await run({
-            name, image: IMAGES.icebergRest, network: NET, ports: { 8181: PORT.catalog },
+        PORT.catalog = await runOnFreePort((port) => ({
+            name, image: IMAGES.icebergRest, network: NET, ports: { 8181: port },
             volumes: [`${CATALOG_VOLUME}:/tmp`], env: catalogEnv(),
-        });
+        }));
         await waitHealthy(name, 120_000);
     };
 
     describe("iceberg-rest", function () {
         it("answers /v1/config and keeps a namespace across a container replacement", async function () {
             needs.call(this, IMAGES.icebergRest);
-            const base = `http://127.0.0.1:${PORT.catalog}/v1`;
             await startCatalog();
-            const config = await axios.get(`${base}/config`);
+            const config = await axios.get(`http://127.0.0.1:${PORT.catalog}/v1/config`);
             assert.equal(config.status, 200);
             assert.ok(config.data.defaults !== undefined && config.data.overrides !== undefined);
-            await axios.post(`${base}/namespaces`, { namespace: ["test_db"], properties: {} });
+            await axios.post(`http://127.0.0.1:${PORT.catalog}/v1/namespaces`, { namespace: ["test_db"], properties: {} });
 
             await rm(`${P}-catalog`);
-            await startCatalog();
-            const ns = await axios.get(`${base}/namespaces`);
+            await startCatalog(); // on another host port, maybe: the namespace lives in the volume
+            const ns = await axios.get(`http://127.0.0.1:${PORT.catalog}/v1/namespaces`);
             assert.deepEqual(ns.data.namespaces, [["test_db"]]);
         });
     });

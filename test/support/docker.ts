@@ -84,6 +84,26 @@ export async function run(o: RunOptions): Promise<string> {
     return (await docker(args)).trim();
 }
 
+/**
+ * `run` with its host port picked at the moment of the run: `build(port)` gets a loopback port that was free
+ * a moment ago, and a run Docker refuses because the port got taken since ("port is already allocated":
+ * any socket can take it, an outgoing connection's included) is retried with another. Returns the port.
+ * A port picked long before its run (in a suite's `before`) is what raced in CI.
+ */
+export async function runOnFreePort(build: (port: number) => RunOptions, attempts = 5): Promise<number> {
+    for (let i = 1; ; i++) {
+        const port = await freePort();
+        const o = build(port);
+        try {
+            await run(o);
+            return port;
+        } catch (e) {
+            if (i >= attempts || !/port is already allocated|address already in use/i.test(String(e))) throw e;
+            await rm(o.name);
+        }
+    }
+}
+
 /** Runs a container to completion (`docker run --rm`) and returns its output; throws on a non-zero exit. */
 export async function runToCompletion(o: RunOptions, timeoutMs = 900_000): Promise<string> {
     const args = ["run", "--rm", "--name", o.name, "--label", "pulumi-lakehouse.test=1"];
