@@ -14,7 +14,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
-import { SourceDb, TrinoEndpoint, docker, parseCommandLine, readStackOutputs, sleep, trino } from "./clients";
+import { SourceDb, TrinoEndpoint, containerLog, docker, parseCommandLine, readStackOutputs, sleep, trino } from "./clients";
 
 interface Sample {
     t: number;
@@ -22,6 +22,30 @@ interface Sample {
     lastBatchSeconds: number | null;
     warehouseBytes: number | null;
     tables: Record<string, { pointMs: number; scanMs: number; rows: number; dataFiles: number; deleteFiles: number; snapshots: number; metadataBytes: number | null }>;
+}
+
+/** One micro-batch of the CDC job, from its log line `batch N: X change(s) in T topic(s), Ys (...)`. */
+export interface BatchRecord { at: string; id: number; changes: number; topics: number; seconds: number }
+/** One maintenance pass, from its log line `pass R: A action(s) on T table(s), F failed, Ys`. */
+export interface PassRecord { at: string; actions: number; tables: number; failed: number; seconds: number }
+
+/** The log's own time (Python logging's asctime, `2026-12-07 15:50:01,234`, UTC in the containers) as ISO. */
+const ASCTIME = String.raw`(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d),(\d{3})`;
+
+/** Every micro-batch line of a CDC job log, in order (the per-batch record of jobs/cdc_mirror.py). */
+export function batchRecords(log: string): BatchRecord[] {
+    const re = new RegExp(String.raw`^${ASCTIME} INFO \S+: batch (\d+): (\d+) change\(s\) in (\d+) topic\(s\), ([\d.]+)s`, "gm");
+    return [...log.matchAll(re)].map((m) => ({
+        at: `${m[1]}T${m[2]}.${m[3]}Z`, id: Number(m[4]), changes: Number(m[5]), topics: Number(m[6]), seconds: Number(m[7]),
+    }));
+}
+
+/** Every pass line of a maintenance job log (jobs/maintenance.py). */
+export function passRecords(log: string): PassRecord[] {
+    const re = new RegExp(String.raw`^${ASCTIME} INFO \S+: pass \S+: (\d+) action\(s\) on (\d+) table\(s\), (\d+) failed, ([\d.]+)s`, "gm");
+    return [...log.matchAll(re)].map((m) => ({
+        at: `${m[1]}T${m[2]}.${m[3]}Z`, actions: Number(m[4]), tables: Number(m[5]), failed: Number(m[6]), seconds: Number(m[7]),
+    }));
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
@@ -40,6 +64,8 @@ async function main(): Promise<void> {
             every: { type: "string", default: "30" },
             label: { type: "string", default: "run" },
             json: { type: "string" },
+            "job-log": { type: "string" },
+            "maintenance-log": { type: "string" },
         });
     const stack = o.stack;
     const rate = Number(o.rate);
@@ -48,6 +74,15 @@ async function main(): Promise<void> {
     const every = Number(o.every);
     const label = o.label;
     const out = o.json ?? `docs/bench/soak-${label}.json`;
+    if (o["job-log"] !== undefined) {
+        // Re-analysis of a run whose containers are gone: its saved logs' batches and passes into its JSON.
+        const run = JSON.parse(fs.readFileSync(out, "utf8"));
+        run.batchRecords = batchRecords(fs.readFileSync(o["job-log"], "utf8"));
+        run.passRecords = o["maintenance-log"] ? passRecords(fs.readFileSync(o["maintenance-log"], "utf8")) : [];
+        fs.writeFileSync(out, JSON.stringify(run, null, 1));
+        console.log(`bench-soak: ${run.batchRecords.length} batch(es), ${run.passRecords.length} pass(es) into ${out}`);
+        return;
+    }
     const outputs = await readStackOutputs(stack, "bench-soak");
     const target: VerifyTarget = outputs.verifyTarget;
     const url: TrinoEndpoint = outputs.endpoints.trino;
@@ -124,7 +159,15 @@ async function main(): Promise<void> {
     }
     writing = false;
     await writer;
-    console.log(`bench-soak: wrote ${out}`);
+    // Every batch's duration (the heartbeat above holds only the last one) and every maintenance pass, from
+    // the containers' logs; the samples' window of the run is what the plots keep.
+    const jobLog = await containerLog(target.cdc.container as string);
+    const maintenanceLog = target.maintenance ? await containerLog(target.maintenance.container) : "";
+    const run = JSON.parse(fs.readFileSync(out, "utf8"));
+    run.batchRecords = batchRecords(jobLog);
+    run.passRecords = passRecords(maintenanceLog);
+    fs.writeFileSync(out, JSON.stringify(run, null, 1));
+    console.log(`bench-soak: wrote ${out} (${run.batchRecords.length} batch(es), ${run.passRecords.length} maintenance pass(es) from the logs)`);
 }
 
 if (require.main === module) {

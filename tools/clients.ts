@@ -132,6 +132,16 @@ export async function docker(args: string[], input?: string): Promise<string> {
 }
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A container's log, both streams (`docker logs` passes the container's stderr, where Python logs, to stderr). */
+export async function containerLog(name: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        execFile("docker", ["logs", name], { maxBuffer: 256 * 1024 * 1024, timeout: 600_000 }, (err, stdout, stderr) => {
+            if (err) reject(new Error(`docker logs ${name}: ${stderr || err.message}`.trim()));
+            else resolve(`${stdout}${stderr}`);
+        });
+    });
+}
+
 /** A stack on the kubernetes platform: its namespace, and the kubeconfig and kubectl the program used (VerifyTarget.kubernetes). */
 export interface KubernetesTarget {
     namespace: string;

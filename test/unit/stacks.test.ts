@@ -112,7 +112,24 @@ describe("stack config: a setting the chosen platform does not read is refused",
     };
 
     it("reads every stack file as it is", () => {
-        for (const stack of ["dev", "prod", "k8s"]) withConfig(stackConfig(stack), () => readLakehouseConfig());
+        for (const stack of ["dev", "prod", "k8s", "soak"]) withConfig(stackConfig(stack), () => readLakehouseConfig());
+    });
+
+    it("soak (make bench-soak's stack) captures ten tables over both sources, with a 1 s trigger and maintenance every 5 min", async function () {
+        this.timeout(120_000);
+        const soak = await runProgram("soak");
+        const topics = ofType(soak, "kafka:index/topic:Topic").map((t) => t.inputs.name as string)
+            .filter((n) => /^(dbserver1|mysqlserver1)\.[a-z]+\.[a-z_]+$/.test(n) && !n.endsWith(".debezium_signal"));
+        assert.strictEqual(topics.filter((n) => n.startsWith("dbserver1.")).length, 5, topics.join(", "));
+        assert.strictEqual(topics.filter((n) => n.startsWith("mysqlserver1.")).length, 5, topics.join(", "));
+        const containers = ofType(soak, "docker:index/container:Container");
+        const argAfter = (cmd: string[], flag: string) => cmd[cmd.indexOf(flag) + 1];
+        const job = containers.find((c) => (c.inputs.command ?? []).includes("--trigger-seconds"))!;
+        assert.strictEqual(argAfter(job.inputs.command, "--trigger-seconds"), "1");
+        assert.strictEqual(argAfter(job.inputs.command, "--topics").split(",").length, 10);
+        const maintenance = containers.find((c) => (c.inputs.command ?? []).includes("--interval-seconds"))!;
+        assert.strictEqual(argAfter(maintenance.inputs.command, "--interval-seconds"), "300");
+        assert.strictEqual(JSON.parse(argAfter(maintenance.inputs.command, "--policy")).default.snapshotRetentionMinutes, 5);
     });
 
     it("refuses HTTPS and a Trino password on kubernetes, which does not build them, rather than coming up without them", () => {

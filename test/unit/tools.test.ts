@@ -6,6 +6,8 @@ import { bulkSql, mirrorName, parseBulkArgs } from "../../tools/bench-bulk";
 import { decimalText, decodeDecimals, rowDiff, sortRows, valueFor } from "../../tools/verify";
 import { canonicalJson, parseCommandLine, sourceText } from "../../tools/clients";
 import { stoppedTableProblems } from "../../tools/status";
+import { batchRecords } from "../../tools/bench-soak";
+import { benchTablesConfig } from "../../tools/bench-tables-stack";
 
 describe("tools/verify: comparing source and mirror rows", () => {
     const cols = ["id", "name", "amount"];
@@ -242,5 +244,39 @@ describe("tools/bench-bulk: SQL of a bulk run and its command line", () => {
             kafka: false, sampleMs: 1000, phaseTimeoutMs: 1_800_000, log: undefined });
         assert.equal(cli.json, "docs/bench/bulk-before.json");
         assert.equal(parseBulkArgs([]).options.rows, 100_000);
+    });
+});
+
+describe("tools/bench-soak: the CDC job's batches from its log", () => {
+    it("reads each batch's id, changes, topics and seconds with the log's time, and nothing from other lines", () => {
+        // Lines as the soak stack's job wrote them (2026-12-07), among Spark's own.
+        const log = [
+            "2026-12-07 15:32:29,328 INFO cdc_mirror: batch 9: 84 change(s) in 9 topic(s), 28.0s (read 5.5s, changelog+MERGE 22.4s, slowest dbserver1.public.soak_a 1.4+3.7s)",
+            "26/12/07 15:27:49 INFO SparkContext: Running Spark version 4.1.3",
+            "2026-12-07 15:28:09,979 INFO cdc_mirror: batch 0: 0 change(s) in 0 topic(s), 3.8s (read 2.4s)",
+        ].join("\n");
+        assert.deepEqual(batchRecords(log), [
+            { at: "2026-12-07T15:32:29.328Z", id: 9, changes: 84, topics: 9, seconds: 28 },
+            { at: "2026-12-07T15:28:09.979Z", id: 0, changes: 0, topics: 0, seconds: 3.8 },
+        ]);
+    });
+});
+
+describe("tools/bench-tables-stack: the scale-with-tables stack", () => {
+    it("captures users and orders, which the latency bench writes to, and idle Postgres tables up to the count", () => {
+        for (const n of [2, 10, 50]) {
+            const c = benchTablesConfig(n);
+            const pg = c["lakehouse:postgresTables"] as { schema: string; name: string }[];
+            const my = c["lakehouse:mysqlTables"] as { schema: string; name: string }[];
+            assert.equal(pg.length + my.length, n);
+            assert.equal(`${pg[0].schema}.${pg[0].name}`, "public.users");
+            assert.deepEqual(my.map((t) => `${t.schema}.${t.name}`), ["sales.orders"]);
+            assert.equal(new Set(pg.map((t) => t.name)).size, pg.length);
+        }
+    });
+
+    it("refuses fewer than the two tables that change", () => {
+        assert.throws(() => benchTablesConfig(1), /at least 2/);
+        assert.throws(() => benchTablesConfig(2.5), /whole number/);
     });
 });

@@ -173,5 +173,6 @@ export function stackConfig(stack: string): Record<string, string> {
     // As the CLI does: a key the project declares without a default must be set by the stack.
     const missing = Object.entries(project).filter(([k, v]) => !(v && typeof v === "object" && v.default !== undefined) && !(k in (file.config ?? {}))).map(([k]) => k);
     if (missing.length > 0) throw new Error(`Stack '${stack}' is missing configuration values ${missing.join(", ")} (declared in Pulumi.yaml without a default)`);
-    return { ...Object.fromEntries(defaults), ...Object.fromEntries(Object.entries(file.config ?? {}).map(([k, v]) => [k, String(v)])) };
+    // Structured values (table lists, policies) reach the program as JSON, as the CLI passes them.
+    return { ...Object.fromEntries(defaults), ...Object.fromEntries(Object.entries(file.config ?? {}).map(([k, v]) => [k, typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)])) };
 }
