@@ -1,11 +1,11 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LakehouseComponent } from "./base";
+import { LakehouseComponent } from "./core/base";
 import { IcebergCatalog } from "./catalog";
-import { serviceContainer } from "./container";
+import { serviceContainer } from "./core/container";
 import { S3A_PACKAGE_EXCLUDES, sparkPackages, sparkS3aPackages } from "./engines";
 import { KafkaCluster } from "./kafka";
-import { ServiceArgs, definedOnly, resolveService } from "./service";
+import { ServiceArgs, definedOnly, resolveService } from "./core/service";
 import { RemovedTables, cdcCheckpoint, cdcJobSpec, parseS3aLocation, readCdcJobFiles } from "./specs/cdc-job";
 import { SECRET_PLACEHOLDER } from "./specs/engines";
 import { ObjectStorage } from "./storage";

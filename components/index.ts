@@ -1,5 +1,5 @@
 // The library's public entry: every component, spec builder and shared constant.
-export * from "./base";
+export * from "./core/base";
 export * from "./catalog";
 export * from "./cdc-job";
 export * from "./connect";
@@ -8,15 +8,15 @@ export * from "./kafka";
 export * from "./lakehouse";
 export * from "./maintenance";
 export * from "./mysql";
-export * from "./network";
+export * from "./core/network";
 export * from "./postgres";
-export * from "./service";
-export * from "./settings";
+export * from "./core/service";
+export * from "./core/settings";
 export * from "./source";
 export * from "./sources";
 export * from "./storage";
 export * from "./topics";
-export * from "./versions";
+export * from "./core/versions";
 export * as specs from "./specs";
 export * from "./config";
 export * from "./connector";

@@ -1,9 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as kafka from "@pulumi/kafka";
 import * as pulumi from "@pulumi/pulumi";
-import { LakehouseComponent } from "./base";
-import { serviceContainer } from "./container";
-import { ServiceArgs, definedOnly, resolveService } from "./service";
+import { LakehouseComponent } from "./core/base";
+import { serviceContainer } from "./core/container";
+import { ServiceArgs, definedOnly, resolveService } from "./core/service";
 import {
     InternalReplication, hostBootstrap, internalBootstrap, internalReplication, kafkaBrokerSpecs,
 } from "./specs/kafka";

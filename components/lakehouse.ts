@@ -1,23 +1,23 @@
 import * as pulumi from "@pulumi/pulumi";
-import { LakehouseComponent } from "./base";
+import { LakehouseComponent } from "./core/base";
 import { CdcMirrorJob, CdcMirrorJobArgs } from "./cdc-job";
 import { IcebergCatalog, IcebergCatalogArgs } from "./catalog";
 import { DebeziumConnect, DebeziumConnectArgs } from "./connect";
 import { Connector, mySqlConnector, postgresConnector } from "./connector";
 import { Spark, SparkArgs, Trino, TrinoArgs, TrinoSecurityArgs } from "./engines";
-import { CertificateAuthority } from "./tls";
+import { CertificateAuthority } from "./core/tls";
 import { KafkaCluster, KafkaClusterArgs } from "./kafka";
 import { MySqlSource, MySqlSourceArgs } from "./mysql";
 import { TableMaintenance, TableMaintenanceArgs } from "./maintenance";
-import { Network } from "./network";
+import { Network } from "./core/network";
 import { PostgresSource, PostgresSourceArgs } from "./postgres";
-import { ServiceArgs } from "./service";
+import { ServiceArgs } from "./core/service";
 import { SpecError } from "./specs/types";
 import { CdcSource, SourceConnectorSettings, VerifySource, cdcSecretFile, tableTopic } from "./source";
 import { SOURCE_KINDS, sourceKinds } from "./sources";
 import { ObjectStorage, ObjectStorageArgs } from "./storage";
 import { KafkaTopics, TopicSpec } from "./topics";
-import { ImageSet } from "./versions";
+import { ImageSet } from "./core/versions";
 
 /** The Connect worker's secret files holding the CDC users' passwords (connectors reference them). */
 export const CONNECT_SECRET_FILES = { postgres: cdcSecretFile("postgres"), mysql: cdcSecretFile("mysql") } as const;

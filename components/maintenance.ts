@@ -1,10 +1,10 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LakehouseComponent } from "./base";
+import { LakehouseComponent } from "./core/base";
 import { IcebergCatalog } from "./catalog";
-import { serviceContainer } from "./container";
+import { serviceContainer } from "./core/container";
 import { sparkPackages } from "./engines";
-import { ServiceArgs, definedOnly, resolveService } from "./service";
+import { ServiceArgs, definedOnly, resolveService } from "./core/service";
 import { SECRET_PLACEHOLDER } from "./specs/engines";
 import { MAINTENANCE_RUNS_TABLE, MaintenancePolicy, maintenanceSpec, readMaintenanceJobFiles } from "./specs/maintenance";
 import { ObjectStorage } from "./storage";

@@ -1,11 +1,11 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LakehouseComponent } from "./base";
+import { LakehouseComponent } from "./core/base";
 import { ConnectorSpec, postgresConnector } from "./connector/builders";
-import { serviceContainer } from "./container";
-import { passwordOrGenerated } from "./secrets";
-import { ServiceArgs, definedOnly, resolveService } from "./service";
+import { serviceContainer } from "./core/container";
+import { passwordOrGenerated } from "./core/secrets";
+import { ServiceArgs, definedOnly, resolveService } from "./core/service";
 import { signalTable } from "./connector/provider";
 import {
     POSTGRES_PORT, REPLICATION_GROUP, TableSpec, ifContainerRunning, postgresCdcRoleSql, postgresSpec, postgresTableSql, psqlArgv, psqlCommand,
@@ -13,7 +13,7 @@ import {
 } from "./specs/postgres";
 import { SpecError, requireIdentifier } from "./specs/types";
 import { CdcSource, SourceConnectorContext, SourceServerFacts, VerifySource, tableTopic } from "./source";
-import { ROLES } from "./settings";
+import { ROLES } from "./core/settings";
 import { TopicSpec } from "./topics";
 
 export interface PostgresSourceArgs extends ServiceArgs {

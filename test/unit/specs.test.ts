@@ -1,7 +1,7 @@
 // Spec builders, tested without Pulumi: all the knowledge of service settings lives there.
 import * as assert from "assert";
 
-// Written out, not imported from components/settings.ts: the apache/kafka image's variables for the
+// Written out, not imported from components/core/settings.ts: the apache/kafka image's variables for the
 // internal topics' replication (upstream defaults 3, which one broker cannot satisfy), and the names
 // the Debezium Connect image passes to the worker (CONNECT_ prefix; the un-prefixed ones it ignores).
 const KAFKA_REPLICATION_VARIABLES = [
