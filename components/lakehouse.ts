@@ -7,14 +7,14 @@ import { Connector, mySqlConnector, postgresConnector } from "./connector";
 import { Spark, SparkArgs, Trino, TrinoArgs, TrinoSecurityArgs } from "./engines";
 import { CertificateAuthority } from "./core/tls";
 import { KafkaCluster, KafkaClusterArgs } from "./kafka";
-import { MySqlSource, MySqlSourceArgs } from "./mysql";
+import { MySqlSource, MySqlSourceArgs } from "./sources/mysql";
 import { TableMaintenance, TableMaintenanceArgs } from "./maintenance";
 import { Network } from "./core/network";
-import { PostgresSource, PostgresSourceArgs } from "./postgres";
+import { PostgresSource, PostgresSourceArgs } from "./sources/postgres";
 import { ServiceArgs } from "./core/service";
 import { SpecError } from "./specs/types";
-import { CdcSource, SourceConnectorSettings, VerifySource, cdcSecretFile, tableTopic } from "./source";
-import { SOURCE_KINDS, sourceKinds } from "./sources";
+import { CdcSource, SourceConnectorSettings, VerifySource, cdcSecretFile, tableTopic } from "./sources/source";
+import { SOURCE_KINDS, sourceKinds } from "./sources/sources";
 import { ObjectStorage, ObjectStorageArgs } from "./storage";
 import { KafkaTopics, TopicSpec } from "./topics";
 import { ImageSet } from "./core/versions";
@@ -154,7 +154,7 @@ export function signalTopics(sources: { source: CdcSource; topicPrefix: string }
     return sources.map((s) => ({ name: `${s.topicPrefix}.${s.source.signalCollection}` }));
 }
 
-export type { VerifySource } from "./source";
+export type { VerifySource } from "./sources/source";
 
 /** Where a deployed stack's parts are, for `make verify`: names and endpoints only, never a secret. */
 export interface VerifyTarget {

@@ -13,7 +13,7 @@ export interface ArgDoc {
 
 /** Files whose exported `*Args` interfaces users configure, relative to components/. */
 export const REFERENCE_FILES = [
-    "lakehouse.ts", "core/service.ts", "kafka.ts", "connect.ts", "postgres.ts", "mysql.ts", "storage.ts", "catalog.ts", "engines.ts", "cdc-job.ts",
+    "lakehouse.ts", "core/service.ts", "kafka.ts", "connect.ts", "sources/postgres.ts", "sources/mysql.ts", "storage.ts", "catalog.ts", "engines.ts", "cdc-job.ts",
     "topics.ts", "core/network.ts",
 ];
 

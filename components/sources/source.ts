@@ -7,9 +7,9 @@
 // sees a change and no `aliases` are needed; the registry of kinds is one map in sources.ts.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ConnectorSpec } from "./connector/builders";
-import { TableSpec } from "./specs/postgres";
-import { TopicSpec } from "./topics";
+import { ConnectorSpec } from "../connector/builders";
+import { TableSpec } from "../specs/postgres";
+import { TopicSpec } from "../topics";
 
 /** One captured source database, as `make verify` (tools/verify.ts) reaches it. */
 export interface VerifySource {
