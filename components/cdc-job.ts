@@ -4,7 +4,7 @@ import { LakehouseComponent } from "./core/base";
 import { IcebergCatalog } from "./catalog";
 import { serviceContainer } from "./core/container";
 import { S3A_PACKAGE_EXCLUDES, sparkPackages, sparkS3aPackages } from "./engines";
-import { KafkaCluster } from "./kafka";
+import { KafkaCluster } from "./streaming/kafka";
 import { ServiceArgs, definedOnly, resolveService } from "./core/service";
 import { RemovedTables, cdcCheckpoint, cdcJobSpec, parseS3aLocation, readCdcJobFiles } from "./specs/cdc-job";
 import { SECRET_PLACEHOLDER } from "./specs/engines";

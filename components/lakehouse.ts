@@ -2,11 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { LakehouseComponent } from "./core/base";
 import { CdcMirrorJob, CdcMirrorJobArgs } from "./cdc-job";
 import { IcebergCatalog, IcebergCatalogArgs } from "./catalog";
-import { DebeziumConnect, DebeziumConnectArgs } from "./connect";
+import { DebeziumConnect, DebeziumConnectArgs } from "./streaming/connect";
 import { Connector, mySqlConnector, postgresConnector } from "./connector";
 import { Spark, SparkArgs, Trino, TrinoArgs, TrinoSecurityArgs } from "./engines";
 import { CertificateAuthority } from "./core/tls";
-import { KafkaCluster, KafkaClusterArgs } from "./kafka";
+import { KafkaCluster, KafkaClusterArgs } from "./streaming/kafka";
 import { MySqlSource, MySqlSourceArgs } from "./sources/mysql";
 import { TableMaintenance, TableMaintenanceArgs } from "./maintenance";
 import { Network } from "./core/network";
@@ -16,7 +16,7 @@ import { SpecError } from "./specs/types";
 import { CdcSource, SourceConnectorSettings, VerifySource, cdcSecretFile, tableTopic } from "./sources/source";
 import { SOURCE_KINDS, sourceKinds } from "./sources/sources";
 import { ObjectStorage, ObjectStorageArgs } from "./storage";
-import { KafkaTopics, TopicSpec } from "./topics";
+import { KafkaTopics, TopicSpec } from "./streaming/topics";
 import { ImageSet } from "./core/versions";
 
 /** The Connect worker's secret files holding the CDC users' passwords (connectors reference them). */

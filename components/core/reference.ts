@@ -13,8 +13,8 @@ export interface ArgDoc {
 
 /** Files whose exported `*Args` interfaces users configure, relative to components/. */
 export const REFERENCE_FILES = [
-    "lakehouse.ts", "core/service.ts", "kafka.ts", "connect.ts", "sources/postgres.ts", "sources/mysql.ts", "storage.ts", "catalog.ts", "engines.ts", "cdc-job.ts",
-    "topics.ts", "core/network.ts",
+    "lakehouse.ts", "core/service.ts", "streaming/kafka.ts", "streaming/connect.ts", "sources/postgres.ts", "sources/mysql.ts", "storage.ts", "catalog.ts", "engines.ts", "cdc-job.ts",
+    "streaming/topics.ts", "core/network.ts",
 ];
 
 export function collectArgDocs(dir: string): ArgDoc[] {

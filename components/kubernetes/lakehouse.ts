@@ -15,11 +15,11 @@ import { LakehouseComponent } from "../core/base";
 import { Connector, mySqlConnector, postgresConnector } from "../connector";
 import { passwordOrGenerated } from "../core/secrets";
 import { S3A_PACKAGE_EXCLUDES, sparkPackages, sparkS3aPackages } from "../engines";
-import { DEV_CLUSTER_ID } from "../kafka";
+import { DEV_CLUSTER_ID } from "../streaming/kafka";
 import { DEFAULT_MYSQL_TABLES, schemaHistoryTopic } from "../sources/mysql";
 import { DEFAULT_POSTGRES_TABLES } from "../sources/postgres";
 import { StorageCredentials, minioConsumer } from "../storage";
-import { KafkaTopics, TopicSpec } from "../topics";
+import { KafkaTopics, TopicSpec } from "../streaming/topics";
 import type { VerifyTarget } from "../lakehouse";
 import { cdcCheckpoint } from "../specs/cdc-job";
 import {

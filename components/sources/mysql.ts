@@ -12,7 +12,7 @@ import { TableSpec, requireTableList, validateTable } from "../specs/postgres";
 import { SpecError, requireIdentifier } from "../specs/types";
 import { CdcSource, SourceConnectorContext, SourceServerFacts, VerifySource, tableTopic } from "./source";
 import { ROLES } from "../core/settings";
-import { TopicSpec } from "../topics";
+import { TopicSpec } from "../streaming/topics";
 
 
 export interface MySqlSourceArgs extends ServiceArgs {

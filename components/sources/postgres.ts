@@ -14,7 +14,7 @@ import {
 import { SpecError, requireIdentifier } from "../specs/types";
 import { CdcSource, SourceConnectorContext, SourceServerFacts, VerifySource, tableTopic } from "./source";
 import { ROLES } from "../core/settings";
-import { TopicSpec } from "../topics";
+import { TopicSpec } from "../streaming/topics";
 
 export interface PostgresSourceArgs extends ServiceArgs {
     /** DNS name on the stack's network; connectors use it as database.hostname. Default: "db-postgres". */

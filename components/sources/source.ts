@@ -9,7 +9,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ConnectorSpec } from "../connector/builders";
 import { TableSpec } from "../specs/postgres";
-import { TopicSpec } from "../topics";
+import { TopicSpec } from "../streaming/topics";
 
 /** One captured source database, as `make verify` (tools/verify.ts) reaches it. */
 export interface VerifySource {

@@ -12,7 +12,7 @@ const CONNECT_REPLICATION_VARIABLES = [
     "CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR", "CONNECT_OFFSET_STORAGE_REPLICATION_FACTOR", "CONNECT_STATUS_STORAGE_REPLICATION_FACTOR",
 ];
 const CONNECT_IGNORED = ["CONFIG_STORAGE_REPLICATION_FACTOR", "OFFSET_STORAGE_REPLICATION_FACTOR", "STATUS_STORAGE_REPLICATION_FACTOR"];
-import { resolveTopic } from "../../components/topics";
+import { resolveTopic } from "../../components/streaming/topics";
 import {
     SpecError, catalogSpec, goDuration, connectSpec, internalBootstrap, internalReplication, kafkaBrokerSpecs, minioSpec,
     mySqlSetupSql, mySqlSpec, postgresCdcRoleSql, postgresSpec, postgresTableSql, sparkCatalogConf, trinoCatalogProperties,
