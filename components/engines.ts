@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LakehouseComponent } from "./core/base";
-import { IcebergCatalog } from "./catalog";
+import { IcebergCatalog } from "./storage/catalog";
 import { serviceContainer } from "./core/container";
 import { ServiceArgs, definedOnly, resolveService } from "./core/service";
 import {
@@ -10,7 +10,7 @@ import {
 } from "./specs/engines";
 import { passwordOrGenerated } from "./core/secrets";
 import { CertificateAuthority } from "./core/tls";
-import { ObjectStorage } from "./storage";
+import { ObjectStorage } from "./storage/storage";
 import { AWS_SDK_VERSION, HADOOP_VERSION, ICEBERG_VERSION, SCALA_VERSION, SPARK_VERSION } from "./core/versions";
 
 /** What both engines need to reach the shared catalog and its files. */

@@ -1,6 +1,6 @@
 // The library's public entry: every component, spec builder and shared constant.
 export * from "./core/base";
-export * from "./catalog";
+export * from "./storage/catalog";
 export * from "./cdc-job";
 export * from "./streaming/connect";
 export * from "./engines";
@@ -14,7 +14,7 @@ export * from "./core/service";
 export * from "./core/settings";
 export * from "./sources/source";
 export * from "./sources/sources";
-export * from "./storage";
+export * from "./storage/storage";
 export * from "./streaming/topics";
 export * from "./core/versions";
 export * as specs from "./specs";

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LakehouseComponent } from "./core/base";
 import { CdcMirrorJob, CdcMirrorJobArgs } from "./cdc-job";
-import { IcebergCatalog, IcebergCatalogArgs } from "./catalog";
+import { IcebergCatalog, IcebergCatalogArgs } from "./storage/catalog";
 import { DebeziumConnect, DebeziumConnectArgs } from "./streaming/connect";
 import { Connector, mySqlConnector, postgresConnector } from "./connector";
 import { Spark, SparkArgs, Trino, TrinoArgs, TrinoSecurityArgs } from "./engines";
@@ -15,7 +15,7 @@ import { ServiceArgs } from "./core/service";
 import { SpecError } from "./specs/types";
 import { CdcSource, SourceConnectorSettings, VerifySource, cdcSecretFile, tableTopic } from "./sources/source";
 import { SOURCE_KINDS, sourceKinds } from "./sources/sources";
-import { ObjectStorage, ObjectStorageArgs } from "./storage";
+import { ObjectStorage, ObjectStorageArgs } from "./storage/storage";
 import { KafkaTopics, TopicSpec } from "./streaming/topics";
 import { ImageSet } from "./core/versions";
 

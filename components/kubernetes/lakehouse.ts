@@ -18,7 +18,7 @@ import { S3A_PACKAGE_EXCLUDES, sparkPackages, sparkS3aPackages } from "../engine
 import { DEV_CLUSTER_ID } from "../streaming/kafka";
 import { DEFAULT_MYSQL_TABLES, schemaHistoryTopic } from "../sources/mysql";
 import { DEFAULT_POSTGRES_TABLES } from "../sources/postgres";
-import { StorageCredentials, minioConsumer } from "../storage";
+import { StorageCredentials, minioConsumer } from "../storage/storage";
 import { KafkaTopics, TopicSpec } from "../streaming/topics";
 import type { VerifyTarget } from "../lakehouse";
 import { cdcCheckpoint } from "../specs/cdc-job";
