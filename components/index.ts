@@ -1,12 +1,12 @@
 // The library's public entry: every component, spec builder and shared constant.
 export * from "./core/base";
 export * from "./storage/catalog";
-export * from "./cdc-job";
+export * from "./compute/cdc-job";
 export * from "./streaming/connect";
-export * from "./engines";
+export * from "./compute/engines";
 export * from "./streaming/kafka";
 export * from "./lakehouse";
-export * from "./maintenance";
+export * from "./compute/maintenance";
 export * from "./sources/mysql";
 export * from "./core/network";
 export * from "./sources/postgres";

@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LakehouseComponent } from "./core/base";
-import { CdcMirrorJob, CdcMirrorJobArgs } from "./cdc-job";
+import { CdcMirrorJob, CdcMirrorJobArgs } from "./compute/cdc-job";
 import { IcebergCatalog, IcebergCatalogArgs } from "./storage/catalog";
 import { DebeziumConnect, DebeziumConnectArgs } from "./streaming/connect";
 import { Connector, mySqlConnector, postgresConnector } from "./connector";
-import { Spark, SparkArgs, Trino, TrinoArgs, TrinoSecurityArgs } from "./engines";
+import { Spark, SparkArgs, Trino, TrinoArgs, TrinoSecurityArgs } from "./compute/engines";
 import { CertificateAuthority } from "./core/tls";
 import { KafkaCluster, KafkaClusterArgs } from "./streaming/kafka";
 import { MySqlSource, MySqlSourceArgs } from "./sources/mysql";
-import { TableMaintenance, TableMaintenanceArgs } from "./maintenance";
+import { TableMaintenance, TableMaintenanceArgs } from "./compute/maintenance";
 import { Network } from "./core/network";
 import { PostgresSource, PostgresSourceArgs } from "./sources/postgres";
 import { ServiceArgs } from "./core/service";

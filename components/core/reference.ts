@@ -13,7 +13,7 @@ export interface ArgDoc {
 
 /** Files whose exported `*Args` interfaces users configure, relative to components/. */
 export const REFERENCE_FILES = [
-    "lakehouse.ts", "core/service.ts", "streaming/kafka.ts", "streaming/connect.ts", "sources/postgres.ts", "sources/mysql.ts", "storage/storage.ts", "storage/catalog.ts", "engines.ts", "cdc-job.ts",
+    "lakehouse.ts", "core/service.ts", "streaming/kafka.ts", "streaming/connect.ts", "sources/postgres.ts", "sources/mysql.ts", "storage/storage.ts", "storage/catalog.ts", "compute/engines.ts", "compute/cdc-job.ts",
     "streaming/topics.ts", "core/network.ts",
 ];
 

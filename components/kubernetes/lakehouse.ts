@@ -14,7 +14,7 @@ import * as fs from "fs";
 import { LakehouseComponent } from "../core/base";
 import { Connector, mySqlConnector, postgresConnector } from "../connector";
 import { passwordOrGenerated } from "../core/secrets";
-import { S3A_PACKAGE_EXCLUDES, sparkPackages, sparkS3aPackages } from "../engines";
+import { S3A_PACKAGE_EXCLUDES, sparkPackages, sparkS3aPackages } from "../compute/engines";
 import { DEV_CLUSTER_ID } from "../streaming/kafka";
 import { DEFAULT_MYSQL_TABLES, schemaHistoryTopic } from "../sources/mysql";
 import { DEFAULT_POSTGRES_TABLES } from "../sources/postgres";
