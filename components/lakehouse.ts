@@ -101,11 +101,11 @@ export interface LakehouseConnectorArgs {
 
 /**
  * A further source of `LakehouseArgs.sources` (and of the stack's `lakehouse:sources` list), built by the
- * registry (sources.ts). Its component is `<lakehouse>-<name>`, its connector `<lakehouse>-<name>-connector`,
+ * registry (sources/sources.ts). Its component is `<lakehouse>-<name>`, its connector `<lakehouse>-<name>-connector`,
  * its Connect secret file `<name>-cdc-password`: the built-in sources' own pattern.
  */
 export interface LakehouseSourceArgs {
-    /** Required: a registered kind (SOURCE_KINDS in sources.ts), "postgres" or "mysql". */
+    /** Required: a registered kind (SOURCE_KINDS in sources/sources.ts), "postgres" or "mysql". */
     kind: string;
     /** Required: lower-case letters, digits and dashes, unique; not "postgres" or "mysql" (the built-in sources' names). */
     name: string;
