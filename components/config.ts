@@ -7,7 +7,7 @@ import { REMOVED_TABLES, RemovedTables } from "./specs/cdc-job";
 import { MaintenancePolicy } from "./specs/maintenance";
 import { TableSpec } from "./specs/postgres";
 import { MYSQL_FLAVOURS, MySqlFlavour } from "./connector/builders";
-import { IMAGE_SETS, ImageSet } from "./versions";
+import { IMAGE_SETS, ImageSet } from "./core/versions";
 
 /** The `lakehouse:` configuration keys a stack file may set. */
 export interface LakehouseConfig {

@@ -1,23 +1,23 @@
 import * as pulumi from "@pulumi/pulumi";
-import { LakehouseComponent } from "./base";
-import { CdcMirrorJob, CdcMirrorJobArgs } from "./cdc-job";
-import { IcebergCatalog, IcebergCatalogArgs } from "./catalog";
-import { DebeziumConnect, DebeziumConnectArgs } from "./connect";
+import { LakehouseComponent } from "./core/base";
+import { CdcMirrorJob, CdcMirrorJobArgs } from "./compute/cdc-job";
+import { IcebergCatalog, IcebergCatalogArgs } from "./storage/catalog";
+import { DebeziumConnect, DebeziumConnectArgs } from "./streaming/connect";
 import { Connector, mySqlConnector, postgresConnector } from "./connector";
-import { Spark, SparkArgs, Trino, TrinoArgs, TrinoSecurityArgs } from "./engines";
-import { CertificateAuthority } from "./tls";
-import { KafkaCluster, KafkaClusterArgs } from "./kafka";
-import { MySqlSource, MySqlSourceArgs } from "./mysql";
-import { TableMaintenance, TableMaintenanceArgs } from "./maintenance";
-import { Network } from "./network";
-import { PostgresSource, PostgresSourceArgs } from "./postgres";
-import { ServiceArgs } from "./service";
+import { Spark, SparkArgs, Trino, TrinoArgs, TrinoSecurityArgs } from "./compute/engines";
+import { CertificateAuthority } from "./core/tls";
+import { KafkaCluster, KafkaClusterArgs } from "./streaming/kafka";
+import { MySqlSource, MySqlSourceArgs } from "./sources/mysql";
+import { TableMaintenance, TableMaintenanceArgs } from "./compute/maintenance";
+import { Network } from "./core/network";
+import { PostgresSource, PostgresSourceArgs } from "./sources/postgres";
+import { ServiceArgs } from "./core/service";
 import { SpecError } from "./specs/types";
-import { CdcSource, SourceConnectorSettings, VerifySource, cdcSecretFile, tableTopic } from "./source";
-import { SOURCE_KINDS, sourceKinds } from "./sources";
-import { ObjectStorage, ObjectStorageArgs } from "./storage";
-import { KafkaTopics, TopicSpec } from "./topics";
-import { ImageSet } from "./versions";
+import { CdcSource, SourceConnectorSettings, VerifySource, cdcSecretFile, tableTopic } from "./sources/source";
+import { SOURCE_KINDS, sourceKinds } from "./sources/sources";
+import { ObjectStorage, ObjectStorageArgs } from "./storage/storage";
+import { KafkaTopics, TopicSpec } from "./streaming/topics";
+import { ImageSet } from "./core/versions";
 
 /** The Connect worker's secret files holding the CDC users' passwords (connectors reference them). */
 export const CONNECT_SECRET_FILES = { postgres: cdcSecretFile("postgres"), mysql: cdcSecretFile("mysql") } as const;
@@ -101,11 +101,11 @@ export interface LakehouseConnectorArgs {
 
 /**
  * A further source of `LakehouseArgs.sources` (and of the stack's `lakehouse:sources` list), built by the
- * registry (sources.ts). Its component is `<lakehouse>-<name>`, its connector `<lakehouse>-<name>-connector`,
+ * registry (sources/sources.ts). Its component is `<lakehouse>-<name>`, its connector `<lakehouse>-<name>-connector`,
  * its Connect secret file `<name>-cdc-password`: the built-in sources' own pattern.
  */
 export interface LakehouseSourceArgs {
-    /** Required: a registered kind (SOURCE_KINDS in sources.ts), "postgres" or "mysql". */
+    /** Required: a registered kind (SOURCE_KINDS in sources/sources.ts), "postgres" or "mysql". */
     kind: string;
     /** Required: lower-case letters, digits and dashes, unique; not "postgres" or "mysql" (the built-in sources' names). */
     name: string;
@@ -154,7 +154,7 @@ export function signalTopics(sources: { source: CdcSource; topicPrefix: string }
     return sources.map((s) => ({ name: `${s.topicPrefix}.${s.source.signalCollection}` }));
 }
 
-export type { VerifySource } from "./source";
+export type { VerifySource } from "./sources/source";
 
 /** Where a deployed stack's parts are, for `make verify`: names and endpoints only, never a secret. */
 export interface VerifyTarget {

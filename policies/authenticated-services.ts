@@ -5,7 +5,7 @@
 // program learns to secure them (docs/security.md, "Open").
 
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { CONNECT_REST_AUTH, ROLES, TRINO_SECURITY } from "../components/settings";
+import { CONNECT_REST_AUTH, ROLES, TRINO_SECURITY } from "../components/core/settings";
 import { containerFacts, lookupEnv, ResourceLike, RESOURCE_TYPES } from "./lib/facts";
 import { isUnknown } from "./lib/known";
 import { CheckResult, KNOWN_AT_PREVIEW, reportAll, UNKNOWN_FOUND, violation, Violation } from "./lib/report";

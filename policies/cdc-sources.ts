@@ -9,7 +9,7 @@ import {
     DEBEZIUM_REMOVED_CONFIG,
     MYSQL_SERVER_OPTIONS,
     ROLES,
-} from "../components/settings";
+} from "../components/core/settings";
 import { ConnectorFacts, ContainerFacts, ResourceRef, stackFacts } from "./lib/facts";
 import { isUnknown } from "./lib/known";
 import {

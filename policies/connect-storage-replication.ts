@@ -8,7 +8,7 @@ import {
     LABELS,
     RECOMMENDED_REPLICATION_FACTOR,
     ROLES,
-} from "../components/settings";
+} from "../components/core/settings";
 import { ContainerFacts, lookupEnv, stackFacts, withRole } from "./lib/facts";
 import { connectStorageDefault } from "./lib/image-defaults";
 import { isUnknown } from "./lib/known";

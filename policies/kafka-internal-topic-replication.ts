@@ -1,7 +1,7 @@
 // Policy 1: the replication of Kafka's internal topics must fit the brokers the stack declares.
 
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { KAFKA_INTERNAL_MIN_ISR, KAFKA_INTERNAL_REPLICATION, LABELS } from "../components/settings";
+import { KAFKA_INTERNAL_MIN_ISR, KAFKA_INTERNAL_REPLICATION, LABELS } from "../components/core/settings";
 import { ContainerFacts, lookupEnv, stackFacts } from "./lib/facts";
 import { kafkaReplicationDefaults } from "./lib/image-defaults";
 import {

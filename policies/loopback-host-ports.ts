@@ -1,7 +1,7 @@
 // Policy 5c (hygiene): published ports bind to loopback unless the stack allows another address.
 
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { DEFAULT_ALLOWED_HOST_IPS } from "../components/settings";
+import { DEFAULT_ALLOWED_HOST_IPS } from "../components/core/settings";
 import { containerFacts, ResourceLike, RESOURCE_TYPES } from "./lib/facts";
 import { isUnknown } from "./lib/known";
 import { CheckResult, KNOWN_AT_PREVIEW, reportAll, UNKNOWN_FOUND, violation, Violation } from "./lib/report";

@@ -1,7 +1,7 @@
 // Policy 5a (hygiene): no service runs with a well-known default credential.
 
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { CREDENTIAL_ENVS, DEBEZIUM_CONFIG, DEFAULT_CREDENTIALS } from "../components/settings";
+import { CREDENTIAL_ENVS, DEBEZIUM_CONFIG, DEFAULT_CREDENTIALS } from "../components/core/settings";
 import { connectorFacts, containerFacts, isDynamicType, lookupCredential, ResourceLike, RESOURCE_TYPES, workloadFacts } from "./lib/facts";
 import { isUnknown, UNKNOWN } from "./lib/known";
 import { CheckResult, reportAll, violation, Violation } from "./lib/report";

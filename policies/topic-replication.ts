@@ -1,7 +1,7 @@
 // Policy 3: every kafka.Topic fits the stack's brokers, and its min ISR fits its replication.
 
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { KAFKA_REPLICATION_DEFAULTS, LABELS, TOPIC_MIN_ISR } from "../components/settings";
+import { KAFKA_REPLICATION_DEFAULTS, LABELS, TOPIC_MIN_ISR } from "../components/core/settings";
 import { kafkaReplicationDefaults } from "./lib/image-defaults";
 import { ContainerFacts, lookupEnv, stackFacts, TopicFacts } from "./lib/facts";
 import { isUnknown } from "./lib/known";

@@ -475,10 +475,10 @@ up() {
   fi
 }
 
-# The images a kubernetes stack of imageSet local runs (components/versions.ts KUBERNETES_SERVICES).
+# The images a kubernetes stack of imageSet local runs (components/core/versions.ts KUBERNETES_SERVICES).
 stack_images() {
   (cd "$ROOT" && node -r ts-node/register/transpile-only -e \
-    'const v = require("./components/versions"); for (const s of v.KUBERNETES_SERVICES) console.log(v.imageFor(s, "local"))')
+    'const v = require("./components/core/versions"); for (const s of v.KUBERNETES_SERVICES) console.log(v.imageFor(s, "local"))')
 }
 
 # The cluster a kubernetes stack deploys to: started if it has no node, refused if some node is not running

@@ -1,6 +1,6 @@
 // Debezium connector config builders: pure functions, no Pulumi import. Every Debezium setting name
 // the lakehouse uses appears here once; the Connector resource only moves the result over REST.
-import { CONNECTOR_CLASSES } from "../settings";
+import { CONNECTOR_CLASSES } from "../core/settings";
 
 /** Kafka Connect keys that every connector config carries. */
 export const CONNECT_KEYS = {

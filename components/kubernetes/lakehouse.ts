@@ -11,15 +11,15 @@ import * as kafkaProvider from "@pulumi/kafka";
 import * as minioProvider from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
-import { LakehouseComponent } from "../base";
+import { LakehouseComponent } from "../core/base";
 import { Connector, mySqlConnector, postgresConnector } from "../connector";
-import { passwordOrGenerated } from "../secrets";
-import { S3A_PACKAGE_EXCLUDES, sparkPackages, sparkS3aPackages } from "../engines";
-import { DEV_CLUSTER_ID } from "../kafka";
-import { DEFAULT_MYSQL_TABLES, schemaHistoryTopic } from "../mysql";
-import { DEFAULT_POSTGRES_TABLES } from "../postgres";
-import { StorageCredentials, minioConsumer } from "../storage";
-import { KafkaTopics, TopicSpec } from "../topics";
+import { passwordOrGenerated } from "../core/secrets";
+import { S3A_PACKAGE_EXCLUDES, sparkPackages, sparkS3aPackages } from "../compute/engines";
+import { DEV_CLUSTER_ID } from "../streaming/kafka";
+import { DEFAULT_MYSQL_TABLES, schemaHistoryTopic } from "../sources/mysql";
+import { DEFAULT_POSTGRES_TABLES } from "../sources/postgres";
+import { StorageCredentials, minioConsumer } from "../storage/storage";
+import { KafkaTopics, TopicSpec } from "../streaming/topics";
 import type { VerifyTarget } from "../lakehouse";
 import { cdcCheckpoint } from "../specs/cdc-job";
 import {
@@ -31,7 +31,7 @@ import {
     replicaIdentitySql, requireTableList, validateBrokerCount, validateTable, SECRET_REVISION_ANNOTATION, withPodTemplateAnnotations,
     KubeCdcJobArgs, cdcJobObjects, cdcJobSecretTemplates, readCdcJobFiles,
 } from "../specs";
-import { ImageSet, imageFor } from "../versions";
+import { ImageSet, imageFor } from "../core/versions";
 
 /** The connector secret files of the CDC passwords (keys of Connect's Secret), as on Docker. */
 const CDC_SECRET = { postgres: "postgres-cdc-password", mysql: "mysql-cdc-password" } as const;

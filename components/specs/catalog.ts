@@ -1,6 +1,6 @@
 // The Iceberg REST catalog (apache/iceberg-rest-fixture's contract: CATALOG_FOO_BAR -> foo.bar,
 // `__` -> `-`), its state on a volume so it survives a container replacement.
-import { ROLES } from "../settings";
+import { ROLES } from "../core/settings";
 import { S3_REGION } from "./storage";
 import { ContainerSpec, SECRETS_DIR, healthcheck, requirePort, secretRef } from "./types";
 

@@ -2,7 +2,7 @@
 // and keeping an Iceberg mirror and changelog table per captured table (see docs/e2e.md).
 import * as fs from "fs";
 import * as path from "path";
-import { ROLES } from "../settings";
+import { ROLES } from "../core/settings";
 import { CatalogConnection, SECRET_PLACEHOLDER, SPARK_HOME, validateCatalogName } from "./engines";
 import { SparkDriverJob, heartbeatHealthcheckCommand, sparkJobConf, sparkJobContainerSpec, sparkSubmitArgs } from "./spark-job";
 import { S3_REGION, validateBucket } from "./storage";

@@ -1,5 +1,5 @@
 // Kafka Connect with Debezium, as quay.io/debezium/connect's environment contract.
-import { CONNECT_REST_AUTH, CONNECT_STORAGE_REPLICATION, ROLES } from "../settings";
+import { CONNECT_REST_AUTH, CONNECT_STORAGE_REPLICATION, ROLES } from "../core/settings";
 import { internalReplication } from "./kafka";
 import { ContainerSpec, SpecError, healthcheck, requirePort, secretRef } from "./types";
 

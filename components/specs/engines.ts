@@ -1,5 +1,5 @@
 // Spark and Trino, both configured for the one Iceberg REST catalog on MinIO.
-import { ROLES, TRINO_SECURITY } from "../settings";
+import { ROLES, TRINO_SECURITY } from "../core/settings";
 import { S3_REGION } from "./storage";
 import * as crypto from "crypto";
 import { ContainerSpec, SpecError, healthcheck, requirePort, secretRef } from "./types";

@@ -1,5 +1,5 @@
 // Kafka (KRaft, combined broker+controller nodes) as apache/kafka's environment contract.
-import { KAFKA_INTERNAL_REPLICATION as RF, ROLES } from "../settings";
+import { KAFKA_INTERNAL_REPLICATION as RF, ROLES } from "../core/settings";
 import { ContainerSpec, SpecError, healthcheck, requirePort } from "./types";
 
 export interface KafkaSpecArgs {

@@ -4,7 +4,7 @@
 // these objects to @pulumi/kubernetes.
 import { createHash } from "crypto";
 import * as path from "path";
-import { K8S_LABELS } from "../settings";
+import { K8S_LABELS } from "../core/settings";
 import { CONNECT_PORT, CONNECT_SECRETS_DIR, connectSpec } from "./connect";
 import {
     KAFKA_CONTROLLER_PORT, KAFKA_INTERNAL_PORT, KAFKA_MAX_BROKERS, kafkaBrokerSpecs, range, validateBrokerCount,

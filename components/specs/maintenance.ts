@@ -2,7 +2,7 @@
 // Spark procedures over every mirror, changelog and named table on a cadence (see docs/maintenance.md).
 import * as fs from "fs";
 import * as path from "path";
-import { ROLES } from "../settings";
+import { ROLES } from "../core/settings";
 import { CatalogConnection, validateCatalogName } from "./engines";
 import { heartbeatHealthcheckCommand, sparkJobConf, sparkJobContainerSpec, sparkSubmitArgs } from "./spark-job";
 import { ContainerSpec, SpecError, requireIdentifier } from "./types";

@@ -1,6 +1,6 @@
 // MySQL as a CDC source, as the official mysql image's contract (MariaDB's image honours the same):
 // row binlog with full row images, a unique server id, the CDC user and its grants.
-import { ROLES } from "../settings";
+import { ROLES } from "../core/settings";
 import { TableSpec } from "./postgres";
 import { ContainerSpec, SECRETS_DIR, secretRef, SpecError, healthcheck, requireIdentifier, requirePort, sqlLiteral } from "./types";
 

@@ -1,6 +1,6 @@
 // PostgreSQL as a CDC source, as the official postgres image's contract, plus the SQL that declares
 // its tables, its CDC role and REPLICA IDENTITY.
-import { ROLES } from "../settings";
+import { ROLES } from "../core/settings";
 import { ContainerSpec, SECRETS_DIR, secretRef, SpecError, healthcheck, requireIdentifier, requirePort, sqlLiteral } from "./types";
 
 /** A column of a declared table. */

@@ -1,5 +1,5 @@
 // MinIO as quay.io/minio/minio's contract, and the catalog/engine settings that reach it.
-import { ROLES } from "../settings";
+import { ROLES } from "../core/settings";
 import { ContainerSpec, SECRETS_DIR, secretRef, SpecError, healthcheck, requirePort } from "./types";
 
 export interface MinioSpecArgs {

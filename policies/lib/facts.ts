@@ -1,7 +1,7 @@
 // Plain facts about the stack's resources, read once from the policy server's arguments. The checks
 // take these facts, never the server's objects, so unit tests can build them by hand.
 
-import { DEBEZIUM_CONFIG, K8S_LABELS, LABELS } from "../../components/settings";
+import { DEBEZIUM_CONFIG, K8S_LABELS, LABELS } from "../../components/core/settings";
 import { isUnknown, Known, readProp, UNKNOWN } from "./known";
 
 /** Pulumi type tokens of the resources the pack inspects. */

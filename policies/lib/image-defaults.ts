@@ -9,7 +9,7 @@ import {
     KAFKA_IMAGE_DEFAULT_FILE_REPLICATION,
     KAFKA_NON_PROPERTY_ENV,
     KAFKA_REPLICATION_DEFAULTS,
-} from "../../components/settings";
+} from "../../components/core/settings";
 import { ContainerFacts } from "./facts";
 import { isUnknown, Known, UNKNOWN } from "./known";
 

@@ -2,7 +2,7 @@
 // the value allowed, always in that order, so every message reads the same way.
 
 import type { ReportViolation } from "@pulumi/policy";
-import { ROLES } from "../../components/settings";
+import { ROLES } from "../../components/core/settings";
 import { ContainerFacts, Lookup, ResourceRef, withRole } from "./facts";
 import { isUnknown } from "./known";
 

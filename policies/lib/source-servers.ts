@@ -9,7 +9,7 @@ import {
     POSTGRES_SERVER_DEFAULTS,
     POSTGRES_SERVER_SETTINGS,
     POSTGRES_WAL_LEVEL_LOGICAL,
-} from "../../components/settings";
+} from "../../components/core/settings";
 import { ContainerFacts } from "./facts";
 import { describeInt, IntSetting, intSetting, intValue, UNKNOWN_FOUND, violation, Violation } from "./report";
 import { lookupOption, parseMysqlOptions, parsePostgresOptions, ServerOptions } from "./server-args";

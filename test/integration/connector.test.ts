@@ -9,7 +9,7 @@ import * as path from "path";
 import { Consumer, Kafka, logLevel } from "kafkajs";
 import { Client } from "pg";
 import { createConnectorProvider, mySqlConnector, postgresConnector, RetryEvent } from "../../components/connector";
-import { CONNECT_STORAGE_REPLICATION, KAFKA_INTERNAL_MIN_ISR, KAFKA_INTERNAL_REPLICATION } from "../../components/settings";
+import { CONNECT_STORAGE_REPLICATION, KAFKA_INTERNAL_MIN_ISR, KAFKA_INTERNAL_REPLICATION } from "../../components/core/settings";
 import { createNetwork, exec, imageExists, removeNetwork, rm, run, waitFor, freePort } from "../support/docker";
 
 const versions = require(path.resolve(__dirname, "../../versions.json"));

@@ -14,7 +14,7 @@ import { Client as PgClient } from "pg";
 import { CreateBucketCommand, ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { docker, exec, freePort, imageExists, logs, removeVolume, rm, run, runToCompletion, sleep, waitHealthy } from "../support/docker";
 import * as zlib from "zlib";
-import { ImageSet, imagesFor } from "../../components/versions";
+import { ImageSet, imagesFor } from "../../components/core/versions";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const versionPins = require("../../versions.json");
 

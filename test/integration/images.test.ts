@@ -14,7 +14,7 @@ import { S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand, List
 import {
     createNetwork, removeNetwork, run, rm, removeVolume, waitHealthy, waitFor, imageExists, runToCompletion, logs, docker, runOnFreePort,
 } from "../support/docker";
-import { AWS_SDK_VERSION, HADOOP_VERSION, imagesFor } from "../../components/versions";
+import { AWS_SDK_VERSION, HADOOP_VERSION, imagesFor } from "../../components/core/versions";
 
 // The tags scripts/images.sh builds, from the one place the components read them.
 const IMAGES = imagesFor("local");

@@ -4,7 +4,7 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { imageExists, runToCompletion } from "../support/docker";
-import { imagesFor } from "../../components/versions";
+import { imagesFor } from "../../components/core/versions";
 
 const SPARK = imagesFor("local").spark;
 const JOBS = path.resolve(__dirname, "../../jobs");

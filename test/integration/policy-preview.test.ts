@@ -140,7 +140,7 @@ const HYGIENE_POLICIES = ["loopback-host-ports", "no-default-credentials", "pinn
 /** A stack the components would refuse to build: Connect storage replication 3 on one broker. */
 const BROKEN_PROGRAM = `
 import * as docker from "@pulumi/docker";
-import { LABELS, ROLES } from "./components/settings";
+import { LABELS, ROLES } from "./components/core/settings";
 
 const labels = (role: string) => [{ label: LABELS.role, value: role }, { label: LABELS.component, value: "broken" }];
 const broker = new docker.Container("broken-kafka-1", {

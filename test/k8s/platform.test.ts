@@ -18,7 +18,7 @@ import { trino, waitUntil } from "../../tools/clients";
 import { ok, sh } from "../support/cli";
 import { docker } from "../support/docker";
 import { ROOT, envFromEnvSh } from "../support/pulumi";
-import { KUBERNETES_SERVICES, imageFor } from "../../components/versions";
+import { KUBERNETES_SERVICES, imageFor } from "../../components/core/versions";
 
 const STACK = process.env.LAKEHOUSE_K8S_STACK ?? "k8s";
 const NAMESPACE = "lakehouse-k8s"; // Pulumi.k8s.yaml's lakehouse:namespace

@@ -17,7 +17,7 @@ import * as path from "path";
 import { sh } from "./cli";
 import { docker, imageExists } from "./docker";
 import { ROOT, envFromEnvSh } from "./pulumi";
-import { imagesFor } from "../../components/versions";
+import { imagesFor } from "../../components/core/versions";
 
 /**
  * The MySQL table of the column-type suite (test/integration/mysql-types.test.ts): one column per type

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { CONFIG_KEYS } from "../../components/config";
-import { REFERENCE_END, REFERENCE_START, collectArgDocs, renderReference } from "../../components/reference";
+import { REFERENCE_END, REFERENCE_START, collectArgDocs, renderReference } from "../../components/core/reference";
 
 const ROOT = path.resolve(__dirname, "../..");
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");

@@ -3,7 +3,7 @@
 // names only the consumer's buckets. With the flag set to false, consumers get the root key and no IAM resource exists.
 import * as assert from "assert";
 import { Lakehouse } from "../../components";
-import { consumerPolicy } from "../../components/storage";
+import { consumerPolicy } from "../../components/storage/storage";
 import { RecordedResource, construct, isSecret, named, ofType } from "./support/mocks";
 
 const ROOT_USER = "root-key-under-test";

@@ -1,7 +1,7 @@
 // Spec builders, tested without Pulumi: all the knowledge of service settings lives there.
 import * as assert from "assert";
 
-// Written out, not imported from components/settings.ts: the apache/kafka image's variables for the
+// Written out, not imported from components/core/settings.ts: the apache/kafka image's variables for the
 // internal topics' replication (upstream defaults 3, which one broker cannot satisfy), and the names
 // the Debezium Connect image passes to the worker (CONNECT_ prefix; the un-prefixed ones it ignores).
 const KAFKA_REPLICATION_VARIABLES = [
@@ -12,7 +12,7 @@ const CONNECT_REPLICATION_VARIABLES = [
     "CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR", "CONNECT_OFFSET_STORAGE_REPLICATION_FACTOR", "CONNECT_STATUS_STORAGE_REPLICATION_FACTOR",
 ];
 const CONNECT_IGNORED = ["CONFIG_STORAGE_REPLICATION_FACTOR", "OFFSET_STORAGE_REPLICATION_FACTOR", "STATUS_STORAGE_REPLICATION_FACTOR"];
-import { resolveTopic } from "../../components/topics";
+import { resolveTopic } from "../../components/streaming/topics";
 import {
     SpecError, catalogSpec, goDuration, connectSpec, internalBootstrap, internalReplication, kafkaBrokerSpecs, minioSpec,
     mySqlSetupSql, mySqlSpec, postgresCdcRoleSql, postgresSpec, postgresTableSql, sparkCatalogConf, trinoCatalogProperties,

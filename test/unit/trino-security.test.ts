@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Lakehouse, lakehouseArgsFromConfig, readLakehouseConfig } from "../../components";
 import { TRINO_HTTPS_PORT, trinoPasswordHash, trinoSpec } from "../../components/specs/engines";
 import { SpecError } from "../../components/specs/types";
-import { CA_SCRIPT, SERVER_SCRIPT, subjectAltName } from "../../components/tls";
+import { CA_SCRIPT, SERVER_SCRIPT, subjectAltName } from "../../components/core/tls";
 import { MOCK_GENERATED, RecordedResource, construct, isSecret, mockKeyPair, named, ofType } from "./support/mocks";
 
 const CONTAINER = "docker:index/container:Container";

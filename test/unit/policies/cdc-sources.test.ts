@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { CONNECTOR_CLASSES } from "../../../components/settings";
+import { CONNECTOR_CLASSES } from "../../../components/core/settings";
 import { cdcSources } from "../../../policies/cdc-sources";
 import { lakehouse, messages, mysql, mysqlConnector, postgres, postgresConnector, replace, runStackPolicy, UNKNOWN_STRING } from "./fixtures";
 

@@ -9,7 +9,7 @@ import type {
     StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import { CONNECTOR_CLASSES, LABELS, ROLES } from "../../../components/settings";
+import { CONNECTOR_CLASSES, LABELS, ROLES } from "../../../components/core/settings";
 
 // The server's own proxy: reading an unknown value through it throws, exactly as during preview.
 // eslint-disable-next-line @typescript-eslint/no-var-requires

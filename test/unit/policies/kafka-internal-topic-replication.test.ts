@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { kafkaInternalTopicReplication } from "../../../policies/kafka-internal-topic-replication";
-import { ROLES } from "../../../components/settings";
+import { ROLES } from "../../../components/core/settings";
 import { broker, container, envList, internalTopicEnv, lakehouse, messages, replace, runStackPolicy, UNKNOWN_STRING, urnOf, TYPES, without } from "./fixtures";
 
 describe("policy kafka-internal-topic-replication", () => {

@@ -50,7 +50,7 @@ describe("policy pack lakehouse-policies", () => {
             }
             for (const [, target] of text.matchAll(/from\s+"([^"]+)"/g)) {
                 if (target.includes("components")) {
-                    assert.match(target, /\/components\/settings$/, `${relative} imports ${target}`);
+                    assert.match(target, /\/components\/core\/settings$/, `${relative} imports ${target}`);
                 }
                 assert.ok(!/^@pulumi\/(docker|kafka|minio|command)$/.test(target), `${relative} imports provider ${target}`);
             }

@@ -27,7 +27,7 @@ export const MOCK_GENERATED = "mock-generated-password";
 
 const state: { records: Map<string, RecordedResource> } = { records: new Map() };
 
-/** What the command-provider mock prints for a key-pair script (components/tls.ts): a key PEM, then a certificate PEM. */
+/** What the command-provider mock prints for a key-pair script (components/core/tls.ts): a key PEM, then a certificate PEM. */
 export function mockKeyPair(name: string): string {
     return `-----BEGIN PRIVATE KEY-----\nmock-key-of-${name}\n-----END PRIVATE KEY-----\n` +
         `-----BEGIN CERTIFICATE-----\nmock-certificate-of-${name}\n-----END CERTIFICATE-----\n`;

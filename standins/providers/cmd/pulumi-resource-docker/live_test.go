@@ -20,7 +20,7 @@ func healthy() map[string]any {
 	return map[string]any{"tests": []any{"CMD", "/sleeper", "true"}, "interval": "1s", "timeout": "5s", "retries": 3}
 }
 
-// A container shaped like the library's (components/container.ts) previews no change after create,
+// A container shaped like the library's (components/core/container.ts) previews no change after create,
 // and none after a refresh.
 func TestLiveNoDiffAfterCreateAndRefresh(t *testing.T) {
 	l := newLive(t)

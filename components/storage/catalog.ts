@@ -1,9 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LakehouseComponent } from "./base";
-import { serviceContainer } from "./container";
-import { ServiceArgs, definedOnly, resolveService } from "./service";
-import { CATALOG_PORT, catalogSpec, catalogUri } from "./specs/catalog";
+import { LakehouseComponent } from "../core/base";
+import { serviceContainer } from "../core/container";
+import { ServiceArgs, definedOnly, resolveService } from "../core/service";
+import { CATALOG_PORT, catalogSpec, catalogUri } from "../specs/catalog";
 import { ObjectStorage } from "./storage";
 
 export interface IcebergCatalogArgs extends ServiceArgs {

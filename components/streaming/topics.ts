@@ -1,9 +1,9 @@
 import * as kafka from "@pulumi/kafka";
 import * as pulumi from "@pulumi/pulumi";
-import { LakehouseComponent } from "./base";
+import { LakehouseComponent } from "../core/base";
 import { KafkaCluster } from "./kafka";
-import { TOPIC_MIN_ISR } from "./settings";
-import { SpecError } from "./specs/types";
+import { TOPIC_MIN_ISR } from "../core/settings";
+import { SpecError } from "../specs/types";
 
 /** One Kafka topic. */
 export interface TopicSpec {

@@ -1,6 +1,6 @@
 // What every lakehouse component shares: the naming rule and turning spec errors into ResourceErrors.
 import * as pulumi from "@pulumi/pulumi";
-import { SpecError } from "./specs/types";
+import { SpecError } from "../specs/types";
 
 export abstract class LakehouseComponent extends pulumi.ComponentResource {
     /** The component's own name; children are named `${name}-<role>`. */

@@ -1,17 +1,17 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LakehouseComponent } from "./base";
-import { IcebergCatalog } from "./catalog";
-import { serviceContainer } from "./container";
-import { ServiceArgs, definedOnly, resolveService } from "./service";
+import { LakehouseComponent } from "../core/base";
+import { IcebergCatalog } from "../storage/catalog";
+import { serviceContainer } from "../core/container";
+import { ServiceArgs, definedOnly, resolveService } from "../core/service";
 import {
     CatalogConnection, SECRET_PLACEHOLDER, SPARK_UI_PORT, TRINO_HTTPS_PORT, TRINO_PORT, sparkSpec, trinoPasswordHash, trinoSpec,
     validateCatalogName,
-} from "./specs/engines";
-import { passwordOrGenerated } from "./secrets";
-import { CertificateAuthority } from "./tls";
-import { ObjectStorage } from "./storage";
-import { AWS_SDK_VERSION, HADOOP_VERSION, ICEBERG_VERSION, SCALA_VERSION, SPARK_VERSION } from "./versions";
+} from "../specs/engines";
+import { passwordOrGenerated } from "../core/secrets";
+import { CertificateAuthority } from "../core/tls";
+import { ObjectStorage } from "../storage/storage";
+import { AWS_SDK_VERSION, HADOOP_VERSION, ICEBERG_VERSION, SCALA_VERSION, SPARK_VERSION } from "../core/versions";
 
 /** What both engines need to reach the shared catalog and its files. */
 export interface EngineArgs extends ServiceArgs {

@@ -1,18 +1,18 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LakehouseComponent } from "./base";
-import { ConnectorSpec, MYSQL_FLAVOURS, MySqlFlavour, mySqlConnector } from "./connector/builders";
-import { signalTable } from "./connector/provider";
-import { serviceContainer } from "./container";
-import { passwordOrGenerated } from "./secrets";
-import { ServiceArgs, definedOnly, resolveService } from "./service";
-import { MYSQL_PORT, mySqlSetupSql, mySqlSpec, mysqlCommand, mysqlRootArgv } from "./specs/mysql";
-import { TableSpec, requireTableList, validateTable } from "./specs/postgres";
-import { SpecError, requireIdentifier } from "./specs/types";
+import { LakehouseComponent } from "../core/base";
+import { ConnectorSpec, MYSQL_FLAVOURS, MySqlFlavour, mySqlConnector } from "../connector/builders";
+import { signalTable } from "../connector/provider";
+import { serviceContainer } from "../core/container";
+import { passwordOrGenerated } from "../core/secrets";
+import { ServiceArgs, definedOnly, resolveService } from "../core/service";
+import { MYSQL_PORT, mySqlSetupSql, mySqlSpec, mysqlCommand, mysqlRootArgv } from "../specs/mysql";
+import { TableSpec, requireTableList, validateTable } from "../specs/postgres";
+import { SpecError, requireIdentifier } from "../specs/types";
 import { CdcSource, SourceConnectorContext, SourceServerFacts, VerifySource, tableTopic } from "./source";
-import { ROLES } from "./settings";
-import { TopicSpec } from "./topics";
+import { ROLES } from "../core/settings";
+import { TopicSpec } from "../streaming/topics";
 
 
 export interface MySqlSourceArgs extends ServiceArgs {

@@ -1,13 +1,13 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LakehouseComponent } from "./base";
-import { IcebergCatalog } from "./catalog";
-import { serviceContainer } from "./container";
+import { LakehouseComponent } from "../core/base";
+import { IcebergCatalog } from "../storage/catalog";
+import { serviceContainer } from "../core/container";
 import { sparkPackages } from "./engines";
-import { ServiceArgs, definedOnly, resolveService } from "./service";
-import { SECRET_PLACEHOLDER } from "./specs/engines";
-import { MAINTENANCE_RUNS_TABLE, MaintenancePolicy, maintenanceSpec, readMaintenanceJobFiles } from "./specs/maintenance";
-import { ObjectStorage } from "./storage";
+import { ServiceArgs, definedOnly, resolveService } from "../core/service";
+import { SECRET_PLACEHOLDER } from "../specs/engines";
+import { MAINTENANCE_RUNS_TABLE, MaintenancePolicy, maintenanceSpec, readMaintenanceJobFiles } from "../specs/maintenance";
+import { ObjectStorage } from "../storage/storage";
 
 export interface TableMaintenanceArgs extends ServiceArgs {
     /** The Iceberg REST catalog of the tables. Required. */

@@ -1,13 +1,13 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LakehouseComponent } from "./base";
-import { serviceContainer } from "./container";
+import { LakehouseComponent } from "../core/base";
+import { serviceContainer } from "../core/container";
 import { KafkaCluster } from "./kafka";
-import { passwordOrGenerated } from "./secrets";
-import { ServiceArgs, definedOnly, resolveService } from "./service";
+import { passwordOrGenerated } from "../core/secrets";
+import { ServiceArgs, definedOnly, resolveService } from "../core/service";
 import {
     CONNECT_PORT, CONNECT_REST_SECRETS, connectCurlConfig, connectSecretPlaceholder, connectSecretReference, connectSpec, connectUsersFile,
-} from "./specs/connect";
+} from "../specs/connect";
 
 export interface DebeziumConnectArgs extends ServiceArgs {
     /** The Kafka cluster the worker stores its state in and writes change events to. Required. */

@@ -1,5 +1,5 @@
 // Image references, read from the project's single versions file.
-import versions from "../versions.json";
+import versions from "../../versions.json";
 
 /** Which images the stack runs: pinned official images (default) or the ones built by scripts/images.sh. */
 export type ImageSet = "official" | "local";

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MySqlSource } from "./mysql";
 import { PostgresSource } from "./postgres";
-import { ServiceArgs } from "./service";
+import { ServiceArgs } from "../core/service";
 import { CdcSource } from "./source";
 
 /** Builds a source component of one kind from its args (the kind's own *SourceArgs) and the stack's shared ones. */

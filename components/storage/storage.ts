@@ -1,12 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
-import { LakehouseComponent } from "./base";
-import { serviceContainer } from "./container";
-import { passwordOrGenerated } from "./secrets";
-import { ServiceArgs, definedOnly, resolveService } from "./service";
-import { MINIO_API_PORT, MINIO_CONSOLE_PORT, minioSpec, validateBucket } from "./specs/storage";
-import { SpecError } from "./specs/types";
+import { LakehouseComponent } from "../core/base";
+import { serviceContainer } from "../core/container";
+import { passwordOrGenerated } from "../core/secrets";
+import { ServiceArgs, definedOnly, resolveService } from "../core/service";
+import { MINIO_API_PORT, MINIO_CONSOLE_PORT, minioSpec, validateBucket } from "../specs/storage";
+import { SpecError } from "../specs/types";
 
 export interface ObjectStorageArgs extends ServiceArgs {
     /** DNS name on the stack's network. Default: "minio". */

@@ -1,20 +1,20 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LakehouseComponent } from "./base";
-import { ConnectorSpec, postgresConnector } from "./connector/builders";
-import { serviceContainer } from "./container";
-import { passwordOrGenerated } from "./secrets";
-import { ServiceArgs, definedOnly, resolveService } from "./service";
-import { signalTable } from "./connector/provider";
+import { LakehouseComponent } from "../core/base";
+import { ConnectorSpec, postgresConnector } from "../connector/builders";
+import { serviceContainer } from "../core/container";
+import { passwordOrGenerated } from "../core/secrets";
+import { ServiceArgs, definedOnly, resolveService } from "../core/service";
+import { signalTable } from "../connector/provider";
 import {
     POSTGRES_PORT, REPLICATION_GROUP, TableSpec, ifContainerRunning, postgresCdcRoleSql, postgresSpec, postgresTableSql, psqlArgv, psqlCommand,
     replicaIdentitySql, requireTableList, validateTable,
-} from "./specs/postgres";
-import { SpecError, requireIdentifier } from "./specs/types";
+} from "../specs/postgres";
+import { SpecError, requireIdentifier } from "../specs/types";
 import { CdcSource, SourceConnectorContext, SourceServerFacts, VerifySource, tableTopic } from "./source";
-import { ROLES } from "./settings";
-import { TopicSpec } from "./topics";
+import { ROLES } from "../core/settings";
+import { TopicSpec } from "../streaming/topics";
 
 export interface PostgresSourceArgs extends ServiceArgs {
     /** DNS name on the stack's network; connectors use it as database.hostname. Default: "db-postgres". */

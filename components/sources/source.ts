@@ -2,14 +2,15 @@
 // (postgres.ts) and MySQL/MariaDB (mysql.ts) implement it; Lakehouse loops over its sources for
 // topics, Connect secret files, connectors, the CDC job's topics and keys, readiness and `make verify`.
 //
-// Why a flat file beside postgres.ts and mysql.ts rather than a `sources/` folder: the components keep
-// their files, type tokens (`lakehouse:source:*`) and import paths, so no existing stack or consumer
-// sees a change and no `aliases` are needed; the registry of kinds is one map in sources.ts.
+// The sources share this folder (moved here from the flat components/ without changing a type token,
+// `lakehouse:source:*`, a resource name or a parent), so no existing stack sees a change and no `aliases`
+// are needed; consumers import the package root, whose exports did not change. The registry of kinds is
+// one map in sources.ts.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ConnectorSpec } from "./connector/builders";
-import { TableSpec } from "./specs/postgres";
-import { TopicSpec } from "./topics";
+import { ConnectorSpec } from "../connector/builders";
+import { TableSpec } from "../specs/postgres";
+import { TopicSpec } from "../streaming/topics";
 
 /** One captured source database, as `make verify` (tools/verify.ts) reaches it. */
 export interface VerifySource {

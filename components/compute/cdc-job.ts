@@ -1,14 +1,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LakehouseComponent } from "./base";
-import { IcebergCatalog } from "./catalog";
-import { serviceContainer } from "./container";
+import { LakehouseComponent } from "../core/base";
+import { IcebergCatalog } from "../storage/catalog";
+import { serviceContainer } from "../core/container";
 import { S3A_PACKAGE_EXCLUDES, sparkPackages, sparkS3aPackages } from "./engines";
-import { KafkaCluster } from "./kafka";
-import { ServiceArgs, definedOnly, resolveService } from "./service";
-import { RemovedTables, cdcCheckpoint, cdcJobSpec, parseS3aLocation, readCdcJobFiles } from "./specs/cdc-job";
-import { SECRET_PLACEHOLDER } from "./specs/engines";
-import { ObjectStorage } from "./storage";
+import { KafkaCluster } from "../streaming/kafka";
+import { ServiceArgs, definedOnly, resolveService } from "../core/service";
+import { RemovedTables, cdcCheckpoint, cdcJobSpec, parseS3aLocation, readCdcJobFiles } from "../specs/cdc-job";
+import { SECRET_PLACEHOLDER } from "../specs/engines";
+import { ObjectStorage } from "../storage/storage";
 
 export interface CdcMirrorJobArgs extends ServiceArgs {
     /** The Kafka cluster holding Debezium's change topics. Required. */

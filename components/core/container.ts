@@ -3,7 +3,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LABELS } from "./settings";
-import { ContainerSpec, SECRET_FILE_MODE, emptyArgument, fillSecretRefs } from "./specs/types";
+import { ContainerSpec, SECRET_FILE_MODE, emptyArgument, fillSecretRefs } from "../specs/types";
 
 export interface ServiceContainerArgs {
     spec: ContainerSpec;

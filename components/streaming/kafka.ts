@@ -1,12 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as kafka from "@pulumi/kafka";
 import * as pulumi from "@pulumi/pulumi";
-import { LakehouseComponent } from "./base";
-import { serviceContainer } from "./container";
-import { ServiceArgs, definedOnly, resolveService } from "./service";
+import { LakehouseComponent } from "../core/base";
+import { serviceContainer } from "../core/container";
+import { ServiceArgs, definedOnly, resolveService } from "../core/service";
 import {
     InternalReplication, hostBootstrap, internalBootstrap, internalReplication, kafkaBrokerSpecs,
-} from "./specs/kafka";
+} from "../specs/kafka";
 
 export interface KafkaClusterArgs extends ServiceArgs {
     /** Brokers, each also a KRaft controller; internal-topic replication follows it. Default: 1. */

@@ -1,5 +1,5 @@
 // The stack's own certificate authority and the server certificates it signs, made with openssl by the
-// command provider (as components/secrets.ts makes passwords): generated once, kept in state, keys as
+// command provider (as components/core/secrets.ts makes passwords): generated once, kept in state, keys as
 // Pulumi secrets. No registry serves a maintained TLS provider here (terraform-provider-tls is not on the
 // Go module proxy), and openssl is on every machine that runs the stack.
 import * as command from "@pulumi/command";
