@@ -5,8 +5,8 @@
 //
 //   npx ts-node tools/bench-tables-stack.ts --tables 50 > Pulumi.bench-tables.yaml
 import * as YAML from "yaml";
-import { DEFAULT_POSTGRES_TABLES } from "../components/postgres";
-import { DEFAULT_MYSQL_TABLES } from "../components/mysql";
+import { DEFAULT_POSTGRES_TABLES } from "../components/sources/postgres";
+import { DEFAULT_MYSQL_TABLES } from "../components/sources/mysql";
 import type { TableSpec } from "../components/specs/postgres";
 import { parseCommandLine } from "./clients";
 
