@@ -49,9 +49,12 @@ status: deps
 
 ## bench-soak: a steady change rate into every captured table while sampling commit duration, Trino point
 ## and scan latency, data/delete files, snapshots, metadata and warehouse bytes (tools/bench-soak.ts); run it
-## with lakehouse:maintenance false and true, LABEL=off|on; JSON in docs/bench/ (docs/maintenance.md).
+## with lakehouse:maintenance false and true, LABEL=off|on; JSON and a PNG in docs/bench/ (docs/maintenance.md);
+## both runs in one plot: tools/bench-plot-soak.py soak-off.json soak-on.json --out docs/bench/soak.
+## Pulumi.soak.yaml is a stack made for it (ten tables, 1 s trigger, maintenance every 5 min).
 bench-soak: deps
 	$(ENV) npx ts-node tools/bench-soak.ts --stack $(STACK) --label $${LABEL:-run} --commits $${COMMITS:-5000} --minutes $${MINUTES:-0} --rate $${RATE:-20}
+	"$$(bash scripts/bench-venv.sh)" tools/bench-plot-soak.py docs/bench/soak-$${LABEL:-run}.json --out docs/bench/soak-$${LABEL:-run}
 
 ## bench-latency: source commit -> Kafka -> Iceberg (read by Trino) delay of CHANGES inserts per source (default
 ## 100), one a second, against the deployed stack (tools/bench-latency.ts). RESTART=broker|connect|job

@@ -120,7 +120,7 @@ def main():
         xs = [b["n"] for b in r["batches"]]
         ys = [b["seconds"] for b in r["batches"]]
         line = ax.plot(xs, ys, linewidth=0.5, alpha=0.5, label=f"{r['label']}: each batch")[0]
-        window = 50
+        window = 20
         roll = [percentile(ys[max(0, i - window + 1):i + 1], 99) for i in range(len(ys))]
         ax.plot(xs, roll, linewidth=1.4, color=line.get_color(), label=f"{r['label']}: p99 of the last {window}")
     ax.set_title("micro-batch duration, s (CDC job log)", fontsize=9)

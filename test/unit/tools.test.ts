@@ -6,7 +6,7 @@ import { bulkSql, mirrorName, parseBulkArgs } from "../../tools/bench-bulk";
 import { decimalText, decodeDecimals, rowDiff, sortRows, valueFor } from "../../tools/verify";
 import { canonicalJson, parseCommandLine, sourceText } from "../../tools/clients";
 import { stoppedTableProblems } from "../../tools/status";
-import { batchRecords } from "../../tools/bench-soak";
+import { batchRecords, passRecords } from "../../tools/bench-soak";
 import { benchTablesConfig } from "../../tools/bench-tables-stack";
 
 describe("tools/verify: comparing source and mirror rows", () => {
@@ -259,6 +259,15 @@ describe("tools/bench-soak: the CDC job's batches from its log", () => {
             { at: "2026-12-07T15:32:29.328Z", id: 9, changes: 84, topics: 9, seconds: 28 },
             { at: "2026-12-07T15:28:09.979Z", id: 0, changes: 0, topics: 0, seconds: 3.8 },
         ]);
+    });
+});
+
+describe("tools/bench-soak: maintenance passes from its log", () => {
+    it("reads each pass's actions, tables, failures and seconds with the log's time", () => {
+        // As the soak stack's maintenance container wrote it (2026-12-07): its first pass, before any table existed.
+        const log = "26/12/07 15:58:40 INFO SparkContext: Running Spark version 4.1.3\n" +
+            "2026-12-07 15:59:20,904 INFO maintenance: pass d695878a-49c4-4b77-ae1c-6a3cbe77514a: 0 action(s) on 0 table(s), 0 failed, 34.3s\n";
+        assert.deepEqual(passRecords(log), [{ at: "2026-12-07T15:59:20.904Z", actions: 0, tables: 0, failed: 0, seconds: 34.3 }]);
     });
 });
 
