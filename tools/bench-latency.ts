@@ -30,7 +30,7 @@ import * as mysql from "mysql2/promise";
 import { Client as PgClient } from "pg";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
 import type { TableSpec } from "../components/specs/postgres";
-import { VerifyEndpoints, containerSecret, docker, parseCommandLine, readStackOutputs, sleep, trino, waitUntil } from "./clients";
+import { VerifyEndpoints, containerSecret, docker, hostPort, parseCommandLine, readStackOutputs, sleep, trino, waitUntil } from "./clients";
 import { valueFor } from "./verify";
 
 export interface Stats { n: number; min: number; median: number; p95: number; p99: number; max: number; mean: number }
@@ -101,12 +101,6 @@ interface Source {
     deleteFrom: (first: number) => Promise<void>;
     maxId: () => Promise<number>;
     close: () => Promise<void>;
-}
-
-async function hostPort(container: string, port: number): Promise<string> {
-    const out = (await docker(["port", container, String(port)])).trim().split("\n")[0];
-    if (!out) throw new Error(`${container} publishes no port for ${port}`);
-    return out;
 }
 
 async function openSource(s: VerifySource & { container: string }, target: VerifyTarget): Promise<Source> {

@@ -13,8 +13,11 @@
 // with maintenance off (lakehouse:maintenance false) and once on, then compare the two JSON files.
 import * as fs from "fs";
 import * as path from "path";
+import * as mysql from "mysql2/promise";
+import { Client as PgClient } from "pg";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
-import { SourceDb, TrinoEndpoint, containerLog, docker, parseCommandLine, readStackOutputs, sleep, trino } from "./clients";
+import type { TableSpec } from "../components/specs/postgres";
+import { TrinoEndpoint, containerLog, containerSecret, docker, hostPort, parseCommandLine, readStackOutputs, sleep, trino } from "./clients";
 
 interface Sample {
     t: number;
@@ -46,6 +49,40 @@ export function passRecords(log: string): PassRecord[] {
     return [...log.matchAll(re)].map((m) => ({
         at: `${m[1]}T${m[2]}.${m[3]}Z`, actions: Number(m[4]), tables: Number(m[5]), failed: Number(m[6]), seconds: Number(m[7]),
     }));
+}
+
+interface Writer { run: (sql: string) => Promise<void>; close: () => Promise<void> }
+
+/** A connection to a source on its published port (the password from the container's environment, kept in this process). */
+async function openWriter(s: VerifySource & { container: string }): Promise<Writer> {
+    if (s.kind === "postgres") {
+        const [host, port] = (await hostPort(s.container, 5432)).split(/:(?=\d+$)/);
+        const pg = new PgClient({ host, port: Number(port), user: s.adminUser, database: s.database, password: await containerSecret(s.container, "POSTGRES_PASSWORD") });
+        await pg.connect();
+        return { run: async (sql) => { await pg.query(sql); }, close: () => pg.end() };
+    }
+    const [host, port] = (await hostPort(s.container, 3306)).split(/:(?=\d+$)/);
+    const my = await mysql.createConnection({ host, port: Number(port), user: "root", password: await containerSecret(s.container, "MYSQL_ROOT_PASSWORD") });
+    return { run: async (sql) => { await my.query(sql); }, close: () => my.end() };
+}
+
+/**
+ * The soak's n-th statement on a table: every tenth deletes key `id`, the others upsert it, setting the
+ * table's first text-like column (name, email, status) to `soak-<n>`; the key and that column only.
+ */
+export function soakStatement(kind: string, t: TableSpec, id: number, n: number): string {
+    const key = t.primaryKey[0];
+    const text = t.columns.map((c) => c.name).find((c) => /name|email|status/.test(c));
+    const pg = kind === "postgres";
+    const quote = (x: string) => (pg ? `"${x}"` : `\`${x}\``);
+    const q = `${quote(t.schema)}.${quote(t.name)}`;
+    if (n % 10 === 9) return `DELETE FROM ${q} WHERE ${quote(key)} = ${id}`;
+    const cols = [key, ...(text ? [text] : [])].map(quote).join(", ");
+    const values = [String(id), ...(text ? [`'soak-${n}'`] : [])].join(", ");
+    const set = text ?? key;
+    return pg
+        ? `INSERT INTO ${q} (${cols}) VALUES (${values}) ON CONFLICT (${quote(key)}) DO UPDATE SET ${quote(set)} = EXCLUDED.${quote(set)}`
+        : `INSERT INTO ${q} (${cols}) VALUES (${values}) ON DUPLICATE KEY UPDATE ${quote(set)} = VALUES(${quote(set)})`;
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
@@ -94,26 +131,24 @@ async function main(): Promise<void> {
     let writing = true;
     let written = 0;
     const writer = (async () => {
-        const dbs = new Map<VerifySource, SourceDb>();
-        for (const { s } of tables) if (!dbs.has(s)) dbs.set(s, new SourceDb(s as VerifySource & { container: string }));
-        let n = 0;
-        while (writing) {
-            const started = Date.now();
-            const { s, t } = tables[n % tables.length];
-            const db = dbs.get(s)!;
-            const id = 700_000 + (n * 7919) % 1000;
-            const q = db.qualified(t);
-            // The seed tables: users(id,name,email), orders(id,...), employees(id,...): only the key and one text column are touched.
-            const cols = await db.columns(t);
-            const text = cols.find((c) => /name|email|status/.test(c));
-            const sql = n % 10 === 9 ? `DELETE FROM ${q} WHERE id = ${id};`
-                : s.kind === "postgres"
-                    ? `INSERT INTO ${q} (id${text ? `, ${text}` : ""}) VALUES (${id}${text ? `, 'soak-${n}'` : ""}) ON CONFLICT (id) DO UPDATE SET ${text ?? "id"} = EXCLUDED.${text ?? "id"};`
-                    : `INSERT INTO ${q} (id${text ? `, ${text}` : ""}) VALUES (${id}${text ? `, 'soak-${n}'` : ""}) ON DUPLICATE KEY UPDATE ${text ?? "id"} = VALUES(${text ?? "id"});`;
-            await db.sql(sql).catch((e) => console.warn(`  write ${t.name}: ${(e as Error).message.split("\n")[0]}`));
-            n++;
-            written = n;
-            await sleep(Math.max(0, 1000 / rate - (Date.now() - started)));
+        // One connection per source through its published port: a docker exec per statement held the
+        // writer to 2-3 writes/s (the runs of 2026-12-07).
+        const dbs = new Map<VerifySource, Writer>();
+        for (const { s } of tables) if (!dbs.has(s)) dbs.set(s, await openWriter(s as VerifySource & { container: string }));
+        try {
+            let n = 0;
+            while (writing) {
+                const started = Date.now();
+                const { s, t } = tables[n % tables.length];
+                const id = 700_000 + (n * 7919) % 1000;
+                const sql = soakStatement(s.kind, t, id, n);
+                await dbs.get(s)!.run(sql).catch((e) => console.warn(`  write ${t.name}: ${(e as Error).message.split("\n")[0]}`));
+                n++;
+                written = n;
+                await sleep(Math.max(0, 1000 / rate - (Date.now() - started)));
+            }
+        } finally {
+            for (const db of dbs.values()) await db.close().catch(() => undefined);
         }
     })();
 

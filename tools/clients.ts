@@ -132,6 +132,13 @@ export async function docker(args: string[], input?: string): Promise<string> {
 }
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The host address a container publishes a port on (`docker port`), e.g. `127.0.0.1:5432`. */
+export async function hostPort(container: string, port: number): Promise<string> {
+    const out = (await docker(["port", container, String(port)])).trim().split("\n")[0];
+    if (!out) throw new Error(`${container} publishes no port for ${port}`);
+    return out;
+}
+
 /** A container's log, both streams (`docker logs` passes the container's stderr, where Python logs, to stderr). */
 export async function containerLog(name: string): Promise<string> {
     return new Promise((resolve, reject) => {

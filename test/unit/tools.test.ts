@@ -6,7 +6,7 @@ import { bulkSql, mirrorName, parseBulkArgs } from "../../tools/bench-bulk";
 import { decimalText, decodeDecimals, rowDiff, sortRows, valueFor } from "../../tools/verify";
 import { canonicalJson, parseCommandLine, sourceText } from "../../tools/clients";
 import { stoppedTableProblems } from "../../tools/status";
-import { batchRecords, passRecords } from "../../tools/bench-soak";
+import { batchRecords, passRecords, soakStatement } from "../../tools/bench-soak";
 import { benchTablesConfig } from "../../tools/bench-tables-stack";
 
 describe("tools/verify: comparing source and mirror rows", () => {
@@ -259,6 +259,26 @@ describe("tools/bench-soak: the CDC job's batches from its log", () => {
             { at: "2026-12-07T15:32:29.328Z", id: 9, changes: 84, topics: 9, seconds: 28 },
             { at: "2026-12-07T15:28:09.979Z", id: 0, changes: 0, topics: 0, seconds: 3.8 },
         ]);
+    });
+});
+
+describe("tools/bench-soak: the writer's statements", () => {
+    const users = { schema: "public", name: "users", primaryKey: ["id"], columns: [
+        { name: "id", type: "integer", notNull: true }, { name: "name", type: "text" }, { name: "email", type: "text" }] };
+    const orders = { schema: "sales", name: "orders", primaryKey: ["id"], columns: [
+        { name: "id", type: "int", notNull: true }, { name: "customer_id", type: "int" }, { name: "status", type: "varchar(32)" }] };
+    const keyOnly = { schema: "public", name: "k", primaryKey: ["id"], columns: [{ name: "id", type: "integer", notNull: true }] };
+
+    it("upserts the key and the first text-like column in each dialect", () => {
+        assert.equal(soakStatement("postgres", users, 700001, 3),
+            `INSERT INTO "public"."users" ("id", "name") VALUES (700001, 'soak-3') ON CONFLICT ("id") DO UPDATE SET "name" = EXCLUDED."name"`);
+        assert.equal(soakStatement("mysql", orders, 700002, 4),
+            "INSERT INTO `sales`.`orders` (`id`, `status`) VALUES (700002, 'soak-4') ON DUPLICATE KEY UPDATE `status` = VALUES(`status`)");
+    });
+
+    it("deletes every tenth, and upserts a table without a text column by its key alone", () => {
+        assert.equal(soakStatement("mysql", orders, 700003, 19), "DELETE FROM `sales`.`orders` WHERE `id` = 700003");
+        assert.equal(soakStatement("postgres", keyOnly, 5, 0), `INSERT INTO "public"."k" ("id") VALUES (5) ON CONFLICT ("id") DO UPDATE SET "id" = EXCLUDED."id"`);
     });
 });
 
