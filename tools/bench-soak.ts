@@ -5,7 +5,7 @@
 //       [--label maintenance-on] [--json docs/bench/soak-<label>.json]
 //
 // Writer: `rate` changes per second spread over the captured tables (upserts of a bounded key range, so
-// the mirrors keep a steady size, and a delete in ten), through each source's own CLI in its container.
+// the mirrors keep a steady size, and a delete in ten), through one client per source on its published port.
 // Sampler, every `every` seconds: the CDC job's batch id and last batch duration (its heartbeat), per
 // table the Trino point-lookup and full-scan latency, data and delete files, snapshots, the current
 // metadata.json size, and the warehouse bytes in MinIO. Stops after `commits` micro-batches (the job's
