@@ -4,6 +4,8 @@
 // micro-batch's cost must not grow with the idle ones (docs/performance.md, "Scale with tables").
 //
 //   npx ts-node tools/bench-tables-stack.ts --tables 50 > Pulumi.bench-tables.yaml
+import * as fs from "fs";
+import * as path from "path";
 import * as YAML from "yaml";
 import { DEFAULT_POSTGRES_TABLES } from "../components/sources/postgres";
 import { DEFAULT_MYSQL_TABLES } from "../components/sources/mysql";
@@ -17,13 +19,12 @@ export function benchTablesConfig(tables: number): Record<string, unknown> {
         schema: "public", name: `idle_${String(i + 1).padStart(3, "0")}`, primaryKey: ["id"],
         columns: [{ name: "id", type: "integer", notNull: true }, { name: "name", type: "text" }],
     }));
+    // The dev stack's own settings (Pulumi.dev.yaml, read here rather than written out again), under a
+    // name prefix of its own.
+    const dev = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.dev.yaml"), "utf8")).config as Record<string, unknown>;
     return {
-        "lakehouse:imageSet": "local",
-        "lakehouse:brokerCount": 1,
-        "lakehouse:bindIp": "127.0.0.1",
+        ...dev,
         "lakehouse:namePrefix": "lakehouse-bench-tables",
-        "lakehouse:waitTimeoutSeconds": 300,
-        "lakehouse:resetConnectorOffsetsOnDelete": true,
         "lakehouse:postgresTables": [...DEFAULT_POSTGRES_TABLES, ...idle],
         "lakehouse:mysqlTables": DEFAULT_MYSQL_TABLES.filter((t) => t.name === "orders"),
     };

@@ -1,6 +1,9 @@
 // The pure parts of tools/verify.ts and tools/bench-latency.ts: row comparison, values for verify rows,
 // order statistics. Their runs against a deployed stack are in test/integration/stack.test.ts.
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
 import { recovery, stats } from "../../tools/bench-latency";
 import { bulkSql, mirrorName, parseBulkArgs } from "../../tools/bench-bulk";
 import { decimalText, decodeDecimals, rowDiff, sortRows, valueFor } from "../../tools/verify";
@@ -302,6 +305,13 @@ describe("tools/bench-tables-stack: the scale-with-tables stack", () => {
             assert.deepEqual(my.map((t) => `${t.schema}.${t.name}`), ["sales.orders"]);
             assert.equal(new Set(pg.map((t) => t.name)).size, pg.length);
         }
+    });
+
+    it("keeps the dev stack file's settings, under a name prefix of its own", () => {
+        const dev = YAML.parse(fs.readFileSync(path.join(__dirname, "../../Pulumi.dev.yaml"), "utf8")).config;
+        const c = benchTablesConfig(10);
+        for (const [k, v] of Object.entries(dev)) if (k !== "lakehouse:namePrefix") assert.deepEqual(c[k], v, k);
+        assert.notEqual(c["lakehouse:namePrefix"], dev["lakehouse:namePrefix"]);
     });
 
     it("refuses fewer than the two tables that change", () => {
