@@ -14,6 +14,10 @@ function onDocker() {
         trinoPassword: lakehouse.trino.login?.password,
         connectLogin: lakehouse.connect.login && { user: lakehouse.connect.login.user },
         connectPassword: lakehouse.connect.login?.password,
+        kafkaLogin: lakehouse.kafka.login && {
+            user: lakehouse.kafka.login.user, mechanism: lakehouse.kafka.login.mechanism, caCertificate: lakehouse.kafka.login.caCertificate,
+        },
+        kafkaPassword: lakehouse.kafka.login?.password,
     };
 }
 
@@ -33,6 +37,7 @@ function onKubernetes() {
     return {
         endpoints: lakehouse.endpoints, brokerCount: lakehouse.brokerCount as number, topicPrefixes: undefined, verifyTarget: lakehouse.verifyTarget,
         trinoLogin: undefined, trinoPassword: undefined, connectLogin: undefined, connectPassword: undefined,
+        kafkaLogin: undefined, kafkaPassword: undefined,
     };
 }
 
@@ -51,3 +56,7 @@ export const trinoPassword = program.trinoPassword;
 export const connectLogin = program.connectLogin;
 /** With lakehouse:secureServices: the password of Kafka Connect's REST API, a secret (`pulumi stack output connectPassword --show-secrets`). */
 export const connectPassword = program.connectPassword;
+/** With lakehouse:secureServices: the SCRAM user of the kafka provider and the tools, its mechanism and the CA certificate the brokers' certificates are signed by (public). */
+export const kafkaLogin = program.kafkaLogin;
+/** With lakehouse:secureServices: that user's Kafka password, a secret (`pulumi stack output kafkaPassword --show-secrets`). */
+export const kafkaPassword = program.kafkaPassword;

@@ -6,7 +6,7 @@ import { DebeziumConnect, DebeziumConnectArgs } from "./streaming/connect";
 import { Connector, mySqlConnector, postgresConnector } from "./connector";
 import { Spark, SparkArgs, Trino, TrinoArgs, TrinoSecurityArgs } from "./compute/engines";
 import { CertificateAuthority } from "./core/tls";
-import { KafkaCluster, KafkaClusterArgs } from "./streaming/kafka";
+import { KafkaCluster, KafkaClusterArgs, KafkaSecurityArgs } from "./streaming/kafka";
 import { MySqlSource, MySqlSourceArgs } from "./sources/mysql";
 import { TableMaintenance, TableMaintenanceArgs } from "./compute/maintenance";
 import { Network } from "./core/network";
@@ -28,6 +28,9 @@ type Own<T, Wired extends keyof T = never> = Omit<T, "network" | Wired> & Partia
 /** Trino's own args inside Lakehouse: `security` as in TrinoArgs, its `ca` defaulting to the stack's; giving it secures Trino without `secureServices`. */
 export type LakehouseTrinoArgs = Own<TrinoArgs, "storage" | "catalog" | "security"> & { security?: Partial<TrinoSecurityArgs> };
 
+/** Kafka's own args inside Lakehouse: `security` as in KafkaClusterArgs, its `ca` defaulting to the stack's; giving it secures Kafka without `secureServices`. */
+export type LakehouseKafkaArgs = Own<KafkaClusterArgs, "security"> & { security?: Partial<KafkaSecurityArgs> | false };
+
 export interface LakehouseArgs {
     /** Pinned official images (default) or the images scripts/images.sh builds. Default: "official". */
     imageSet?: ImageSet;
@@ -39,8 +42,12 @@ export interface LakehouseArgs {
     keepVolumes?: boolean;
     /** Seconds each container may take to become healthy. Default: 300. */
     waitTimeoutSeconds?: number;
-    /** Kafka settings (see KafkaClusterArgs). Default: one broker on 127.0.0.1:9092. */
-    kafka?: Own<KafkaClusterArgs>;
+    /**
+     * Kafka settings (see KafkaClusterArgs). Default: one broker on 127.0.0.1:9092. Its `security` takes the
+     * stack's CA unless given one, and `false` keeps a `secureServices` stack's brokers plaintext (the policy
+     * pack refuses that outside dev).
+     */
+    kafka?: LakehouseKafkaArgs;
     /** Kafka Connect settings (see DebeziumConnectArgs). Default: REST API on 127.0.0.1:8083. */
     connect?: Own<DebeziumConnectArgs, "kafka">;
     /** The Postgres source, or false for none. Default: customer_db with public.users. */
@@ -58,8 +65,9 @@ export interface LakehouseArgs {
     /**
      * Encryption and authentication on the services that support them so far (docs/security.md): the stack
      * gets its own certificate authority, and Trino serves HTTPS with password authentication (its
-     * `security`, unless `trino.security` is given), and Kafka Connect's REST API takes a login (HTTP basic
-     * authentication, unless `connect.restAuth` is given). Every non-dev stack should set it; the policy pack's
+     * `security`, unless `trino.security` is given), Kafka Connect's REST API takes a login (HTTP basic
+     * authentication, unless `connect.restAuth` is given), and Kafka takes SCRAM logins over TLS only, one
+     * user per client (unless `kafka.security` is given). Every non-dev stack should set it; the policy pack's
      * `authenticated-services` refuses one without. Default: false (dev: plain HTTP on loopback).
      */
     secureServices?: boolean;
@@ -226,7 +234,15 @@ export class Lakehouse extends LakehouseComponent {
         };
         const child = { parent: this };
 
-        this.kafka = new KafkaCluster(this.childName("kafka"), { ...common, ...args.kafka }, child);
+        // The CA first: Kafka's brokers and Trino take their certificates from it.
+        const kafkaSecurity = args.kafka?.security === false ? undefined : args.kafka?.security ?? (args.secureServices ? {} : undefined);
+        const trinoSecurity = args.trino?.security ?? (args.secureServices ? {} : undefined);
+        if (args.secureServices || (trinoSecurity && !trinoSecurity.ca) || (kafkaSecurity && !kafkaSecurity.ca)) {
+            this.certificateAuthority = new CertificateAuthority(this.childName("ca"), { commonName: `${namePrefix} certificate authority` }, child);
+        }
+        this.kafka = new KafkaCluster(this.childName("kafka"), {
+            ...common, ...args.kafka, security: kafkaSecurity && { ...kafkaSecurity, ca: kafkaSecurity.ca ?? this.certificateAuthority! },
+        }, child);
         const c = { enabled: true, mySqlServerId: 184054, ...args.connectors };
         const extra = this.validSources(args);
         this.topicPrefixes = {
@@ -287,7 +303,7 @@ export class Lakehouse extends LakehouseComponent {
                 const spec = this.spec(() => asSpecError(s.field("name"), () => s.source.connectorSpec({
                     topicPrefix: s.topicPrefix, passwordReference: this.connect.secretReference(secretFile),
                     bootstrapServers: this.kafka.internalBootstrapServers, settings: s.settings,
-                    field: s.field,
+                    kafkaClientSecurity: this.connect.kafkaClientSecurity, field: s.field,
                 })));
                 s.connector = new Connector(this.childName(`${s.name}-connector`), {
                     ...connectorCommon, ...spec, sourceRevision: revisionOf([s.source.container, ...s.source.ready]),
@@ -304,10 +320,6 @@ export class Lakehouse extends LakehouseComponent {
         this.catalog = new IcebergCatalog(this.childName("catalog"), { ...common, ...args.catalog, storage: this.storage }, child);
         const engines = { storage: this.storage, catalog: this.catalog };
         this.spark = new Spark(this.childName("spark"), { ...common, ...args.spark, ...engines }, child);
-        const trinoSecurity = args.trino?.security ?? (args.secureServices ? {} : undefined);
-        if (args.secureServices || (trinoSecurity && !trinoSecurity.ca)) {
-            this.certificateAuthority = new CertificateAuthority(this.childName("ca"), { commonName: `${namePrefix} certificate authority` }, child);
-        }
         this.trino = new Trino(this.childName("trino"), {
             ...common, ...args.trino, ...engines,
             security: trinoSecurity && { ...trinoSecurity, ca: trinoSecurity.ca ?? this.certificateAuthority! },

@@ -378,6 +378,22 @@ def latest_per_key(changes: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
 _IDENT = re.compile(r"[^A-Za-z0-9_]")
 
 
+def kafka_client_options(text: str) -> Dict[str, str]:
+    """Kafka client settings from `key=value` lines (blank lines and # comments skipped) as options of
+    Spark's Kafka source, `kafka.<key>`. A line without `=` or with an empty key is an error naming its
+    number only: the file holds the login, so no line is ever quoted."""
+    options: Dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        key, sep, value = stripped.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"Kafka client settings, line {number}: not key=value")
+        options["kafka." + key.strip()] = value.strip()
+    return options
+
+
 def table_name(topic: str, suffix: str = "") -> str:
     """Iceberg table name of a topic: `dbserver1.public.users` -> `dbserver1_public_users`."""
     name = _IDENT.sub("_", topic).lower()

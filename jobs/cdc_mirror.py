@@ -67,6 +67,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--removed-tables", choices=lib.REMOVED_TABLES, default=env("CDC_REMOVED_TABLES", "keep"),
                    help="mirror and changelog of a topic removed from --topics: kept, or dropped with PURGE")
     p.add_argument("--heartbeat-file", default=env("CDC_HEARTBEAT_FILE", "/tmp/cdc-mirror.heartbeat"))
+    p.add_argument("--kafka-properties", default=env("CDC_KAFKA_PROPERTIES"),
+                   help="a file of Kafka client settings (key=value lines), each passed to the Kafka source as "
+                        "kafka.<key>: a secured cluster's security.protocol, sasl.* and ssl.* (the login stays in the file)")
     p.add_argument("--test-kill-file", default=env("CDC_TEST_KILL_FILE", TEST_KILL_FILE),
                    help="tests only, with CDC_TEST_HOOKS=1: a kill request the job obeys at its kill points")
     a = p.parse_args(argv)
@@ -599,6 +602,10 @@ def start_query(spark, args: argparse.Namespace, mirror: Mirror, fail_on_data_lo
         .option("maxOffsetsPerTrigger", args.max_offsets_per_trigger) \
         .option("failOnDataLoss", "true" if fail_on_data_loss else "false") \
         .option("kafka.metadata.max.age.ms", "5000")
+    if args.kafka_properties:
+        with open(args.kafka_properties, encoding="utf-8") as f:
+            for key, value in lib.kafka_client_options(f.read()).items():
+                reader = reader.option(key, value)
     reader = reader.option("subscribePattern", args.topic_pattern) if args.topic_pattern \
         else reader.option("subscribe", args.topics)
     query = reader.load().writeStream \

@@ -1,8 +1,9 @@
 // Policy 5d (hygiene): a service that clients reach from outside its network authenticates them over
 // TLS. Checked so far for the services the program can secure (lakehouse:secureServices): Trino (HTTPS
-// and passwords) and Kafka Connect's REST API (HTTP basic authentication; TLS is still open). The others
-// (Kafka, the Iceberg catalog, MinIO) are still plaintext in every stack and come to this policy as the
-// program learns to secure them (docs/security.md, "Open").
+// and passwords), Kafka Connect's REST API (HTTP basic authentication; TLS is still open) and Kafka
+// (SASL/SCRAM over TLS on every client listener, TLS between controllers). The others (the Iceberg
+// catalog, MinIO) are still plaintext in every stack and come to this policy as the program learns to
+// secure them (docs/security.md, "Open").
 
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { CONNECT_REST_AUTH, ROLES, TRINO_SECURITY } from "../components/core/settings";
@@ -98,6 +99,49 @@ function checkConnect(container: ReturnType<typeof containerFacts>): Violation[]
     return [];
 }
 
+/** The SASL mechanisms a broker may enable: SCRAM only (PLAIN sends the password itself, even if over TLS). */
+const SCRAM_MECHANISMS = ["SCRAM-SHA-256", "SCRAM-SHA-512"];
+
+/**
+ * Kafka: every listener maps to SASL_SSL (KAFKA_LISTENER_SECURITY_PROTOCOL_MAP), but the controllers' own,
+ * which may be SSL (KRaft controllers cannot take SCRAM: their credentials live in the metadata they
+ * serve); and the enabled SASL mechanisms are SCRAM only. Kafka's defaults (no map) are plaintext.
+ */
+function checkKafka(container: ReturnType<typeof containerFacts>): Violation[] {
+    const service = "kafka (the brokers' listeners)";
+    const env = (name: string) => lookupEnv(container.env, name);
+    const map = env("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP");
+    const mapSetting = `${service}: listener.security.protocol.map (KAFKA_LISTENER_SECURITY_PROTOCOL_MAP)`;
+    const want = "SASL_SSL on every listener (SSL on the controllers')";
+    if (map.state === "unknown") return [violation(container, mapSetting, UNKNOWN_FOUND, want, KNOWN_AT_PREVIEW + ".")];
+    if (map.state !== "set") return [violation(container, mapSetting, "not set (every listener plaintext, no authentication)", want, HOW + ".")];
+    const controllers = env("KAFKA_CONTROLLER_LISTENER_NAMES");
+    if (controllers.state === "unknown") return [violation(container, `${service}: KAFKA_CONTROLLER_LISTENER_NAMES`, UNKNOWN_FOUND, "the controller listener's name", KNOWN_AT_PREVIEW + ".")];
+    const controllerNames = controllers.state === "set" ? controllers.value.split(",").map((n) => n.trim()) : [];
+    const violations: Violation[] = [];
+    const weak = map.value.split(",").map((entry) => entry.trim().split(":")).filter(([name, protocol]) => {
+        const p = (protocol ?? "").trim().toUpperCase();
+        return controllerNames.includes(name) ? p !== "SSL" && p !== "SASL_SSL" : p !== "SASL_SSL";
+    });
+    if (weak.length > 0) {
+        violations.push(violation(container, mapSetting, weak.map(([n, p]) => `${n}:${p ?? "?"}`).join(", ") + " (without TLS or without authentication)", want, HOW + "."));
+    }
+    const mechanisms = env("KAFKA_SASL_ENABLED_MECHANISMS");
+    if (mechanisms.state === "unknown") {
+        violations.push(violation(container, `${service}: KAFKA_SASL_ENABLED_MECHANISMS`, UNKNOWN_FOUND, SCRAM_MECHANISMS.join(" or "), KNOWN_AT_PREVIEW + "."));
+    } else {
+        const enabled = mechanisms.state === "set" ? mechanisms.value.split(",").map((m) => m.trim().toUpperCase()).filter((m) => m !== "") : [];
+        const other = enabled.filter((m) => !SCRAM_MECHANISMS.includes(m));
+        // Kafka's default is GSSAPI (Kerberos), which the program never sets up.
+        if (enabled.length === 0 || other.length > 0) {
+            violations.push(violation(container, `${service}: sasl.enabled.mechanisms (KAFKA_SASL_ENABLED_MECHANISMS)`,
+                enabled.length === 0 ? "not set (Kafka's default, GSSAPI)" : JSON.stringify(mechanisms.state === "set" ? mechanisms.value : ""),
+                `${SCRAM_MECHANISMS.join(" or ")} only`, HOW + "."));
+        }
+    }
+    return violations;
+}
+
 export function checkAuthenticatedServices(resource: ResourceLike): CheckResult {
     if (resource.type !== RESOURCE_TYPES.container) {
         return { violations: [], notApplicable: "not a container" };
@@ -105,14 +149,15 @@ export function checkAuthenticatedServices(resource: ResourceLike): CheckResult 
     const container = containerFacts(resource);
     if (container.role === ROLES.trino) return { violations: checkTrino(container) };
     if (container.role === ROLES.connect) return { violations: checkConnect(container) };
-    return { violations: [], notApplicable: "not a service this policy checks (Trino and Kafka Connect so far)" };
+    if (container.role === ROLES.kafkaBroker) return { violations: checkKafka(container) };
+    return { violations: [], notApplicable: "not a service this policy checks (Trino, Kafka Connect and Kafka so far)" };
 }
 
 export const authenticatedServices: ResourceValidationPolicy = {
     name: "authenticated-services",
     description:
         "Services reachable from the host authenticate their clients over TLS (so far: Trino, HTTPS with password " +
-        "authentication; Kafka Connect's REST API, HTTP basic authentication; both from lakehouse:secureServices). Advisory on dev, mandatory elsewhere (see policies/README.md).",
+        "authentication; Kafka Connect's REST API, HTTP basic authentication; Kafka, SASL/SCRAM over TLS; all from lakehouse:secureServices). Advisory on dev, mandatory elsewhere (see policies/README.md).",
     enforcementLevel: "mandatory",
     severity: "high",
     validateResource: (args, reportViolation) => {

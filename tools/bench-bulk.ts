@@ -23,13 +23,13 @@
 import * as fs from "fs";
 import * as os from "os";
 import { execFileSync } from "child_process";
-import { Kafka, logLevel } from "kafkajs";
+import { Kafka } from "kafkajs";
 import * as mysql from "mysql2/promise";
 import { Client as PgClient } from "pg";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
 import type { TableSpec } from "../components/specs/postgres";
 import {
-    SourceColumn, SourceDb, TrinoEndpoint, VerifyEndpoints, containerSecret, docker, isJsonColumn, mirrorText, parseCommandLine, readStackOutputs,
+    SourceColumn, SourceDb, TrinoEndpoint, VerifyEndpoints, containerSecret, docker, isJsonColumn, kafkaClient, mirrorText, parseCommandLine, readStackOutputs,
     sleep, sourceText, trino,
 } from "./clients";
 
@@ -249,8 +249,8 @@ class ChangeCounter {
     private consumer;
     private kafka: Kafka;
 
-    constructor(brokers: string) {
-        this.kafka = new Kafka({ clientId: "lakehouse-bench-bulk", brokers: brokers.split(","), logLevel: logLevel.NOTHING });
+    constructor(endpoints: Pick<VerifyEndpoints, "kafka" | "kafkaAuth">) {
+        this.kafka = kafkaClient(endpoints, "lakehouse-bench-bulk");
         this.consumer = this.kafka.consumer({ groupId: `lakehouse-bench-bulk-${Date.now().toString(36)}`, maxBytes: 64 * 1024 * 1024, maxBytesPerPartition: 32 * 1024 * 1024 });
     }
 
@@ -322,7 +322,7 @@ export async function benchBulk(endpoints: VerifyEndpoints, target: VerifyTarget
     const missing = o.sources.filter((k) => !target.sources.some((s) => (s.kind === "postgres" ? "postgres" : "mysql") === k));
     if (missing.length > 0) throw new Error(`the stack has no ${missing.join(", ")} source`);
     const results: SourceResult[] = [];
-    const counter = o.kafka ? new ChangeCounter(endpoints.kafka) : undefined;
+    const counter = o.kafka ? new ChangeCounter(endpoints) : undefined;
     const sources: BulkSource[] = [];
     try {
         for (const s of chosen) sources.push(await openSource(s as VerifySource & { container: string }, target, endpoints.trino));

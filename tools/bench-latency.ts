@@ -25,12 +25,11 @@
 //       [--restart broker|connect|job] [--restart-after-s 30] [--json out.json]
 //   npx ts-node tools/bench-latency.ts --from-json docs/bench/latency-<label>.json   (the numbers again from its raw data)
 import * as fs from "fs";
-import { Kafka, logLevel } from "kafkajs";
 import * as mysql from "mysql2/promise";
 import { Client as PgClient } from "pg";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
 import type { TableSpec } from "../components/specs/postgres";
-import { VerifyEndpoints, containerSecret, docker, hostPort, parseCommandLine, readStackOutputs, sleep, trino, waitUntil } from "./clients";
+import { VerifyEndpoints, containerSecret, docker, hostPort, kafkaClient, parseCommandLine, readStackOutputs, sleep, trino, waitUntil } from "./clients";
 import { valueFor } from "./verify";
 
 export interface Stats { n: number; min: number; median: number; p95: number; p99: number; max: number; mean: number }
@@ -178,7 +177,7 @@ export async function benchLatency(endpoints: VerifyEndpoints, target: VerifyTar
     }
     const sources = await Promise.all(target.sources.map((s) => openSource(s as VerifySource & { container: string }, target)));
     const runId = Date.now().toString(36);
-    const kafka = new Kafka({ clientId: "lakehouse-bench", brokers: endpoints.kafka.split(","), logLevel: logLevel.NOTHING });
+    const kafka = kafkaClient(endpoints, "lakehouse-bench");
     const consumer = kafka.consumer({ groupId: `lakehouse-bench-${runId}` });
     try {
         const base = new Map<Source, number>();

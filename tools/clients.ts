@@ -4,6 +4,7 @@ import { execFile } from "child_process";
 import { ParseArgsConfig, parseArgs, promisify } from "util";
 import * as https from "https";
 import axios, { AxiosRequestConfig } from "axios";
+import { Kafka, KafkaConfig, logLevel } from "kafkajs";
 import type { VerifySource } from "../components/lakehouse";
 import type { TableSpec } from "../components/specs/postgres";
 
@@ -12,11 +13,52 @@ const execFileP = promisify(execFile);
 /** The stack output `endpoints` (host side). */
 export interface VerifyEndpoints {
     kafka: string;
+    /** The SCRAM login over TLS of the brokers when they require one (lakehouse:secureServices); filled in by withKafkaLogin. */
+    kafkaAuth?: KafkaLogin;
     connect: string;
     /** The login of Connect's REST API when it requires one (lakehouse:secureServices); filled in by withConnectLogin. */
     connectAuth?: ConnectLogin;
     minio: string;
     trino: TrinoEndpoint;
+}
+
+/** A SCRAM login of the Kafka brokers over TLS (stack outputs kafkaLogin and kafkaPassword). */
+export interface KafkaLogin {
+    user: string;
+    password: string;
+    /** "SCRAM-SHA-512". */
+    mechanism: string;
+    /** PEM of the CA that signed the brokers' certificates. */
+    caCertificate: string;
+}
+
+/**
+ * The stack's endpoints with the brokers' login filled in (`endpoints.kafkaAuth`) when they require one:
+ * user, mechanism and CA from the output `kafkaLogin`, the password from the secret output `kafkaPassword`
+ * (read with --show-secrets into this process only, never printed).
+ */
+export async function withKafkaLogin(outputs: Record<string, any>, readPassword: () => Promise<string>): Promise<Record<string, any>> {
+    if (!outputs.kafkaLogin) return outputs;
+    const kafkaAuth: KafkaLogin = {
+        user: outputs.kafkaLogin.user, mechanism: outputs.kafkaLogin.mechanism, caCertificate: outputs.kafkaLogin.caCertificate, password: await readPassword(),
+    };
+    return { ...outputs, endpoints: { ...outputs.endpoints, kafkaAuth } };
+}
+
+/** kafkajs's settings of a login: SCRAM over TLS, trusting only the stack's CA. */
+export function kafkaSecurity(login: KafkaLogin): Pick<KafkaConfig, "ssl" | "sasl"> {
+    const mechanism = login.mechanism.toLowerCase();
+    if (mechanism !== "scram-sha-512" && mechanism !== "scram-sha-256") throw new Error(`Kafka login: mechanism ${login.mechanism} is not SCRAM-SHA-256/512`);
+    const credentials = { username: login.user, password: login.password };
+    return { ssl: { ca: [login.caCertificate] }, sasl: mechanism === "scram-sha-512" ? { mechanism, ...credentials } : { mechanism, ...credentials } };
+}
+
+/** A kafkajs client of the stack's brokers on the host, logging in when they require it; quiet. */
+export function kafkaClient(endpoints: Pick<VerifyEndpoints, "kafka" | "kafkaAuth">, clientId: string, more: Partial<KafkaConfig> = {}): Kafka {
+    return new Kafka({
+        clientId, brokers: endpoints.kafka.split(","), logLevel: logLevel.NOTHING,
+        ...(endpoints.kafkaAuth ? kafkaSecurity(endpoints.kafkaAuth) : {}), ...more,
+    });
 }
 
 /** A login of Kafka Connect's REST API (HTTP basic authentication), as axios takes it. */
@@ -118,7 +160,8 @@ export async function readStackOutputs(stack: string, tool: string, o: { kuberne
         outputs = { ...outputs, endpoints: outputs.verifyTarget.hostEndpoints };
     }
     const withTrino = await withTrinoLogin(outputs, () => readSecretOutput(stack, "trinoPassword"));
-    return withConnectLogin(withTrino, () => readSecretOutput(stack, "connectPassword"));
+    const withKafka = await withKafkaLogin(withTrino, () => readSecretOutput(stack, "kafkaPassword"));
+    return withConnectLogin(withKafka, () => readSecretOutput(stack, "connectPassword"));
 }
 
 export async function docker(args: string[], input?: string): Promise<string> {

@@ -15,9 +15,9 @@
 // and maintenance. Exit 0 when healthy, 1 when anything is unhealthy (each reason listed), 2 when the
 // stack cannot be read.
 import axios from "axios";
-import { Kafka, logLevel } from "kafkajs";
+import type { Kafka } from "kafkajs";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
-import { SourceDb, TrinoEndpoint, VerifyEndpoints, connectRequest, docker, parseCommandLine, readStackOutputs, trino } from "./clients";
+import { SourceDb, TrinoEndpoint, VerifyEndpoints, connectRequest, docker, kafkaClient, parseCommandLine, readStackOutputs, trino } from "./clients";
 
 export interface TableStatus {
     source: string;
@@ -127,7 +127,7 @@ export async function lakehouseStatus(stack: string, endpoints: VerifyEndpoints,
         }
     }
 
-    const kafka = new Kafka({ clientId: "lakehouse-status", brokers: endpoints.kafka.split(","), logLevel: logLevel.NOTHING });
+    const kafka = kafkaClient(endpoints, "lakehouse-status");
     const admin = kafka.admin();
     await admin.connect().catch((e) => problems.push(`kafka: ${(e as Error).message}`));
     try {

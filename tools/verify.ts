@@ -19,11 +19,10 @@
 //
 //   npx ts-node tools/verify.ts [--stack dev] [--wait-seconds 600] [--quick]    (make verify)
 import axios from "axios";
-import { Kafka, logLevel } from "kafkajs";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
 import type { TableSpec } from "../components/specs/postgres";
-import { Row, SourceColumn, SourceDb, VerifyEndpoints, canonicalJson, connectRequest, containerSecret, docker, execFor, isJsonColumn, kubectl, mirrorText, parseCommandLine, readStackOutputs, sparkSql, trino, waitUntil } from "./clients";
+import { Row, SourceColumn, SourceDb, VerifyEndpoints, canonicalJson, connectRequest, containerSecret, docker, execFor, kafkaClient, isJsonColumn, kubectl, mirrorText, parseCommandLine, readStackOutputs, sparkSql, trino, waitUntil } from "./clients";
 
 export { VerifyEndpoints };
 
@@ -222,7 +221,7 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
         return states.join("; ");
     });
 
-    const kafka = new Kafka({ clientId: "lakehouse-verify", brokers: endpoints.kafka.split(","), logLevel: logLevel.NOTHING });
+    const kafka = kafkaClient(endpoints, "lakehouse-verify");
     const topics = sources.flatMap((s) => s.src.tables.map((t) => `${s.src.topicPrefix}.${t.schema}.${t.name}`));
     await check("CDC topics listed", async () => {
         const admin = kafka.admin();

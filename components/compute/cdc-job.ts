@@ -4,9 +4,10 @@ import { LakehouseComponent } from "../core/base";
 import { IcebergCatalog } from "../storage/catalog";
 import { serviceContainer } from "../core/container";
 import { S3A_PACKAGE_EXCLUDES, sparkPackages, sparkS3aPackages } from "./engines";
-import { KafkaCluster } from "../streaming/kafka";
+import { KAFKA_CLIENT_USERS, KafkaCluster } from "../streaming/kafka";
 import { ServiceArgs, definedOnly, resolveService } from "../core/service";
-import { RemovedTables, cdcCheckpoint, cdcJobSpec, parseS3aLocation, readCdcJobFiles } from "../specs/cdc-job";
+import { CDC_KAFKA_SECRETS, RemovedTables, cdcCheckpoint, cdcJobSpec, parseS3aLocation, readCdcJobFiles } from "../specs/cdc-job";
+import { scramJaasConfig } from "../specs/kafka";
 import { SECRET_PLACEHOLDER } from "../specs/engines";
 import { ObjectStorage } from "../storage/storage";
 
@@ -62,6 +63,8 @@ export interface CdcMirrorJobArgs extends ServiceArgs {
     removedTables?: RemovedTables;
     /** Resources the job starts after, e.g. the Debezium connectors and the topics. Default: none. */
     startAfter?: pulumi.Resource[];
+    /** The SCRAM user the job logs in to a secured `kafka` as (KafkaClusterArgs.security). Default: "cdc". */
+    kafkaUser?: string;
     /**
      * Tests only: the job exits at a kill point (after a topic's changelog append, or between two topics
      * of a batch) when a test writes a request to `/tmp/cdc-test-kill.json` in its container. Default: false.
@@ -106,6 +109,7 @@ export class CdcMirrorJob extends LakehouseComponent {
         // The job writes the warehouse and, for an s3a:// checkpoint, its checkpoint bucket.
         const s3Key = args.storage.credentialsFor("cdc", [args.storage.warehouseBucket, ...(bucket && s3a ? [s3a.bucket] : [])]);
         const official = a.imageSet === "official";
+        const kafkaLogin = args.kafka.secured ? args.kafka.clientLogin(args.kafkaUser ?? KAFKA_CLIENT_USERS.cdc) : undefined;
         const spec = this.spec(() => cdcJobSpec({
             image: a.image, hostname: a.hostname,
             catalog: {
@@ -120,12 +124,17 @@ export class CdcMirrorJob extends LakehouseComponent {
             packages: official ? [...sparkPackages(), ...(s3a ? sparkS3aPackages() : [])] : [],
             packageExcludes: official && s3a ? S3A_PACKAGE_EXCLUDES : [],
             jobFiles: readCdcJobFiles(), testHooks: a.testHooks, removedTables: a.removedTables, parallelTopics: a.parallelTopics,
+            kafkaSecurity: kafkaLogin !== undefined,
         }));
+        const kafkaSecrets: Record<string, pulumi.Input<string>> = kafkaLogin ? {
+            [CDC_KAFKA_SECRETS.jaas]: pulumi.secret(kafkaLogin.password.apply((p) => scramJaasConfig(kafkaLogin.user, p))),
+            [CDC_KAFKA_SECRETS.caCertificate]: kafkaLogin.caCertificate,
+        } : {};
         this.containerName = `${a.namePrefix}-${a.hostname}`;
         this.container = serviceContainer(this.childName("container"), {
             spec, containerName: this.containerName, network: a.network, component: name,
             keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
-            secrets: { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey }, uploadSecrets: UPLOAD_SECRETS,
+            secrets: { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey, ...kafkaSecrets }, uploadSecrets: UPLOAD_SECRETS,
         }, this.childOpts({
             dependsOn: [args.catalog.container, args.storage.container, ...(bucket ? [bucket] : []), ...s3Key.ready, ...args.kafka.brokers, ...(args.startAfter ?? [])],
         })).container;

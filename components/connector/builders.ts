@@ -30,6 +30,8 @@ export const DEBEZIUM_KEYS = {
     serverId: "database.server.id",
     schemaHistoryBootstrapServers: "schema.history.internal.kafka.bootstrap.servers",
     schemaHistoryTopic: "schema.history.internal.kafka.topic",
+    schemaHistoryProducerPrefix: "schema.history.internal.producer.",
+    schemaHistoryConsumerPrefix: "schema.history.internal.consumer.",
     allowPublicKeyRetrieval: "driver.allowPublicKeyRetrieval",
 } as const;
 
@@ -130,6 +132,13 @@ export interface MySqlConnectorArgs<Secret = string> {
     bootstrapServers: string | string[];
     /** Schema history topic, unique per connector. Default `schema-changes.<topicPrefix>`. */
     schemaHistoryTopic?: string;
+    /**
+     * Kafka client settings of the schema history's producer and consumer, for brokers that take logins
+     * (`security.protocol`, `sasl.*`, `ssl.*`): each `k` becomes `schema.history.internal.producer.k` and
+     * `schema.history.internal.consumer.k`. A secret (`sasl.jaas.config`) must be a config-provider
+     * reference. Default: none (plaintext brokers).
+     */
+    schemaHistoryKafkaSecurity?: Record<string, string>;
     /**
      * `driver.allowPublicKeyRetrieval`, which MySQL 8.4 needs without TLS. Default true for `mysql`,
      * unset for `mariadb`.
@@ -309,6 +318,14 @@ export function mySqlConnector<Secret = string>(args: MySqlConnectorArgs<Secret>
         [DEBEZIUM_KEYS.schemaHistoryTopic]: historyTopic,
     };
     if (tables !== undefined) config[DEBEZIUM_KEYS.tableIncludeList] = tables.join(",");
+    for (const [key, value] of Object.entries(args.schemaHistoryKafkaSecurity ?? {})) {
+        if (!/^(security|sasl|ssl)\.[a-z0-9.]+$/.test(key)) fail(b, "schemaHistoryKafkaSecurity", `takes security.*, sasl.* and ssl.* client settings, got "${key}"`);
+        if (/jaas|password/.test(key) && !/^\$\{[^{}]+\}$/.test(value)) {
+            fail(b, "schemaHistoryKafkaSecurity", `"${key}" must be a config-provider reference like \${directory:/kafka/secrets:name}, not the value`);
+        }
+        config[`${DEBEZIUM_KEYS.schemaHistoryProducerPrefix}${key}`] = value;
+        config[`${DEBEZIUM_KEYS.schemaHistoryConsumerPrefix}${key}`] = value;
+    }
     if (allowPublicKeyRetrieval) config[DEBEZIUM_KEYS.allowPublicKeyRetrieval] = "true";
     if (args.snapshotMode !== undefined) config[DEBEZIUM_KEYS.snapshotMode] = requireString(b, "snapshotMode", args.snapshotMode);
     if (args.signalCollection !== undefined && !databases.includes(args.signalCollection.split(".")[0])) {

@@ -193,6 +193,7 @@ export class MySqlSource extends LakehouseComponent implements CdcSource {
             passwordReference: ctx.passwordReference, serverId, topicPrefix: ctx.topicPrefix,
             databases: this.databases, tables: this.tables.map((t) => `${t.schema}.${t.name}`),
             bootstrapServers: ctx.bootstrapServers, schemaHistoryTopic: schemaHistoryTopic(ctx.topicPrefix),
+            schemaHistoryKafkaSecurity: ctx.kafkaClientSecurity,
             signalCollection: this.signalCollection, extraConfig: ctx.settings.extraConfig,
         });
     }

@@ -47,6 +47,11 @@ export interface SourceConnectorContext {
     passwordReference: string;
     /** Kafka as the Connect worker sees it (MySQL's schema history topic). */
     bootstrapServers: string;
+    /**
+     * With secured brokers: the Kafka client settings a connector's own Kafka clients need (MySQL's schema
+     * history), logging in as the worker does by reference (DebeziumConnect.kafkaClientSecurity). Default: none.
+     */
+    kafkaClientSecurity?: Record<string, string>;
     settings: SourceConnectorSettings;
     /** The stack field a setting came from, for error messages (e.g. "connectors.mySqlServerId"). */
     field(setting: keyof SourceConnectorSettings): string;

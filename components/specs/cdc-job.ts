@@ -6,7 +6,8 @@ import { ROLES } from "../core/settings";
 import { CatalogConnection, SECRET_PLACEHOLDER, SPARK_HOME, validateCatalogName } from "./engines";
 import { SparkDriverJob, heartbeatHealthcheckCommand, sparkJobConf, sparkJobContainerSpec, sparkSubmitArgs } from "./spark-job";
 import { S3_REGION, validateBucket } from "./storage";
-import { ContainerSpec, SpecError, requireIdentifier } from "./types";
+import { KAFKA_SECURITY_FILE_MODE, kafkaClientSecurity } from "./kafka";
+import { ContainerSpec, SpecError, requireIdentifier, secretRef } from "./types";
 
 /** Where the job files live inside the container. */
 export const CDC_JOB_DIR = "/opt/lakehouse/jobs";
@@ -65,6 +66,22 @@ export interface CdcJobSpecArgs {
     parallelTopics?: number;
     /** spark-submit arguments before the job file, beside master, memory and name (Kubernetes' scheduler settings). Default: none. */
     submitArgs?: string[];
+    /**
+     * The brokers take SCRAM logins over TLS: the job reads its Kafka client settings from the secret file
+     * {@link CDC_KAFKA_FILES}.properties (`--kafka-properties`), the login from the component's secret
+     * {@link CDC_KAFKA_SECRETS}.jaas, and trusts the CA in {@link CDC_KAFKA_FILES}.ca. Default: false.
+     */
+    kafkaSecurity?: boolean;
+}
+
+/** A secured Kafka's files in the job's container: client settings (a secret) and the CA certificate. */
+export const CDC_KAFKA_FILES = { properties: "/opt/lakehouse/kafka/client.properties", ca: "/opt/lakehouse/kafka/ca.pem" } as const;
+/** The component's secrets for a secured Kafka: the `sasl.jaas.config` value and the CA certificate (public, known late). */
+export const CDC_KAFKA_SECRETS = { jaas: "kafkaJaas", caCertificate: "kafkaCaCertificate" } as const;
+
+/** The job's Kafka client settings file: one `key=value` per line, each passed to Spark's Kafka source as `kafka.<key>`. */
+export function cdcKafkaProperties(): string {
+    return Object.entries(kafkaClientSecurity(secretRef(CDC_KAFKA_SECRETS.jaas), CDC_KAFKA_FILES.ca)).map(([k, v]) => `${k}=${v}\n`).join("");
 }
 
 /** Where a test writes a kill request for the job (with testHooks): `{"point": "after-changelog" | "between-topics", "topic"?: string}`. */
@@ -190,6 +207,7 @@ function cdcJobArgs(args: CdcJobSpecArgs): string[] {
         "--trigger-seconds", String(args.triggerSeconds),
         "--job-name", args.jobName,
         "--heartbeat-file", CDC_HEARTBEAT_FILE,
+        ...(args.kafkaSecurity ? ["--kafka-properties", CDC_KAFKA_FILES.properties] : []),
         // "keep" is the job's default: passed only for "drop", so a stack that keeps has the same command as before.
         ...(args.removedTables === "drop" ? ["--removed-tables", "drop"] : []),
         // Passed only when set: a stack that leaves it has the same command as before (the job's default, 1).
@@ -223,5 +241,10 @@ export function cdcJobSpec(args: CdcJobSpecArgs): ContainerSpec {
         env: args.testHooks ? { CDC_TEST_HOOKS: "1", CDC_TEST_KILL_FILE } : undefined,
         // On MinIO the checkpoint needs no volume; a local one has the job's volume under it.
         volumes: parseS3aLocation(cdcCheckpoint(args)) ? [] : [{ role: "checkpoints", containerPath: CDC_CHECKPOINT_VOLUME_PATH }],
+        // Read by the driver, which runs as the image's spark user: root-owned and readable, as Connect's.
+        secretFiles: args.kafkaSecurity ? [
+            { file: CDC_KAFKA_FILES.properties, content: cdcKafkaProperties(), permissions: KAFKA_SECURITY_FILE_MODE },
+            { file: CDC_KAFKA_FILES.ca, content: secretRef(CDC_KAFKA_SECRETS.caCertificate), permissions: KAFKA_SECURITY_FILE_MODE },
+        ] : undefined,
     });
 }

@@ -1,6 +1,6 @@
 // Kafka Connect with Debezium, as quay.io/debezium/connect's environment contract.
 import { CONNECT_REST_AUTH, CONNECT_STORAGE_REPLICATION, ROLES } from "../core/settings";
-import { internalReplication } from "./kafka";
+import { internalReplication, kafkaClientSecurity } from "./kafka";
 import { ContainerSpec, SpecError, healthcheck, requirePort, secretRef } from "./types";
 
 export interface ConnectSpecArgs {
@@ -27,6 +27,37 @@ export interface ConnectSpecArgs {
      * and a healthcheck that logs in from a file. Default: none (the API answers anyone who reaches it).
      */
     restAuth?: { user: string };
+    /**
+     * The brokers take SCRAM logins over TLS (KafkaSpecArgs.security): the worker, its producers, consumers
+     * and admin client log in from the secret file {@link CONNECT_KAFKA_JAAS_FILE} (resolved by the worker's
+     * directory config provider, so the worker config holds a reference) and trust the CA in
+     * {@link CONNECT_KAFKA_CA_FILE} (the component's secret {@link CONNECT_KAFKA_SECRETS}). Default: false.
+     */
+    kafkaSecurity?: boolean;
+}
+
+/** The worker's secret file (in {@link CONNECT_SECRETS_DIR}) holding its Kafka login, a `sasl.jaas.config` value. */
+export const CONNECT_KAFKA_JAAS_FILE = "kafka-client-jaas";
+/** The stack's CA certificate, which the worker trusts for the brokers. */
+export const CONNECT_KAFKA_CA_FILE = "/kafka/tls/kafka-ca.pem";
+/** The component's secrets for the Kafka login: the JAAS value and the CA certificate (public, known late). */
+export const CONNECT_KAFKA_SECRETS = { jaas: "kafkaJaas", caCertificate: "kafkaCaCertificate" } as const;
+/** Where the worker passes Kafka client settings: its own clients, then its producers, consumers and admin clients. */
+const CONNECT_CLIENT_PREFIXES = ["CONNECT_", "CONNECT_PRODUCER_", "CONNECT_CONSUMER_", "CONNECT_ADMIN_"] as const;
+
+/**
+ * The Kafka client settings of a SCRAM login over TLS for anything on the worker (a connector's schema
+ * history, say): the login is the worker's secret file, by reference.
+ */
+export function connectKafkaClientSecurity(): Record<string, string> {
+    return kafkaClientSecurity(connectSecretReference(CONNECT_KAFKA_JAAS_FILE), CONNECT_KAFKA_CA_FILE);
+}
+
+/** The worker's environment for connectKafkaClientSecurity, at every client prefix. */
+function connectKafkaEnv(): Record<string, string> {
+    const settings = Object.entries(connectKafkaClientSecurity());
+    return Object.fromEntries(CONNECT_CLIENT_PREFIXES.flatMap((prefix) =>
+        settings.map(([k, v]) => [`${prefix}${k.toUpperCase().replace(/\./g, "_")}`, v])));
 }
 
 export const CONNECT_PORT = 8083;
@@ -119,6 +150,9 @@ export function connectSpec(args: ConnectSpecArgs): ContainerSpec {
         }
     }
     if (new Set(secretFiles).size !== secretFiles.length) throw new SpecError("connect.secretFiles", "has duplicates");
+    if (args.kafkaSecurity && secretFiles.includes(CONNECT_KAFKA_JAAS_FILE)) {
+        throw new SpecError("connect.secretFiles", `${CONNECT_KAFKA_JAAS_FILE} is the worker's own Kafka login; name the secret otherwise`);
+    }
     if (args.restAuth && !REST_USER.test(args.restAuth.user)) {
         throw new SpecError("connect.restAuth.user", `must be letters, digits, . _ - (at most 64), got ${JSON.stringify(args.restAuth.user)}`);
     }
@@ -152,6 +186,8 @@ export function connectSpec(args: ConnectSpecArgs): ContainerSpec {
             CONNECT_CONFIG_PROVIDERS: CONNECT_SECRETS_PROVIDER,
             CONNECT_CONFIG_PROVIDERS_DIRECTORY_CLASS: CONNECT_DIRECTORY_PROVIDER_CLASS,
             CONNECT_CONFIG_PROVIDERS_DIRECTORY_PARAM_ALLOWED_PATHS: CONNECT_SECRETS_DIR,
+            // The worker's own config resolves the reference too (KIP-421): no password in the worker file.
+            ...(args.kafkaSecurity ? connectKafkaEnv() : {}),
             ...(args.restAuth ? {
                 // Every REST request needs the login but the workers' own (task configs, fencing), which Connect signs.
                 [CONNECT_REST_AUTH.extensionEnv]: CONNECT_REST_AUTH.extensionClass,
@@ -171,9 +207,15 @@ export function connectSpec(args: ConnectSpecArgs): ContainerSpec {
             ...(args.restAuth ? [{ file: CONNECT_REST_AUTH.files.jaas, content: connectJaasFile(), permissions: CONNECT_SECRET_FILE_MODE }] : []),
         ],
         // Read by the worker and the healthcheck, which run as user kafka: root-owned, readable, like the connector secrets.
-        secretFiles: args.restAuth ? [
-            { file: CONNECT_REST_AUTH.files.users, content: secretRef(CONNECT_REST_SECRETS.usersFile), permissions: CONNECT_SECRET_FILE_MODE },
-            { file: CONNECT_REST_AUTH.files.curl, content: secretRef(CONNECT_REST_SECRETS.curlConfig), permissions: CONNECT_SECRET_FILE_MODE },
+        secretFiles: args.restAuth || args.kafkaSecurity ? [
+            ...(args.restAuth ? [
+                { file: CONNECT_REST_AUTH.files.users, content: secretRef(CONNECT_REST_SECRETS.usersFile), permissions: CONNECT_SECRET_FILE_MODE },
+                { file: CONNECT_REST_AUTH.files.curl, content: secretRef(CONNECT_REST_SECRETS.curlConfig), permissions: CONNECT_SECRET_FILE_MODE },
+            ] : []),
+            ...(args.kafkaSecurity ? [
+                { file: `${CONNECT_SECRETS_DIR}/${CONNECT_KAFKA_JAAS_FILE}`, content: secretRef(CONNECT_KAFKA_SECRETS.jaas), permissions: CONNECT_SECRET_FILE_MODE },
+                { file: CONNECT_KAFKA_CA_FILE, content: secretRef(CONNECT_KAFKA_SECRETS.caCertificate), permissions: CONNECT_SECRET_FILE_MODE },
+            ] : []),
         ] : undefined,
     };
 }

@@ -79,6 +79,8 @@ export interface SparkJobContainerArgs {
     /** Extra environment after AWS_REGION and PYTHONUNBUFFERED. */
     env?: Record<string, string>;
     volumes?: ContainerSpec["volumes"];
+    /** Secrets as files (ContainerSpec.secretFiles). Default: none. */
+    secretFiles?: ContainerSpec["secretFiles"];
 }
 
 /** The container of a driver job: spark-submit as entrypoint, conf and job files uploaded, heartbeat healthcheck. */
@@ -100,5 +102,6 @@ export function sparkJobContainerSpec(a: SparkJobContainerArgs): ContainerSpec {
         healthcheck: healthcheck(["CMD-SHELL", heartbeatHealthcheckCommand(a.heartbeatFile)], 120, 24),
         volumes: a.volumes ?? [],
         uploads,
+        ...(a.secretFiles?.length ? { secretFiles: a.secretFiles } : {}),
     };
 }

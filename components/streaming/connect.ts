@@ -2,11 +2,12 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LakehouseComponent } from "../core/base";
 import { serviceContainer } from "../core/container";
-import { KafkaCluster } from "./kafka";
+import { KAFKA_CLIENT_USERS, KafkaCluster } from "./kafka";
 import { passwordOrGenerated } from "../core/secrets";
+import { scramJaasConfig } from "../specs/kafka";
 import { ServiceArgs, definedOnly, resolveService } from "../core/service";
 import {
-    CONNECT_PORT, CONNECT_REST_SECRETS, connectCurlConfig, connectSecretPlaceholder, connectSecretReference, connectSpec, connectUsersFile,
+    CONNECT_KAFKA_SECRETS, CONNECT_PORT, CONNECT_REST_SECRETS, connectCurlConfig, connectKafkaClientSecurity, connectSecretPlaceholder, connectSecretReference, connectSpec, connectUsersFile,
 } from "../specs/connect";
 
 export interface DebeziumConnectArgs extends ServiceArgs {
@@ -36,6 +37,8 @@ export interface DebeziumConnectArgs extends ServiceArgs {
      * `secureServices`).
      */
     restAuth?: ConnectRestAuthArgs;
+    /** The SCRAM user the worker logs in to a secured `kafka` as (KafkaClusterArgs.security). Default: "connect". */
+    kafkaUser?: string;
 }
 
 /** The REST API's login. */
@@ -56,31 +59,43 @@ export class DebeziumConnect extends LakehouseComponent {
     public readonly hostname: string;
     /** With `restAuth`: the REST API's user and password (a secret), for the connectors and clients. */
     public readonly login?: { user: string; password: pulumi.Output<string> };
+    /**
+     * With a secured `kafka`: the Kafka client settings for a connector's own Kafka clients (a schema
+     * history), logging in as the worker does, by reference to its secret file.
+     */
+    public readonly kafkaClientSecurity?: Record<string, string>;
     private readonly secretNames: string[];
 
     constructor(name: string, args: DebeziumConnectArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:connect:DebeziumConnect", name, opts);
         const a = { ...DEFAULTS, ...definedOnly(args), ...resolveService("connect", args) };
         const restUser = args.restAuth && (args.restAuth.user ?? "lakehouse");
+        const kafkaLogin = args.kafka.secured ? args.kafka.clientLogin(args.kafkaUser ?? KAFKA_CLIENT_USERS.connect) : undefined;
         const spec = this.spec(() => connectSpec({
             image: a.image, hostname: a.hostname, bootstrapServers: args.kafka.internalBootstrapServers,
             brokerCount: args.kafka.brokerCount, groupId: a.groupId, storageTopicPrefix: a.storageTopicPrefix,
             hostPort: a.hostPort, bindIp: a.bindIp, storageReplicationFactor: args.storageReplicationFactor,
             secretFiles: Object.keys(args.secrets ?? {}),
             restAuth: restUser === undefined ? undefined : { user: restUser },
+            kafkaSecurity: kafkaLogin !== undefined,
         }));
         this.secretNames = Object.keys(args.secrets ?? {});
-        const restSecrets: Record<string, pulumi.Output<string>> = {};
+        const ownSecrets: Record<string, pulumi.Output<string>> = {};
         if (restUser !== undefined) {
             const password = passwordOrGenerated(this.childName("rest-password"), args.restAuth!.password, this.childOpts());
-            restSecrets[CONNECT_REST_SECRETS.usersFile] = pulumi.secret(password.apply((p) => connectUsersFile(restUser, p)));
-            restSecrets[CONNECT_REST_SECRETS.curlConfig] = pulumi.secret(password.apply((p) => connectCurlConfig(restUser, p)));
+            ownSecrets[CONNECT_REST_SECRETS.usersFile] = pulumi.secret(password.apply((p) => connectUsersFile(restUser, p)));
+            ownSecrets[CONNECT_REST_SECRETS.curlConfig] = pulumi.secret(password.apply((p) => connectCurlConfig(restUser, p)));
             this.login = { user: restUser, password };
+        }
+        if (kafkaLogin) {
+            ownSecrets[CONNECT_KAFKA_SECRETS.jaas] = pulumi.secret(kafkaLogin.password.apply((p) => scramJaasConfig(kafkaLogin.user, p)));
+            ownSecrets[CONNECT_KAFKA_SECRETS.caCertificate] = kafkaLogin.caCertificate;
+            this.kafkaClientSecurity = connectKafkaClientSecurity();
         }
         this.container = serviceContainer(this.childName("container"), {
             spec, containerName: `${a.namePrefix}-${a.hostname}`, network: a.network, component: name,
             keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
-            secrets: { ...args.secrets, ...restSecrets }, uploadSecrets: Object.fromEntries(this.secretNames.map((n) => [connectSecretPlaceholder(n), n])),
+            secrets: { ...args.secrets, ...ownSecrets }, uploadSecrets: Object.fromEntries(this.secretNames.map((n) => [connectSecretPlaceholder(n), n])),
         }, this.childOpts({ dependsOn: args.kafka.brokers })).container;
         this.url = `http://${a.bindIp}:${a.hostPort}`;
         this.hostname = a.hostname;

@@ -3,9 +3,12 @@ import * as kafka from "@pulumi/kafka";
 import * as pulumi from "@pulumi/pulumi";
 import { LakehouseComponent } from "../core/base";
 import { serviceContainer } from "../core/container";
+import { passwordOrGenerated } from "../core/secrets";
 import { ServiceArgs, definedOnly, resolveService } from "../core/service";
+import { CertificateAuthority } from "../core/tls";
 import {
-    InternalReplication, hostBootstrap, internalBootstrap, internalReplication, kafkaBrokerSpecs,
+    InternalReplication, KAFKA_SASL_MECHANISM, KAFKA_SECRETS, hostBootstrap, internalBootstrap, internalReplication,
+    kafkaBrokerSpecs, kafkaPasswordKey,
 } from "../specs/kafka";
 
 export interface KafkaClusterArgs extends ServiceArgs {
@@ -17,7 +20,39 @@ export interface KafkaClusterArgs extends ServiceArgs {
     hostPortBase?: number;
     /** Brokers are `<hostnamePrefix>-<i>` on the stack's network. Default: "kafka". */
     hostnamePrefix?: string;
+    /**
+     * SASL/SCRAM-SHA-512 over TLS on every client listener, TLS between the controllers, a SCRAM user per
+     * client (docs/security.md). Default: none (plaintext, no authentication; Lakehouse sets it with
+     * `secureServices`).
+     */
+    security?: KafkaSecurityArgs;
 }
+
+export interface KafkaSecurityArgs {
+    /** Signs each broker's certificate; clients trust its certificate. Required. */
+    ca: CertificateAuthority;
+    /**
+     * The clients' SCRAM users, each with a password generated once (kept in state as a secret). The first is
+     * the kafka provider's and the tools' (see {@link KafkaCluster.login}). Default: ["admin", "connect", "cdc"].
+     */
+    clientUsers?: string[];
+}
+
+/** A client's SCRAM login over TLS. */
+export interface KafkaLogin {
+    user: string;
+    /** A secret. */
+    password: pulumi.Output<string>;
+    /** SASL mechanism, as Kafka names it: "SCRAM-SHA-512". */
+    mechanism: string;
+    /** PEM of the CA the brokers' certificates are signed by. */
+    caCertificate: pulumi.Output<string>;
+}
+
+/** The brokers' own SCRAM user (inter-broker listener). */
+export const KAFKA_BROKER_USER = "broker";
+/** The SCRAM users of the clients Lakehouse wires: the provider and tools, the Connect worker, the CDC job. */
+export const KAFKA_CLIENT_USERS = { admin: "admin", connect: "connect", cdc: "cdc" } as const;
 
 /** A fixed, valid id for development stacks (16 bytes, base64url). */
 export const DEV_CLUSTER_ID = "bGFrZWhvdXNlLWRldi0wMQ";
@@ -39,26 +74,69 @@ export class KafkaCluster extends LakehouseComponent {
     public readonly hostBootstrapServers: string[];
     /** A kafka provider that only talks to the brokers once they are healthy. */
     public readonly provider: kafka.Provider;
+    /** With `security`: the provider's and the tools' login (the first client user). */
+    public readonly login?: KafkaLogin;
+    private readonly logins: Map<string, KafkaLogin>;
 
     constructor(name: string, args: KafkaClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:kafka:KafkaCluster", name, opts);
         const a = { ...DEFAULTS, ...definedOnly(args), ...resolveService("kafka", args) };
+        const security = args.security;
+        const clientUsers = security?.clientUsers ?? Object.values(KAFKA_CLIENT_USERS);
+        if (security && clientUsers.length === 0) this.invalid("security.clientUsers", "must name at least one user (the provider's)");
         const specs = this.spec(() => kafkaBrokerSpecs({
             image: a.image, brokerCount: a.brokerCount, clusterId: a.clusterId, hostPortBase: a.hostPortBase,
             bindIp: a.bindIp, hostnamePrefix: a.hostnamePrefix,
+            security: security && { brokerUser: KAFKA_BROKER_USER, clientUsers },
         }));
 
-        this.brokers = specs.map((spec, i) => serviceContainer(this.childName(`broker-${i + 1}`), {
-            spec, containerName: `${a.namePrefix}-${spec.hostname}`, network: a.network, component: name,
-            keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
-        }, this.childOpts()).container);
+        // One password per SCRAM user, generated once: the log directory keeps the users it was formatted
+        // with, so a password is not a setting (docs/security.md says how to rotate one by hand).
+        const passwords: Record<string, pulumi.Output<string>> = {};
+        this.logins = new Map();
+        if (security) {
+            for (const user of [KAFKA_BROKER_USER, ...clientUsers]) {
+                passwords[kafkaPasswordKey(user)] = passwordOrGenerated(this.childName(`scram-${user}`), undefined, this.childOpts());
+            }
+            for (const user of clientUsers) {
+                this.logins.set(user, { user, password: passwords[kafkaPasswordKey(user)], mechanism: KAFKA_SASL_MECHANISM, caCertificate: security.ca.certificate });
+            }
+            this.login = this.logins.get(clientUsers[0]);
+        }
+        this.brokers = specs.map((spec, i) => {
+            const containerName = `${a.namePrefix}-${spec.hostname}`;
+            const secrets: Record<string, pulumi.Input<string>> = { ...passwords };
+            if (security) {
+                const cert = security.ca.issue(this.childName(`broker-${i + 1}-certificate`), {
+                    commonName: spec.hostname,
+                    dnsNames: [spec.hostname, containerName, "localhost"],
+                    ipAddresses: [...new Set([a.bindIp, "127.0.0.1"])],
+                }, this.childOpts());
+                secrets[KAFKA_SECRETS.keystore] = pulumi.secret(pulumi.all([cert.key, cert.certificate]).apply(([k, c]) => k + c));
+                secrets[KAFKA_SECRETS.caCertificate] = security.ca.certificate;
+            }
+            return serviceContainer(this.childName(`broker-${i + 1}`), {
+                spec, containerName, network: a.network, component: name,
+                keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds, secrets,
+            }, this.childOpts()).container;
+        });
 
         this.brokerCount = a.brokerCount;
         this.replication = internalReplication(a.brokerCount);
         this.internalBootstrapServers = internalBootstrap(a);
         this.hostBootstrapServers = hostBootstrap(a);
         // Plaintext brokers: the provider's TLS default would fail with "run out of available brokers".
-        this.provider = new kafka.Provider(this.childName("provider"), {
+        // Secured ones: the first client user's SCRAM login over TLS, verifying the brokers against the CA.
+        this.provider = new kafka.Provider(this.childName("provider"), this.login ? {
+            bootstrapServers: this.hostBootstrapServers,
+            tlsEnabled: true,
+            skipTlsVerify: false,
+            caCert: this.login.caCertificate,
+            saslUsername: this.login.user,
+            saslPassword: this.login.password,
+            saslMechanism: "scram-sha512",
+            timeout: 120,
+        } : {
             bootstrapServers: this.hostBootstrapServers,
             tlsEnabled: false,
             skipTlsVerify: true,
@@ -69,5 +147,19 @@ export class KafkaCluster extends LakehouseComponent {
             internalBootstrapServers: this.internalBootstrapServers,
             hostBootstrapServers: this.hostBootstrapServers,
         });
+    }
+
+    /** With `security`: the SCRAM login of client `user` (one of `security.clientUsers`). */
+    public clientLogin(user: string): KafkaLogin {
+        const login = this.logins.get(user);
+        if (!login) {
+            throw new pulumi.ResourceError(`kafka: no SCRAM user ${JSON.stringify(user)} (users: ${[...this.logins.keys()].join(", ") || "none: the cluster has no security"})`, this);
+        }
+        return login;
+    }
+
+    /** Whether the brokers take SCRAM logins over TLS only. */
+    public get secured(): boolean {
+        return this.logins.size > 0;
     }
 }

@@ -562,3 +562,24 @@ def test_offset_log_positions_sum_each_topics_partitions_of_the_batch():
     assert lib.offset_log_positions(text, "offsets/4") == {"a.b.c": 12, "a.b.d": 2}
     with pytest.raises(lib.CheckpointError, match="offsets/5: line 3 is not a Kafka source offset"):
         lib.offset_log_positions("v1\n{}\n[1]", "offsets/5")
+
+
+def test_kafka_client_options_prefix_each_setting_with_kafka_and_keep_the_value_whole():
+    text = ("# a secured cluster\n"
+            "security.protocol=SASL_SSL\n\n"
+            'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="cdc" password="a=b";\n'
+            "ssl.truststore.location = /opt/lakehouse/kafka/ca.pem\n")
+    assert lib.kafka_client_options(text) == {
+        "kafka.security.protocol": "SASL_SSL",
+        "kafka.sasl.jaas.config": 'org.apache.kafka.common.security.scram.ScramLoginModule required username="cdc" password="a=b";',
+        "kafka.ssl.truststore.location": "/opt/lakehouse/kafka/ca.pem",
+    }
+    assert lib.kafka_client_options("") == {}
+
+
+def test_kafka_client_options_name_a_bad_line_by_number_and_never_quote_it():
+    with pytest.raises(ValueError) as e:
+        lib.kafka_client_options("security.protocol=SASL_SSL\nsecret-without-equals\n")
+    assert str(e.value) == "Kafka client settings, line 2: not key=value"
+    with pytest.raises(ValueError, match="line 1"):
+        lib.kafka_client_options("=x\n")

@@ -344,7 +344,7 @@ describe("pulumi preview --policy-pack ./policies", function () {
         }
     });
 
-    it("refuses the prod stack file without secureServices, naming Trino's plain-HTTP port and Connect's login-free REST API (authenticated-services)", function () {
+    it("refuses the prod stack file without secureServices, naming Trino's plain-HTTP port, Connect's login-free REST API and the plaintext brokers (authenticated-services)", function () {
         const stack = `e2e-policy-prodplain-${process.pid}`;
         rootStack(stack, "Pulumi.prod.yaml", { "lakehouse:secureServices": "false", "lakehouse:namePrefix": BAD_PREFIX });
         const { result, events } = preview(stack);
@@ -355,7 +355,14 @@ describe("pulumi preview --policy-pack ./policies", function () {
         assert.ok(trinoUrn, "Trino's container was not planned");
         const connectUrn = plannedContainers(events).find((c) => c.urn.includes(`lakehouse:connect:DebeziumConnect$${CONTAINER_TYPE}::`))?.urn;
         assert.ok(connectUrn, "Connect's container was not planned");
-        assert.ok(refused.every((v) => v.resourceUrn === trinoUrn || v.resourceUrn === connectUrn), JSON.stringify(refused, null, 2));
+        const brokerUrns = plannedContainers(events).filter((c) => c.urn.includes(`lakehouse:kafka:KafkaCluster$${CONTAINER_TYPE}::`)).map((c) => c.urn);
+        assert.strictEqual(brokerUrns.length, 3, "the prod stack file's three brokers were not planned");
+        assert.ok(refused.every((v) => v.resourceUrn === trinoUrn || v.resourceUrn === connectUrn || brokerUrns.includes(v.resourceUrn ?? "")), JSON.stringify(refused, null, 2));
+        // Each broker: its plaintext listeners (and no SCRAM mechanism).
+        for (const urn of brokerUrns) {
+            assert.ok(refused.some((v) => v.resourceUrn === urn && /kafka \(the brokers' listeners\): listener\.security\.protocol\.map \(KAFKA_LISTENER_SECURITY_PROTOCOL_MAP\) is CONTROLLER:PLAINTEXT/.test(v.message)),
+                JSON.stringify(refused, null, 2));
+        }
         assert.ok(refused.some((v) => /trino \(Trino's HTTP API\): ports\[0\] \(published on the host\) is container port 8080, plain HTTP without authentication/.test(v.message)),
             JSON.stringify(refused, null, 2));
         assert.ok(refused.some((v) => v.resourceUrn === connectUrn && /connect \(Kafka Connect's REST API\): rest\.extension\.classes \(CONNECT_REST_EXTENSION_CLASSES\) is not set/.test(v.message)),

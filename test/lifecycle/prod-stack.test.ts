@@ -18,7 +18,10 @@ import type { TableSpec } from "../../components/specs/postgres";
 import { ok as cliOk, named, sh } from "../support/cli";
 import { docker } from "../support/docker";
 import { ROOT, envFromEnvSh, revealedValue } from "../support/pulumi";
-import { ConnectLogin, TrinoLogin, connectRequest, containerEnv, containerSecret, readSecretOutput, trino, trinoRequest, waitUntil, withConnectLogin, withTrinoLogin } from "../../tools/clients";
+import {
+    ConnectLogin, KafkaLogin, TrinoLogin, connectRequest, containerEnv, containerSecret, kafkaClient, readSecretOutput, trino, trinoRequest, waitUntil,
+    withConnectLogin, withKafkaLogin, withTrinoLogin,
+} from "../../tools/clients";
 import { valueFor, verifyLakehouse } from "../../tools/verify";
 
 const STACK = "e2e-prod";
@@ -120,15 +123,74 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
         // ... and so is the password of Connect's REST API.
         assert.strictEqual(plain.connectPassword, "[secret]");
         assert.deepStrictEqual(plain.connectLogin, { user: "lakehouse" });
+        // ... and the Kafka password of the provider's and the tools' SCRAM user.
+        assert.strictEqual(plain.kafkaPassword, "[secret]");
+        assert.strictEqual(plain.kafkaLogin.user, "admin");
         outputs = await withConnectLogin(await withTrinoLogin(plain, () => readSecretOutput(STACK, "trinoPassword", env)),
             () => readSecretOutput(STACK, "connectPassword", env));
+        outputs = await withKafkaLogin(outputs, () => readSecretOutput(STACK, "kafkaPassword", env));
         assert.strictEqual(outputs.brokerCount, 3);
         assert.strictEqual(outputs.endpoints.kafka.split(",").length, 3);
         assert.ok(outputs.endpoints.kafka.split(",").every((b: string) => b.startsWith(`${BIND_IP}:`)), outputs.endpoints.kafka);
         assert.strictEqual((await brokersByNode()).size, 3);
-        kafka = new Kafka({ clientId: "lakehouse-e2e-prod", brokers: outputs.endpoints.kafka.split(","), logLevel: logLevel.NOTHING });
+        kafka = kafkaClient(outputs.endpoints, "lakehouse-e2e-prod");
         admin = kafka.admin();
         await admin.connect();
+    });
+
+    it("Kafka (secureServices) takes only SCRAM-SHA-512 logins over TLS with the stack's CA; each client has its own user", async function () {
+        const login = outputs.endpoints.kafkaAuth as KafkaLogin;
+        assert.ok(login && login.mechanism === "SCRAM-SHA-512" && login.password.length >= 16, "the login from the stack outputs");
+        assert.match(login.caCertificate, /^-----BEGIN CERTIFICATE-----/);
+        const brokers = outputs.endpoints.kafka.split(",") as string[];
+        /** What listing the topics as `config` ends with: "ok", or the client's error. */
+        const attempt = async (config: Record<string, unknown>): Promise<string> => {
+            const a = new Kafka({
+                clientId: "lakehouse-e2e-prod-refused", brokers, logLevel: logLevel.NOTHING, connectionTimeout: 5000, authenticationTimeout: 5000,
+                requestTimeout: 5000, retry: { retries: 0 }, ...config,
+            }).admin();
+            try {
+                await a.connect();
+                await a.listTopics();
+                return "ok";
+            } catch (e) {
+                return `${(e as Error).name}: ${(e as Error).message}`;
+            } finally {
+                await a.disconnect().catch(() => undefined);
+            }
+        };
+        const sasl = (username: string, password: string) => ({ mechanism: "scram-sha-512" as const, username, password });
+        // The right login: the topics are listed (the CDC topics among them).
+        assert.strictEqual(await attempt({ ssl: { ca: [login.caCertificate] }, sasl: sasl(login.user, login.password) }), "ok");
+        const refused: Record<string, string> = {
+            "a wrong password": await attempt({ ssl: { ca: [login.caCertificate] }, sasl: sasl(login.user, `${login.password}x`) }),
+            "an unknown user": await attempt({ ssl: { ca: [login.caCertificate] }, sasl: sasl("nobody", login.password) }),
+            "TLS without a login": await attempt({ ssl: { ca: [login.caCertificate] } }),
+            "plaintext": await attempt({}),
+            "only the public CAs trusted": await attempt({ ssl: true, sasl: sasl(login.user, login.password) }),
+        };
+        console.log(`      refused: ${Object.entries(refused).map(([k, v]) => `${k}: ${v.slice(0, 90)}`).join("; ")}`);
+        for (const [what, result] of Object.entries(refused)) assert.notStrictEqual(result, "ok", `Kafka accepted ${what}`);
+        assert.match(refused["a wrong password"], /SASL|authentication/i);
+        assert.match(refused["an unknown user"], /SASL|authentication/i);
+        assert.match(refused["only the public CAs trusted"], /self[- ]signed|unable to (get|verify)|certificate/i);
+        // No listener of any broker is plaintext, the controllers' included.
+        for (const broker of (await brokersByNode()).values()) {
+            const map = await containerEnv(broker, "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP");
+            assert.deepStrictEqual(map.split(",").map((x) => x.split(":")[1]).sort(), ["SASL_SSL", "SASL_SSL", "SSL"], `${broker}: ${map}`);
+        }
+        // Connect and the CDC job log in as their own users, from files: their configuration holds no password.
+        const containers = outputs.verifyTarget.containers as string[];
+        const connect = containers.find((c) => c.endsWith("-connect"))!;
+        const worker = await docker(["exec", connect, "cat", "/kafka/config/connect-distributed.properties"]);
+        assert.match(worker, /^sasl\.jaas\.config=\$\{directory:\/kafka\/secrets:kafka-client-jaas\}$/m);
+        assert.match(worker, /^producer\.security\.protocol=SASL_SSL$/m);
+        const userIn = async (container: string, file: string) => /username="([^"]+)"/.exec(await docker(["exec", container, "cat", file]))?.[1];
+        assert.strictEqual(await userIn(connect, "/kafka/secrets/kafka-client-jaas"), "connect");
+        assert.strictEqual(await userIn(outputs.verifyTarget.cdc.container, "/opt/lakehouse/kafka/client.properties"), "cdc");
+        for (const c of [connect, outputs.verifyTarget.cdc.container]) {
+            assert.ok(!(await docker(["inspect", c])).includes(login.password), `the admin password in docker inspect ${c}`);
+        }
     });
 
     it("Trino (secureServices) answers only HTTPS with the stack's certificate and its password; no plain HTTP port is published", async function () {

@@ -60,7 +60,7 @@ function levelOn(stack: string, policy: (typeof allPolicies)[number]): string | 
 describe("policies against the program's own stacks", function () {
     // Each case builds whole programs under mocks: seconds each, more on a loaded machine.
     this.timeout(60_000);
-    it("authenticated-services: prod's Trino and Connect pass; dev's plain-HTTP Trino and login-free Connect REST API are reported (advisory there), naming the service", async () => {
+    it("authenticated-services: prod's Trino, Connect and Kafka pass; dev's plain-HTTP Trino, login-free Connect REST API and plaintext brokers are reported (advisory there), naming the service", async () => {
         const policy = allPolicies.find((p) => p.name === "authenticated-services")!;
         assert.strictEqual(levelOn("prod", policy), "mandatory");
         assert.strictEqual(levelOn("dev", policy), "advisory");
@@ -69,7 +69,12 @@ describe("policies against the program's own stacks", function () {
             const devResources = await registered("dev", preview);
             const all = (await runPolicy(policy, devResources)).violations.map((v) => v.message);
             const connect = all.filter((m) => m.includes("lakehouse-connect-container"));
-            const dev = all.filter((m) => !m.includes("lakehouse-connect-container"));
+            const brokers = all.filter((m) => m.includes("lakehouse-kafka-broker-"));
+            const dev = all.filter((m) => !m.includes("lakehouse-connect-container") && !m.includes("lakehouse-kafka-broker-"));
+            // One broker on dev, plaintext: its protocol map and its mechanisms (none: Kafka's default) are reported.
+            assert.strictEqual(brokers.length, 2, brokers.join("\n"));
+            assert.match(brokers[0], /lakehouse-kafka-broker-1.*kafka \(the brokers' listeners\): listener\.security\.protocol\.map .*PLAINTEXT_HOST:PLAINTEXT.*lakehouse:secureServices/);
+            assert.match(brokers[1], /sasl\.enabled\.mechanisms \(KAFKA_SASL_ENABLED_MECHANISMS\) is not set/);
             // The worker's env is plain (no secret in it), so known even at a first preview.
             assert.strictEqual(connect.length, 1, all.join("\n"));
             assert.match(connect[0], /connect \(Kafka Connect's REST API\): rest\.extension\.classes \(CONNECT_REST_EXTENSION_CLASSES\) is not set .*BasicAuthSecurityRestExtension.*lakehouse:secureServices/);
