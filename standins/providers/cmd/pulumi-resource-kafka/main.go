@@ -6,8 +6,11 @@
 // a decrease replaces, replicationFactor changes in place by partition reassignment, config is altered
 // in place, and Read reports the live topic (partitions, replication factor, non-default config).
 // The property table is standins/providers/conformance/kafka.json. Provider config: bootstrapServers,
-// tlsEnabled (default true, as upstream), skipTlsVerify, timeout (seconds, default 120). SASL and
-// client certificates are not supported.
+// tlsEnabled (default true, as upstream), skipTlsVerify, timeout (seconds, default 120), SASL with
+// saslUsername/saslPassword and saslMechanism plain (default), scram-sha256 or scram-sha512 (over TLS or
+// plaintext), caCert (PEM text or file path; verifies the brokers' certificates), clientCert/clientKey
+// (+ clientKeyPassphrase), the deprecated *File forms, and upstream's KAFKA_* environment fallbacks
+// (auth.go). Not supported: saslMechanism aws-iam and oauthbearer (accepted by upstream), kafkaVersion.
 package main
 
 import (
@@ -16,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +39,8 @@ type settings struct {
 	tls     bool
 	skipTLS bool
 	timeout time.Duration
+	sasl    saslSettings
+	certs   tlsSettings
 }
 
 var cfg = settings{tls: true, timeout: 120 * time.Second}
@@ -62,26 +68,23 @@ func configure(c map[string]any) error {
 			}
 		}
 	}
-	cfg.tls = boolish(c["tlsEnabled"], true)
-	cfg.skipTLS = boolish(c["skipTlsVerify"], false)
-	if t := a.Num("timeout", 0); t > 0 {
+	cfg.tls = configBool(c, "tlsEnabled", "KAFKA_ENABLE_TLS", true)
+	cfg.skipTLS = configBool(c, "skipTlsVerify", "KAFKA_SKIP_VERIFY", false)
+	t := a.Num("timeout", 0)
+	if s, ok := c["timeout"].(string); ok { // @pulumi/kafka sends numbers JSON-encoded
+		t, _ = strconv.ParseFloat(strings.TrimSpace(s), 64)
+	}
+	if t > 0 {
 		cfg.timeout = time.Duration(t) * time.Second
 	}
-	if u := a.Str("saslUsername", ""); u != "" {
-		return errors.New("SASL is not supported by the lakehouse stand-in kafka provider")
+	sasl, err := parseSASL(c)
+	if err != nil {
+		return err
 	}
+	cfg.sasl = sasl
+	cfg.certs = parseTLSInputs(c)
 	apiSupport.reset()
 	return nil
-}
-
-func boolish(v any, def bool) bool {
-	switch b := v.(type) {
-	case bool:
-		return b
-	case string:
-		return b == "true"
-	}
-	return def
 }
 
 // admin opens a client the way upstream's sarama client behaves: a few quick retries, then an error
@@ -97,10 +100,21 @@ func admin() (*kadm.Client, func(), error) {
 		kgo.RetryTimeout(10 * time.Second),
 		kgo.DialTimeout(10 * time.Second),
 	}
+	// As upstream: the TLS config (certificates read now, at the first client) before SASL's checks.
 	if cfg.tls {
-		d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: 10 * time.Second},
-			Config: &tls.Config{InsecureSkipVerify: cfg.skipTLS}} //nolint:gosec // user's choice
+		conf, err := cfg.certs.config(cfg.skipTLS)
+		if err != nil {
+			return nil, nil, err
+		}
+		d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: 10 * time.Second}, Config: conf}
 		opts = append(opts, kgo.Dialer(d.DialContext))
+	}
+	if cfg.sasl.enabled() {
+		m, err := cfg.sasl.client()
+		if err != nil {
+			return nil, nil, err
+		}
+		opts = append(opts, kgo.SASL(m))
 	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
@@ -128,6 +142,9 @@ func withAdmin(ctx context.Context, what string, f func(context.Context, *kadm.C
 
 // clientErr words a connection failure like upstream's client does, naming the brokers tried.
 func clientErr(err error) error {
+	if e := saslErr(err); e != nil {
+		return e
+	}
 	var ke *kerr.Error
 	if errors.As(err, &ke) {
 		return err
@@ -138,6 +155,23 @@ func clientErr(err error) error {
 			strings.Join(cfg.brokers, ","), cfg.tls, err)
 	}
 	return err
+}
+
+// saslErr words the broker's refusals of the SASL exchange, naming the user (never the password).
+func saslErr(err error) error {
+	brokers := strings.Join(cfg.brokers, ",")
+	switch {
+	case errors.Is(err, kerr.SaslAuthenticationFailed):
+		return fmt.Errorf("kafka: the broker (%s) refused the SASL credentials of user %q (saslMechanism %s): %w",
+			brokers, cfg.sasl.user, cfg.sasl.mechanism, err)
+	case errors.Is(err, kerr.UnsupportedSaslMechanism):
+		return fmt.Errorf("kafka: the broker (%s) does not enable SASL mechanism %s (saslMechanism %s) on that listener: %w",
+			brokers, cfg.sasl.wireName(), cfg.sasl.mechanism, err)
+	case errors.Is(err, kerr.IllegalSaslState) && cfg.sasl.enabled():
+		return fmt.Errorf("kafka: the broker (%s) does not take SASL on that listener, but saslUsername/saslPassword are set (user %q): %w",
+			brokers, cfg.sasl.user, err)
+	}
+	return nil
 }
 
 // serverErr words a broker error code like upstream does ("kafka server: <description>").
