@@ -128,7 +128,9 @@ export function kafkaStartScript(env: Record<string, string>, security: KafkaSec
         imageServerProperties(env).trimEnd(),
         "LAKEHOUSE_EOF",
         `/opt/kafka/bin/kafka-storage.sh format --cluster-id "$CLUSTER_ID" --config "$conf" --ignore-formatted \\`,
-        ...users.map((u, i) => `  --add-scram ${shellQuote(`${KAFKA_SASL_MECHANISM}=[name=${u},password="${secretRef(kafkaPasswordKey(u))}"]`)}${i < users.length - 1 ? " \\" : ""}`),
+        ...users.map((u) => `  --add-scram ${shellQuote(`${KAFKA_SASL_MECHANISM}=[name=${u},password="${secretRef(kafkaPasswordKey(u))}"]`)} \\`),
+        // kafka-storage prints the bootstrap records, the users' salted SCRAM keys among them: not for the log.
+        "  | { grep -v '^Bootstrap metadata' || true; }",
         "rm -f \"$conf\"",
         `exec ${KAFKA_IMAGE_RUN}`,
         "",
