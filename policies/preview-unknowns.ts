@@ -2,7 +2,7 @@
 // unknown at preview (a generated password, an image id from an image resource), so a skip is seen.
 
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { ResourceLike } from "./lib/facts";
+import { ResourceLike, recordTopicInputs } from "./lib/facts";
 import { describeResource, reportAll, Violation } from "./lib/report";
 import { checkDefaultCredentials } from "./no-default-credentials";
 import { checkPinnedImage } from "./pinned-image-tags";
@@ -34,6 +34,8 @@ export const previewUnknowns: ResourceValidationPolicy = {
     enforcementLevel: "advisory",
     severity: "low",
     validateResource: (args, reportViolation) => {
+        // A topic's inputs, for topic-replication when the engine hides its outputs at preview (lib/facts.ts topicProps).
+        recordTopicInputs(args);
         const notes = checkPreviewUnknowns(args);
         reportAll(notes, reportViolation);
     },

@@ -255,7 +255,37 @@ export function containerFacts(resource: ResourceLike): ContainerFacts {
     };
 }
 
+/**
+ * The inputs of every kafka.Topic the resource-level analysis saw in this run of the pack (one analyzer
+ * process per preview or update): see {@link recordTopicInputs} and {@link topicProps}.
+ */
+const topicInputs = new Map<string, Record<string, unknown>>();
+
+/** Records a kafka.Topic's inputs (called by preview-unknowns, which sees every resource's inputs). */
+export function recordTopicInputs(resource: ResourceLike): void {
+    if (resource.type === RESOURCE_TYPES.topic) topicInputs.set(resource.urn, resource.props);
+}
+
+/** Forgets what recordTopicInputs saw (tests). */
+export function clearTopicInputs(): void {
+    topicInputs.clear();
+}
+
+/**
+ * A topic's properties for a stack policy. Stack policies get each resource's outputs; at a preview in which
+ * the topic's provider has configuration that is still unknown (a kafka provider logging in with a generated
+ * password, say), the engine does not call the provider and the topic's outputs are empty. Its inputs are
+ * known all the same (the resource-level analysis gets them), so those are used instead. An empty bag with
+ * no recorded inputs stays empty (every property reads as not set).
+ */
+export function topicProps(resource: ResourceLike): Record<string, unknown> {
+    if (Object.keys(resource.props ?? {}).length > 0) return resource.props;
+    return topicInputs.get(resource.urn) ?? resource.props;
+}
+
 export function topicFacts(resource: ResourceLike): TopicFacts {
+    const props = topicProps(resource);
+    resource = { ...resource, props };
     return {
         urn: resource.urn,
         name: resource.name,

@@ -1,6 +1,8 @@
 import * as assert from "assert";
+import { clearTopicInputs } from "../../../policies/lib/facts";
+import { previewUnknowns } from "../../../policies/preview-unknowns";
 import { topicReplication } from "../../../policies/topic-replication";
-import { broker, internalTopicEnv, lakehouse, messages, replace, runStackPolicy, topic, UNKNOWN_NUMBER } from "./fixtures";
+import { broker, internalTopicEnv, lakehouse, messages, replace, runResourcePolicy, runStackPolicy, topic, UNKNOWN_NUMBER } from "./fixtures";
 
 describe("policy topic-replication", () => {
     it("passes topics that fit one broker and three brokers", async () => {
@@ -42,5 +44,28 @@ describe("policy topic-replication", () => {
     it("does not apply to a stack without topics", async () => {
         const reported = await runStackPolicy(topicReplication, lakehouse(1).filter((r) => !r.name.startsWith("lakehouse-topic")));
         assert.match(reported.notApplicable ?? "", /no kafka.Topic/);
+    });
+
+    describe("a topic whose outputs the engine hides at preview (its provider's configuration is unknown: a generated Kafka password)", () => {
+        afterEach(() => clearTopicInputs());
+        /** The topic as AnalyzeStack gets it then: no outputs at all. */
+        const hidden = (t: ReturnType<typeof topic>) => ({ ...t, props: {} });
+
+        it("is judged by the inputs the resource-level analysis saw (preview-unknowns records them)", async () => {
+            const bad = topic("orders", 3, { "min.insync.replicas": "1" });
+            await runResourcePolicy(previewUnknowns, [bad]);
+            const found = messages(await runStackPolicy(topicReplication, replace(lakehouse(1), hidden(bad))));
+            assert.strictEqual(found.length, 1, found.join("\n"));
+            assert.match(found[0], /lakehouse-topic-orders.*replicationFactor is 3; allowed: exactly 1/);
+            const good = topic("orders", 1, { "min.insync.replicas": "1" });
+            await runResourcePolicy(previewUnknowns, [good]);
+            assert.deepStrictEqual(messages(await runStackPolicy(topicReplication, replace(lakehouse(1), hidden(good)))), []);
+        });
+
+        it("without recorded inputs, reads as not set and is reported", async () => {
+            const found = messages(await runStackPolicy(topicReplication, replace(lakehouse(1), hidden(topic("orders", 1, {})))));
+            assert.strictEqual(found.length, 1, found.join("\n"));
+            assert.match(found[0], /replicationFactor is not set/);
+        });
     });
 });
