@@ -136,7 +136,7 @@ export class CdcMirrorJob extends LakehouseComponent {
             keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
             secrets: { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey, ...kafkaSecrets }, uploadSecrets: UPLOAD_SECRETS,
         }, this.childOpts({
-            dependsOn: [args.catalog.container, args.storage.container, ...(bucket ? [bucket] : []), ...s3Key.ready, ...args.kafka.brokers, ...(args.startAfter ?? [])],
+            dependsOn: [args.catalog.container, args.storage.container, ...(bucket ? [bucket] : []), ...s3Key.ready, ...args.kafka.brokers, ...(kafkaLogin?.ready ?? []), ...(args.startAfter ?? [])],
         })).container;
         this.namespace = `${a.catalogName}.${a.namespace}`;
         this.checkpointLocation = checkpoint;

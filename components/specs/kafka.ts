@@ -22,12 +22,15 @@ export interface KafkaSpecArgs {
     security?: KafkaSecuritySpec;
 }
 
-/** The users of a secured cluster; each password is the component's secret {@link kafkaPasswordKey}(user). */
+/**
+ * The users a secured cluster's log directory is formatted with; each password is the component's secret
+ * {@link kafkaPasswordKey}(user). Every other user is the admin's to manage (kafka.UserScramCredential).
+ */
 export interface KafkaSecuritySpec {
     /** The brokers' own user, for the inter-broker listener. */
     brokerUser: string;
-    /** The clients' users (the provider and tools, Connect, the CDC job), one per client. */
-    clientUsers: string[];
+    /** The kafka provider's (and the tools') user, which manages the other users. */
+    adminUser: string;
 }
 
 /** The one SASL mechanism a secured cluster enables: SCRAM with SHA-512 (RFC 5802, KIP-84). */
@@ -72,7 +75,7 @@ export function scramJaasConfig(user: string, password: string): string {
     return `${KAFKA_SCRAM_LOGIN_MODULE} required username="${user}" password="${password}";`;
 }
 
-function validateScramUser(field: string, user: string): string {
+export function validateScramUser(field: string, user: string): string {
     if (!SCRAM_USER.test(user)) throw new SpecError(`kafka.security.${field}`, `must be lower-case letters, digits and _ (at most 32), got ${JSON.stringify(user)}`);
     return user;
 }
@@ -116,7 +119,7 @@ function shellQuote(value: string): string {
  * formatted). `${SECRET:scram_<user>}` stand for the passwords (fillSecretRefs).
  */
 export function kafkaStartScript(env: Record<string, string>, security: KafkaSecuritySpec): string {
-    const users = [security.brokerUser, ...security.clientUsers];
+    const users = [security.brokerUser, security.adminUser];
     const jaas = `${KAFKA_SCRAM_LOGIN_MODULE} required username="${security.brokerUser}" password="${secretRef(kafkaPasswordKey(security.brokerUser))}";`;
     return [
         "#!/usr/bin/env bash",
@@ -205,9 +208,8 @@ export function kafkaBrokerSpecs(args: KafkaSpecArgs): ContainerSpec[] {
     const security = args.security;
     if (security) {
         validateScramUser("brokerUser", security.brokerUser);
-        security.clientUsers.forEach((u, i) => validateScramUser(`clientUsers[${i}]`, u));
-        const all = [security.brokerUser, ...security.clientUsers];
-        if (new Set(all).size !== all.length) throw new SpecError("kafka.security.clientUsers", `names a user twice (users: ${all.join(", ")})`);
+        validateScramUser("adminUser", security.adminUser);
+        if (security.adminUser === security.brokerUser) throw new SpecError("kafka.security.adminUser", `must differ from the brokers' user (${security.brokerUser})`);
     }
     validateClusterId(args.clusterId);
     requirePort("hostPortBase", args.hostPortBase);

@@ -96,7 +96,7 @@ export class DebeziumConnect extends LakehouseComponent {
             spec, containerName: `${a.namePrefix}-${a.hostname}`, network: a.network, component: name,
             keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
             secrets: { ...args.secrets, ...ownSecrets }, uploadSecrets: Object.fromEntries(this.secretNames.map((n) => [connectSecretPlaceholder(n), n])),
-        }, this.childOpts({ dependsOn: args.kafka.brokers })).container;
+        }, this.childOpts({ dependsOn: [...args.kafka.brokers, ...(kafkaLogin?.ready ?? [])] })).container;
         this.url = `http://${a.bindIp}:${a.hostPort}`;
         this.hostname = a.hostname;
         this.registerOutputs({ url: this.url });

@@ -8,8 +8,9 @@ import { ServiceArgs, definedOnly, resolveService } from "../core/service";
 import { CertificateAuthority } from "../core/tls";
 import {
     InternalReplication, KAFKA_SASL_MECHANISM, KAFKA_SECRETS, hostBootstrap, internalBootstrap, internalReplication,
-    kafkaBrokerSpecs, kafkaPasswordKey,
+    kafkaBrokerSpecs, kafkaPasswordKey, validateScramUser,
 } from "../specs/kafka";
+import { SpecError } from "../specs/types";
 
 export interface KafkaClusterArgs extends ServiceArgs {
     /** Brokers, each also a KRaft controller; internal-topic replication follows it. Default: 1. */
@@ -33,7 +34,9 @@ export interface KafkaSecurityArgs {
     ca: CertificateAuthority;
     /**
      * The clients' SCRAM users, each with a password generated once (kept in state as a secret). The first is
-     * the kafka provider's and the tools' (see {@link KafkaCluster.login}). Default: ["admin", "connect", "cdc"].
+     * the kafka provider's and the tools' (see {@link KafkaCluster.login}): the log directory is formatted with
+     * it. The provider manages every other one as a kafka.UserScramCredential, so replacing its password
+     * (`pulumi up --replace` of `<cluster>-scram-<user>`) rotates it. Default: ["admin", "connect", "cdc"].
      */
     clientUsers?: string[];
 }
@@ -47,6 +50,8 @@ export interface KafkaLogin {
     mechanism: string;
     /** PEM of the CA the brokers' certificates are signed by. */
     caCertificate: pulumi.Output<string>;
+    /** What a client of this login starts after: the user's credential resource (none for the admin, formatted in). */
+    ready: pulumi.Resource[];
 }
 
 /** The brokers' own SCRAM user (inter-broker listener). */
@@ -83,25 +88,33 @@ export class KafkaCluster extends LakehouseComponent {
         const a = { ...DEFAULTS, ...definedOnly(args), ...resolveService("kafka", args) };
         const security = args.security;
         const clientUsers = security?.clientUsers ?? Object.values(KAFKA_CLIENT_USERS);
-        if (security && clientUsers.length === 0) this.invalid("security.clientUsers", "must name at least one user (the provider's)");
+        if (security) {
+            if (clientUsers.length === 0) this.invalid("security.clientUsers", "must name at least one user (the provider's)");
+            const all = [KAFKA_BROKER_USER, ...clientUsers];
+            this.spec(() => clientUsers.forEach((u, i) => validateScramUser(`clientUsers[${i}]`, u)));
+            if (new Set(all).size !== all.length) this.invalid("security.clientUsers", `names a user twice or the brokers' own (${KAFKA_BROKER_USER}): ${clientUsers.join(", ")}`);
+        }
+        const adminUser = clientUsers[0];
         const specs = this.spec(() => kafkaBrokerSpecs({
             image: a.image, brokerCount: a.brokerCount, clusterId: a.clusterId, hostPortBase: a.hostPortBase,
             bindIp: a.bindIp, hostnamePrefix: a.hostnamePrefix,
-            security: security && { brokerUser: KAFKA_BROKER_USER, clientUsers },
+            security: security && { brokerUser: KAFKA_BROKER_USER, adminUser },
         }));
 
         // One password per SCRAM user, generated once: the log directory keeps the users it was formatted
         // with, so a password is not a setting (docs/security.md says how to rotate one by hand).
         const passwords: Record<string, pulumi.Output<string>> = {};
+        const clientPasswords: Record<string, pulumi.Output<string>> = {};
         this.logins = new Map();
         if (security) {
-            for (const user of [KAFKA_BROKER_USER, ...clientUsers]) {
+            for (const user of [KAFKA_BROKER_USER, adminUser]) {
                 passwords[kafkaPasswordKey(user)] = passwordOrGenerated(this.childName(`scram-${user}`), undefined, this.childOpts());
             }
-            for (const user of clientUsers) {
-                this.logins.set(user, { user, password: passwords[kafkaPasswordKey(user)], mechanism: KAFKA_SASL_MECHANISM, caCertificate: security.ca.certificate });
+            for (const user of clientUsers.slice(1)) {
+                clientPasswords[user] = passwordOrGenerated(this.childName(`scram-${user}`), undefined, this.childOpts());
             }
-            this.login = this.logins.get(clientUsers[0]);
+            this.logins.set(adminUser, { user: adminUser, password: passwords[kafkaPasswordKey(adminUser)], mechanism: KAFKA_SASL_MECHANISM, caCertificate: security.ca.certificate, ready: [] });
+            this.login = this.logins.get(adminUser);
         }
         this.brokers = specs.map((spec, i) => {
             const containerName = `${a.namePrefix}-${spec.hostname}`;
@@ -142,6 +155,13 @@ export class KafkaCluster extends LakehouseComponent {
             skipTlsVerify: true,
             timeout: 120,
         }, this.childOpts({ dependsOn: this.brokers }));
+        // The other clients' users: managed by the provider (logged in as the admin), so a new password is an update.
+        for (const [user, password] of Object.entries(clientPasswords)) {
+            const credential = new kafka.UserScramCredential(this.childName(`user-${user}`), {
+                username: user, scramMechanism: KAFKA_SASL_MECHANISM, password,
+            }, this.childOpts({ provider: this.provider }));
+            this.logins.set(user, { user, password, mechanism: KAFKA_SASL_MECHANISM, caCertificate: security!.ca.certificate, ready: [credential] });
+        }
         this.registerOutputs({
             brokerCount: this.brokerCount,
             internalBootstrapServers: this.internalBootstrapServers,

@@ -302,6 +302,50 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
         assert.deepStrictEqual(hits, []);
     });
 
+    it("a Kafka client's SCRAM password rotates with `pulumi up --replace` of its generated password: the old is refused, the new logs in, the connectors come back RUNNING", async function () {
+        const login = outputs.endpoints.kafkaAuth as KafkaLogin;
+        const passwordOf = async (): Promise<{ urn: string; value: string }> => {
+            const revealed = JSON.parse(await pulumi("stack", "export", "--show-secrets"));
+            const r = (revealed.deployment.resources as { urn: string; type: string; outputs?: { stdout?: unknown } }[])
+                .find((x) => x.type === "command:local:Command" && x.urn.endsWith("::lakehouse-kafka-scram-connect"))!;
+            return { urn: r.urn, value: revealedValue(r.outputs?.stdout) as string };
+        };
+        const brokers = outputs.endpoints.kafka.split(",") as string[];
+        const canLogIn = async (password: string): Promise<boolean> => {
+            const a = new Kafka({
+                clientId: "lakehouse-e2e-prod-rotation", brokers, logLevel: logLevel.NOTHING, connectionTimeout: 5000, authenticationTimeout: 5000,
+                retry: { retries: 0 }, ssl: { ca: [login.caCertificate] }, sasl: { mechanism: "scram-sha-512", username: "connect", password },
+            }).admin();
+            try {
+                await a.connect();
+                await a.listTopics();
+                return true;
+            } catch {
+                return false;
+            } finally {
+                await a.disconnect().catch(() => undefined);
+            }
+        };
+        const before = await passwordOf();
+        assert.ok(before.value.length >= 16);
+        assert.strictEqual(await canLogIn(before.value), true, "connect logs in with its password");
+        await pulumi("up", "--yes", "--replace", before.urn, "--policy-pack", "./policies", "--policy-pack-config", policyConfig);
+        const after = await passwordOf();
+        assert.notStrictEqual(after.value, before.value);
+        assert.strictEqual(await canLogIn(after.value), true, "the new password logs in");
+        assert.strictEqual(await canLogIn(before.value), false, "the old password is refused");
+        // The worker was replaced with the new login file; both connectors and their tasks run again.
+        const connect = (outputs.verifyTarget.containers as string[]).find((c) => c.endsWith("-connect"))!;
+        assert.ok((await docker(["exec", connect, "cat", "/kafka/secrets/kafka-client-jaas"])).includes(`password="${after.value}"`));
+        await waitUntil("both connectors RUNNING after the rotation", 180_000, 2000, async () => {
+            const { data } = await axios.get(`${outputs.endpoints.connect}/connectors?expand=status`, connectRequest(outputs.endpoints));
+            const states = Object.values(data as Record<string, { status: { connector: { state: string }; tasks: { state: string }[] } }>)
+                .map((c) => [c.status.connector.state, ...c.status.tasks.map((t) => t.state)]);
+            return states.length === 2 && states.every((x) => x.length > 1 && x.every((st) => st === "RUNNING")) ? true : undefined;
+        });
+        assert.ok(!(await docker(["inspect", connect])).includes(after.value), "the new password in docker inspect");
+    });
+
     it("the brokers apply RF 3 and min ISR 2 to the CDC topics, Connect's storage topics and the internal topics", async function () {
         const connect = (outputs.verifyTarget.containers as string[]).find((c) => c.endsWith("-connect"))!;
         const storage = await Promise.all(["CONFIG_STORAGE_TOPIC", "OFFSET_STORAGE_TOPIC", "STATUS_STORAGE_TOPIC"].map((k) => containerEnv(connect, k)));

@@ -18,7 +18,7 @@ import { MOCK_GENERATED, RecordedResource, construct, envOf, isSecret, named, of
 // here rather than read from the code under test.
 const SCRAM_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule";
 const base = { image: "k", brokerCount: 3, clusterId: "bGFrZWhvdXNlLWRldi0wMQ", hostPortBase: 9092, bindIp: "127.0.0.4", hostnamePrefix: "kafka" };
-const security = { brokerUser: "broker", clientUsers: ["admin", "connect", "cdc"] };
+const security = { brokerUser: "broker", adminUser: "admin" };
 
 function uploadsOf(r: RecordedResource): Map<string, { content: string; permissions?: string }> {
     return new Map((r.inputs.uploads ?? []).map((u: any) => [u.file, { content: u.content, permissions: u.permissions }]));
@@ -78,22 +78,22 @@ describe("Kafka SASL/SCRAM over TLS", () => {
             assert.strictEqual(plain.env.KAFKA_SASL_ENABLED_MECHANISMS, undefined);
         });
 
-        it("refuses a user name twice, or one the JAAS and --add-scram syntax cannot hold", () => {
-            assert.throws(() => kafkaBrokerSpecs({ ...base, security: { brokerUser: "broker", clientUsers: ["admin", "broker"] } }), /kafka\.security\.clientUsers: names a user twice/);
-            assert.throws(() => kafkaBrokerSpecs({ ...base, security: { brokerUser: "broker", clientUsers: ['a"b'] } }), /kafka\.security\.clientUsers\[0\]: must be lower-case letters/);
+        it("refuses the brokers' user as the admin, or a user the JAAS and --add-scram syntax cannot hold", () => {
+            assert.throws(() => kafkaBrokerSpecs({ ...base, security: { brokerUser: "broker", adminUser: "broker" } }), /kafka\.security\.adminUser: must differ from the brokers' user/);
+            assert.throws(() => kafkaBrokerSpecs({ ...base, security: { brokerUser: "broker", adminUser: 'a"b' } }), /kafka\.security\.adminUser: must be lower-case letters/);
         });
     });
 
     describe("the start script (bash, with kafka-storage.sh and the image's start-up as recorders)", () => {
-        it("formats once with every SCRAM user, then hands the broker's login to the image only as environment", async function () {
+        it("formats once with the brokers' and the admin's SCRAM users, then hands the broker's login to the image only as environment", async function () {
             this.timeout(20_000);
             const [spec] = kafkaBrokerSpecs({ ...base, security });
             const pw = (u: string) => `${u}-pass-0123456789abcdef`;
-            const script = fillSecretRefs(kafkaStartScript(spec.env, security), Object.fromEntries(["broker", "admin", "connect", "cdc"].map((u) => [`scram_${u}`, pw(u)])));
+            const script = fillSecretRefs(kafkaStartScript(spec.env, security), Object.fromEntries(["broker", "admin"].map((u) => [`scram_${u}`, pw(u)])));
             const seen = await runStartScript(script, { ...spec.env, CLUSTER_ID: base.clusterId });
             assert.deepStrictEqual(seen.format.filter((a) => !a.startsWith("/")), [
                 "format", "--cluster-id", base.clusterId, "--config", "--ignore-formatted",
-                ...["broker", "admin", "connect", "cdc"].flatMap((u) => ["--add-scram", `SCRAM-SHA-512=[name=${u},password="${pw(u)}"]`]),
+                ...["broker", "admin"].flatMap((u) => ["--add-scram", `SCRAM-SHA-512=[name=${u},password="${pw(u)}"]`]),
             ]);
             // The format config is the image's server.properties of the same environment, no secret in it.
             assert.match(seen.formatConfig, /^listener\.security\.protocol\.map=CONTROLLER:SSL,INTERNAL:SASL_SSL,HOST:SASL_SSL$/m);
@@ -124,8 +124,22 @@ describe("Kafka SASL/SCRAM over TLS", () => {
             const broker1 = named(r, "lh-kafka-broker-1");
             assert.strictEqual(isSecret(broker1, "uploads"), true);
             const start = uploadsOf(broker1).get("/opt/lakehouse/kafka/start")!.content;
-            assert.ok(start.includes(`[name=cdc,password="${MOCK_GENERATED}"]`));
+            assert.ok(start.includes(`[name=admin,password="${MOCK_GENERATED}"]`));
+            assert.ok(!start.includes("[name=connect,") && !start.includes("[name=cdc,"), "only the brokers' and the admin's users are formatted in");
             assert.ok(!JSON.stringify(broker1.inputs.envs).includes(MOCK_GENERATED));
+        });
+
+        it("manages the other clients' users through the provider (SCRAM-SHA-512, the password a secret); Connect and the job start after theirs", () => {
+            const credentials = ofType(r, "kafka:index/userScramCredential:UserScramCredential");
+            assert.deepStrictEqual(credentials.map((c) => c.inputs.username).sort(), ["cdc", "connect"]);
+            for (const c of credentials) {
+                assert.strictEqual(c.inputs.scramMechanism, "SCRAM-SHA-512");
+                assert.strictEqual(c.inputs.password, MOCK_GENERATED);
+                assert.strictEqual(isSecret(c, "password"), true);
+                assert.strictEqual(c.provider, "lh-kafka-provider");
+            }
+            assert.ok(named(r, "lh-connect-container").dependsOn.includes("lh-kafka-user-connect"));
+            assert.ok(named(r, "lh-cdc-job-container").dependsOn.includes("lh-kafka-user-cdc"));
         });
 
         it("logs the kafka provider in as admin with SCRAM-SHA-512 over verified TLS, its password a secret", () => {
@@ -175,11 +189,22 @@ describe("Kafka SASL/SCRAM over TLS", () => {
             assert.strictEqual(isSecret(job, "uploads"), true);
         });
 
+        it("refuses client users that repeat, take the brokers' name or cannot be written, before anything is created", async () => {
+            for (const [users, message] of [
+                [["admin", "broker"], /security\.clientUsers: names a user twice or the brokers' own \(broker\): admin, broker/],
+                [["admin", "admin"], /security\.clientUsers: names a user twice/],
+                [[], /security\.clientUsers: must name at least one user/],
+                [["admin", "Connect"], /clientUsers\[1\]: must be lower-case letters/],
+            ] as const) {
+                await assert.rejects(construct(() => new Lakehouse("lh", { secureServices: true, kafka: { security: { clientUsers: [...users] } } })), message);
+            }
+        });
+
         it("kafka.security false keeps the brokers plaintext in a secureServices stack; without secureServices there is nothing", async () => {
             for (const args of [{ secureServices: true, kafka: { security: false as const } }, {}]) {
                 const plain = await construct(() => new Lakehouse("lh", args));
                 assert.strictEqual(envOf(named(plain, "lh-kafka-broker-1")).KAFKA_SASL_ENABLED_MECHANISMS, undefined);
-                assert.ok(!plain.some((x) => x.name.startsWith("lh-kafka-scram-")));
+                assert.ok(!plain.some((x) => x.name.startsWith("lh-kafka-scram-") || x.name.startsWith("lh-kafka-user-")));
                 assert.strictEqual(String(ofType(plain, "pulumi:providers:kafka")[0].inputs.tlsEnabled), "false");
                 assert.strictEqual(envOf(named(plain, "lh-connect-container")).CONNECT_SECURITY_PROTOCOL, undefined);
             }
