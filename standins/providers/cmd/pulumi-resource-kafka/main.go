@@ -11,6 +11,11 @@
 // plaintext), caCert (PEM text or file path; verifies the brokers' certificates), clientCert/clientKey
 // (+ clientKeyPassphrase), the deprecated *File forms, and upstream's KAFKA_* environment fallbacks
 // (auth.go). Not supported: saslMechanism aws-iam and oauthbearer (accepted by upstream), kafkaVersion.
+// It also implements kafka:index/userScramCredential:UserScramCredential (scram.go) like upstream's
+// kafka_user_scram_credential: username and scramMechanism (SCRAM-SHA-256/512) replace, password,
+// scramIterations (default and minimum 4096) and passwordWoVersion update in place by an upsert
+// (AlterUserSCRAMs with a fresh 64-byte salt), the ID is username|mechanism, Read reports the live
+// iterations and keeps the state's password (a secret output), a credential gone is dropped on refresh.
 package main
 
 import (
@@ -49,7 +54,7 @@ func newProvider() *lhp.Provider {
 	return &lhp.Provider{
 		Name:        "kafka",
 		Version:     version,
-		Resources:   map[string]lhp.Resource{topicToken: topic{}},
+		Resources:   map[string]lhp.Resource{topicToken: topic{}, scramToken: scramCredential{}},
 		OnConfigure: configure,
 	}
 }

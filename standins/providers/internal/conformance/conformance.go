@@ -47,14 +47,16 @@ type Resource struct {
 }
 
 // CheckCase: news (and olds, the previous inputs) through Check; failures are the properties that
-// must fail; inputs are values the checked inputs must hold ("re:" prefix: a regexp; null: absent).
+// must fail; reasons, if given, the exact reason of a property's failure; inputs are values the
+// checked inputs must hold ("re:" prefix: a regexp; null: absent).
 type CheckCase struct {
-	Name         string         `json:"name"`
-	ResourceName string         `json:"resourceName"`
-	Olds         map[string]any `json:"olds"`
-	News         map[string]any `json:"news"`
-	Failures     []string       `json:"failures"`
-	Inputs       map[string]any `json:"inputs"`
+	Name         string            `json:"name"`
+	ResourceName string            `json:"resourceName"`
+	Olds         map[string]any    `json:"olds"`
+	News         map[string]any    `json:"news"`
+	Failures     []string          `json:"failures"`
+	Reasons      map[string]string `json:"reasons"`
+	Inputs       map[string]any    `json:"inputs"`
 }
 
 // DiffCase: olds is the state (after create, or after a refresh), oldInputs the previous inputs
@@ -205,6 +207,17 @@ func RunCheckCases(t *testing.T, p pulumirpc.ResourceProviderServer, typ string,
 			}
 			if !sameSet(got, c.Failures) {
 				t.Errorf("failures on %v, want %v (%v)", got, c.Failures, failures)
+			}
+			for prop, want := range c.Reasons {
+				var reasons []string
+				for _, f := range failures {
+					if f.GetProperty() == prop {
+						reasons = append(reasons, f.GetReason())
+					}
+				}
+				if !contains(reasons, want) {
+					t.Errorf("failure reasons on %s %q, want %q", prop, reasons, want)
+				}
 			}
 			for k, want := range c.Inputs {
 				v, ok := inputs[resource.PropertyKey(k)]
