@@ -10,7 +10,6 @@ import {
     InternalReplication, KAFKA_SASL_MECHANISM, KAFKA_SECRETS, hostBootstrap, internalBootstrap, internalReplication,
     kafkaBrokerSpecs, kafkaPasswordKey, validateScramUser,
 } from "../specs/kafka";
-import { SpecError } from "../specs/types";
 
 export interface KafkaClusterArgs extends ServiceArgs {
     /** Brokers, each also a KRaft controller; internal-topic replication follows it. Default: 1. */
@@ -101,8 +100,8 @@ export class KafkaCluster extends LakehouseComponent {
             security: security && { brokerUser: KAFKA_BROKER_USER, adminUser },
         }));
 
-        // One password per SCRAM user, generated once: the log directory keeps the users it was formatted
-        // with, so a password is not a setting (docs/security.md says how to rotate one by hand).
+        // One password per SCRAM user, generated once (not a setting). The brokers' and the admin's are formatted
+        // into the log directory, which keeps them; the others rotate by replacing their password resource.
         const passwords: Record<string, pulumi.Output<string>> = {};
         const clientPasswords: Record<string, pulumi.Output<string>> = {};
         this.logins = new Map();
