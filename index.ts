@@ -18,6 +18,7 @@ function onDocker() {
             user: lakehouse.kafka.login.user, mechanism: lakehouse.kafka.login.mechanism, caCertificate: lakehouse.kafka.login.caCertificate,
         },
         kafkaPassword: lakehouse.kafka.login?.password,
+        minioCaCertificate: lakehouse.storage.caCertificate,
     };
 }
 
@@ -37,7 +38,7 @@ function onKubernetes() {
     return {
         endpoints: lakehouse.endpoints, brokerCount: lakehouse.brokerCount as number, topicPrefixes: undefined, verifyTarget: lakehouse.verifyTarget,
         trinoLogin: undefined, trinoPassword: undefined, connectLogin: undefined, connectPassword: undefined,
-        kafkaLogin: undefined, kafkaPassword: undefined,
+        kafkaLogin: undefined, kafkaPassword: undefined, minioCaCertificate: undefined,
     };
 }
 
@@ -60,3 +61,5 @@ export const connectPassword = program.connectPassword;
 export const kafkaLogin = program.kafkaLogin;
 /** With lakehouse:secureServices: that user's Kafka password, a secret (`pulumi stack output kafkaPassword --show-secrets`). */
 export const kafkaPassword = program.kafkaPassword;
+/** With lakehouse:secureServices: the CA certificate MinIO's HTTPS certificate is signed by (public); `endpoints.minio` is then https://. */
+export const minioCaCertificate = program.minioCaCertificate;

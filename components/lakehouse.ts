@@ -15,7 +15,7 @@ import { ServiceArgs } from "./core/service";
 import { SpecError } from "./specs/types";
 import { CdcSource, SourceConnectorSettings, VerifySource, cdcSecretFile, tableTopic } from "./sources/source";
 import { SOURCE_KINDS, sourceKinds } from "./sources/sources";
-import { ObjectStorage, ObjectStorageArgs } from "./storage/storage";
+import { ObjectStorage, ObjectStorageArgs, ObjectStorageTlsArgs } from "./storage/storage";
 import { KafkaTopics, TopicSpec } from "./streaming/topics";
 import { ImageSet } from "./core/versions";
 
@@ -27,6 +27,9 @@ type Own<T, Wired extends keyof T = never> = Omit<T, "network" | Wired> & Partia
 
 /** Trino's own args inside Lakehouse: `security` as in TrinoArgs, its `ca` defaulting to the stack's; giving it secures Trino without `secureServices`. */
 export type LakehouseTrinoArgs = Own<TrinoArgs, "storage" | "catalog" | "security"> & { security?: Partial<TrinoSecurityArgs> };
+
+/** MinIO's own args inside Lakehouse: `tls` as in ObjectStorageArgs, its `ca` defaulting to the stack's; `false` keeps a `secureServices` stack's MinIO on plain HTTP. */
+export type LakehouseStorageArgs = Own<ObjectStorageArgs, "tls"> & { tls?: Partial<ObjectStorageTlsArgs> | false };
 
 /** Kafka's own args inside Lakehouse: `security` as in KafkaClusterArgs, its `ca` defaulting to the stack's; giving it secures Kafka without `secureServices`. */
 export type LakehouseKafkaArgs = Own<KafkaClusterArgs, "security"> & { security?: Partial<KafkaSecurityArgs> | false };
@@ -54,8 +57,12 @@ export interface LakehouseArgs {
     postgres?: Own<PostgresSourceArgs> | false;
     /** The MySQL source, or false for none. Default: sales and hr. */
     mysql?: Own<MySqlSourceArgs> | false;
-    /** MinIO settings (see ObjectStorageArgs). Default: buckets warehouse, checkpoints and spark-test. */
-    storage?: Own<ObjectStorageArgs>;
+    /**
+     * MinIO settings (see ObjectStorageArgs). Default: buckets warehouse, checkpoints and spark-test. Its
+     * `tls` takes the stack's CA unless given one, and `false` keeps a `secureServices` stack's MinIO on
+     * plain HTTP (the policy pack refuses that outside dev).
+     */
+    storage?: LakehouseStorageArgs;
     /** Iceberg REST catalog settings (see IcebergCatalogArgs). Default: on 127.0.0.1:8181. */
     catalog?: Own<IcebergCatalogArgs, "storage">;
     /** Spark settings (see SparkArgs). Default: catalog `minio`. */
@@ -67,7 +74,8 @@ export interface LakehouseArgs {
      * gets its own certificate authority, and Trino serves HTTPS with password authentication (its
      * `security`, unless `trino.security` is given), Kafka Connect's REST API takes a login (HTTP basic
      * authentication, unless `connect.restAuth` is given), and Kafka takes SCRAM logins over TLS only, one
-     * user per client (unless `kafka.security` is given). Every non-dev stack should set it; the policy pack's
+     * user per client (unless `kafka.security` is given), and MinIO serves HTTPS only, trusted by every client
+     * (unless `storage.tls` is given). Every non-dev stack should set it; the policy pack's
      * `authenticated-services` refuses one without. Default: false (dev: plain HTTP on loopback).
      */
     secureServices?: boolean;
@@ -234,10 +242,11 @@ export class Lakehouse extends LakehouseComponent {
         };
         const child = { parent: this };
 
-        // The CA first: Kafka's brokers and Trino take their certificates from it.
+        // The CA first: Kafka's brokers, MinIO and Trino take their certificates from it.
         const kafkaSecurity = args.kafka?.security === false ? undefined : args.kafka?.security ?? (args.secureServices ? {} : undefined);
         const trinoSecurity = args.trino?.security ?? (args.secureServices ? {} : undefined);
-        if (args.secureServices || (trinoSecurity && !trinoSecurity.ca) || (kafkaSecurity && !kafkaSecurity.ca)) {
+        const storageTls = args.storage?.tls === false ? undefined : args.storage?.tls ?? (args.secureServices ? {} : undefined);
+        if (args.secureServices || (trinoSecurity && !trinoSecurity.ca) || (kafkaSecurity && !kafkaSecurity.ca) || (storageTls && !storageTls.ca)) {
             this.certificateAuthority = new CertificateAuthority(this.childName("ca"), { commonName: `${namePrefix} certificate authority` }, child);
         }
         this.kafka = new KafkaCluster(this.childName("kafka"), {
@@ -316,7 +325,9 @@ export class Lakehouse extends LakehouseComponent {
         }
         this.sources = sources.map(({ name, source, topicPrefix, connector }) => ({ name, source, topicPrefix, connector }));
 
-        this.storage = new ObjectStorage(this.childName("storage"), { ...common, ...args.storage }, child);
+        this.storage = new ObjectStorage(this.childName("storage"), {
+            ...common, ...args.storage, tls: storageTls && { ...storageTls, ca: storageTls.ca ?? this.certificateAuthority! },
+        }, child);
         this.catalog = new IcebergCatalog(this.childName("catalog"), { ...common, ...args.catalog, storage: this.storage }, child);
         const engines = { storage: this.storage, catalog: this.catalog };
         this.spark = new Spark(this.childName("spark"), { ...common, ...args.spark, ...engines }, child);
@@ -349,7 +360,7 @@ export class Lakehouse extends LakehouseComponent {
         this.endpoints = {
             kafka: this.kafka.hostBootstrapServers.join(","),
             connect: this.connect.url,
-            minio: `http://${this.storage.hostEndpoint}`,
+            minio: this.storage.hostUrl,
             icebergCatalog: this.catalog.hostUri,
             trino: this.trino.url,
         };

@@ -3,6 +3,7 @@
 import { execFile } from "child_process";
 import { ParseArgsConfig, parseArgs, promisify } from "util";
 import * as https from "https";
+import { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import axios, { AxiosRequestConfig } from "axios";
 import { Kafka, KafkaConfig, logLevel } from "kafkajs";
 import type { VerifySource } from "../components/lakehouse";
@@ -18,8 +19,23 @@ export interface VerifyEndpoints {
     connect: string;
     /** The login of Connect's REST API when it requires one (lakehouse:secureServices); filled in by withConnectLogin. */
     connectAuth?: ConnectLogin;
+    /** http:// or, with lakehouse:secureServices, https://. */
     minio: string;
+    /** PEM of the CA that signed MinIO's certificate when it serves HTTPS (stack output minioCaCertificate); filled in by readStackOutputs. */
+    minioCa?: string;
     trino: TrinoEndpoint;
+}
+
+/**
+ * An S3 client of the stack's MinIO from the host: path-style, and trusting only the stack's CA when MinIO
+ * serves HTTPS (`endpoints.minioCa`).
+ */
+export function s3Client(endpoints: Pick<VerifyEndpoints, "minio" | "minioCa">, credentials: S3ClientConfig["credentials"], more: Partial<S3ClientConfig> = {}): S3Client {
+    return new S3Client({
+        endpoint: endpoints.minio, region: "us-east-1", forcePathStyle: true, credentials,
+        ...(endpoints.minioCa ? { requestHandler: { httpsAgent: new https.Agent({ ca: endpoints.minioCa }) } } : {}),
+        ...more,
+    });
 }
 
 /** A SCRAM login of the Kafka brokers over TLS (stack outputs kafkaLogin and kafkaPassword). */
@@ -159,6 +175,7 @@ export async function readStackOutputs(stack: string, tool: string, o: { kuberne
         }
         outputs = { ...outputs, endpoints: outputs.verifyTarget.hostEndpoints };
     }
+    if (outputs.minioCaCertificate) outputs = { ...outputs, endpoints: { ...outputs.endpoints, minioCa: outputs.minioCaCertificate } };
     const withTrino = await withTrinoLogin(outputs, () => readSecretOutput(stack, "trinoPassword"));
     const withKafka = await withKafkaLogin(withTrino, () => readSecretOutput(stack, "kafkaPassword"));
     return withConnectLogin(withKafka, () => readSecretOutput(stack, "connectPassword"));

@@ -19,10 +19,10 @@
 //
 //   npx ts-node tools/verify.ts [--stack dev] [--wait-seconds 600] [--quick]    (make verify)
 import axios from "axios";
-import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import type { VerifySource, VerifyTarget } from "../components/lakehouse";
 import type { TableSpec } from "../components/specs/postgres";
-import { Row, SourceColumn, SourceDb, VerifyEndpoints, canonicalJson, connectRequest, containerSecret, docker, execFor, kafkaClient, isJsonColumn, kubectl, mirrorText, parseCommandLine, readStackOutputs, sparkSql, trino, waitUntil } from "./clients";
+import { Row, SourceColumn, SourceDb, VerifyEndpoints, canonicalJson, connectRequest, containerSecret, docker, execFor, kafkaClient, isJsonColumn, kubectl, mirrorText, parseCommandLine, readStackOutputs, s3Client, sparkSql, trino, waitUntil } from "./clients";
 
 export { VerifyEndpoints };
 
@@ -324,13 +324,10 @@ export async function verifyLakehouse(endpoints: VerifyEndpoints, target: Verify
     }
     if (consuming) await consumer.disconnect().catch(() => undefined);
 
-    const s3 = new S3Client({
-        endpoint: endpoints.minio, region: "us-east-1", forcePathStyle: true,
-        credentials: async () => ({
-            accessKeyId: await containerSecret(target.minioContainer as string, "MINIO_ROOT_USER", exec),
-            secretAccessKey: await containerSecret(target.minioContainer as string, "MINIO_ROOT_PASSWORD", exec),
-        }),
-    });
+    const s3 = s3Client(endpoints, async () => ({
+        accessKeyId: await containerSecret(target.minioContainer as string, "MINIO_ROOT_USER", exec),
+        secretAccessKey: await containerSecret(target.minioContainer as string, "MINIO_ROOT_PASSWORD", exec),
+    }));
     const list = async (bucket: string, prefix: string) =>
         ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? []).map((x) => x.Key!);
 

@@ -110,7 +110,7 @@ export class CdcMirrorJob extends LakehouseComponent {
         const s3Key = args.storage.credentialsFor("cdc", [args.storage.warehouseBucket, ...(bucket && s3a ? [s3a.bucket] : [])]);
         const official = a.imageSet === "official";
         const kafkaLogin = args.kafka.secured ? args.kafka.clientLogin(args.kafkaUser ?? KAFKA_CLIENT_USERS.cdc) : undefined;
-        const spec = this.spec(() => cdcJobSpec({
+        const { spec, secrets: trust } = this.spec(() => args.storage.javaClient(cdcJobSpec({
             image: a.image, hostname: a.hostname,
             catalog: {
                 catalogName: a.catalogName, catalogUri: args.catalog.uri, warehouse: args.catalog.warehouse,
@@ -125,7 +125,7 @@ export class CdcMirrorJob extends LakehouseComponent {
             packageExcludes: official && s3a ? S3A_PACKAGE_EXCLUDES : [],
             jobFiles: readCdcJobFiles(), testHooks: a.testHooks, removedTables: a.removedTables, parallelTopics: a.parallelTopics,
             kafkaSecurity: kafkaLogin !== undefined,
-        }));
+        })));
         const kafkaSecrets: Record<string, pulumi.Input<string>> = kafkaLogin ? {
             [CDC_KAFKA_SECRETS.jaas]: pulumi.secret(kafkaLogin.password.apply((p) => scramJaasConfig(kafkaLogin.user, p))),
             [CDC_KAFKA_SECRETS.caCertificate]: kafkaLogin.caCertificate,
@@ -134,7 +134,7 @@ export class CdcMirrorJob extends LakehouseComponent {
         this.container = serviceContainer(this.childName("container"), {
             spec, containerName: this.containerName, network: a.network, component: name,
             keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
-            secrets: { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey, ...kafkaSecrets }, uploadSecrets: UPLOAD_SECRETS,
+            secrets: { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey, ...kafkaSecrets, ...trust }, uploadSecrets: UPLOAD_SECRETS,
         }, this.childOpts({
             dependsOn: [args.catalog.container, args.storage.container, ...(bucket ? [bucket] : []), ...s3Key.ready, ...args.kafka.brokers, ...(kafkaLogin?.ready ?? []), ...(args.startAfter ?? [])],
         })).container;

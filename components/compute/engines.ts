@@ -5,7 +5,7 @@ import { IcebergCatalog } from "../storage/catalog";
 import { serviceContainer } from "../core/container";
 import { ServiceArgs, definedOnly, resolveService } from "../core/service";
 import {
-    CatalogConnection, SECRET_PLACEHOLDER, SPARK_UI_PORT, TRINO_HTTPS_PORT, TRINO_PORT, sparkSpec, trinoPasswordHash, trinoSpec,
+    CatalogConnection, SECRET_PLACEHOLDER, SPARK_UI_PORT, TRINO_HTTPS_PORT, TRINO_PORT, TRINO_START, sparkSpec, trinoPasswordHash, trinoSpec,
     validateCatalogName,
 } from "../specs/engines";
 import { passwordOrGenerated } from "../core/secrets";
@@ -86,17 +86,17 @@ export class Spark extends LakehouseComponent {
     constructor(name: string, args: SparkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:compute:Spark", name, opts);
         const a = { hostname: "spark", uiHostPort: SPARK_UI_PORT, catalogName: "minio", ...definedOnly(args), ...resolveService("spark", args) };
-        const spec = this.spec(() => sparkSpec({
+        const { spec, secrets: trust } = this.spec(() => args.storage.javaClient(sparkSpec({
             image: a.image, hostname: a.hostname, catalog: connection(args, a.catalogName),
             packages: a.imageSet === "official" ? sparkPackages() : [], uiHostPort: a.uiHostPort, bindIp: a.bindIp,
-        }));
+        })));
         // Spark reads and writes the warehouse and the storage's further buckets (the seed's spark-test).
         const s3Key = args.storage.credentialsFor("spark", Object.keys(args.storage.buckets).filter((b) => b !== args.storage.checkpointBucket));
         this.containerName = `${a.namePrefix}-${a.hostname}`;
         this.container = serviceContainer(this.childName("container"), {
             spec, containerName: this.containerName, network: a.network, component: name,
             keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
-            secrets: { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey }, uploadSecrets: UPLOAD_SECRETS,
+            secrets: { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey, ...trust }, uploadSecrets: UPLOAD_SECRETS,
         }, this.childOpts({ dependsOn: [args.catalog.container, ...s3Key.ready] })).container;
         this.catalogName = a.catalogName;
         this.registerOutputs({ containerName: this.containerName, catalogName: this.catalogName });
@@ -140,13 +140,13 @@ export class Trino extends LakehouseComponent {
             ...definedOnly(args), ...resolveService("trino", args),
         };
         const user = security?.user ?? "lakehouse";
-        const spec = this.spec(() => trinoSpec({
+        const { spec, secrets: trust } = this.spec(() => args.storage.javaClient(trinoSpec({
             image: a.image, hostname: a.hostname, catalog: connection(args, a.catalogName), hostPort: a.hostPort, bindIp: a.bindIp,
             security: security && { user },
-        }));
+        }), TRINO_START));
         const s3Key = args.storage.credentialsFor("trino", [args.storage.warehouseBucket]);
         const containerName = `${a.namePrefix}-${a.hostname}`;
-        const secrets: Record<string, pulumi.Input<string>> = { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey };
+        const secrets: Record<string, pulumi.Input<string>> = { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey, ...trust };
         if (security) {
             const child = this.childOpts();
             const password = passwordOrGenerated(this.childName("password"), security.password, child);

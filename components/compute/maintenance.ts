@@ -59,7 +59,7 @@ export class TableMaintenance extends LakehouseComponent {
             policy: {}, tablePolicies: {}, intervalSeconds: 1800, orphanIntervalSeconds: 86400, master: "local[1]",
             driverMemory: "768m", ...definedOnly(args), ...resolveService("spark", args),
         };
-        const spec = this.spec(() => maintenanceSpec({
+        const { spec, secrets: trust } = this.spec(() => args.storage.javaClient(maintenanceSpec({
             image: a.image, hostname: a.hostname,
             catalog: {
                 catalogName: a.catalogName, catalogUri: args.catalog.uri, warehouse: args.catalog.warehouse,
@@ -70,13 +70,13 @@ export class TableMaintenance extends LakehouseComponent {
             master: a.master, driverMemory: a.driverMemory,
             packages: a.imageSet === "official" ? sparkPackages() : [],
             jobFiles: readMaintenanceJobFiles(),
-        }));
+        })));
         const s3Key = args.storage.credentialsFor("maintenance", [args.storage.warehouseBucket]);
         this.containerName = `${a.namePrefix}-${a.hostname}`;
         this.container = serviceContainer(this.childName("container"), {
             spec, containerName: this.containerName, network: a.network, component: name,
             keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
-            secrets: { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey }, uploadSecrets: UPLOAD_SECRETS,
+            secrets: { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey, ...trust }, uploadSecrets: UPLOAD_SECRETS,
         }, this.childOpts({ dependsOn: [args.catalog.container, args.storage.container, ...s3Key.ready, ...(args.startAfter ?? [])] })).container;
         this.runsTable = `${a.catalogName}.${MAINTENANCE_RUNS_TABLE}`;
         this.registerOutputs({ containerName: this.containerName, runsTable: this.runsTable });

@@ -3,6 +3,10 @@
 // Pulumi secrets. No registry serves a maintained TLS provider here (terraform-provider-tls is not on the
 // Go module proxy), and openssl is on every machine that runs the stack.
 import * as command from "@pulumi/command";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 
 /** A PEM certificate (public) and its PKCS#8 private key (a Pulumi secret). */
@@ -97,4 +101,26 @@ export class CertificateAuthority extends pulumi.ComponentResource {
         }, { ...opts, additionalSecretOutputs: ["stdout"] });
         return splitKeyPair(cert.stdout);
     }
+}
+
+/**
+ * A file holding `certificate` on the machine that runs the program, for a provider that takes a CA as a
+ * path (pulumi-minio's `minioCacertFile`). Named by the certificate's SHA-256 under the OS's temporary
+ * directory: the same path on every run (no provider diff) for the same CA, and written by every run
+ * that needs it, so a fresh clone or a cleaned /tmp gets it back. Public content only. Unknown while the
+ * certificate is (a first preview), like any provider input that is.
+ */
+export function certificateFile(certificate: pulumi.Input<string>): pulumi.Output<string> {
+    return pulumi.output(certificate).apply((pem) => {
+        if (!/-----BEGIN CERTIFICATE-----/.test(pem)) throw new Error("certificateFile: not a PEM certificate");
+        const digest = crypto.createHash("sha256").update(pem).digest("hex").slice(0, 24);
+        const file = path.join(os.tmpdir(), `pulumi-lakehouse-ca-${digest}.pem`);
+        const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+        if (current !== pem) {
+            const tmp = `${file}.${process.pid}`;
+            fs.writeFileSync(tmp, pem, { mode: 0o644 });
+            fs.renameSync(tmp, file);
+        }
+        return file;
+    });
 }

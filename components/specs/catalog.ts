@@ -18,6 +18,13 @@ export const CATALOG_PORT = 8181;
 /** The catalog's S3 key as an AWS shared credentials file (profile `default`). */
 export const CATALOG_CREDENTIALS_FILE = `${SECRETS_DIR}/aws-credentials`;
 export const CATALOG_STATE_DIR = "/tmp";
+/**
+ * The image's own command, for a container that must start through a wrapper (MinIO's CA, withJavaTrust):
+ * the REST server's main class on the classpath of /usr/lib/iceberg-rest, where apache/iceberg-rest-fixture
+ * keeps its runtime jar (its CMD is `java -jar iceberg-rest-adapter.jar`, that jar's main class) and the
+ * local image its jars; JAVA_OPTS is the local image's heap setting, unset in the official one.
+ */
+export const CATALOG_START = ["sh", "-c", "exec java $JAVA_OPTS -cp '/usr/lib/iceberg-rest/*' org.apache.iceberg.rest.RESTCatalogServer"];
 
 export function catalogSpec(args: CatalogSpecArgs): ContainerSpec {
     requirePort("catalog.hostPort", args.hostPort);

@@ -107,6 +107,8 @@ export interface TrinoSecuritySpec {
 }
 
 export const TRINO_PORT = 8080;
+/** The image's own command (trinodb/trino's and images/trino's CMD), for a container started through a wrapper. */
+export const TRINO_START = ["/usr/lib/trino/bin/run-trino"];
 /** Trino's HTTPS port when secured (the port Trino's docs use). */
 export const TRINO_HTTPS_PORT = TRINO_SECURITY.httpsPort;
 /**

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LakehouseComponent } from "../core/base";
 import { serviceContainer } from "../core/container";
 import { ServiceArgs, definedOnly, resolveService } from "../core/service";
-import { CATALOG_PORT, catalogSpec, catalogUri } from "../specs/catalog";
+import { CATALOG_PORT, CATALOG_START, catalogSpec, catalogUri } from "../specs/catalog";
 import { ObjectStorage } from "./storage";
 
 export interface IcebergCatalogArgs extends ServiceArgs {
@@ -31,14 +31,15 @@ export class IcebergCatalog extends LakehouseComponent {
         const a = { ...DEFAULTS, ...definedOnly(args), ...resolveService("icebergRest", args) };
         const storage = args.storage;
         const s3Key = storage.credentialsFor("catalog", [storage.warehouseBucket]);
-        const spec = this.spec(() => catalogSpec({
+        // With MinIO on TLS the catalog's JVM trusts the stack's CA.
+        const { spec, secrets: trust } = this.spec(() => storage.javaClient(catalogSpec({
             image: a.image, hostname: a.hostname, s3Endpoint: storage.internalEndpoint,
             warehouseBucket: storage.warehouseBucket, hostPort: a.hostPort, bindIp: a.bindIp,
-        }));
+        }), CATALOG_START));
         this.container = serviceContainer(this.childName("container"), {
             spec, containerName: `${a.namePrefix}-${a.hostname}`, network: a.network, component: name,
             keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
-            secrets: { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey },
+            secrets: { accessKey: s3Key.accessKey, secretKey: s3Key.secretKey, ...trust },
         }, this.childOpts({ dependsOn: [storage.container, storage.buckets[storage.warehouseBucket], ...s3Key.ready] })).container;
         this.uri = catalogUri(a.hostname);
         this.hostUri = `http://${a.bindIp}:${a.hostPort}`;

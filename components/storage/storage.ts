@@ -5,8 +5,10 @@ import { LakehouseComponent } from "../core/base";
 import { serviceContainer } from "../core/container";
 import { passwordOrGenerated } from "../core/secrets";
 import { ServiceArgs, definedOnly, resolveService } from "../core/service";
-import { MINIO_API_PORT, MINIO_CONSOLE_PORT, minioSpec, validateBucket } from "../specs/storage";
-import { SpecError } from "../specs/types";
+import { CertificateAuthority, certificateFile } from "../core/tls";
+import { JAVA_TRUST_SECRET, withJavaTrust } from "../specs/java-trust";
+import { MINIO_API_PORT, MINIO_CONSOLE_PORT, MINIO_TLS_SECRETS, minioSpec, validateBucket } from "../specs/storage";
+import { ContainerSpec, SpecError } from "../specs/types";
 
 export interface ObjectStorageArgs extends ServiceArgs {
     /** DNS name on the stack's network. Default: "minio". */
@@ -31,6 +33,17 @@ export interface ObjectStorageArgs extends ServiceArgs {
      * and no IAM resource is created.
      */
     minioUsers?: boolean;
+    /**
+     * TLS on MinIO's S3 API and console with a certificate from `ca` (docs/security.md, "MinIO: TLS"); the
+     * provider, the catalog, Spark, Trino, the CDC job and table maintenance then trust that CA. Default:
+     * plain HTTP (dev). A Lakehouse with `secureServices` sets it.
+     */
+    tls?: ObjectStorageTlsArgs;
+}
+
+export interface ObjectStorageTlsArgs {
+    /** The certificate authority that signs MinIO's certificate (the stack's). Required. */
+    ca: CertificateAuthority;
 }
 
 /** The consumers of the object store, each with a MinIO user and policy of its own. */
@@ -81,6 +94,8 @@ export class ObjectStorage extends LakehouseComponent {
     /** The root key: only the MinIO container and the minio provider get it; consumers use `credentialsFor`. */
     public readonly accessKey: pulumi.Output<string>;
     public readonly secretKey: pulumi.Output<string>;
+    /** With `tls`: the CA certificate MinIO's clients trust (public). */
+    public readonly caCertificate?: pulumi.Output<string>;
     private readonly namePrefix: string;
     private readonly minioUsers: boolean;
     private readonly grants: Partial<Record<StorageConsumer, StorageCredentials>> = {};
@@ -88,8 +103,11 @@ export class ObjectStorage extends LakehouseComponent {
     constructor(name: string, args: ObjectStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:storage:ObjectStorage", name, opts);
         const a = { ...DEFAULTS, ...definedOnly(args), ...resolveService("minio", args) };
+        const tls = args.tls;
+        if (tls !== undefined && !(tls?.ca instanceof CertificateAuthority)) this.invalid("tls.ca", "must be a CertificateAuthority (the stack's)");
         const spec = this.spec(() => minioSpec({
             image: a.image, hostname: a.hostname, apiHostPort: a.apiHostPort, consoleHostPort: a.consoleHostPort, bindIp: a.bindIp,
+            tls: tls !== undefined,
         }));
         const bucketNames = this.spec(() => {
             const all = [a.warehouseBucket, a.checkpointBucket, ...a.buckets];
@@ -103,19 +121,30 @@ export class ObjectStorage extends LakehouseComponent {
         this.minioUsers = args.minioUsers !== false;
         this.accessKey = pulumi.secret(a.rootUser);
         this.secretKey = passwordOrGenerated(this.childName("root-password"), args.rootPassword, this.childOpts());
+        const containerName = `${a.namePrefix}-${a.hostname}`;
+        const secrets: Record<string, pulumi.Input<string>> = { rootUser: this.accessKey, rootPassword: this.secretKey };
+        if (tls) {
+            // Valid for the name on the stack's network, the container's, and the host-side address.
+            const cert = tls.ca.issue(this.childName("certificate"), {
+                commonName: a.hostname, dnsNames: [a.hostname, containerName, "localhost"], ipAddresses: [...new Set([a.bindIp, "127.0.0.1"])],
+            }, this.childOpts());
+            Object.assign(secrets, { [MINIO_TLS_SECRETS.certificate]: cert.certificate, [MINIO_TLS_SECRETS.key]: cert.key, [MINIO_TLS_SECRETS.ca]: tls.ca.certificate });
+            this.caCertificate = tls.ca.certificate;
+        }
         this.container = serviceContainer(this.childName("container"), {
-            spec, containerName: `${a.namePrefix}-${a.hostname}`, network: a.network, component: name,
-            keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds,
-            secrets: { rootUser: this.accessKey, rootPassword: this.secretKey },
+            spec, containerName, network: a.network, component: name,
+            keepVolumes: a.keepVolumes, waitTimeoutSeconds: a.waitTimeoutSeconds, secrets,
         }, this.childOpts()).container;
 
         this.hostEndpoint = `${a.bindIp}:${a.apiHostPort}`;
-        this.internalEndpoint = `http://${a.hostname}:${MINIO_API_PORT}`;
+        this.internalEndpoint = `${tls ? "https" : "http"}://${a.hostname}:${MINIO_API_PORT}`;
         this.provider = new minio.Provider(this.childName("provider"), {
             minioServer: this.hostEndpoint,
             minioUser: this.accessKey,
             minioPassword: this.secretKey,
-            minioSsl: false,
+            minioSsl: tls !== undefined,
+            // The provider takes the CA as a path on the machine running Pulumi (upstream's minio_cacert_file).
+            ...(tls ? { minioCacertFile: certificateFile(tls.ca.certificate) } : {}),
             minioRegion: "us-east-1",
         }, this.childOpts({ dependsOn: [this.container] }));
         this.buckets = {};
@@ -128,6 +157,21 @@ export class ObjectStorage extends LakehouseComponent {
         this.warehouseBucket = a.warehouseBucket;
         this.checkpointBucket = a.checkpointBucket;
         this.registerOutputs({ hostEndpoint: this.hostEndpoint, buckets: bucketNames });
+    }
+
+    /** The S3 endpoint from the host, with its scheme. */
+    public get hostUrl(): string {
+        return `${this.caCertificate ? "https" : "http"}://${this.hostEndpoint}`;
+    }
+
+    /**
+     * A JVM consumer's container spec and the secrets it names, trusting MinIO's CA when MinIO has TLS
+     * (withJavaTrust: `start` is the image's own command when the spec sets no entrypoint); unchanged
+     * without TLS.
+     */
+    public javaClient(spec: ContainerSpec, start?: string[]): { spec: ContainerSpec; secrets: Record<string, pulumi.Input<string>> } {
+        if (!this.caCertificate) return { spec, secrets: {} };
+        return { spec: withJavaTrust(spec, start), secrets: { [JAVA_TRUST_SECRET]: this.caCertificate } };
     }
 
     /**
