@@ -1,9 +1,9 @@
 // Policy 5d (hygiene): a service that clients reach from outside its network authenticates them over
 // TLS. Checked so far for the services the program can secure (lakehouse:secureServices): Trino (HTTPS
-// and passwords), Kafka Connect's REST API (HTTP basic authentication; TLS is still open) and Kafka
-// (SASL/SCRAM over TLS on every client listener, TLS between controllers). The others (the Iceberg
-// catalog, MinIO) are still plaintext in every stack and come to this policy as the program learns to
-// secure them (docs/security.md, "Open").
+// and passwords), Kafka Connect's REST API (HTTP basic authentication; TLS is still open), Kafka
+// (SASL/SCRAM over TLS on every client listener, TLS between controllers) and MinIO (HTTPS; its clients
+// always sign with a key). The Iceberg catalog is still plaintext in every stack and comes to this policy
+// when the program can secure it (docs/security.md, "Open").
 
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { CONNECT_REST_AUTH, ROLES, TRINO_SECURITY } from "../components/core/settings";
@@ -142,6 +142,30 @@ function checkKafka(container: ReturnType<typeof containerFacts>): Violation[] {
     return violations;
 }
 
+/** MinIO's own certificate directory for root (its image's user) when `--certs-dir` is not given. */
+const MINIO_DEFAULT_CERTS_DIR = "/root/.minio/certs";
+
+/**
+ * MinIO: serves TLS, i.e. its certificate directory (`--certs-dir`/`-S`, else MinIO's default for root)
+ * holds `public.crt` and `private.key` among the container's uploads. Its S3 API always requires a
+ * signed request; without TLS the keys' signatures and every object cross the network in clear.
+ */
+function checkMinio(container: ReturnType<typeof containerFacts>): Violation[] {
+    const service = "minio (the S3 API and console)";
+    const want = "HTTPS: public.crt and private.key in MinIO's certificate directory (--certs-dir)";
+    if (isUnknown(container.command)) return [violation(container, `${service}: command`, UNKNOWN_FOUND, want, KNOWN_AT_PREVIEW + ".")];
+    const args = container.command;
+    if (args.some((a) => isUnknown(a))) return [violation(container, `${service}: command`, UNKNOWN_FOUND, want, KNOWN_AT_PREVIEW + ".")];
+    const known = args as string[];
+    const flag = known.findIndex((a) => a === "--certs-dir" || a === "-S");
+    const inline = known.find((a) => a.startsWith("--certs-dir="));
+    const dir = (inline ? inline.slice("--certs-dir=".length) : flag >= 0 ? known[flag + 1] : undefined) ?? MINIO_DEFAULT_CERTS_DIR;
+    if (container.files.opaque) return [];
+    const missing = ["public.crt", "private.key"].filter((f) => !container.files.contents.has(`${dir.replace(/\/+$/, "")}/${f}`));
+    if (missing.length === 0) return [];
+    return [violation(container, `${service}: ${dir}`, `without ${missing.join(" and ")} (plain HTTP: signatures and objects in clear)`, want, HOW + ".")];
+}
+
 export function checkAuthenticatedServices(resource: ResourceLike): CheckResult {
     if (resource.type !== RESOURCE_TYPES.container) {
         return { violations: [], notApplicable: "not a container" };
@@ -150,14 +174,15 @@ export function checkAuthenticatedServices(resource: ResourceLike): CheckResult 
     if (container.role === ROLES.trino) return { violations: checkTrino(container) };
     if (container.role === ROLES.connect) return { violations: checkConnect(container) };
     if (container.role === ROLES.kafkaBroker) return { violations: checkKafka(container) };
-    return { violations: [], notApplicable: "not a service this policy checks (Trino, Kafka Connect and Kafka so far)" };
+    if (container.role === ROLES.minio) return { violations: checkMinio(container) };
+    return { violations: [], notApplicable: "not a service this policy checks (Trino, Kafka Connect, Kafka and MinIO so far)" };
 }
 
 export const authenticatedServices: ResourceValidationPolicy = {
     name: "authenticated-services",
     description:
         "Services reachable from the host authenticate their clients over TLS (so far: Trino, HTTPS with password " +
-        "authentication; Kafka Connect's REST API, HTTP basic authentication; Kafka, SASL/SCRAM over TLS; all from lakehouse:secureServices). Advisory on dev, mandatory elsewhere (see policies/README.md).",
+        "authentication; Kafka Connect's REST API, HTTP basic authentication; Kafka, SASL/SCRAM over TLS; MinIO, HTTPS; all from lakehouse:secureServices). Advisory on dev, mandatory elsewhere (see policies/README.md).",
     enforcementLevel: "mandatory",
     severity: "high",
     validateResource: (args, reportViolation) => {

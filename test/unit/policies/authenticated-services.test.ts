@@ -2,7 +2,7 @@
 // with a JAAS file (lakehouse:secureServices); the prod and dev stacks themselves are in program.test.ts.
 import * as assert from "assert";
 import { authenticatedServices } from "../../../policies/authenticated-services";
-import { connectWorker, FakeResource, messages, runResourcePolicy, UNKNOWN_STRING } from "./fixtures";
+import { connectWorker, FakeResource, messages, minio, runResourcePolicy, UNKNOWN_STRING } from "./fixtures";
 
 // Upstream names (Kafka's connect/basic-auth-extension), written here rather than read from the code under test.
 const EXTENSION = "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension";
@@ -46,5 +46,39 @@ describe("policy authenticated-services on the Connect worker", () => {
         const found = messages(await runResourcePolicy(authenticatedServices, [w]));
         assert.strictEqual(found.length, 1, found.join("\n"));
         assert.match(found[0], /rest\.extension\.classes \(CONNECT_REST_EXTENSION_CLASSES\) is unknown at preview/);
+    });
+});
+
+describe("policy authenticated-services on MinIO", () => {
+    // MinIO's documented layout (min.io docs, "Network Encryption (TLS)"): public.crt and private.key in the certificate directory.
+    const certs = (dir: string) => [{ file: `${dir}/public.crt`, content: "CERT" }, { file: `${dir}/private.key`, content: "KEY" }];
+    function withCommand(command: unknown, uploads?: unknown): FakeResource {
+        const m = minio(undefined, uploads);
+        m.props.command = command;
+        return m;
+    }
+
+    it("passes MinIO with a certificate and key in its --certs-dir, or in MinIO's default directory for root", async () => {
+        const viaFlag = withCommand(["server", "/data", "--certs-dir", "/opt/certs"], certs("/opt/certs"));
+        const viaEquals = withCommand(["server", "/data", "--certs-dir=/opt/certs/"], certs("/opt/certs"));
+        const viaDefault = withCommand(["server", "/data"], certs("/root/.minio/certs"));
+        for (const m of [viaFlag, viaEquals, viaDefault]) assert.deepStrictEqual(messages(await runResourcePolicy(authenticatedServices, [m])), []);
+    });
+
+    it("refuses plain HTTP MinIO, naming minio, what is missing and the way out", async () => {
+        const found = messages(await runResourcePolicy(authenticatedServices, [minio(undefined, [])]));
+        assert.strictEqual(found.length, 1, found.join("\n"));
+        assert.match(found[0], /"lakehouse-minio".*minio \(the S3 API and console\): \/root\/\.minio\/certs is without public\.crt and private\.key \(plain HTTP.*Set lakehouse:secureServices to true/);
+        const keyOnly = messages(await runResourcePolicy(authenticatedServices, [withCommand(["server", "/data", "--certs-dir", "/opt/certs"], certs("/opt/certs").slice(1))]));
+        assert.match(keyOnly[0], /\/opt\/certs is without public\.crt \(/);
+        // Files elsewhere do not count: MinIO reads only its certificate directory.
+        const elsewhere = messages(await runResourcePolicy(authenticatedServices, [withCommand(["server", "/data", "--certs-dir", "/opt/certs"], certs("/etc/other"))]));
+        assert.strictEqual(elsewhere.length, 1);
+    });
+
+    it("reports a command unknown at preview instead of passing it", async () => {
+        const found = messages(await runResourcePolicy(authenticatedServices, [withCommand(["server", UNKNOWN_STRING], certs("/root/.minio/certs"))]));
+        assert.strictEqual(found.length, 1, found.join("\n"));
+        assert.match(found[0], /minio \(the S3 API and console\): command is unknown at preview/);
     });
 });
