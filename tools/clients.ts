@@ -26,6 +26,11 @@ export interface VerifyEndpoints {
     trino: TrinoEndpoint;
 }
 
+/** The stack's endpoints with MinIO's CA (`endpoints.minioCa`) from the output `minioCaCertificate` when MinIO serves HTTPS. */
+export function withMinioCa(outputs: Record<string, any>): Record<string, any> {
+    return outputs.minioCaCertificate ? { ...outputs, endpoints: { ...outputs.endpoints, minioCa: outputs.minioCaCertificate } } : outputs;
+}
+
 /**
  * An S3 client of the stack's MinIO from the host: path-style, and trusting only the stack's CA when MinIO
  * serves HTTPS (`endpoints.minioCa`).
@@ -175,8 +180,7 @@ export async function readStackOutputs(stack: string, tool: string, o: { kuberne
         }
         outputs = { ...outputs, endpoints: outputs.verifyTarget.hostEndpoints };
     }
-    if (outputs.minioCaCertificate) outputs = { ...outputs, endpoints: { ...outputs.endpoints, minioCa: outputs.minioCaCertificate } };
-    const withTrino = await withTrinoLogin(outputs, () => readSecretOutput(stack, "trinoPassword"));
+    const withTrino = await withTrinoLogin(withMinioCa(outputs), () => readSecretOutput(stack, "trinoPassword"));
     const withKafka = await withKafkaLogin(withTrino, () => readSecretOutput(stack, "kafkaPassword"));
     return withConnectLogin(withKafka, () => readSecretOutput(stack, "connectPassword"));
 }

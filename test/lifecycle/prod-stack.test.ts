@@ -10,7 +10,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as crypto from "crypto";
+import * as https from "https";
 import axios from "axios";
+import { DeleteObjectCommand, GetObjectCommand, ListBucketsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { Admin, ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
 import * as mysql from "mysql2/promise";
 import { Client as PgClient } from "pg";
@@ -20,8 +23,9 @@ import { docker } from "../support/docker";
 import { ROOT, envFromEnvSh, revealedValue } from "../support/pulumi";
 import {
     ConnectLogin, KafkaLogin, TrinoLogin, connectRequest, containerEnv, containerSecret, kafkaClient, readSecretOutput, trino, trinoRequest, waitUntil,
-    withConnectLogin, withKafkaLogin, withTrinoLogin,
+    s3Client, withConnectLogin, withKafkaLogin, withMinioCa, withTrinoLogin,
 } from "../../tools/clients";
+import { CONSUMERS, code, keyOf } from "../support/minio-keys";
 import { valueFor, verifyLakehouse } from "../../tools/verify";
 
 const STACK = "e2e-prod";
@@ -128,7 +132,7 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
         assert.strictEqual(plain.kafkaLogin.user, "admin");
         outputs = await withConnectLogin(await withTrinoLogin(plain, () => readSecretOutput(STACK, "trinoPassword", env)),
             () => readSecretOutput(STACK, "connectPassword", env));
-        outputs = await withKafkaLogin(outputs, () => readSecretOutput(STACK, "kafkaPassword", env));
+        outputs = withMinioCa(await withKafkaLogin(outputs, () => readSecretOutput(STACK, "kafkaPassword", env)));
         assert.strictEqual(outputs.brokerCount, 3);
         assert.strictEqual(outputs.endpoints.kafka.split(",").length, 3);
         assert.ok(outputs.endpoints.kafka.split(",").every((b: string) => b.startsWith(`${BIND_IP}:`)), outputs.endpoints.kafka);
@@ -252,6 +256,52 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
         const connect = (outputs.verifyTarget.containers as string[]).find((c) => c.endsWith("-connect"))!;
         assert.strictEqual((await docker(["inspect", "-f", "{{.State.Health.Status}}", connect])).trim(), "healthy");
         assert.ok(!(await docker(["inspect", connect])).includes(login.password), "the password in docker inspect");
+    });
+
+    it("MinIO (secureServices) answers only HTTPS with the stack's certificate; no key or a wrong key is refused; each engine's key reaches only its buckets", async function () {
+        const url = outputs.endpoints.minio as string;
+        assert.ok(url.startsWith(`https://${BIND_IP}:`), url);
+        const ca = outputs.endpoints.minioCa as string;
+        assert.match(ca, /^-----BEGIN CERTIFICATE-----/);
+        const minio = outputs.verifyTarget.minioContainer as string;
+        const root = { accessKeyId: await containerSecret(minio, "MINIO_ROOT_USER"), secretAccessKey: await containerSecret(minio, "MINIO_ROOT_PASSWORD") };
+        // The root key over HTTPS with the stack's CA: the buckets are listed.
+        const s3 = s3Client(outputs.endpoints, root, { maxAttempts: 1 });
+        const buckets = ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name).sort();
+        assert.deepStrictEqual(buckets, ["checkpoints", "spark-test", "warehouse"]);
+        // A wrong secret key, and no key at all: refused.
+        const wrong = s3Client(outputs.endpoints, { ...root, secretAccessKey: `${root.secretAccessKey}x` }, { maxAttempts: 1 });
+        assert.strictEqual(await code(wrong.send(new ListBucketsCommand({}))), "SignatureDoesNotMatch");
+        const agent = new https.Agent({ ca });
+        const anonymous = await axios.get(`${url}/warehouse?list-type=2`, { httpsAgent: agent, timeout: 10_000, validateStatus: () => true });
+        assert.strictEqual(anonymous.status, 403, `anonymous listing: ${anonymous.status} ${String(anonymous.data).slice(0, 200)}`);
+        assert.match(String(anonymous.data), /<Code>AccessDenied<\/Code>/);
+        // A client trusting only the public CAs refuses the certificate; plain HTTP on the port lists nothing.
+        await assert.rejects(axios.get(`${url}/minio/health/live`, { timeout: 10_000 }), /self[- ]signed|unable to (get|verify)|certificate/i);
+        const plainHttp = await axios.get(`${url.replace(/^https:/, "http:")}/warehouse?list-type=2`, { timeout: 10_000, validateStatus: () => true })
+            .then((r) => `${r.status} ${String(r.data).slice(0, 200)}`, (e: Error) => `refused: ${e.message}`);
+        assert.ok(!/ListBucketResult/.test(plainHttp), `plain HTTP was answered: ${plainHttp}`);
+        // Every JVM client reaches MinIO over HTTPS, trusting the CA through its own truststore (make verify ran Spark, Trino,
+        // the catalog and the CDC job against it); each one's key is its own and reaches only its buckets.
+        for (const c of CONSUMERS) {
+            const container = `${PREFIX}-${c.container}`;
+            assert.match(await containerEnv(container, "JAVA_TOOL_OPTIONS"), /javax\.net\.ssl\.trustStore=/, container);
+            const credentials = await keyOf(container, c.read);
+            assert.strictEqual(credentials.accessKeyId, `${PREFIX}-${c.consumer}`, "the consumer's own user, not the root key");
+            const own = s3Client(outputs.endpoints, credentials, { maxAttempts: 1 });
+            const key = `iam-test/${crypto.randomUUID()}`;
+            try {
+                assert.strictEqual(await code(own.send(new PutObjectCommand({ Bucket: c.inside, Key: key, Body: "x" }))), "ok", `${c.consumer} writes ${c.inside}`);
+                assert.strictEqual(await (await own.send(new GetObjectCommand({ Bucket: c.inside, Key: key }))).Body!.transformToString(), "x");
+                assert.strictEqual(await code(own.send(new PutObjectCommand({ Bucket: c.outside, Key: key, Body: "x" }))), "AccessDenied", `${c.consumer} on ${c.outside}`);
+                assert.strictEqual(await code(own.send(new GetObjectCommand({ Bucket: c.outside, Key: key }))), "AccessDenied", `${c.consumer} reads ${c.outside}`);
+            } finally {
+                await own.send(new DeleteObjectCommand({ Bucket: c.inside, Key: key })).catch(() => undefined);
+                own.destroy();
+            }
+        }
+        s3.destroy();
+        wrong.destroy();
     });
 
     it("keeps every secret of the secured stack (Trino's password and shared secret, the CA and server keys) out of state, outputs, `make up`'s output, container config and logs", async function () {
