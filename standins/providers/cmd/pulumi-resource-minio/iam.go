@@ -20,13 +20,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"reflect"
-	"sort"
 	"regexp"
+	"sort"
 	"strings"
-
-	"crypto/tls"
 
 	"github.com/minio/madmin-go/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -46,8 +43,8 @@ func adminClient() (*madmin.AdminClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.insecure {
-		c.SetCustomTransport(&http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}})
+	if cfg.transport != nil {
+		c.SetCustomTransport(cfg.transport)
 	}
 	return c, nil
 }

@@ -7,8 +7,9 @@
 // objectLocking update in place, an existing bucket is an error at create, Read drops a bucket it
 // cannot find. It also implements the IAM resources IamUser, IamPolicy and IamUserPolicyAttachment
 // through MinIO's admin API with madmin-go (iam.go). Provider config: minioServer (host:port), minioUser, minioPassword, minioSsl,
-// minioRegion (default us-east-1), minioInsecure. Requests retry like minio-go (10 attempts, at
-// most a second apart). Not implemented: acl other than "private", quota.
+// minioRegion (default us-east-1), minioInsecure, minioCacertFile, minioCertFile and minioKeyFile
+// (tls.go: one transport made at configure, shared by the S3 requests and the admin client). Requests
+// retry like minio-go (10 attempts, at most a second apart). Not implemented: acl other than "private", quota.
 package main
 
 import (
@@ -16,7 +17,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/tls"
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
@@ -39,6 +39,10 @@ const bucketToken = "minio:index/s3Bucket:S3Bucket"
 type settings struct {
 	server, user, password, region string
 	ssl, insecure                  bool
+	certs                          tlsFiles
+	// transport is the TLS transport made at configure when ssl is set; nil otherwise (the S3 requests
+	// then use net/http's default transport and the admin client madmin-go's, as before).
+	transport *http.Transport
 }
 
 var cfg = settings{region: "us-east-1"}
@@ -55,14 +59,31 @@ func newProvider() *lhp.Provider {
 
 func main() { lhp.Main(newProvider()) }
 
+// configure reads the provider config and, with minioSsl, makes the TLS transport (reading the
+// certificate files now, as upstream's providerConfigure does); on a failure the previous config stays.
 func configure(c map[string]any) error {
 	a := lhp.Args(c)
-	cfg.server = a.Str("minioServer", "")
-	cfg.user = a.Str("minioUser", a.Str("minioAccessKey", ""))
-	cfg.password = a.Str("minioPassword", a.Str("minioSecretKey", ""))
-	cfg.region = a.Str("minioRegion", "us-east-1")
-	cfg.ssl = boolish(c["minioSsl"])
-	cfg.insecure = boolish(c["minioInsecure"])
+	s := settings{
+		server:   a.Str("minioServer", ""),
+		user:     a.Str("minioUser", a.Str("minioAccessKey", "")),
+		password: a.Str("minioPassword", a.Str("minioSecretKey", "")),
+		region:   a.Str("minioRegion", "us-east-1"),
+		ssl:      configBool(c, "minioSsl", "MINIO_ENABLE_HTTPS"),
+		insecure: configBool(c, "minioInsecure", "MINIO_INSECURE"),
+		certs: tlsFiles{
+			caCert:     configString(c, "minioCacertFile", "MINIO_CACERT_FILE"),
+			clientCert: configString(c, "minioCertFile", "MINIO_CERT_FILE"),
+			clientKey:  configString(c, "minioKeyFile", "MINIO_KEY_FILE"),
+		},
+	}
+	if s.ssl {
+		tr, err := tlsTransport(s.insecure, s.certs)
+		if err != nil {
+			return clientCreationError(err)
+		}
+		s.transport = tr
+	}
+	cfg = s
 	return nil
 }
 
@@ -200,8 +221,8 @@ func s3Once(ctx context.Context, method, path string, query url.Values, body []b
 	req.Header.Set("Authorization", fmt.Sprintf("AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s",
 		cfg.user, scope, signed, sig))
 	client := &http.Client{Timeout: 30 * time.Second}
-	if cfg.insecure {
-		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec
+	if cfg.transport != nil {
+		client.Transport = cfg.transport
 	}
 	resp, err := client.Do(req)
 	if err != nil {
