@@ -148,7 +148,8 @@ const MINIO_DEFAULT_CERTS_DIR = "/root/.minio/certs";
 /**
  * MinIO: serves TLS, i.e. its certificate directory (`--certs-dir`/`-S`, else MinIO's default for root)
  * holds `public.crt` and `private.key` among the container's uploads. Its S3 API always requires a
- * signed request; without TLS the keys' signatures and every object cross the network in clear.
+ * signed request; without TLS the keys' signatures and every object cross the network in clear. While
+ * the uploads are unknown (a first preview), a named `--certs-dir` passes and its absence is a violation.
  */
 function checkMinio(container: ReturnType<typeof containerFacts>): Violation[] {
     const service = "minio (the S3 API and console)";
@@ -159,8 +160,14 @@ function checkMinio(container: ReturnType<typeof containerFacts>): Violation[] {
     const known = args as string[];
     const flag = known.findIndex((a) => a === "--certs-dir" || a === "-S");
     const inline = known.find((a) => a.startsWith("--certs-dir="));
-    const dir = (inline ? inline.slice("--certs-dir=".length) : flag >= 0 ? known[flag + 1] : undefined) ?? MINIO_DEFAULT_CERTS_DIR;
-    if (container.files.opaque) return [];
+    const given = inline ? inline.slice("--certs-dir=".length) : flag >= 0 ? known[flag + 1] : undefined;
+    const dir = given ?? MINIO_DEFAULT_CERTS_DIR;
+    if (container.files.opaque) {
+        // Uploads unknown (a first preview: they hold a generated key): a certificate directory named on the
+        // command line is taken as TLS, as the program sets it; without one nothing says TLS is on.
+        return given !== undefined ? [] : [violation(container, `${service}: command`,
+            `without --certs-dir (its uploads are unknown at preview, so MinIO's default ${MINIO_DEFAULT_CERTS_DIR} cannot be checked)`, want, HOW + ".")];
+    }
     const missing = ["public.crt", "private.key"].filter((f) => !container.files.contents.has(`${dir.replace(/\/+$/, "")}/${f}`));
     if (missing.length === 0) return [];
     return [violation(container, `${service}: ${dir}`, `without ${missing.join(" and ")} (plain HTTP: signatures and objects in clear)`, want, HOW + ".")];

@@ -76,6 +76,13 @@ describe("policy authenticated-services on MinIO", () => {
         assert.strictEqual(elsewhere.length, 1);
     });
 
+    it("with uploads unknown at preview: a named --certs-dir passes, none is refused", async () => {
+        assert.deepStrictEqual(messages(await runResourcePolicy(authenticatedServices, [withCommand(["server", "/data", "--certs-dir", "/opt/certs"], UNKNOWN_STRING)])), []);
+        const found = messages(await runResourcePolicy(authenticatedServices, [withCommand(["server", "/data"], UNKNOWN_STRING)]));
+        assert.strictEqual(found.length, 1, found.join("\n"));
+        assert.match(found[0], /minio \(the S3 API and console\): command is without --certs-dir \(its uploads are unknown at preview/);
+    });
+
     it("reports a command unknown at preview instead of passing it", async () => {
         const found = messages(await runResourcePolicy(authenticatedServices, [withCommand(["server", UNKNOWN_STRING], certs("/root/.minio/certs"))]));
         assert.strictEqual(found.length, 1, found.join("\n"));
