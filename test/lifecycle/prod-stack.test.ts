@@ -396,6 +396,35 @@ describe("the prod stack file (three brokers) through the CLI, one broker killed
         assert.ok(!(await docker(["inspect", connect])).includes(after.value), "the new password in docker inspect");
     });
 
+    it("a MinIO consumer's key rotates with `pulumi up --replace` of its generated secret: Trino gets the new one, the old is refused, Trino reads the mirrors", async function () {
+        const secretOf = async (): Promise<{ urn: string; value: string }> => {
+            const revealed = JSON.parse(await pulumi("stack", "export", "--show-secrets"));
+            const r = (revealed.deployment.resources as { urn: string; type: string; outputs?: { stdout?: unknown } }[])
+                .find((x) => x.type === "command:local:Command" && x.urn.endsWith("::lakehouse-storage-trino-secret"))!;
+            return { urn: r.urn, value: revealedValue(r.outputs?.stdout) as string };
+        };
+        const trinoContainer = `${PREFIX}-trino`;
+        const before = await secretOf();
+        assert.strictEqual((await keyOf(trinoContainer, "trino")).secretAccessKey, before.value, "Trino holds the generated key");
+        await pulumi("up", "--yes", "--replace", before.urn, "--policy-pack", "./policies", "--policy-pack-config", policyConfig);
+        const after = await secretOf();
+        assert.notStrictEqual(after.value, before.value);
+        // The IAM user was updated and the Trino container replaced with the new key in its catalog file.
+        assert.strictEqual((await keyOf(trinoContainer, "trino")).secretAccessKey, after.value);
+        const user = `${PREFIX}-trino`;
+        const list = (secretAccessKey: string) => code(s3Client(outputs.endpoints, { accessKeyId: user, secretAccessKey }, { maxAttempts: 1 })
+            .send(new GetObjectCommand({ Bucket: "warehouse", Key: `rotation-${crypto.randomUUID()}` })));
+        assert.strictEqual(await list(after.value), "NoSuchKey", "the new key is accepted (the object just does not exist)");
+        assert.strictEqual(await list(before.value), "SignatureDoesNotMatch", "the old key is refused");
+        // Trino reads a mirror's metadata and files from MinIO with it.
+        const login = outputs.endpoints.trino as TrinoLogin;
+        const namespace = outputs.verifyTarget.cdc.namespace as string;
+        const tables = await trino(login, `SHOW TABLES FROM ${namespace}`);
+        assert.ok(tables.length > 0, `no table in ${namespace}`);
+        const [[count]] = await trino(login, `SELECT count(*) FROM ${namespace}."${tables[0][0]}"`);
+        assert.ok(Number(count) >= 0);
+    });
+
     it("the brokers apply RF 3 and min ISR 2 to the CDC topics, Connect's storage topics and the internal topics", async function () {
         const connect = (outputs.verifyTarget.containers as string[]).find((c) => c.endsWith("-connect"))!;
         const storage = await Promise.all(["CONFIG_STORAGE_TOPIC", "OFFSET_STORAGE_TOPIC", "STATUS_STORAGE_TOPIC"].map((k) => containerEnv(connect, k)));
