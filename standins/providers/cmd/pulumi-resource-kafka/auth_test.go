@@ -11,7 +11,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -420,23 +419,9 @@ type configureCase struct {
 }
 
 func TestProviderConfigMatchesUpstreamTable(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(conformance.Root(), "conformance", "kafka.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tab struct {
-		ProviderConfig struct {
-			ConfigureCases []configureCase `json:"configureCases"`
-		} `json:"providerConfig"`
-	}
-	if err := json.Unmarshal(data, &tab); err != nil {
-		t.Fatal(err)
-	}
-	if len(tab.ProviderConfig.ConfigureCases) == 0 {
-		t.Fatal("kafka.json has no providerConfig.configureCases")
-	}
+	cases := conformance.ConfigureCases[configureCase](t, "kafka")
 	t.Cleanup(func() { cfg = settings{tls: true, timeout: 120 * time.Second} })
-	for _, c := range tab.ProviderConfig.ConfigureCases {
+	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			clearKafkaEnv(t)
 			for k, v := range c.Env {

@@ -12,7 +12,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -149,21 +148,7 @@ type configureCase struct {
 }
 
 func TestProviderConfigMatchesUpstreamTable(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(conformance.Root(), "conformance", "minio.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tab struct {
-		ProviderConfig struct {
-			ConfigureCases []configureCase `json:"configureCases"`
-		} `json:"providerConfig"`
-	}
-	if err := json.Unmarshal(data, &tab); err != nil {
-		t.Fatal(err)
-	}
-	if len(tab.ProviderConfig.ConfigureCases) == 0 {
-		t.Fatal("minio.json has no providerConfig.configureCases")
-	}
+	cases := conformance.ConfigureCases[configureCase](t, "minio")
 
 	dir := t.TempDir()
 	ca := newTestCA(t, "stack CA")
@@ -181,7 +166,7 @@ func TestProviderConfigMatchesUpstreamTable(t *testing.T) {
 		"$DIR", dir,
 	)
 
-	for _, c := range tab.ProviderConfig.ConfigureCases {
+	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			clearMinioEnv(t)
 			for k, v := range c.Env {

@@ -106,6 +106,28 @@ func Load(t *testing.T, name string) Table {
 	return tab
 }
 
+// ConfigureCases reads providerConfig.configureCases of conformance/<name>.json into C (each provider's own
+// case shape) and fails the test when there is none.
+func ConfigureCases[C any](t *testing.T, name string) []C {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(Root(), "conformance", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tab struct {
+		ProviderConfig struct {
+			ConfigureCases []C `json:"configureCases"`
+		} `json:"providerConfig"`
+	}
+	if err := json.Unmarshal(data, &tab); err != nil {
+		t.Fatalf("%s.json: %v", name, err)
+	}
+	if len(tab.ProviderConfig.ConfigureCases) == 0 {
+		t.Fatalf("%s.json has no providerConfig.configureCases", name)
+	}
+	return tab.ProviderConfig.ConfigureCases
+}
+
 // Props turns JSON values into properties: "<unknown>" is an unknown, {"<secret>": v} a secret.
 func Props(m map[string]any) resource.PropertyMap {
 	out := resource.PropertyMap{}
