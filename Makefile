@@ -13,7 +13,7 @@ ENV := source scripts/env.sh && $(K8S_ENV)
 POLICY_CONFIG ?= $(wildcard policies/config/$(STACK).json)
 POLICY := --policy-pack ./policies $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG),)
 
-.PHONY: up heal test test-prod go-test deps docker toolchain images typecheck unit integration verify status bench-latency bench-soak bench-tables bench-bulk preview destroy clean-state \
+.PHONY: up heal test test-prod go-test deps docker toolchain images typecheck unit integration verify status bench-latency bench-soak bench-tables bench-bulk bench-sustained preview destroy clean-state \
 	k8s-toolchain k8s-up k8s-ready k8s-smoke k8s-status k8s-down test-k8s
 
 ## up: toolchain, local images, then `pulumi up` of the dev stack (preview first, with the policy pack,
@@ -90,6 +90,19 @@ bench-tables: deps toolchain images
 bench-bulk: deps
 	$(ENV) npx ts-node tools/bench-bulk.ts --stack $(STACK) --rows $${ROWS:-100000} --label $${LABEL:-run} --sources $${SOURCES:-postgres}
 	"$$(bash scripts/bench-venv.sh)" tools/bench-plot-bulk.py docs/bench/bulk-$${LABEL:-run}.json
+
+## bench-sustained: issue 13's sustained goal (>= 10,000 changes/s for 10 min across >= 3 tables, commit ->
+## Trino-visible lag p99 <= 10 s) and the rate where the lag stops being bounded (tools/bench-sustained.ts).
+## A steady rate of inserts, updates and deletes (60/30/10) of its own rows over TABLES (default: every captured
+## table, on dev public.users, sales.orders, hr.employees; or schema.table,...), one transaction per table
+## every 100 ms, stepping through RATES (changes/s in all, default 250,500,1000,2000,4000,8000) for STEP_S
+## seconds each (default 120), the ramp stopped once the lag clearly grows without bound; lag from a heartbeat
+## row per table read through Trino every 2 s. Then the drain, mirror = source (count, checksum), its rows
+## deleted. JSON and PNG plots in docs/bench/sustained-$(LABEL)*; numbers in docs/performance.md.
+## The goal run: make bench-sustained RATES=10000 STEP_S=600 LABEL=goal.
+bench-sustained: deps
+	$(ENV) npx ts-node tools/bench-sustained.ts --stack $(STACK) --label $${LABEL:-run} --rates $${RATES:-250,500,1000,2000,4000,8000} --step-s $${STEP_S:-120} $${TABLES:+--tables $$TABLES}
+	"$$(bash scripts/bench-venv.sh)" tools/bench-plot-sustained.py docs/bench/sustained-$${LABEL:-run}.json
 
 ## test: type check, toolchain and images (cached), the examples against the packed package, then
 ## unit and integration tests in one mocha run, whose closing line counts every test. Its last suite
